@@ -1,0 +1,121 @@
+"""Loading what a permission decision needs, then asking `domain.permissions` for the answer.
+
+Two failures look different to a client, as on Discord: something that does not exist is 404
+(Unknown Guild/Channel), something the actor may not see is 403 Missing Access (50001), and
+something they see but may not do is 403 Missing Permissions (50013).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townhall.domain import errors
+from townhall.domain.models import Channel, Guild, Member, Role, User
+from townhall.domain.permissions import (
+    MemberContext,
+    Permission,
+    base_permissions,
+    channel_permissions,
+    has,
+)
+from townhall.domain.private_channels import RECIPIENT_PERMISSIONS
+from townhall.store import channels as channel_store
+from townhall.store import guilds as guild_store
+from townhall.store import members as member_store
+
+
+@dataclass(frozen=True, slots=True)
+class GuildAccess:
+    """One member's standing in one guild."""
+
+    guild: Guild
+    member: Member
+    roles: dict[int, Role]
+    context: MemberContext
+
+    @property
+    def permissions(self) -> int:
+        return base_permissions(self.context)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.guild.owner_id == self.member.user.id
+
+    @property
+    def highest_position(self) -> int:
+        """The position of the member's highest role (0 for @everyone only)."""
+        return max((self.roles[r].position for r in self.member.role_ids if r in self.roles), default=0)
+
+    def in_channel(self, channel: Channel) -> int:
+        return channel_permissions(self.context, channel.permission_overwrites)
+
+    def require(self, permission: int) -> None:
+        if not has(self.permissions, permission):
+            raise errors.MissingPermissions()
+
+    def outranks(self, position: int) -> bool:
+        """May manage something at `position` in the role hierarchy (owner always may)."""
+        return self.is_owner or self.highest_position > position
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelAccess:
+    """The actor's permissions in one channel; `guild` is None for DMs."""
+
+    channel: Channel
+    permissions: int
+    guild: GuildAccess | None = None
+
+    def require(self, permission: int) -> None:
+        if not has(self.permissions, permission):
+            raise errors.MissingPermissions()
+
+    @property
+    def guild_id(self) -> int | None:
+        return self.channel.guild_id
+
+
+def member_context(guild: Guild, member: Member, roles: dict[int, Role], now: datetime) -> MemberContext:
+    everyone = roles.get(guild.id)
+    return MemberContext(
+        guild_id=guild.id,
+        owner_id=guild.owner_id,
+        user_id=member.user.id,
+        everyone_permissions=everyone.permissions if everyone else 0,
+        role_permissions={r: roles[r].permissions for r in member.role_ids if r in roles},
+        timed_out=member.timed_out(now),
+    )
+
+
+async def guild_access(
+    conn: AsyncConnection, actor: User, guild_id: int, now: datetime
+) -> GuildAccess:
+    guild = await guild_store.get_guild(conn, guild_id)
+    if guild is None:
+        raise errors.UnknownGuild()
+    member = await member_store.get_member(conn, guild_id, actor.id)
+    if member is None:
+        raise errors.MissingAccess()
+    roles = {role.id: role for role in await guild_store.roles_of_guild(conn, guild_id)}
+    return GuildAccess(guild, member, roles, member_context(guild, member, roles, now))
+
+
+async def channel_access(
+    conn: AsyncConnection, actor: User, channel_id: int, now: datetime
+) -> ChannelAccess:
+    """The channel and the actor's permissions there; raises unless the actor can view it."""
+    channel = await channel_store.get_channel(conn, channel_id)
+    if channel is None:
+        raise errors.UnknownChannel()
+    if channel.guild_id is None:
+        if actor.id not in channel.recipient_ids:
+            raise errors.MissingAccess()
+        return ChannelAccess(channel, RECIPIENT_PERMISSIONS)
+    access = await guild_access(conn, actor, channel.guild_id, now)
+    permissions = access.in_channel(channel)
+    if not has(permissions, Permission.VIEW_CHANNEL):
+        raise errors.MissingAccess()
+    return ChannelAccess(channel, permissions, access)

@@ -1,0 +1,217 @@
+"""Accounts: registration, login, tokens, profile changes, and operator commands."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from townhall.actions import invites as invite_actions
+from townhall.actions.services import Services
+from townhall.bus.events import Event
+from townhall.config import Registration
+from townhall.domain import errors, validation
+from townhall.domain.models import UNSET, Unset, User
+from townhall.store import users as user_store
+
+
+def new_token(user_id: int) -> str:
+    """A Discord-shaped token: the base64 user id, then 256 random bits."""
+    prefix = base64.urlsafe_b64encode(str(user_id).encode()).decode().rstrip("=")
+    return f"{prefix}.{secrets.token_urlsafe(32)}"
+
+
+def token_hash(token: str) -> bytes:
+    """Tokens are stored only as SHA-256: a stolen database holds no usable token."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def issue_token(s: Services, user_id: int) -> str:
+    token = new_token(user_id)
+    async with s.engine.begin() as conn:
+        await user_store.insert_token(conn, token_hash(token), user_id, s.now_ms())
+    return token
+
+
+async def authenticate(s: Services, token: str) -> User | None:
+    async with s.engine.connect() as conn:
+        return await user_store.user_for_token(conn, token_hash(token))
+
+
+async def create_user(
+    s: Services,
+    username: str,
+    password: str | None,
+    *,
+    email: str | None = None,
+    global_name: str | None = None,
+    bot: bool = False,
+    is_admin: bool = False,
+) -> User:
+    """Create an account (registration, operators, and bot users all come here)."""
+    if not bot:
+        validation.username(username)
+    if password is not None:
+        validation.password(password)
+    if email is not None and ("@" not in email or len(email) > 254):
+        raise errors.InvalidFormBody.field("email", "Not a well formed email address.", "EMAIL_TYPE_INVALID_EMAIL")
+    user = User(
+        id=s.ids.next_id(),
+        username=username,
+        global_name=global_name,
+        email=email,
+        bot=bot,
+        is_admin=is_admin,
+    )
+    password_hash = await s.hash_password(password) if password is not None else None
+    try:
+        async with s.engine.begin() as conn:
+            await user_store.insert_user(conn, user, password_hash)
+    except user_store.UsernameTaken:
+        raise errors.InvalidFormBody.field(
+            "username", "Username is unavailable. Try adding numbers, letters, underscores _ , or periods.",
+            "USERNAME_ALREADY_TAKEN",
+        ) from None
+    return user
+
+
+async def register(
+    s: Services, username: str, password: str, *, email: str | None = None, invite: str | None = None
+) -> tuple[User, str]:
+    """Self-service sign-up, as the server's registration mode allows; joins the invite's guild."""
+    mode = s.settings.registration
+    if mode is Registration.CLOSED:
+        raise errors.RegistrationClosed()
+    if mode is Registration.INVITE:
+        if not invite:
+            raise errors.RegistrationClosed("Registration on this server needs an invite")
+        await invite_actions.require_usable_invite(s, invite)
+    user = await create_user(s, username, password, email=email)
+    if invite:
+        await invite_actions.accept_invite(s, user, invite)
+    return user, await issue_token(s, user.id)
+
+
+async def login(s: Services, login: str, password: str) -> tuple[User, str]:
+    async with s.engine.connect() as conn:
+        found = await user_store.find_login(conn, login)
+    if found is None:
+        # Spend the same time as a real check, so timing does not reveal which accounts exist.
+        await s.verify_password(await _dummy_hash(s), password)
+        raise errors.InvalidCredentials()
+    user, password_hash = found
+    if not await s.verify_password(password_hash, password):
+        raise errors.InvalidCredentials()
+    if s.passwords.check_needs_rehash(password_hash):
+        new_hash = await s.hash_password(password)
+        async with s.engine.begin() as conn:
+            await user_store.update_user(conn, user.id, {"password_hash": new_hash})
+    return user, await issue_token(s, user.id)
+
+
+async def logout(s: Services, token: str) -> None:
+    async with s.engine.begin() as conn:
+        await user_store.delete_token(conn, token_hash(token))
+
+
+@dataclass(frozen=True)
+class ProfilePatch:
+    username: str | Unset = UNSET
+    global_name: str | None | Unset = UNSET
+    email: str | None | Unset = UNSET
+    password: str | Unset = UNSET
+    """The current password: needed to change username, email or password."""
+    new_password: str | Unset = UNSET
+
+
+async def modify_current_user(
+    s: Services, actor: User, patch: ProfilePatch, current_token: str | None = None
+) -> tuple[User, str | None]:
+    """Change one's own profile; a password change revokes every other token and returns a new one."""
+    changes: dict[str, object] = {}
+    sensitive = not isinstance(patch.new_password, Unset) or not isinstance(patch.email, Unset)
+    if not isinstance(patch.username, Unset) and patch.username != actor.username:
+        changes["username"] = validation.username(patch.username)
+        sensitive = sensitive or not actor.bot
+    if not isinstance(patch.global_name, Unset):
+        name = patch.global_name
+        changes["global_name"] = (
+            validation.text_name(name, "global_name", 1, validation.GLOBAL_NAME_MAX) if name else None
+        )
+    if not isinstance(patch.email, Unset):
+        changes["email"] = patch.email
+    if sensitive and not actor.bot:
+        async with s.engine.connect() as conn:
+            stored = await user_store.get_password_hash(conn, actor.id)
+        given = patch.password if isinstance(patch.password, str) else ""
+        if stored is None or not await s.verify_password(stored, given):
+            raise errors.InvalidFormBody.field("password", "Password does not match.", "PASSWORD_DOES_NOT_MATCH")
+    new_token_value: str | None = None
+    if isinstance(patch.new_password, str):
+        changes["password_hash"] = await s.hash_password(validation.password(patch.new_password, "new_password"))
+    try:
+        async with s.engine.begin() as conn:
+            await user_store.update_user(conn, actor.id, changes)
+            if "password_hash" in changes:
+                await user_store.delete_tokens_of_user(conn, actor.id)
+            user = await user_store.get_user(conn, actor.id)
+    except user_store.UsernameTaken:
+        raise errors.InvalidFormBody.field(
+            "username", "Username is unavailable.", "USERNAME_ALREADY_TAKEN"
+        ) from None
+    assert user is not None
+    if "password_hash" in changes:
+        new_token_value = await issue_token(s, actor.id)
+    public_change = changes.keys() & {"username", "global_name"}
+    if public_change or changes.keys() & {"email"}:
+        await s.publish(Event("USER_UPDATE", user, user_ids=frozenset({actor.id})))
+    return user, new_token_value
+
+
+async def get_user(s: Services, actor: User, user_id: int) -> User:
+    async with s.engine.connect() as conn:
+        user = await user_store.get_user(conn, user_id)
+    if user is None:
+        raise errors.UnknownUser()
+    return user
+
+
+async def set_instance_admin(s: Services, user_id: int, is_admin: bool) -> None:
+    """Operators only (CLI): make a user an administrator of this townhall instance."""
+    async with s.engine.begin() as conn:
+        if await user_store.get_user(conn, user_id) is None:
+            raise errors.UnknownUser()
+        await user_store.update_user(conn, user_id, {"is_admin": is_admin})
+
+
+async def reset_password(s: Services, user_id: int, password: str) -> None:
+    """Operators only (CLI): set a new password and sign the user out everywhere."""
+    password_hash = await s.hash_password(validation.password(password))
+    async with s.engine.begin() as conn:
+        if await user_store.get_user(conn, user_id) is None:
+            raise errors.UnknownUser()
+        await user_store.update_user(conn, user_id, {"password_hash": password_hash})
+        await user_store.delete_tokens_of_user(conn, user_id)
+
+
+async def find_user_id(s: Services, login: str) -> int:
+    """Resolve a username, email or id, for operator commands."""
+    async with s.engine.connect() as conn:
+        if login.isdigit() and (user := await user_store.get_user(conn, int(login))):
+            return user.id
+        found = await user_store.find_user_by_name(conn, login)
+    if found is None:
+        raise errors.UnknownUser()
+    return found.id
+
+
+_dummy: dict[int, str] = {}
+
+
+async def _dummy_hash(s: Services) -> str:
+    """A real hash with this server's parameters, checked when no account matches a login."""
+    key = id(s.passwords)
+    if key not in _dummy:
+        _dummy[key] = await s.hash_password(secrets.token_hex(16))
+    return _dummy[key]

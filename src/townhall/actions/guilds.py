@@ -1,0 +1,145 @@
+"""Guilds: create, read, modify, delete, leave."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from townhall.actions.access import GuildAccess, guild_access
+from townhall.actions.services import Services
+from townhall.bus.events import Event
+from townhall.domain import errors, validation
+from townhall.domain.models import UNSET, Channel, ChannelType, Guild, Role, Unset, User, provided
+from townhall.domain.permissions import DEFAULT_EVERYONE_PERMISSIONS, Permission
+from townhall.store import channels as channel_store
+from townhall.store import guilds as guild_store
+from townhall.store import members as member_store
+
+
+@dataclass(frozen=True, slots=True)
+class GuildView:
+    """A guild as its members see it: with roles and the approximate member count."""
+
+    guild: Guild
+    roles: list[Role]
+    member_count: int | None = None
+
+
+async def create_guild(s: Services, actor: User, name: str) -> GuildView:
+    """A new guild with Discord's starter layout: `general` text and `General` voice channels."""
+    name = validation.text_name(name, "name", validation.GUILD_NAME_MIN, validation.GUILD_NAME_MAX)
+    guild_id = s.ids.next_id()
+    text_category, voice_category = s.ids.next_id(), s.ids.next_id()
+    general_text, general_voice = s.ids.next_id(), s.ids.next_id()
+    guild = Guild(id=guild_id, name=name, owner_id=actor.id, system_channel_id=general_text)
+    everyone = Role(id=guild_id, guild_id=guild_id, name="@everyone", permissions=DEFAULT_EVERYONE_PERMISSIONS)
+    starter = [
+        Channel(text_category, ChannelType.GUILD_CATEGORY, guild_id, "Text Channels", position=0),
+        Channel(voice_category, ChannelType.GUILD_CATEGORY, guild_id, "Voice Channels", position=1),
+        Channel(general_text, ChannelType.GUILD_TEXT, guild_id, "general", parent_id=text_category),
+        Channel(general_voice, ChannelType.GUILD_VOICE, guild_id, "General", parent_id=voice_category),
+    ]
+    async with s.engine.begin() as conn:
+        if await guild_store.count_guilds_owned(conn, actor.id) >= validation.MAX_GUILDS_PER_USER:
+            raise errors.MaxGuilds()
+        await guild_store.insert_guild(conn, guild)
+        await guild_store.insert_role(conn, everyone)
+        for channel in starter:
+            await channel_store.insert_channel(conn, channel)
+        await member_store.insert_member(conn, guild_id, actor.id, s.now_ms())
+    await s.publish(Event("GUILD_CREATE", guild_id, guild_id=guild_id, user_ids=frozenset({actor.id})))
+    return GuildView(guild, [everyone], 1)
+
+
+async def get_guild(s: Services, actor: User, guild_id: int, *, with_counts: bool = False) -> GuildView:
+    async with s.engine.connect() as conn:
+        access = await guild_access(conn, actor, guild_id, s.now())
+        count = await member_store.count_members(conn, guild_id) if with_counts else None
+    return GuildView(access.guild, sorted(access.roles.values(), key=_role_order), count)
+
+
+@dataclass(frozen=True)
+class GuildPatch:
+    name: str | Unset = UNSET
+    description: str | None | Unset = UNSET
+    icon: str | None | Unset = UNSET
+    system_channel_id: int | None | Unset = UNSET
+    afk_channel_id: int | None | Unset = UNSET
+    afk_timeout: int | Unset = UNSET
+    verification_level: int | Unset = UNSET
+    default_message_notifications: int | Unset = UNSET
+    explicit_content_filter: int | Unset = UNSET
+    preferred_locale: str | Unset = UNSET
+    owner_id: int | Unset = UNSET
+
+
+async def modify_guild(s: Services, actor: User, guild_id: int, patch: GuildPatch) -> GuildView:
+    changes = provided(patch)
+    if isinstance(patch.name, str):
+        changes["name"] = validation.text_name(
+            patch.name, "name", validation.GUILD_NAME_MIN, validation.GUILD_NAME_MAX
+        )
+    async with s.engine.begin() as conn:
+        access = await guild_access(conn, actor, guild_id, s.now())
+        access.require(Permission.MANAGE_GUILD)
+        if "owner_id" in changes:
+            if not access.is_owner:
+                raise errors.MissingPermissions()
+            if not await member_store.is_member(conn, guild_id, int(patch.owner_id)):  # type: ignore[arg-type]
+                raise errors.UnknownMember()
+        for key in ("system_channel_id", "afk_channel_id"):
+            channel_id = changes.get(key)
+            if channel_id is not None:
+                channel = await channel_store.get_channel(conn, int(channel_id))  # type: ignore[call-overload]
+                if channel is None or channel.guild_id != guild_id:
+                    raise errors.InvalidFormBody.field(key, "Unknown channel", "CHANNEL_INVALID")
+        await guild_store.update_guild(conn, guild_id, changes)
+        guild = await guild_store.get_guild(conn, guild_id)
+        roles = await guild_store.roles_of_guild(conn, guild_id)
+    assert guild is not None
+    view = GuildView(guild, roles)
+    await s.publish(Event("GUILD_UPDATE", view, guild_id=guild_id))
+    return view
+
+
+async def delete_guild(s: Services, actor: User, guild_id: int) -> None:
+    async with s.engine.begin() as conn:
+        access = await guild_access(conn, actor, guild_id, s.now())
+        if not access.is_owner:
+            raise errors.MissingPermissions()
+        await guild_store.delete_guild(conn, guild_id)
+    await s.publish(Event("GUILD_DELETE", guild_id, guild_id=guild_id))
+
+
+async def leave_guild(s: Services, actor: User, guild_id: int) -> None:
+    async with s.engine.begin() as conn:
+        access = await guild_access(conn, actor, guild_id, s.now())
+        if access.is_owner:
+            raise errors.OwnerCannotLeave()
+        await member_store.delete_member(conn, guild_id, actor.id)
+    await publish_member_removed(s, guild_id, actor)
+
+
+async def publish_member_removed(s: Services, guild_id: int, user: User) -> None:
+    """The departed user's sessions lose the guild; the others see GUILD_MEMBER_REMOVE."""
+    await s.publish(
+        Event("GUILD_MEMBER_REMOVE", user, guild_id=guild_id),
+        Event("GUILD_DELETE", guild_id, guild_id=guild_id, user_ids=frozenset({user.id})),
+    )
+
+
+async def list_current_user_guilds(
+    s: Services, actor: User, *, before: int | None, after: int | None, limit: int, with_counts: bool
+) -> list[tuple[Guild, GuildAccess | None, int | None]]:
+    """The actor's guilds with their permissions in each (for `permissions` and `owner`)."""
+    async with s.engine.connect() as conn:
+        found = await guild_store.guilds_of_user(conn, actor.id, before=before, after=after, limit=limit)
+        result: list[tuple[Guild, GuildAccess | None, int | None]] = []
+        for guild in found:
+            access = await guild_access(conn, actor, guild.id, s.now())
+            count = await member_store.count_members(conn, guild.id) if with_counts else None
+            result.append((guild, access, count))
+    return result
+
+
+def _role_order(role: Role) -> tuple[int, int]:
+    return (role.position, role.id)

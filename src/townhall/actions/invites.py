@@ -1,0 +1,181 @@
+"""Invite links: create, look up (without an account), accept, revoke."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townhall.actions.access import channel_access, guild_access
+from townhall.actions.services import Services
+from townhall.bus.events import Event
+from townhall.domain import errors
+from townhall.domain.models import Channel, Guild, Invite, Member, User
+from townhall.domain.permissions import Permission
+from townhall.store import channels as channel_store
+from townhall.store import guilds as guild_store
+from townhall.store import invites as invite_store
+from townhall.store import members as member_store
+from townhall.store import users as user_store
+
+CODE_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+CODE_LENGTH = 10
+"""62^10 codes: guessing a live one is hopeless."""
+
+
+@dataclass(frozen=True, slots=True)
+class InviteView:
+    """An invite with what `GET /invites/{code}` shows a stranger."""
+
+    invite: Invite
+    guild: Guild
+    channel: Channel
+    inviter: User | None
+    member_count: int | None = None
+    presence_count: int | None = None
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+async def create_invite(
+    s: Services,
+    actor: User,
+    channel_id: int,
+    *,
+    max_age: int = 86400,
+    max_uses: int = 0,
+    temporary: bool = False,
+    unique: bool = False,
+) -> InviteView:
+    if not 0 <= max_age <= 604800:
+        raise errors.InvalidFormBody.field("max_age", "int value should be between 0 and 604800.", "NUMBER_TYPE_MAX")
+    if not 0 <= max_uses <= 100:
+        raise errors.InvalidFormBody.field("max_uses", "int value should be between 0 and 100.", "NUMBER_TYPE_MAX")
+    async with s.engine.begin() as conn:
+        access = await channel_access(conn, actor, channel_id, s.now())
+        if access.guild is None:
+            raise errors.CannotExecuteOnDM()
+        access.require(Permission.CREATE_INSTANT_INVITE)
+        now = s.now()
+        if not unique:
+            for existing in await invite_store.find_reusable(
+                conn, channel_id, actor.id, max_age, max_uses, temporary
+            ):
+                if existing.usable(now) and existing.uses == 0:
+                    return InviteView(existing, access.guild.guild, access.channel, actor)
+        invite = Invite(
+            code=_new_code(),
+            guild_id=access.guild.guild.id,
+            channel_id=channel_id,
+            inviter_id=actor.id,
+            created_at=now,
+            max_age=max_age,
+            max_uses=max_uses,
+            temporary=temporary,
+        )
+        await invite_store.insert_invite(conn, invite)
+    view = InviteView(invite, access.guild.guild, access.channel, actor)
+    await s.publish(Event("INVITE_CREATE", view, guild_id=invite.guild_id, channel_id=channel_id))
+    return view
+
+
+async def _live_invite_view(s: Services, code: str, *, with_counts: bool) -> InviteView:
+    async with s.engine.connect() as conn:
+        invite = await invite_store.get_invite(conn, code)
+        if invite is None or not invite.usable(s.now()):
+            raise errors.UnknownInvite()
+        guild = await guild_store.get_guild(conn, invite.guild_id)
+        channel = await channel_store.get_channel(conn, invite.channel_id)
+        if guild is None or channel is None:
+            raise errors.UnknownInvite()
+        inviter = await user_store.get_user(conn, invite.inviter_id) if invite.inviter_id else None
+        count = await member_store.count_members(conn, guild.id) if with_counts else None
+    return InviteView(invite, guild, channel, inviter, count, None)
+
+
+async def get_invite(s: Services, code: str, *, with_counts: bool = False) -> InviteView:
+    """Anyone holding a code may look at it, signed in or not."""
+    return await _live_invite_view(s, code, with_counts=with_counts)
+
+
+async def require_usable_invite(s: Services, code: str) -> Invite:
+    return (await _live_invite_view(s, code, with_counts=False)).invite
+
+
+async def accept_invite(s: Services, actor: User, code: str) -> tuple[InviteView, Member]:
+    """Join the invite's guild. Joining a guild one is already in uses nothing up."""
+    view = await _live_invite_view(s, code, with_counts=False)
+    guild_id = view.guild.id
+    async with s.engine.begin() as conn:
+        if await member_store.is_banned(conn, guild_id, actor.id):
+            raise errors.BannedFromGuild()
+        joined = not await member_store.is_member(conn, guild_id, actor.id)
+        if joined:
+            if not await invite_store.use_invite(conn, code):
+                raise errors.UnknownInvite()
+            await member_store.insert_member(
+                conn, guild_id, actor.id, s.now_ms(), temporary=view.invite.temporary
+            )
+        member = await member_store.get_member(conn, guild_id, actor.id)
+    assert member is not None
+    if joined:
+        await s.publish(
+            Event("GUILD_MEMBER_ADD", member, guild_id=guild_id),
+            Event("GUILD_CREATE", guild_id, guild_id=guild_id, user_ids=frozenset({actor.id})),
+        )
+    return view, member
+
+
+async def delete_invite(s: Services, actor: User, code: str) -> InviteView:
+    """Revoke a code: MANAGE_CHANNELS on its channel, or MANAGE_GUILD."""
+    async with s.engine.begin() as conn:
+        invite = await invite_store.get_invite(conn, code)
+        if invite is None:
+            raise errors.UnknownInvite()
+        access = await channel_access(conn, actor, invite.channel_id, s.now())
+        assert access.guild is not None
+        if not (
+            access.permissions & Permission.MANAGE_CHANNELS
+            or access.guild.permissions & Permission.MANAGE_GUILD
+        ):
+            raise errors.MissingPermissions()
+        await invite_store.delete_invite(conn, code)
+    view = InviteView(invite, access.guild.guild, access.channel, None)
+    await s.publish(Event("INVITE_DELETE", view, guild_id=invite.guild_id, channel_id=invite.channel_id))
+    return view
+
+
+async def list_guild_invites(s: Services, actor: User, guild_id: int) -> list[InviteView]:
+    async with s.engine.connect() as conn:
+        access = await guild_access(conn, actor, guild_id, s.now())
+        access.require(Permission.MANAGE_GUILD)
+        found = await invite_store.invites_of_guild(conn, guild_id)
+        return await _views(conn, access.guild, found, s)
+
+
+async def list_channel_invites(s: Services, actor: User, channel_id: int) -> list[InviteView]:
+    async with s.engine.connect() as conn:
+        access = await channel_access(conn, actor, channel_id, s.now())
+        if access.guild is None:
+            raise errors.CannotExecuteOnDM()
+        access.require(Permission.MANAGE_CHANNELS)
+        found = await invite_store.invites_of_channel(conn, channel_id)
+        return await _views(conn, access.guild.guild, found, s)
+
+
+async def _views(
+    conn: AsyncConnection, guild: Guild, found: list[Invite], s: Services
+) -> list[InviteView]:
+    now = s.now()
+    live = [invite for invite in found if invite.usable(now)]
+    inviters = await user_store.get_users(conn, {i.inviter_id for i in live if i.inviter_id})
+    channels = {c.id: c for c in await channel_store.channels_of_guild(conn, guild.id)}
+    return [
+        InviteView(i, guild, channels[i.channel_id], inviters.get(i.inviter_id or 0))
+        for i in live
+        if i.channel_id in channels
+    ]
+

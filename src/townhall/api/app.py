@@ -1,0 +1,69 @@
+"""The ASGI application: lifespan (database, migrations, bus), routes, error handling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from townhall import __version__
+from townhall.actions.services import Services, password_hasher
+from townhall.api import access_log, errors
+from townhall.api.responses import JSON
+from townhall.api.routes import auth, guilds, invites, users
+from townhall.bus.local import LocalBus
+from townhall.config import Settings
+from townhall.domain.snowflake import SnowflakeGenerator
+from townhall.gateway.encode import encode_event
+from townhall.store.database import create_engine, migrate
+
+API_PREFIX = "/api/v10"
+ROUTERS = (auth.router, users.router, guilds.router, invites.router)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.effective_database_url)
+        await migrate(engine)
+        bus = LocalBus(encode_event)
+        services = Services(
+            settings=settings,
+            engine=engine,
+            bus=bus,
+            ids=SnowflakeGenerator(settings.worker_id, settings.process_id),
+            passwords=password_hasher(settings),
+        )
+        app.state.services = services
+        await bus.start()
+        try:
+            yield
+        finally:
+            await bus.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="townhall",
+        version=__version__,
+        description="A self-hosted community chat server with a Discord v10-shaped API.",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        default_response_class=JSON,
+    )
+    errors.install(app)
+    api = APIRouter(prefix=API_PREFIX)
+    for router in ROUTERS:
+        api.include_router(router)
+    app.include_router(api)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Any:
+        return JSON({"status": "ok"})
+
+    if settings.access_log:
+        app.add_middleware(access_log.AccessLog)
+    return app

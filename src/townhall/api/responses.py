@@ -1,0 +1,27 @@
+"""JSON responses as discord.py expects them: `Content-Type: application/json` exactly, orjson-encoded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+
+class JSON(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+    def init_headers(self, headers: Any = None) -> None:
+        super().init_headers(headers)
+        # Starlette appends "; charset=utf-8" only to text/* types, but be explicit: discord.py
+        # parses a body as JSON only when the header is exactly `application/json`.
+        self.raw_headers = [
+            (k, b"application/json") if k == b"content-type" else (k, v) for k, v in self.raw_headers
+        ]
+
+
+def no_content() -> Response:
+    return Response(status_code=204)

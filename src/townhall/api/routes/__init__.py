@@ -1,0 +1,1 @@
+"""Route modules grouped by resource, mirroring Discord's URL tree."""

@@ -1,0 +1,49 @@
+"""`/auth`: sign up, sign in, sign out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from townhall.actions import accounts
+from townhall.api.deps import Actor, ServicesDep, bearer_token
+from townhall.api.responses import JSON, no_content
+
+router = APIRouter(tags=["auth"])
+
+
+class RegisterBody(BaseModel):
+    username: str = Field(max_length=32)
+    password: str = Field(max_length=256)
+    email: str | None = Field(default=None, max_length=254)
+    invite: str | None = Field(default=None, max_length=32)
+
+
+class LoginBody(BaseModel):
+    login: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+
+
+@router.post("/auth/register", status_code=201, response_class=JSON)
+async def register(body: RegisterBody, s: ServicesDep) -> Any:
+    user, token = await accounts.register(
+        s, body.username, body.password, email=body.email, invite=body.invite
+    )
+    return JSON({"token": token, "user_id": str(user.id)}, status_code=201)
+
+
+@router.post("/auth/login", response_class=JSON)
+async def login(body: LoginBody, s: ServicesDep) -> Any:
+    user, token = await accounts.login(s, body.login, body.password)
+    return JSON({"token": token, "user_id": str(user.id)})
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(request: Request, _actor: Actor, s: ServicesDep) -> Response:
+    token = bearer_token(request)
+    assert token is not None
+    await accounts.logout(s, token)
+    return no_content()

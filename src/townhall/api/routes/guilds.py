@@ -1,0 +1,67 @@
+"""`/guilds/{guild_id}`: the guild itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from townhall.actions import guilds as guild_actions
+from townhall.api import payloads
+from townhall.api.deps import Actor, GuildId, ServicesDep, Snowflake
+from townhall.api.responses import JSON, no_content
+from townhall.domain.models import UNSET
+
+router = APIRouter(tags=["guilds"])
+
+
+class CreateGuildBody(BaseModel):
+    name: str = Field(max_length=100)
+
+
+class ModifyGuildBody(BaseModel):
+    name: str | None = Field(default=None, max_length=100)
+    description: str | None = Field(default=None, max_length=300)
+    system_channel_id: Snowflake | None = None
+    afk_channel_id: Snowflake | None = None
+    afk_timeout: int | None = Field(default=None, ge=60, le=3600)
+    verification_level: int | None = Field(default=None, ge=0, le=4)
+    default_message_notifications: int | None = Field(default=None, ge=0, le=1)
+    explicit_content_filter: int | None = Field(default=None, ge=0, le=2)
+    preferred_locale: str | None = Field(default=None, max_length=10)
+    owner_id: Snowflake | None = None
+
+
+def render(view: guild_actions.GuildView) -> dict[str, Any]:
+    return payloads.guild(view.guild, view.roles, member_count=view.member_count)
+
+
+@router.post("/guilds", status_code=201, response_class=JSON)
+async def create_guild(body: CreateGuildBody, actor: Actor, s: ServicesDep) -> Any:
+    return JSON(render(await guild_actions.create_guild(s, actor, body.name)), status_code=201)
+
+
+@router.get("/guilds/{guild_id}", response_class=JSON)
+async def get_guild(guild_id: GuildId, actor: Actor, s: ServicesDep, with_counts: bool = False) -> Any:
+    return JSON(render(await guild_actions.get_guild(s, actor, guild_id, with_counts=with_counts)))
+
+
+@router.patch("/guilds/{guild_id}", response_class=JSON)
+async def modify_guild(guild_id: GuildId, body: ModifyGuildBody, actor: Actor, s: ServicesDep) -> Any:
+    given = body.model_fields_set
+    nullable = {"description", "system_channel_id", "afk_channel_id"}
+    fields = {
+        name: getattr(body, name)
+        for name in given
+        if getattr(body, name) is not None or name in nullable
+    }
+    patch = guild_actions.GuildPatch(**{k: fields.get(k, UNSET) for k in fields})
+    return JSON(render(await guild_actions.modify_guild(s, actor, guild_id, patch)))
+
+
+@router.delete("/guilds/{guild_id}", status_code=204)
+async def delete_guild(guild_id: GuildId, actor: Actor, s: ServicesDep) -> Response:
+    await guild_actions.delete_guild(s, actor, guild_id)
+    return no_content()

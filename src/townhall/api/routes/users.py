@@ -1,0 +1,98 @@
+"""`/users`: the signed-in user, other users, and the user's guild list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from townhall.actions import accounts
+from townhall.actions import guilds as guild_actions
+from townhall.api import payloads
+from townhall.api.deps import Actor, GuildId, ServicesDep, UserId, bearer_token
+from townhall.api.responses import JSON, no_content
+from townhall.domain.models import UNSET
+
+router = APIRouter(tags=["users"])
+
+
+class ModifyCurrentUserBody(BaseModel):
+    username: str | None = Field(default=None, max_length=32)
+    global_name: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    password: str | None = Field(default=None, max_length=256)
+    new_password: str | None = Field(default=None, max_length=256)
+    avatar: str | None = None
+
+
+@router.get("/users/@me", response_class=JSON)
+async def get_current_user(actor: Actor) -> Any:
+    return JSON(payloads.user(actor, private=True))
+
+
+@router.patch("/users/@me", response_class=JSON)
+async def modify_current_user(
+    body: ModifyCurrentUserBody, request: Request, actor: Actor, s: ServicesDep
+) -> Any:
+    given = body.model_fields_set
+
+    def pick(name: str) -> Any:
+        return getattr(body, name) if name in given else UNSET
+
+    username = pick("username")
+    patch = accounts.ProfilePatch(
+        username=username if username is not None else UNSET,
+        global_name=pick("global_name"),
+        email=pick("email"),
+        password=pick("password") or UNSET,
+        new_password=pick("new_password") or UNSET,
+    )
+    user, token = await accounts.modify_current_user(s, actor, patch, bearer_token(request))
+    body_out = payloads.user(user, private=True)
+    if token is not None:
+        body_out["token"] = token
+    return JSON(body_out)
+
+
+@router.get("/users/@me/guilds", response_class=JSON)
+async def list_current_user_guilds(
+    actor: Actor,
+    s: ServicesDep,
+    before: int | None = Query(default=None, ge=0, le=2**63 - 1),
+    after: int | None = Query(default=None, ge=0, le=2**63 - 1),
+    limit: int = Query(default=200, ge=1, le=200),
+    with_counts: bool = False,
+) -> Any:
+    found = await guild_actions.list_current_user_guilds(
+        s, actor, before=before, after=after, limit=limit, with_counts=with_counts
+    )
+    result = []
+    for guild, access, count in found:
+        item = {
+            "id": str(guild.id),
+            "name": guild.name,
+            "icon": guild.icon,
+            "banner": None,
+            "owner": guild.owner_id == actor.id,
+            "permissions": str(access.permissions if access else 0),
+            "features": [],
+        }
+        if count is not None:
+            item.update(approximate_member_count=count, approximate_presence_count=0)
+        result.append(item)
+    return JSON(result)
+
+
+@router.delete("/users/@me/guilds/{guild_id}", status_code=204)
+async def leave_guild(guild_id: GuildId, actor: Actor, s: ServicesDep) -> Response:
+    await guild_actions.leave_guild(s, actor, guild_id)
+    return no_content()
+
+
+@router.get("/users/{user_id}", response_class=JSON)
+async def get_user(user_id: UserId, actor: Actor, s: ServicesDep) -> Any:
+    return JSON(payloads.user(await accounts.get_user(s, actor, user_id)))
+
+

@@ -1,0 +1,1 @@
+"""Events between the actions that cause them and the gateway sessions that receive them."""

@@ -1,0 +1,238 @@
+"""The product's nouns as plain, immutable values: what `store` returns and `actions` hand upward."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+
+from townhall.domain.permissions import Overwrite
+
+
+class ChannelType(enum.IntEnum):
+    GUILD_TEXT = 0
+    DM = 1
+    GUILD_VOICE = 2
+    GROUP_DM = 3
+    GUILD_CATEGORY = 4
+    GUILD_ANNOUNCEMENT = 5
+    GUILD_STAGE_VOICE = 13
+    GUILD_FORUM = 15
+
+    @property
+    def is_guild(self) -> bool:
+        return self not in (ChannelType.DM, ChannelType.GROUP_DM)
+
+    @property
+    def is_private(self) -> bool:
+        return not self.is_guild
+
+    @property
+    def is_voice(self) -> bool:
+        return self in (ChannelType.GUILD_VOICE, ChannelType.GUILD_STAGE_VOICE)
+
+    @property
+    def holds_messages(self) -> bool:
+        """Channels with a message history (voice channels have a text chat, as on Discord)."""
+        return self not in (ChannelType.GUILD_CATEGORY, ChannelType.GUILD_FORUM)
+
+
+GUILD_CHANNEL_TYPES = frozenset(t for t in ChannelType if t.is_guild)
+
+
+class MessageType(enum.IntEnum):
+    DEFAULT = 0
+    RECIPIENT_ADD = 1
+    RECIPIENT_REMOVE = 2
+    CHANNEL_PINNED_MESSAGE = 6
+    USER_JOIN = 7
+    REPLY = 19
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    global_name: str | None = None
+    avatar: str | None = None
+    bot: bool = False
+    email: str | None = None
+    is_admin: bool = False
+    flags: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Guild:
+    id: int
+    name: str
+    owner_id: int
+    icon: str | None = None
+    description: str | None = None
+    system_channel_id: int | None = None
+    afk_channel_id: int | None = None
+    afk_timeout: int = 300
+    verification_level: int = 0
+    default_message_notifications: int = 0
+    explicit_content_filter: int = 0
+    preferred_locale: str = "en-US"
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    id: int
+    guild_id: int
+    name: str
+    permissions: int
+    position: int = 0
+    color: int = 0
+    hoist: bool = False
+    mentionable: bool = False
+    managed: bool = False
+    bot_id: int | None = None
+    """Set on a bot's managed role, as Discord's `tags.bot_id`."""
+
+    @property
+    def is_everyone(self) -> bool:
+        return self.id == self.guild_id
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    id: int
+    type: ChannelType
+    guild_id: int | None = None
+    name: str | None = None
+    topic: str | None = None
+    position: int = 0
+    parent_id: int | None = None
+    nsfw: bool = False
+    rate_limit_per_user: int = 0
+    user_limit: int = 0
+    bitrate: int = 64000
+    last_message_id: int | None = None
+    owner_id: int | None = None
+    """The creator of a group DM."""
+    icon: str | None = None
+    permission_overwrites: tuple[Overwrite, ...] = ()
+    recipient_ids: tuple[int, ...] = ()
+    """The members of a DM or group DM (including the viewer)."""
+    last_pin_timestamp: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    guild_id: int
+    user: User
+    joined_at: datetime
+    role_ids: tuple[int, ...] = ()
+    nick: str | None = None
+    communication_disabled_until: datetime | None = None
+    deaf: bool = False
+    mute: bool = False
+    flags: int = 0
+
+    def timed_out(self, now: datetime) -> bool:
+        until = self.communication_disabled_until
+        return until is not None and until > now
+
+
+@dataclass(frozen=True, slots=True)
+class Ban:
+    guild_id: int
+    user: User
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    code: str
+    guild_id: int
+    channel_id: int
+    inviter_id: int | None
+    created_at: datetime
+    max_age: int
+    max_uses: int
+    uses: int = 0
+    temporary: bool = False
+
+    def expires_at(self) -> datetime | None:
+        if self.max_age == 0:
+            return None
+        return self.created_at + timedelta(seconds=self.max_age)
+
+    def usable(self, now: datetime) -> bool:
+        expires = self.expires_at()
+        if expires is not None and expires <= now:
+            return False
+        return self.max_uses == 0 or self.uses < self.max_uses
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReference:
+    message_id: int | None
+    channel_id: int
+    guild_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionCount:
+    """One emoji's tally on a message, as seen by one viewer (`me`)."""
+
+    emoji: str
+    count: int
+    me: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    channel_id: int
+    author: User
+    content: str
+    guild_id: int | None = None
+    type: MessageType = MessageType.DEFAULT
+    edited_at: datetime | None = None
+    tts: bool = False
+    mention_everyone: bool = False
+    mention_ids: tuple[int, ...] = ()
+    mention_role_ids: tuple[int, ...] = ()
+    pinned: bool = False
+    flags: int = 0
+    nonce: str | None = None
+    reference: MessageReference | None = None
+    referenced_message: Message | None = None
+    reactions: tuple[ReactionCount, ...] = ()
+    mentions: tuple[User, ...] = field(default=())
+    webhook_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    id: int
+    name: str
+    owner_id: int
+    bot_user_id: int
+    description: str = ""
+    icon: str | None = None
+    flags: int = 0
+    bot_public: bool = True
+    bot_require_code_grant: bool = False
+    verify_key: str = ""
+
+
+class Unset(enum.Enum):
+    """Marks a field a PATCH did not mention, as distinct from one set to null."""
+
+    UNSET = "UNSET"
+
+
+UNSET = Unset.UNSET
+
+
+def provided(patch: object) -> dict[str, object]:
+    """The fields of a patch dataclass that were given (not UNSET)."""
+    return {
+        f.name: getattr(patch, f.name)
+        for f in fields(patch)  # type: ignore[arg-type]
+        if getattr(patch, f.name) is not UNSET
+    }

@@ -1,0 +1,1 @@
+"""The real-time gateway: Discord gateway v10 over WebSocket."""

@@ -1,0 +1,99 @@
+"""Guilds (communities) and their roles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import RowMapping, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townhall.domain.models import Guild, Role
+from townhall.store.schema import guilds, members, roles
+
+
+def _guild(row: RowMapping) -> Guild:
+    return Guild(**{key: row[key] for key in Guild.__dataclass_fields__})
+
+
+def _role(row: RowMapping) -> Role:
+    return Role(**{key: row[key] for key in Role.__dataclass_fields__})
+
+
+async def insert_guild(conn: AsyncConnection, guild: Guild) -> None:
+    await conn.execute(insert(guilds).values(**{k: getattr(guild, k) for k in Guild.__dataclass_fields__}))
+
+
+async def get_guild(conn: AsyncConnection, guild_id: int) -> Guild | None:
+    row = (await conn.execute(select(guilds).where(guilds.c.id == guild_id))).mappings().first()
+    return _guild(row) if row else None
+
+
+async def update_guild(conn: AsyncConnection, guild_id: int, changes: Mapping[str, object]) -> None:
+    if changes:
+        await conn.execute(update(guilds).where(guilds.c.id == guild_id).values(**changes))
+
+
+async def delete_guild(conn: AsyncConnection, guild_id: int) -> None:
+    await conn.execute(delete(guilds).where(guilds.c.id == guild_id))
+
+
+async def guilds_of_user(
+    conn: AsyncConnection, user_id: int, *, before: int | None = None, after: int | None = None,
+    limit: int = 200,
+) -> list[Guild]:
+    query = (
+        select(guilds)
+        .select_from(guilds.join(members, members.c.guild_id == guilds.c.id))
+        .where(members.c.user_id == user_id)
+    )
+    if before is not None:
+        query = query.where(guilds.c.id < before)
+    if after is not None:
+        query = query.where(guilds.c.id > after)
+    result = await conn.execute(query.order_by(guilds.c.id).limit(limit))
+    return [_guild(row) for row in result.mappings()]
+
+
+async def guild_ids_of_user(conn: AsyncConnection, user_id: int) -> list[int]:
+    result = await conn.execute(select(members.c.guild_id).where(members.c.user_id == user_id))
+    return list(result.scalars())
+
+
+async def count_guilds_owned(conn: AsyncConnection, user_id: int) -> int:
+    query = select(func.count()).select_from(guilds).where(guilds.c.owner_id == user_id)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def insert_role(conn: AsyncConnection, role: Role) -> None:
+    await conn.execute(insert(roles).values(**{k: getattr(role, k) for k in Role.__dataclass_fields__}))
+
+
+async def get_role(conn: AsyncConnection, guild_id: int, role_id: int) -> Role | None:
+    query = select(roles).where(roles.c.id == role_id, roles.c.guild_id == guild_id)
+    row = (await conn.execute(query)).mappings().first()
+    return _role(row) if row else None
+
+
+async def roles_of_guild(conn: AsyncConnection, guild_id: int) -> list[Role]:
+    query = select(roles).where(roles.c.guild_id == guild_id).order_by(roles.c.position, roles.c.id)
+    return [_role(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def update_role(conn: AsyncConnection, role_id: int, changes: Mapping[str, object]) -> None:
+    if changes:
+        await conn.execute(update(roles).where(roles.c.id == role_id).values(**changes))
+
+
+async def set_role_positions(conn: AsyncConnection, positions: Sequence[tuple[int, int]]) -> None:
+    """Set (role_id, position) pairs."""
+    for role_id, position in positions:
+        await conn.execute(update(roles).where(roles.c.id == role_id).values(position=position))
+
+
+async def delete_role(conn: AsyncConnection, role_id: int) -> None:
+    await conn.execute(delete(roles).where(roles.c.id == role_id))
+
+
+async def count_roles(conn: AsyncConnection, guild_id: int) -> int:
+    query = select(func.count()).select_from(roles).where(roles.c.guild_id == guild_id)
+    return int((await conn.execute(query)).scalar_one())

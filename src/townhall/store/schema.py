@@ -1,0 +1,259 @@
+"""Table definitions (SQLAlchemy Core). Migrations in `migrations/versions` must match these.
+
+Conventions: ids are snowflakes (64-bit integers); times are integer milliseconds since the Unix epoch
+(the same on SQLite and PostgreSQL, and cheap to compare); permission bitfields are 64-bit integers.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = BigInteger
+"""A snowflake column."""
+Millis = BigInteger
+"""A moment as milliseconds since the Unix epoch."""
+
+
+def _cascade(target: str) -> ForeignKey:
+    return ForeignKey(target, ondelete="CASCADE")
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("username", String(32), nullable=False),
+    Column("username_key", String(32), nullable=False, unique=True),
+    Column("global_name", String(32)),
+    Column("email", String(254)),
+    Column("email_key", String(254), unique=True),
+    Column("password_hash", String(200)),
+    Column("avatar", String(64)),
+    Column("bot", Boolean, nullable=False, server_default=text("false")),
+    Column("is_admin", Boolean, nullable=False, server_default=text("false")),
+    Column("flags", Integer, nullable=False, server_default=text("0")),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("token_hash", LargeBinary(32), primary_key=True),
+    Column("user_id", Id, _cascade("users.id"), nullable=False, index=True),
+    Column("created_at", Millis, nullable=False),
+)
+
+applications = Table(
+    "applications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("description", String(400), nullable=False, server_default=""),
+    Column("icon", String(64)),
+    Column("owner_id", Id, _cascade("users.id"), nullable=False, index=True),
+    Column("bot_user_id", Id, _cascade("users.id"), nullable=False, unique=True),
+    Column("flags", Integer, nullable=False, server_default=text("0")),
+    Column("bot_public", Boolean, nullable=False, server_default=text("true")),
+    Column("bot_require_code_grant", Boolean, nullable=False, server_default=text("false")),
+    Column("verify_key", String(64), nullable=False),
+)
+
+guilds = Table(
+    "guilds",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("owner_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("icon", String(64)),
+    Column("description", String(300)),
+    Column("system_channel_id", Id),
+    Column("afk_channel_id", Id),
+    Column("afk_timeout", Integer, nullable=False, server_default=text("300")),
+    Column("verification_level", SmallInteger, nullable=False, server_default=text("0")),
+    Column("default_message_notifications", SmallInteger, nullable=False, server_default=text("0")),
+    Column("explicit_content_filter", SmallInteger, nullable=False, server_default=text("0")),
+    Column("preferred_locale", String(10), nullable=False, server_default="en-US"),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("guild_id", Id, _cascade("guilds.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("permissions", BigInteger, nullable=False),
+    Column("position", Integer, nullable=False, server_default=text("0")),
+    Column("color", Integer, nullable=False, server_default=text("0")),
+    Column("hoist", Boolean, nullable=False, server_default=text("false")),
+    Column("mentionable", Boolean, nullable=False, server_default=text("false")),
+    Column("managed", Boolean, nullable=False, server_default=text("false")),
+    Column("bot_id", Id),
+)
+
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("type", SmallInteger, nullable=False),
+    Column("guild_id", Id, _cascade("guilds.id"), index=True),
+    Column("name", String(100)),
+    Column("topic", String(4096)),
+    Column("position", Integer, nullable=False, server_default=text("0")),
+    Column("parent_id", Id),
+    Column("nsfw", Boolean, nullable=False, server_default=text("false")),
+    Column("rate_limit_per_user", Integer, nullable=False, server_default=text("0")),
+    Column("user_limit", Integer, nullable=False, server_default=text("0")),
+    Column("bitrate", Integer, nullable=False, server_default=text("64000")),
+    Column("last_message_id", Id),
+    Column("last_pin_at", Millis),
+    Column("owner_id", Id),
+    Column("icon", String(64)),
+    Column("dm_key", String(48), unique=True),
+    # "low_user_id:high_user_id" for one-to-one DMs, so that two users share exactly one DM channel.
+)
+
+permission_overwrites = Table(
+    "permission_overwrites",
+    metadata,
+    Column("channel_id", Id, _cascade("channels.id"), primary_key=True),
+    Column("target_id", Id, primary_key=True),
+    Column("type", SmallInteger, nullable=False),
+    Column("allow", BigInteger, nullable=False),
+    Column("deny", BigInteger, nullable=False),
+    # Groups of a WhatsApp-style community keep their member lists as member overwrites: find a
+    # member's overwrites across channels without scanning.
+    Index("ix_permission_overwrites_target", "target_id"),
+)
+
+channel_recipients = Table(
+    "channel_recipients",
+    metadata,
+    Column("channel_id", Id, _cascade("channels.id"), primary_key=True),
+    Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Index("ix_channel_recipients_user", "user_id"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("guild_id", Id, _cascade("guilds.id"), primary_key=True),
+    Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("nick", String(32)),
+    Column("joined_at", Millis, nullable=False),
+    Column("communication_disabled_until", Millis),
+    Column("deaf", Boolean, nullable=False, server_default=text("false")),
+    Column("mute", Boolean, nullable=False, server_default=text("false")),
+    Column("flags", Integer, nullable=False, server_default=text("0")),
+    Column("temporary", Boolean, nullable=False, server_default=text("false")),
+    Index("ix_members_user", "user_id"),
+)
+
+member_roles = Table(
+    "member_roles",
+    metadata,
+    Column("guild_id", Id, nullable=False),
+    Column("user_id", Id, nullable=False),
+    Column("role_id", Id, _cascade("roles.id"), nullable=False),
+    UniqueConstraint("guild_id", "user_id", "role_id"),
+    Index("ix_member_roles_role", "role_id"),
+)
+
+bans = Table(
+    "bans",
+    metadata,
+    Column("guild_id", Id, _cascade("guilds.id"), primary_key=True),
+    Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("reason", String(512)),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("guild_id", Id, _cascade("guilds.id"), nullable=False, index=True),
+    Column("channel_id", Id, _cascade("channels.id"), nullable=False, index=True),
+    Column("inviter_id", Id),
+    Column("created_at", Millis, nullable=False),
+    Column("max_age", Integer, nullable=False),
+    Column("max_uses", Integer, nullable=False),
+    Column("uses", Integer, nullable=False, server_default=text("0")),
+    Column("temporary", Boolean, nullable=False, server_default=text("false")),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("channel_id", Id, _cascade("channels.id"), nullable=False),
+    Column("guild_id", Id),
+    Column("author_id", Id, nullable=False),
+    Column("type", SmallInteger, nullable=False, server_default=text("0")),
+    Column("content", Text, nullable=False),
+    Column("edited_at", Millis),
+    Column("tts", Boolean, nullable=False, server_default=text("false")),
+    Column("mention_everyone", Boolean, nullable=False, server_default=text("false")),
+    Column("mention_ids", Text),
+    Column("mention_role_ids", Text),
+    # Space-separated ids: small, rarely queried, and the same on both engines.
+    Column("pinned_at", Millis),
+    Column("flags", Integer, nullable=False, server_default=text("0")),
+    Column("reference_message_id", Id),
+    Column("reference_channel_id", Id),
+    Column("reference_guild_id", Id),
+    Column("nonce", String(64)),
+    # History pages walk this index: a page costs the same in a channel of ten or ten million.
+    Index("ix_messages_channel_id_id", "channel_id", "id"),
+    Index("ix_messages_author_channel", "author_id", "channel_id", "id"),
+    Index(
+        "ix_messages_pins",
+        "channel_id",
+        "pinned_at",
+        sqlite_where=text("pinned_at IS NOT NULL"),
+        postgresql_where=text("pinned_at IS NOT NULL"),
+    ),
+)
+
+message_nonces = Table(
+    "message_nonces",
+    metadata,
+    # `enforce_nonce`: one author's retried send with the same nonce yields the same message.
+    Column("author_id", Id, primary_key=True),
+    Column("channel_id", Id, primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("message_id", Id, _cascade("messages.id"), nullable=False),
+    Column("created_at", Millis, nullable=False),
+)
+
+reactions = Table(
+    "reactions",
+    metadata,
+    Column("message_id", Id, _cascade("messages.id"), primary_key=True),
+    Column("emoji", String(64), primary_key=True),
+    Column("user_id", Id, primary_key=True),
+    Column("channel_id", Id, nullable=False),
+    Column("seq", Id, nullable=False),
+    # A snowflake minted when the reaction was added: the order of "first reacted".
+)
