@@ -12,7 +12,19 @@ from townhall import __version__
 from townhall.actions.services import Services, password_hasher
 from townhall.api import access_log, errors
 from townhall.api.responses import JSON
-from townhall.api.routes import auth, guilds, invites, users
+from townhall.api.routes import (
+    auth,
+    channels,
+    dms,
+    guilds,
+    invites,
+    members,
+    messages,
+    pins,
+    reactions,
+    roles,
+    users,
+)
 from townhall.bus.local import LocalBus
 from townhall.config import Settings
 from townhall.domain.snowflake import SnowflakeGenerator
@@ -20,7 +32,19 @@ from townhall.gateway.encode import encode_event
 from townhall.store.database import create_engine, migrate
 
 API_PREFIX = "/api/v10"
-ROUTERS = (auth.router, users.router, guilds.router, invites.router)
+ROUTERS = (
+    auth.router,
+    users.router,
+    dms.router,
+    guilds.router,
+    channels.router,
+    roles.router,
+    members.router,
+    invites.router,
+    messages.router,
+    reactions.router,
+    pins.router,
+)
 
 
 def create_app(settings: Settings) -> FastAPI:

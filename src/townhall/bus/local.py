@@ -13,6 +13,9 @@ class LocalBus:
     def subscribe(self, handler: Handler) -> None:
         self._handlers.append(handler)
 
+    def unsubscribe(self, handler: Handler) -> None:
+        self._handlers.remove(handler)
+
     async def publish(self, event: Event) -> None:
         if not self._handlers:
             return

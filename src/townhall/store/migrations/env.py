@@ -10,7 +10,9 @@ connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only for `alembic revision --autogenerate` by developers
     from sqlalchemy import create_engine
 
-    url = context.config.get_main_option("sqlalchemy.url") or "sqlite:///./autogen.sqlite3"
+    import os
+
+    url = os.environ.get("TOWNHALL_AUTOGEN_URL", "sqlite:///./autogen.sqlite3")
     connection = create_engine(url).connect()
 
 context.configure(

@@ -1,0 +1,7 @@
+"""Routes for dms (being written)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["dms"])
