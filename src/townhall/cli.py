@@ -20,6 +20,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from townhall import logs
     from townhall.api.app import create_app
+    from townhall.gateway.transport import DirectWebSocketProtocol
 
     settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -30,7 +31,9 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         loop="uvloop",
         http="httptools",
-        ws="websockets",
+        ws=DirectWebSocketProtocol,
+        ws_per_message_deflate=False,
+        ws_ping_interval=None,
         access_log=False,
         log_config=None,
         lifespan="on",

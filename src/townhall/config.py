@@ -38,6 +38,8 @@ class Settings:
     """None means the embedded SQLite file `<data_dir>/townhall.sqlite3`."""
     bus_url: str | None = None
     """None means the in-process bus; `redis://host:port/db` joins several processes into one system."""
+    bus_channel: str = "townhall:events"
+    """The Redis pub/sub channel; separate systems sharing one Redis need different channels."""
     public_url: str | None = None
     """The address clients reach this server at (used in invite and gateway URLs)."""
     registration: Registration = Registration.OPEN
@@ -74,6 +76,7 @@ class Settings:
             data_dir=Path(env.get("TOWNHALL_DATA_DIR", "data")),
             database_url=env.get("TOWNHALL_DATABASE_URL") or None,
             bus_url=env.get("TOWNHALL_BUS_URL") or None,
+            bus_channel=env.get("TOWNHALL_BUS_CHANNEL", cls.bus_channel),
             public_url=env.get("TOWNHALL_PUBLIC_URL") or None,
             registration=Registration(env.get("TOWNHALL_REGISTRATION", Registration.OPEN)),
             max_message_length=_env_int("TOWNHALL_MAX_MESSAGE_LENGTH", cls.max_message_length),
@@ -83,6 +86,12 @@ class Settings:
             process_id=_env_int("TOWNHALL_PROCESS_ID", os.getpid() % 32),
             log_level=env.get("TOWNHALL_LOG_LEVEL", cls.log_level),
             access_log=_env_bool("TOWNHALL_ACCESS_LOG", cls.access_log),
+            password_hash_memory_kib=_env_int(
+                "TOWNHALL_PASSWORD_HASH_MEMORY_KIB", cls.password_hash_memory_kib
+            ),
+            password_hash_time_cost=_env_int(
+                "TOWNHALL_PASSWORD_HASH_TIME_COST", cls.password_hash_time_cost
+            ),
             replay_buffer_events=_env_int("TOWNHALL_REPLAY_BUFFER_EVENTS", cls.replay_buffer_events),
             replay_buffer_seconds=_env_int("TOWNHALL_REPLAY_BUFFER_SECONDS", cls.replay_buffer_seconds),
             heartbeat_interval_ms=_env_int("TOWNHALL_HEARTBEAT_INTERVAL_MS", cls.heartbeat_interval_ms),

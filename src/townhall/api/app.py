@@ -10,12 +10,14 @@ from fastapi import APIRouter, FastAPI
 
 from townhall import __version__
 from townhall.actions.services import Services, password_hasher
-from townhall.api import access_log, errors
+from townhall.api import access_log, errors, ratelimit
 from townhall.api.responses import JSON
 from townhall.api.routes import (
+    applications,
     auth,
     channels,
     dms,
+    gateway,
     guilds,
     invites,
     members,
@@ -25,10 +27,14 @@ from townhall.api.routes import (
     roles,
     users,
 )
+from townhall.bus.base import Bus
 from townhall.bus.local import LocalBus
+from townhall.bus.redis import RedisBus
 from townhall.config import Settings
 from townhall.domain.snowflake import SnowflakeGenerator
+from townhall.gateway.connection import gateway_endpoint
 from townhall.gateway.encode import encode_event
+from townhall.gateway.hub import Hub
 from townhall.store.database import create_engine, migrate
 
 API_PREFIX = "/api/v10"
@@ -44,7 +50,16 @@ ROUTERS = (
     messages.router,
     reactions.router,
     pins.router,
+    applications.router,
+    gateway.router,
 )
+
+
+def make_bus(settings: Settings) -> Bus:
+    """In-process by default; Redis pub/sub when `TOWNHALL_BUS_URL` is set."""
+    if settings.bus_url:
+        return RedisBus(settings.bus_url, encode_event, settings.bus_channel)
+    return LocalBus(encode_event)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -52,7 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.effective_database_url)
         await migrate(engine)
-        bus = LocalBus(encode_event)
+        bus = make_bus(settings)
         services = Services(
             settings=settings,
             engine=engine,
@@ -61,10 +76,13 @@ def create_app(settings: Settings) -> FastAPI:
             passwords=password_hasher(settings),
         )
         app.state.services = services
+        hub = app.state.hub = Hub(services)
+        hub.start()
         await bus.start()
         try:
             yield
         finally:
+            await hub.close()
             await bus.close()
             await engine.dispose()
 
@@ -84,10 +102,16 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(router)
     app.include_router(api)
 
+    # The gateway WebSocket, at the root as Discord's is, and at /gateway.
+    app.add_api_websocket_route("/", gateway_endpoint)
+    app.add_api_websocket_route("/gateway", gateway_endpoint)
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Any:
         return JSON({"status": "ok"})
 
+    if settings.rate_limits:
+        app.add_middleware(ratelimit.RateLimits, settings=settings, openapi=app.openapi)
     if settings.access_log:
         app.add_middleware(access_log.AccessLog)
     return app

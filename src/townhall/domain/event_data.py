@@ -11,7 +11,8 @@ Conventions for `bus.events.Event.data`, by event type (the gateway renders each
 - MESSAGE_REACTION_ADD/REMOVE: ReactionChange; MESSAGE_REACTION_REMOVE_ALL: ReactionsCleared;
   MESSAGE_REACTION_REMOVE_EMOJI: ReactionsCleared with `emoji` set.
 - CHANNEL_PINS_UPDATE: PinsUpdate; TYPING_START: Typing; INVITE_CREATE/DELETE: InviteView.
-- USER_UPDATE: User (user_ids = that user).
+- USER_UPDATE: User (user_ids = that user). DM channel events may carry PrivateChannelView.
+- PRESENCE_UPDATE: Presence, one event per guild the user is in (guild_id set), or user_ids for DMs.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from townhall.domain.models import Member
+from townhall.domain.models import Channel, Member, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +71,22 @@ class Typing:
     user_id: int
     timestamp: datetime
     member: Member | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateChannelView:
+    """A DM or group DM with its recipients' profiles, for CHANNEL_CREATE/UPDATE/DELETE of DMs."""
+
+    channel: Channel
+    recipients: tuple[User, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """A user's status as the gateway shares it; `last_seen` is set when they go offline."""
+
+    user_id: int
+    status: str
+    activities: tuple[dict[str, object], ...] = ()
+    client_status: tuple[tuple[str, str], ...] = ()
+    last_seen: datetime | None = None

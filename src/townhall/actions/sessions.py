@@ -1,0 +1,95 @@
+"""What the gateway reads when a session starts or joins a guild; no state changes here but presence.
+
+These are reads, but they live beside the other use cases so the gateway never touches SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from townhall.actions import accounts
+from townhall.actions.services import Services
+from townhall.domain.models import Channel, Guild, Member, Role, User
+from townhall.store import channels as channel_store
+from townhall.store import guilds as guild_store
+from townhall.store import members as member_store
+from townhall.store import users as user_store
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSnapshot:
+    """Everything a GUILD_CREATE needs, read in one go."""
+
+    guild: Guild
+    roles: list[Role]
+    channels: list[Channel]
+    me: Member
+    members: list[Member]
+    member_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateChannel:
+    channel: Channel
+    recipients: list[User]
+
+
+async def identify(s: Services, token: str) -> User | None:
+    """The user a gateway token belongs to (`Bot ` prefix tolerated, as discord.js may send it)."""
+    token = token.removeprefix("Bot ").removeprefix("Bearer ").strip()
+    return await accounts.authenticate(s, token) if token else None
+
+
+async def guild_ids(s: Services, user: User) -> list[int]:
+    async with s.engine.connect() as conn:
+        return await guild_store.guild_ids_of_user(conn, user.id)
+
+
+async def guild_snapshot(s: Services, user: User, guild_id: int, member_limit: int) -> GuildSnapshot | None:
+    """The guild as `user` joins it on the gateway; None when they are no longer a member."""
+    async with s.engine.connect() as conn:
+        guild = await guild_store.get_guild(conn, guild_id)
+        me = await member_store.get_member(conn, guild_id, user.id)
+        if guild is None or me is None:
+            return None
+        roles = await guild_store.roles_of_guild(conn, guild_id)
+        channels = await channel_store.channels_of_guild(conn, guild_id)
+        count = await member_store.count_members(conn, guild_id)
+        members = (
+            await member_store.list_members(conn, guild_id, limit=member_limit)
+            if count <= member_limit
+            else [me]
+        )
+    return GuildSnapshot(guild, roles, channels, me, members, count)
+
+
+async def member_chunk(
+    s: Services,
+    guild_id: int,
+    *,
+    query: str | None,
+    limit: int,
+    user_ids: list[int] | None,
+) -> list[Member]:
+    """Members for REQUEST_GUILD_MEMBERS: by id, by username prefix, or everyone (limit 0)."""
+    async with s.engine.connect() as conn:
+        if user_ids is not None:
+            return await member_store.list_members(conn, guild_id, user_ids=user_ids[:100])
+        return await member_store.list_members(
+            conn, guild_id, limit=limit or 1_000_000, username_prefix=query or None
+        )
+
+
+async def private_channels(s: Services, user: User) -> list[PrivateChannel]:
+    async with s.engine.connect() as conn:
+        found = await channel_store.private_channels_of_user(conn, user.id)
+        users = await user_store.get_users(conn, {uid for c in found for uid in c.recipient_ids})
+    return [
+        PrivateChannel(c, [users[uid] for uid in c.recipient_ids if uid != user.id and uid in users])
+        for c in found
+    ]
+
+
+async def is_member(s: Services, guild_id: int, user_id: int) -> bool:
+    async with s.engine.connect() as conn:
+        return await member_store.is_member(conn, guild_id, user_id)

@@ -1,0 +1,249 @@
+"""One WebSocket connection speaking Discord gateway v10: HELLO, IDENTIFY or RESUME, heartbeats.
+
+Incoming traffic is small (heartbeats, identify, presence, member requests), so it goes through the
+ordinary ASGI receive path; outgoing events bypass it (see `transport`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections import deque
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from townhall.actions import sessions as session_actions
+from townhall.api import payloads
+from townhall.gateway.hub import Hub
+from townhall.gateway.members import send_member_chunks
+from townhall.gateway.protocol import (
+    ALL_INTENTS,
+    PRIVILEGED_INTENTS,
+    Close,
+    GatewayClose,
+    Intent,
+    Op,
+)
+from townhall.gateway.session import Connection, Session
+from townhall.gateway.transport import COMPRESSORS, QueuedFrames, frames_for
+
+EVENT_LIMIT, EVENT_WINDOW = 120, 60.0
+HEARTBEAT_GRACE = 1.5
+"""A client is closed when no heartbeat came for this many intervals."""
+CLEAN_CLOSE_CODES = (1000, 1001)
+
+
+def gateway_url(websocket_or_base: str) -> str:
+    return websocket_or_base.replace("https://", "wss://").replace("http://", "ws://").rstrip("/")
+
+
+class GatewayConnection:
+    def __init__(self, websocket: WebSocket, hub: Hub) -> None:
+        self.websocket = websocket
+        self.hub = hub
+        self.settings = hub.services.settings
+        self.session: Session | None = None
+        self.connection: Connection | None = None
+        self.received: deque[float] = deque()
+        self.heartbeat_interval = self.settings.heartbeat_interval_ms / 1000
+        self.last_heartbeat = time.monotonic()
+
+    async def run(self) -> None:
+        params = self.websocket.query_params
+        await self.websocket.accept()
+        frames = frames_for(self.websocket)
+        try:
+            compressor = COMPRESSORS.get(params.get("compress"))
+            if compressor is None:
+                raise GatewayClose(Close.DECODE_ERROR, "unknown compression")
+            self.connection = Connection(frames, compressor())
+            if params.get("v", "10") not in ("9", "10"):
+                raise GatewayClose(Close.INVALID_API_VERSION, "Invalid API version")
+            if params.get("encoding", "json") != "json":
+                raise GatewayClose(Close.DECODE_ERROR, "only encoding=json is supported")
+            self.send(Op.HELLO, {"heartbeat_interval": self.settings.heartbeat_interval_ms})
+            await self.receive_loop()
+        except GatewayClose as close:
+            await self.close(close.code, close.reason)
+        except WebSocketDisconnect as gone:
+            await self.lose(gone.code)
+        finally:
+            if isinstance(frames, QueuedFrames):
+                frames.stop()
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.session is not None:
+            self.hub.detach(self.session)
+            if code in (Close.AUTHENTICATION_FAILED, Close.INVALID_INTENTS, Close.DISALLOWED_INTENTS):
+                await self.hub.end(self.session)
+        try:
+            await self.websocket.close(code, reason)
+        except RuntimeError:
+            pass
+
+    async def lose(self, code: int) -> None:
+        """The client went away: a clean close ends the session, anything else allows a RESUME."""
+        session = self.session
+        if session is None or session.connection is not self.connection:
+            return
+        if code in CLEAN_CLOSE_CODES:
+            await self.hub.end(session)
+        else:
+            self.hub.detach(session)
+
+    def send(self, op: Op, data: Any) -> None:
+        assert self.connection is not None
+        self.connection.send(orjson.dumps({"op": int(op), "d": data, "s": None, "t": None}))
+
+    async def receive_loop(self) -> None:
+        while True:
+            deadline = self.last_heartbeat + self.heartbeat_interval * HEARTBEAT_GRACE
+            timeout = deadline - time.monotonic()
+            if timeout <= 0:
+                raise GatewayClose(Close.SESSION_TIMED_OUT, "Session timed out")
+            try:
+                message = await asyncio.wait_for(self.websocket.receive(), timeout)
+            except TimeoutError:
+                raise GatewayClose(Close.SESSION_TIMED_OUT, "Session timed out") from None
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1006))
+            raw = message.get("text") or message.get("bytes") or b""
+            self.count_event()
+            try:
+                payload = orjson.loads(raw)
+                op = Op(payload["op"])
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                raise GatewayClose(Close.DECODE_ERROR, "Error while decoding payload") from None
+            except ValueError:
+                raise GatewayClose(Close.UNKNOWN_OPCODE, "Unknown opcode") from None
+            await self.handle(op, payload.get("d"))
+
+    def count_event(self) -> None:
+        now = time.monotonic()
+        received = self.received
+        received.append(now)
+        while received[0] < now - EVENT_WINDOW:
+            received.popleft()
+        if len(received) > EVENT_LIMIT:
+            raise GatewayClose(Close.RATE_LIMITED, "You are being rate limited.")
+
+    async def handle(self, op: Op, data: Any) -> None:
+        if op is Op.HEARTBEAT:
+            self.last_heartbeat = time.monotonic()
+            self.send(Op.HEARTBEAT_ACK, None)
+        elif op is Op.IDENTIFY:
+            if self.session is not None:
+                raise GatewayClose(Close.ALREADY_AUTHENTICATED, "Already authenticated")
+            await self.identify(data if isinstance(data, dict) else {})
+        elif op is Op.RESUME:
+            if self.session is not None:
+                raise GatewayClose(Close.ALREADY_AUTHENTICATED, "Already authenticated")
+            await self.resume(data if isinstance(data, dict) else {})
+        elif self.session is None:
+            raise GatewayClose(Close.NOT_AUTHENTICATED, "Not authenticated")
+        elif op is Op.PRESENCE_UPDATE:
+            status = str((data or {}).get("status", "online"))
+            if status not in ("online", "idle", "dnd", "invisible"):
+                raise GatewayClose(Close.DECODE_ERROR, "invalid status")
+            activities = tuple(a for a in (data or {}).get("activities") or () if isinstance(a, dict))
+            shown = "offline" if status == "invisible" else status
+            await self.hub.set_presence(self.session.user.id, shown, activities[:5])
+        elif op is Op.REQUEST_GUILD_MEMBERS:
+            await send_member_chunks(self.hub, self.session, data if isinstance(data, dict) else {})
+        elif op is Op.VOICE_STATE_UPDATE:
+            pass  # Voice arrives with the voice issue; accepting the opcode keeps bots connected.
+        else:
+            raise GatewayClose(Close.UNKNOWN_OPCODE, "Unknown opcode")
+
+    async def identify(self, data: dict[str, Any]) -> None:
+        token = data.get("token")
+        intents = data.get("intents")
+        if not isinstance(token, str) or not token:
+            raise GatewayClose(Close.AUTHENTICATION_FAILED, "Authentication failed")
+        user = await session_actions.identify(self.hub.services, token)
+        if user is None:
+            raise GatewayClose(Close.AUTHENTICATION_FAILED, "Authentication failed")
+        if not isinstance(intents, int) or isinstance(intents, bool) or intents < 0 or intents & ~ALL_INTENTS:
+            raise GatewayClose(Close.INVALID_INTENTS, "Invalid intent(s)")
+        shard = data.get("shard")
+        if shard is not None:
+            if not (isinstance(shard, list) and len(shard) == 2 and 0 <= shard[0] < shard[1]):
+                raise GatewayClose(Close.INVALID_SHARD, "Invalid shard")
+        application = None
+        if user.bot:
+            from townhall.actions import applications as application_actions  # TEMP until it lands
+            from townhall.domain.applications import granted_privileged_intents
+
+            application = await application_actions.application_for_bot(self.hub.services, user.id)
+            granted = granted_privileged_intents(application.flags if application else 0)
+            if intents & PRIVILEGED_INTENTS & ~granted:
+                raise GatewayClose(Close.DISALLOWED_INTENTS, "Disallowed intent(s)")
+        large_threshold = data.get("large_threshold", 50)
+        large_threshold = min(max(large_threshold if isinstance(large_threshold, int) else 50, 50), 250)
+        session = Session(
+            id=secrets.token_hex(16),
+            user=user,
+            intents=intents,
+            shard=(shard[0], shard[1]) if shard else None,
+            large_threshold=large_threshold,
+            max_events=self.settings.replay_buffer_events,
+            max_age=float(self.settings.replay_buffer_seconds),
+            content_intent=not user.bot or bool(intents & Intent.MESSAGE_CONTENT),
+            connection=self.connection,
+        )
+        self.session = session
+        ready: dict[str, Any] = {
+            "v": 10,
+            "user": payloads.user(user, private=True),
+            "session_id": session.id,
+            "session_type": "normal",
+            "resume_gateway_url": self.resume_url(),
+            "private_channels": [],
+            "presences": [],
+            "relationships": [],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+            "user_settings": {},
+            "auth": {},
+        }
+        if shard is not None:
+            ready["shard"] = shard
+        if application is not None:
+            ready["application"] = {"id": str(application.id), "flags": application.flags}
+        await self.hub.open(session, ready)
+
+    async def resume(self, data: dict[str, Any]) -> None:
+        session = self.hub.sessions.get(str(data.get("session_id")))
+        seq = data.get("seq")
+        token = data.get("token")
+        user = await session_actions.identify(self.hub.services, token) if isinstance(token, str) else None
+        if (
+            session is None
+            or user is None
+            or user.id != session.user.id
+            or not isinstance(seq, int)
+            or not session.can_resume_from(seq)
+        ):
+            self.send(Op.INVALID_SESSION, False)
+            return
+        assert self.connection is not None
+        for frame in session.replay_after(seq):
+            self.connection.send(frame)
+        session.connection = self.connection
+        session.detached_at = None
+        self.session = session
+        session.dispatch(b'{"op":0,"t":"RESUMED","d":null,"s":')
+
+    def resume_url(self) -> str:
+        if self.settings.public_url:
+            return gateway_url(self.settings.public_url)
+        headers = self.websocket.headers
+        scheme = "wss" if self.websocket.url.scheme == "wss" else "ws"
+        return f"{scheme}://{headers.get('host', f'{self.settings.host}:{self.settings.port}')}"
+
+
+async def gateway_endpoint(websocket: WebSocket) -> None:
+    await GatewayConnection(websocket, websocket.app.state.hub).run()

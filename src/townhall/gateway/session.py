@@ -1,0 +1,88 @@
+"""One gateway session: who it is, what it asked for, its sequence and its replay buffer.
+
+A session outlives its connection for a while, so that a client that drops can RESUME: events keep
+arriving into the replay buffer (bounded by count and by age) while no connection is attached.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from townhall.domain.models import User
+from townhall.gateway.transport import Compressor, Frames
+
+
+@dataclass(slots=True)
+class Connection:
+    """The socket a session currently writes to."""
+
+    frames: Frames
+    compress: Compressor
+
+    def send(self, payload: bytes) -> bool:
+        compress = self.compress
+        return self.frames.send(compress(payload), compress.binary)
+
+
+@dataclass(eq=False, slots=True)
+class Session:
+    id: str
+    user: User
+    intents: int
+    shard: tuple[int, int] | None
+    large_threshold: int
+    max_events: int
+    max_age: float
+    content_intent: bool
+    """False only for bots without MESSAGE_CONTENT: they get messages without their text."""
+    guild_ids: set[int] = field(default_factory=set)
+    connection: Connection | None = None
+    seq: int = 0
+    replay: deque[tuple[int, bytes, float]] = field(default_factory=deque)
+    """(seq, frame head, when): a frame is `head + str(seq) + b"}"`; heads are shared between sessions."""
+    detached_at: float | None = None
+
+    def dispatch(self, head: bytes) -> None:
+        """Number, remember and send one event whose frame starts with `head`."""
+        self.seq = seq = self.seq + 1
+        now = time.monotonic()
+        replay = self.replay
+        replay.append((seq, head, now))
+        if len(replay) > self.max_events:
+            replay.popleft()
+        horizon = now - self.max_age
+        while replay[0][2] < horizon:
+            replay.popleft()
+        connection = self.connection
+        if connection is not None and not connection.send(head + str(seq).encode() + b"}"):
+            self.connection = None
+            self.detached_at = now
+
+    def can_resume_from(self, seq: int) -> bool:
+        """True when every event after `seq` is still in the buffer."""
+        if seq > self.seq:
+            return False
+        if seq == self.seq:
+            return True
+        return bool(self.replay) and self.replay[0][0] <= seq + 1
+
+    def replay_after(self, seq: int) -> list[bytes]:
+        return [head + str(s).encode() + b"}" for s, head, _ in self.replay if s > seq]
+
+    def wants_guild(self, guild_id: int) -> bool:
+        """Sharding as Discord does it: a guild belongs to shard (guild_id >> 22) % shard_count."""
+        if self.shard is None:
+            return True
+        shard_id, shard_count = self.shard
+        return (guild_id >> 22) % shard_count == shard_id
+
+    @property
+    def gets_direct_messages(self) -> bool:
+        return self.shard is None or self.shard[0] == 0
+
+
+def dispatch_head(event_type: str, data: bytes) -> bytes:
+    """The frame of a dispatch up to its sequence number: built once, shared by every receiver."""
+    return b'{"op":0,"t":"' + event_type.encode() + b'","d":' + data + b',"s":'
