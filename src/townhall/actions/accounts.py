@@ -55,7 +55,9 @@ async def create_user(
     if password is not None:
         validation.password(password)
     if email is not None and ("@" not in email or len(email) > 254):
-        raise errors.InvalidFormBody.field("email", "Not a well formed email address.", "EMAIL_TYPE_INVALID_EMAIL")
+        raise errors.InvalidFormBody.field(
+            "email", "Not a well formed email address.", "EMAIL_TYPE_INVALID_EMAIL"
+        )
     user = User(
         id=s.ids.next_id(),
         username=username,
@@ -70,14 +72,20 @@ async def create_user(
             await user_store.insert_user(conn, user, password_hash)
     except user_store.UsernameTaken:
         raise errors.InvalidFormBody.field(
-            "username", "Username is unavailable. Try adding numbers, letters, underscores _ , or periods.",
+            "username",
+            "Username is unavailable. Try adding numbers, letters, underscores _ , or periods.",
             "USERNAME_ALREADY_TAKEN",
         ) from None
     return user
 
 
 async def register(
-    s: Services, username: str, password: str, *, email: str | None = None, invite: str | None = None
+    s: Services,
+    username: str,
+    password: str,
+    *,
+    email: str | None = None,
+    invite: str | None = None,
 ) -> tuple[User, str]:
     """Self-service sign-up, as the server's registration mode allows; joins the invite's guild."""
     mode = s.settings.registration
@@ -118,8 +126,8 @@ async def logout(s: Services, token: str) -> None:
 @dataclass(frozen=True)
 class ProfilePatch:
     username: str | Unset = UNSET
-    global_name: str | None | Unset = UNSET
-    email: str | None | Unset = UNSET
+    global_name: str | Unset | None = UNSET
+    email: str | Unset | None = UNSET
     password: str | Unset = UNSET
     """The current password: needed to change username, email or password."""
     new_password: str | Unset = UNSET
@@ -137,7 +145,9 @@ async def modify_current_user(
     if not isinstance(patch.global_name, Unset):
         name = patch.global_name
         changes["global_name"] = (
-            validation.text_name(name, "global_name", 1, validation.GLOBAL_NAME_MAX) if name else None
+            validation.text_name(name, "global_name", 1, validation.GLOBAL_NAME_MAX)
+            if name
+            else None
         )
     if not isinstance(patch.email, Unset):
         changes["email"] = patch.email
@@ -146,10 +156,14 @@ async def modify_current_user(
             stored = await user_store.get_password_hash(conn, actor.id)
         given = patch.password if isinstance(patch.password, str) else ""
         if stored is None or not await s.verify_password(stored, given):
-            raise errors.InvalidFormBody.field("password", "Password does not match.", "PASSWORD_DOES_NOT_MATCH")
+            raise errors.InvalidFormBody.field(
+                "password", "Password does not match.", "PASSWORD_DOES_NOT_MATCH"
+            )
     new_token_value: str | None = None
     if isinstance(patch.new_password, str):
-        changes["password_hash"] = await s.hash_password(validation.password(patch.new_password, "new_password"))
+        changes["password_hash"] = await s.hash_password(
+            validation.password(patch.new_password, "new_password")
+        )
     try:
         async with s.engine.begin() as conn:
             await user_store.update_user(conn, actor.id, changes)

@@ -31,12 +31,16 @@ async def create_guild(s: Services, actor: User, name: str) -> GuildView:
     text_category, voice_category = s.ids.next_id(), s.ids.next_id()
     general_text, general_voice = s.ids.next_id(), s.ids.next_id()
     guild = Guild(id=guild_id, name=name, owner_id=actor.id, system_channel_id=general_text)
-    everyone = Role(id=guild_id, guild_id=guild_id, name="@everyone", permissions=DEFAULT_EVERYONE_PERMISSIONS)
+    everyone = Role(
+        id=guild_id, guild_id=guild_id, name="@everyone", permissions=DEFAULT_EVERYONE_PERMISSIONS
+    )
     starter = [
         Channel(text_category, ChannelType.GUILD_CATEGORY, guild_id, "Text Channels", position=0),
         Channel(voice_category, ChannelType.GUILD_CATEGORY, guild_id, "Voice Channels", position=1),
         Channel(general_text, ChannelType.GUILD_TEXT, guild_id, "general", parent_id=text_category),
-        Channel(general_voice, ChannelType.GUILD_VOICE, guild_id, "General", parent_id=voice_category),
+        Channel(
+            general_voice, ChannelType.GUILD_VOICE, guild_id, "General", parent_id=voice_category
+        ),
     ]
     async with s.engine.begin() as conn:
         if await guild_store.count_guilds_owned(conn, actor.id) >= validation.MAX_GUILDS_PER_USER:
@@ -46,11 +50,15 @@ async def create_guild(s: Services, actor: User, name: str) -> GuildView:
         for channel in starter:
             await channel_store.insert_channel(conn, channel)
         await member_store.insert_member(conn, guild_id, actor.id, s.now_ms())
-    await s.publish(Event("GUILD_CREATE", guild_id, guild_id=guild_id, user_ids=frozenset({actor.id})))
+    await s.publish(
+        Event("GUILD_CREATE", guild_id, guild_id=guild_id, user_ids=frozenset({actor.id}))
+    )
     return GuildView(guild, [everyone], 1)
 
 
-async def get_guild(s: Services, actor: User, guild_id: int, *, with_counts: bool = False) -> GuildView:
+async def get_guild(
+    s: Services, actor: User, guild_id: int, *, with_counts: bool = False
+) -> GuildView:
     async with s.engine.connect() as conn:
         access = await guild_access(conn, actor, guild_id, s.now())
         count = await member_store.count_members(conn, guild_id) if with_counts else None
@@ -60,10 +68,10 @@ async def get_guild(s: Services, actor: User, guild_id: int, *, with_counts: boo
 @dataclass(frozen=True)
 class GuildPatch:
     name: str | Unset = UNSET
-    description: str | None | Unset = UNSET
-    icon: str | None | Unset = UNSET
-    system_channel_id: int | None | Unset = UNSET
-    afk_channel_id: int | None | Unset = UNSET
+    description: str | Unset | None = UNSET
+    icon: str | Unset | None = UNSET
+    system_channel_id: int | Unset | None = UNSET
+    afk_channel_id: int | Unset | None = UNSET
     afk_timeout: int | Unset = UNSET
     verification_level: int | Unset = UNSET
     default_message_notifications: int | Unset = UNSET
@@ -128,11 +136,19 @@ async def publish_member_removed(s: Services, guild_id: int, user: User) -> None
 
 
 async def list_current_user_guilds(
-    s: Services, actor: User, *, before: int | None, after: int | None, limit: int, with_counts: bool
+    s: Services,
+    actor: User,
+    *,
+    before: int | None,
+    after: int | None,
+    limit: int,
+    with_counts: bool,
 ) -> list[tuple[Guild, GuildAccess | None, int | None]]:
     """The actor's guilds with their permissions in each (for `permissions` and `owner`)."""
     async with s.engine.connect() as conn:
-        found = await guild_store.guilds_of_user(conn, actor.id, before=before, after=after, limit=limit)
+        found = await guild_store.guilds_of_user(
+            conn, actor.id, before=before, after=after, limit=limit
+        )
         result: list[tuple[Guild, GuildAccess | None, int | None]] = []
         for guild in found:
             access = await guild_access(conn, actor, guild.id, s.now())

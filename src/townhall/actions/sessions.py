@@ -45,7 +45,9 @@ async def guild_ids(s: Services, user: User) -> list[int]:
         return await guild_store.guild_ids_of_user(conn, user.id)
 
 
-async def guild_snapshot(s: Services, user: User, guild_id: int, member_limit: int) -> GuildSnapshot | None:
+async def guild_snapshot(
+    s: Services, user: User, guild_id: int, member_limit: int
+) -> GuildSnapshot | None:
     """The guild as `user` joins it on the gateway; None when they are no longer a member."""
     async with s.engine.connect() as conn:
         guild = await guild_store.get_guild(conn, guild_id)
@@ -85,7 +87,9 @@ async def private_channels(s: Services, user: User) -> list[PrivateChannel]:
         found = await channel_store.private_channels_of_user(conn, user.id)
         users = await user_store.get_users(conn, {uid for c in found for uid in c.recipient_ids})
     return [
-        PrivateChannel(c, [users[uid] for uid in c.recipient_ids if uid != user.id and uid in users])
+        PrivateChannel(
+            c, [users[uid] for uid in c.recipient_ids if uid != user.id and uid in users]
+        )
         for c in found
     ]
 

@@ -15,8 +15,10 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from townhall.actions import applications as application_actions
 from townhall.actions import sessions as session_actions
 from townhall.api import payloads
+from townhall.domain.applications import granted_privileged_intents
 from townhall.gateway.hub import Hub
 from townhall.gateway.members import send_member_chunks
 from townhall.gateway.protocol import (
@@ -77,7 +79,11 @@ class GatewayConnection:
     async def close(self, code: int, reason: str) -> None:
         if self.session is not None:
             self.hub.detach(self.session)
-            if code in (Close.AUTHENTICATION_FAILED, Close.INVALID_INTENTS, Close.DISALLOWED_INTENTS):
+            if code in (
+                Close.AUTHENTICATION_FAILED,
+                Close.INVALID_INTENTS,
+                Close.DISALLOWED_INTENTS,
+            ):
                 await self.hub.end(self.session)
         try:
             await self.websocket.close(code, reason)
@@ -148,7 +154,9 @@ class GatewayConnection:
             status = str((data or {}).get("status", "online"))
             if status not in ("online", "idle", "dnd", "invisible"):
                 raise GatewayClose(Close.DECODE_ERROR, "invalid status")
-            activities = tuple(a for a in (data or {}).get("activities") or () if isinstance(a, dict))
+            activities = tuple(
+                a for a in (data or {}).get("activities") or () if isinstance(a, dict)
+            )
             shown = "offline" if status == "invisible" else status
             await self.hub.set_presence(self.session.user.id, shown, activities[:5])
         elif op is Op.REQUEST_GUILD_MEMBERS:
@@ -166,7 +174,12 @@ class GatewayConnection:
         user = await session_actions.identify(self.hub.services, token)
         if user is None:
             raise GatewayClose(Close.AUTHENTICATION_FAILED, "Authentication failed")
-        if not isinstance(intents, int) or isinstance(intents, bool) or intents < 0 or intents & ~ALL_INTENTS:
+        if (
+            not isinstance(intents, int)
+            or isinstance(intents, bool)
+            or intents < 0
+            or intents & ~ALL_INTENTS
+        ):
             raise GatewayClose(Close.INVALID_INTENTS, "Invalid intent(s)")
         shard = data.get("shard")
         if shard is not None:
@@ -174,15 +187,14 @@ class GatewayConnection:
                 raise GatewayClose(Close.INVALID_SHARD, "Invalid shard")
         application = None
         if user.bot:
-            from townhall.actions import applications as application_actions  # TEMP until it lands
-            from townhall.domain.applications import granted_privileged_intents
-
             application = await application_actions.application_for_bot(self.hub.services, user.id)
             granted = granted_privileged_intents(application.flags if application else 0)
             if intents & PRIVILEGED_INTENTS & ~granted:
                 raise GatewayClose(Close.DISALLOWED_INTENTS, "Disallowed intent(s)")
         large_threshold = data.get("large_threshold", 50)
-        large_threshold = min(max(large_threshold if isinstance(large_threshold, int) else 50, 50), 250)
+        large_threshold = min(
+            max(large_threshold if isinstance(large_threshold, int) else 50, 50), 250
+        )
         session = Session(
             id=secrets.token_hex(16),
             user=user,
@@ -219,7 +231,11 @@ class GatewayConnection:
         session = self.hub.sessions.get(str(data.get("session_id")))
         seq = data.get("seq")
         token = data.get("token")
-        user = await session_actions.identify(self.hub.services, token) if isinstance(token, str) else None
+        user = (
+            await session_actions.identify(self.hub.services, token)
+            if isinstance(token, str)
+            else None
+        )
         if (
             session is None
             or user is None

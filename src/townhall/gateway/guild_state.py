@@ -128,5 +128,7 @@ class GuildState:
             owner_id=self.owner_id,
             user_id=user_id,
             everyone_permissions=self.role_permissions.get(self.guild_id, 0),
-            role_permissions={r: self.role_permissions[r] for r in roles if r in self.role_permissions},
+            role_permissions={
+                r: self.role_permissions[r] for r in roles if r in self.role_permissions
+            },
         )

@@ -78,14 +78,20 @@ class Hub:
         while True:
             await asyncio.sleep(5)
             horizon = time.monotonic() - self.services.settings.replay_buffer_seconds
-            for session in [s for s in self.sessions.values() if s.detached_at and s.detached_at < horizon]:
+            for session in [
+                s for s in self.sessions.values() if s.detached_at and s.detached_at < horizon
+            ]:
                 await self.end(session)
 
     # -- sessions --------------------------------------------------------------------------
 
     async def open(self, session: Session, ready: dict[str, Any]) -> None:
         """Send READY and one GUILD_CREATE per guild, then start delivering events."""
-        guild_ids = [g for g in await session_actions.guild_ids(self.services, session.user) if session.wants_guild(g)]
+        guild_ids = [
+            g
+            for g in await session_actions.guild_ids(self.services, session.user)
+            if session.wants_guild(g)
+        ]
         ready["guilds"] = [{"id": str(g), "unavailable": True} for g in guild_ids]
         if not session.user.bot and session.gets_direct_messages:
             ready["private_channels"] = [
@@ -118,7 +124,7 @@ class Hub:
             self._forget_if_unused(guild_id, session.user.id)
         if not user_sessions:
             self.by_user.pop(session.user.id, None)
-            await self.set_presence(session.user.id, "offline")
+            await self.set_presence(session.user.id, "offline", guild_ids=session.guild_ids)
 
     def _forget_if_unused(self, guild_id: int, user_id: int) -> None:
         sessions = self.guild_sessions.get(guild_id)
@@ -163,7 +169,17 @@ class Hub:
         if session.intents & Intent.GUILDS:
             session.dispatch(dispatch_head("GUILD_CREATE", orjson.dumps(guild_json)))
 
-    def _presences(self, session: Session, user_ids: Iterable[int], guild_id: int) -> list[dict[str, Any]]:
+    async def _join_and_announce(self, session: Session, guild_id: int) -> None:
+        """A new member who is online shows up online to the guild they just joined."""
+        await self.join_guild(session, guild_id)
+        status = self.statuses.get(session.user.id, "offline")
+        if guild_id in session.guild_ids and status != "offline":
+            presence = Presence(session.user.id, status, (), (("web", status),))
+            await self.services.publish(Event("PRESENCE_UPDATE", presence, guild_id=guild_id))
+
+    def _presences(
+        self, session: Session, user_ids: Iterable[int], guild_id: int
+    ) -> list[dict[str, Any]]:
         if not session.intents & Intent.GUILD_PRESENCES and session.user.bot:
             return []
         return [
@@ -172,24 +188,24 @@ class Hub:
             if (status := self.statuses.get(uid, "offline")) != "offline"
         ]
 
-    async def set_presence(self, user_id: int, status: str, activities: tuple[dict[str, object], ...] = ()) -> None:
+    async def set_presence(
+        self,
+        user_id: int,
+        status: str,
+        activities: tuple[dict[str, object], ...] = (),
+        guild_ids: set[int] | None = None,
+    ) -> None:
         """Tell every member who shares a guild with the user (through the bus, so all nodes hear)."""
         last_seen = self.services.now() if status == "offline" else None
-        presence = Presence(user_id, status, activities, (("web", status),) if status != "offline" else (), last_seen)
-        guild_ids: set[int] = set()
-        for session in list(self.by_user.get(user_id, ())):
-            guild_ids |= session.guild_ids
-        if not guild_ids:
-            guild_ids = set(await self._guilds_of(user_id))
+        client_status = (("web", status),) if status != "offline" else ()
+        presence = Presence(user_id, status, activities, client_status, last_seen)
+        if guild_ids is None:
+            guild_ids = set()
+            for session in self.by_user.get(user_id, ()):
+                guild_ids |= session.guild_ids
         self.statuses[user_id] = status
         for guild_id in guild_ids:
             await self.services.publish(Event("PRESENCE_UPDATE", presence, guild_id=guild_id))
-
-    async def _guilds_of(self, user_id: int) -> list[int]:
-        user = next(iter(self.by_user.get(user_id, ())), None)
-        if user is not None:
-            return await session_actions.guild_ids(self.services, user.user)
-        return [g for g, state in self.guilds.items() if user_id in state.member_roles]
 
     # -- fan-out ---------------------------------------------------------------------------
 
@@ -225,8 +241,11 @@ class Hub:
         for session in audience:
             if intent and not session.intents & intent:
                 continue
-            if hidden is not None and in_guild and not session.content_intent and not self._sees_content(
-                session, envelope
+            if (
+                hidden is not None
+                and in_guild
+                and not session.content_intent
+                and not self._sees_content(session, envelope)
             ):
                 if hidden_head is None:
                     hidden_head = dispatch_head(envelope.type, hidden)
@@ -255,7 +274,7 @@ class Hub:
         for uid in envelope.user_ids or ():
             for session in list(self.by_user.get(uid, ())):
                 if session.wants_guild(guild_id) and guild_id not in session.guild_ids:
-                    self._spawn(self.join_guild(session, guild_id))
+                    self._spawn(self._join_and_announce(session, guild_id))
 
     def _on_guild_update(self, envelope: Envelope) -> None:
         state = self.guilds.get(envelope.guild_id or 0)
@@ -327,14 +346,22 @@ class Hub:
             self._fan_out(envelope, self._audience(envelope))
             return
         channel_id = envelope.channel_id or 0
-        could_see = {s for s in self.guild_sessions.get(state.guild_id, ()) if state.can_view(s.user.id, channel_id)}
+        could_see = {
+            s
+            for s in self.guild_sessions.get(state.guild_id, ())
+            if state.can_view(s.user.id, channel_id)
+        }
         with self._visibility_diff(state, skip_channel=channel_id):
             state.put_channel(orjson.loads(envelope.data))
         can_see = [s for s in self._audience(envelope)]
         self._fan_out(envelope, [s for s in can_see if s in could_see])
-        self._fan_out(_retyped(envelope, "CHANNEL_CREATE"), [s for s in can_see if s not in could_see])
+        self._fan_out(
+            _retyped(envelope, "CHANNEL_CREATE"), [s for s in can_see if s not in could_see]
+        )
         now_sees = set(can_see)
-        self._fan_out(_retyped(envelope, "CHANNEL_DELETE"), [s for s in could_see if s not in now_sees])
+        self._fan_out(
+            _retyped(envelope, "CHANNEL_DELETE"), [s for s in could_see if s not in now_sees]
+        )
 
     def _on_channel_delete(self, envelope: Envelope) -> None:
         audience = list(self._audience(envelope))
@@ -360,7 +387,9 @@ class Hub:
 class _VisibilityDiff:
     """Around a structural change: tell each local member's sessions which channels appeared or vanished."""
 
-    def __init__(self, hub: Hub, state: GuildState, only: int | None, skip_channel: int | None) -> None:
+    def __init__(
+        self, hub: Hub, state: GuildState, only: int | None, skip_channel: int | None
+    ) -> None:
         self.hub, self.state, self.skip = hub, state, skip_channel
         self.users = [only] if only is not None else list(state.member_roles)
         self.before: dict[int, frozenset[int]] = {}
@@ -387,7 +416,13 @@ class _VisibilityDiff:
                 if channel_id != self.skip:
                     self._send(sessions, "CHANNEL_DELETE", channel_id, before_payload=True)
 
-    def _send(self, sessions: list[Session], event_type: str, channel_id: int, before_payload: bool = False) -> None:
+    def _send(
+        self,
+        sessions: list[Session],
+        event_type: str,
+        channel_id: int,
+        before_payload: bool = False,
+    ) -> None:
         entry = self.state.channels.get(channel_id)
         if entry is None or not sessions:
             return

@@ -43,8 +43,11 @@ async def send_member_chunks(hub: Hub, session: Session, data: dict[str, Any]) -
         if guild_id not in session.guild_ids:
             continue
         found = await session_actions.member_chunk(
-            hub.services, guild_id, query=query if isinstance(query, str) else None,
-            limit=min(limit, 100) if not wants_everyone else 0, user_ids=user_ids,
+            hub.services,
+            guild_id,
+            query=query if isinstance(query, str) else None,
+            limit=min(limit, 100) if not wants_everyone else 0,
+            user_ids=user_ids,
         )
         chunks = [found[i : i + CHUNK_SIZE] for i in range(0, len(found), CHUNK_SIZE)] or [[]]
         missing = sorted(set(user_ids or ()) - {m.user.id for m in found})
