@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import swagger_ui_bundle  # type: ignore[import-untyped]
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from townhall import __version__
 from townhall.actions.services import Services, password_hasher
@@ -55,6 +60,22 @@ ROUTERS = (
 )
 
 
+def mount_docs(app: FastAPI) -> None:
+    """The interactive API reference, with Swagger UI served from this server (no CDN needed)."""
+    static = Path(swagger_ui_bundle.swagger_ui_path)
+    app.mount(f"{API_PREFIX}/docs/static", StaticFiles(directory=static), name="docs-static")
+
+    @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=f"{API_PREFIX}/openapi.json",
+            title="townhall API",
+            swagger_js_url=f"{API_PREFIX}/docs/static/swagger-ui-bundle.js",
+            swagger_css_url=f"{API_PREFIX}/docs/static/swagger-ui.css",
+            swagger_favicon_url=f"{API_PREFIX}/docs/static/favicon-32x32.png",
+        )
+
+
 def make_bus(settings: Settings) -> Bus:
     """In-process by default; Redis pub/sub when `TOWNHALL_BUS_URL` is set."""
     if settings.bus_url:
@@ -92,7 +113,7 @@ def create_app(settings: Settings) -> FastAPI:
         description="A self-hosted community chat server with a Discord v10-shaped API.",
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,
         redoc_url=None,
         default_response_class=JSON,
     )
@@ -101,6 +122,8 @@ def create_app(settings: Settings) -> FastAPI:
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)
+
+    mount_docs(app)
 
     # The gateway WebSocket, at the root as Discord's is, and at /gateway.
     app.add_api_websocket_route("/", gateway_endpoint)

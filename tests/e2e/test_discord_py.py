@@ -1,0 +1,155 @@
+"""Acceptance: an unmodified discord.py 2.7 bot, pointed at townhall the two ways its docs allow."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import discord
+import httpx
+import pytest
+import pytest_asyncio
+import yarl
+
+from tests.conftest import Account, Api
+from tests.e2e.bots import Bot, add_bot
+from tests.server_process import ServerProcess
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    process = ServerProcess(Path(tmp_path_factory.mktemp("discord-py"))).start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def remote(server: ServerProcess) -> AsyncIterator[Api]:
+    async with httpx.AsyncClient(base_url=server.api, timeout=20) as http:
+        yield Api(http)
+
+
+@pytest.fixture
+def pointed_at(server: ServerProcess) -> Iterator[None]:
+    """What a bot author changes: discord.py's REST base and, for a plain Client, its gateway."""
+    old_base, old_gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = server.api
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway + "/")
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE = old_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+
+class RecordingClient(discord.Client):
+    """A bot that records what it hears, for the test to assert on."""
+
+    def __init__(self, **options: object) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True
+        super().__init__(intents=intents, **options)  # type: ignore[arg-type]
+        self.ready = asyncio.Event()
+        self.heard: asyncio.Queue[discord.Message] = asyncio.Queue()
+        self.role_created: asyncio.Queue[discord.Role] = asyncio.Queue()
+        self.channel_updated: asyncio.Queue[discord.abc.GuildChannel] = asyncio.Queue()
+        self.reactions: asyncio.Queue[discord.RawReactionActionEvent] = asyncio.Queue()
+
+    async def on_ready(self) -> None:
+        self.ready.set()
+
+    async def on_message(self, message: discord.Message) -> None:
+        if self.user is not None and message.author.id != self.user.id:
+            await self.heard.put(message)
+
+    async def on_guild_role_create(self, role: discord.Role) -> None:
+        await self.role_created.put(role)
+
+    async def on_guild_channel_update(
+        self, _before: discord.abc.GuildChannel, after: discord.abc.GuildChannel
+    ) -> None:
+        await self.channel_updated.put(after)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self.reactions.put(payload)
+
+
+class RecordingShardedClient(discord.AutoShardedClient, RecordingClient):
+    pass
+
+
+async def run_round_trip(client: RecordingClient, bot: Bot, owner: Account, guild: dict[str, object]) -> None:
+    guild_id = int(str(guild["id"]))
+    channel_id = int(str(guild["system_channel_id"]))
+    runner = asyncio.get_running_loop().create_task(client.start(bot.token))
+    try:
+        await asyncio.wait_for(client.ready.wait(), 30)
+        assert client.user is not None and client.user.id == bot.user_id
+        assert [g.id for g in client.guilds] == [guild_id]
+        discord_guild = client.get_guild(guild_id)
+        assert discord_guild is not None and discord_guild.get_channel(channel_id) is not None
+
+        sent = await owner.post(f"/channels/{channel_id}/messages", json={"content": "hello bot"})
+        assert sent.status_code == 200, sent.text
+        heard = await asyncio.wait_for(client.heard.get(), 10)
+        assert heard.content == "hello bot"
+        assert heard.guild is not None and heard.guild.id == guild_id
+        assert heard.author.id == owner.id
+
+        reply = await heard.reply("hi human")
+        await heard.add_reaction("\N{WHITE HEAVY CHECK MARK}")
+        reaction = await asyncio.wait_for(client.reactions.get(), 10)
+        assert reaction.emoji.name == "\N{WHITE HEAVY CHECK MARK}" and reaction.message_id == heard.id
+
+        history = [m async for m in heard.channel.history(limit=10)]
+        assert [m.id for m in history[:2]] == [reply.id, heard.id]
+        assert history[0].reference is not None and history[0].reference.message_id == heard.id
+
+        edited = await reply.edit(content="hi human (edited)")
+        assert edited.content == "hi human (edited)" and edited.edited_at is not None
+        seen_by_owner = await owner.get(f"/channels/{channel_id}/messages/{reply.id}")
+        assert seen_by_owner.json()["content"] == "hi human (edited)"
+        reactions = await owner.get(f"/channels/{channel_id}/messages/{heard.id}")
+        assert reactions.json()["reactions"][0]["count"] == 1
+        await reply.delete()
+        gone = await owner.get(f"/channels/{channel_id}/messages/{reply.id}")
+        assert gone.status_code == 404
+
+        assert discord_guild is not None
+        role = await discord_guild.create_role(name="Helpers", permissions=discord.Permissions(send_messages=True))
+        created = await asyncio.wait_for(client.role_created.get(), 10)
+        assert created.id == role.id and created.name == "Helpers"
+        channel = discord_guild.get_channel(channel_id)
+        assert isinstance(channel, discord.TextChannel)
+        await channel.set_permissions(role, send_messages=False, reason="quiet please")
+        updated = await asyncio.wait_for(client.channel_updated.get(), 10)
+        overwrite = updated.overwrites_for(role)
+        assert overwrite.send_messages is False
+        stored = await owner.get(f"/channels/{channel_id}")
+        assert any(o["id"] == str(role.id) for o in stored.json()["permission_overwrites"])
+    finally:
+        await client.close()
+        runner.cancel()
+
+
+@pytest.mark.usefixtures("pointed_at")
+async def test_plain_client_with_rest_base_and_gateway_changed_does_the_round_trip(remote: Api) -> None:
+    owner = await remote.account("owner")
+    guild = await owner.guild("Bots welcome")
+    bot = await add_bot(owner, guild["id"])
+    await run_round_trip(RecordingClient(), bot, owner, guild)
+
+
+async def test_auto_sharded_client_needs_only_the_rest_base(server: ServerProcess, remote: Api) -> None:
+    owner = await remote.account("owner")
+    guild = await owner.guild("Sharded")
+    bot = await add_bot(owner, guild["id"], name="Sharded")
+    old_base = discord.http.Route.BASE
+    discord.http.Route.BASE = server.api
+    try:
+        await run_round_trip(RecordingShardedClient(), bot, owner, guild)
+    finally:
+        discord.http.Route.BASE = old_base
