@@ -45,13 +45,13 @@ def pointed_at(server: ServerProcess) -> Iterator[None]:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
 
-class RecordingClient(discord.Client):
+class Recording(discord.Client):
     """A bot that records what it hears, for the test to assert on."""
 
-    def __init__(self, **options: object) -> None:
+    def __init__(self) -> None:
         intents = discord.Intents.default()
         intents.message_content = True
-        super().__init__(intents=intents, **options)  # type: ignore[arg-type]
+        super().__init__(intents=intents)
         self.ready = asyncio.Event()
         self.heard: asyncio.Queue[discord.Message] = asyncio.Queue()
         self.role_created: asyncio.Queue[discord.Role] = asyncio.Queue()
@@ -77,11 +77,15 @@ class RecordingClient(discord.Client):
         await self.reactions.put(payload)
 
 
-class RecordingShardedClient(discord.AutoShardedClient, RecordingClient):
+class RecordingClient(Recording):
     pass
 
 
-async def run_round_trip(client: RecordingClient, bot: Bot, owner: Account, guild: dict[str, object]) -> None:
+class RecordingShardedClient(Recording, discord.AutoShardedClient):
+    pass
+
+
+async def run_round_trip(client: Recording, bot: Bot, owner: Account, guild: dict[str, object]) -> None:
     guild_id = int(str(guild["id"]))
     channel_id = int(str(guild["system_channel_id"]))
     runner = asyncio.get_running_loop().create_task(client.start(bot.token))
