@@ -37,6 +37,7 @@ class GatewayClient:
         self.seq: int | None = None
         self.session_id: str | None = None
         self.ready: dict[str, Any] = {}
+        self.guild_creates: list[dict[str, Any]] = []
         self._inflate: Any = None
 
     async def connect(self) -> dict[str, Any]:
@@ -83,7 +84,7 @@ class GatewayClient:
         self.session_id = ready["session_id"]
         self.ready = ready
         for _ in ready["guilds"]:
-            await self.wait_for("GUILD_CREATE")
+            self.guild_creates.append(await self.wait_for("GUILD_CREATE"))
         return ready
 
     async def wait_for(

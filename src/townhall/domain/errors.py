@@ -186,3 +186,31 @@ class InvalidCredentials(InvalidFormBody):
     def __init__(self) -> None:
         invalid = {"_errors": [{"code": "INVALID_LOGIN", "message": "Login or password is invalid."}]}
         super().__init__({"login": invalid, "password": invalid})
+
+
+class InvalidRole(TownhallError):
+    """@everyone or a bot's managed role, where only an ordinary role will do."""
+
+    code, message = 50028, "Invalid role"
+
+
+class MaxGroupRecipients(TownhallError):
+    """A group DM holds at most 10 people, its owner included."""
+
+    code, message = 30004, "Maximum number of recipients reached (10)"
+
+
+class BotsCannotUse(Forbidden):
+    code, message = 20001, "Bots cannot use this endpoint"
+
+
+class OnlyBotsCanUse(Forbidden):
+    code, message = 20002, "Only bots can use this endpoint"
+
+
+class TargetNotInVoice(TownhallError):
+    code, message = 40032, "Target user is not connected to voice."
+
+
+class CannotExecuteOnSystemMessage(TownhallError):
+    code, message = 50021, "Cannot execute action on a system message"

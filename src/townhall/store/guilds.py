@@ -65,7 +65,9 @@ async def count_guilds_owned(conn: AsyncConnection, user_id: int) -> int:
 
 
 async def insert_role(conn: AsyncConnection, role: Role) -> None:
-    await conn.execute(insert(roles).values(**{k: getattr(role, k) for k in Role.__dataclass_fields__}))
+    await conn.execute(
+        insert(roles).values(**{k: getattr(role, k) for k in Role.__dataclass_fields__})
+    )
 
 
 async def get_role(conn: AsyncConnection, guild_id: int, role_id: int) -> Role | None:
@@ -82,6 +84,15 @@ async def roles_of_guild(conn: AsyncConnection, guild_id: int) -> list[Role]:
 async def update_role(conn: AsyncConnection, role_id: int, changes: Mapping[str, object]) -> None:
     if changes:
         await conn.execute(update(roles).where(roles.c.id == role_id).values(**changes))
+
+
+async def make_room_for_role(conn: AsyncConnection, guild_id: int, position: int) -> None:
+    """Move every role at or above `position` (not @everyone) one step up, to make room."""
+    await conn.execute(
+        update(roles)
+        .where(roles.c.guild_id == guild_id, roles.c.id != guild_id, roles.c.position >= position)
+        .values(position=roles.c.position + 1)
+    )
 
 
 async def set_role_positions(conn: AsyncConnection, positions: Sequence[tuple[int, int]]) -> None:

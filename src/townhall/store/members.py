@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 
-from sqlalchemy import RowMapping, delete, func, insert, select, update
+from sqlalchemy import RowMapping, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.domain.models import Ban, Member, User
-from townhall.store.rows import from_millis, from_millis_required, user_from_row
+from townhall.domain.models import Ban, Member
+from townhall.store.rows import from_millis, from_millis_required, to_millis, user_from_row
 from townhall.store.schema import bans, member_roles, members, users
 from townhall.store.users import USER_COLUMNS
 
@@ -53,7 +54,12 @@ async def _role_ids(
 
 
 async def insert_member(
-    conn: AsyncConnection, guild_id: int, user_id: int, joined_at_ms: int, *, temporary: bool = False
+    conn: AsyncConnection,
+    guild_id: int,
+    user_id: int,
+    joined_at_ms: int,
+    *,
+    temporary: bool = False,
 ) -> bool:
     """Add a member; False when they already were one."""
     try:
@@ -104,11 +110,39 @@ async def list_members(
     if user_ids is not None:
         query = query.where(members.c.user_id.in_(list(user_ids)))
     if username_prefix:
-        key = username_prefix.casefold().replace("%", r"\%").replace("_", r"\_")
-        query = query.where(users.c.username_key.like(f"{key}%", escape="\\"))
+        pattern = _prefix_pattern(username_prefix)
+        query = query.where(users.c.username_key.like(pattern, escape="\\"))
     rows = list((await conn.execute(query.order_by(members.c.user_id).limit(limit))).mappings())
     roles = await _role_ids(conn, guild_id, [row["id"] for row in rows])
     return [_member(row, roles[row["id"]]) for row in rows]
+
+
+async def search_members(
+    conn: AsyncConnection, guild_id: int, query: str, *, limit: int
+) -> list[Member]:
+    """Members whose username or nickname starts with `query`, without regard to case."""
+    pattern = _prefix_pattern(query)
+    found = (
+        select(*USER_COLUMNS, *_MEMBER_COLUMNS)
+        .select_from(members.join(users, users.c.id == members.c.user_id))
+        .where(
+            members.c.guild_id == guild_id,
+            or_(
+                users.c.username_key.like(pattern, escape="\\"),
+                func.lower(members.c.nick).like(pattern, escape="\\"),
+            ),
+        )
+        .order_by(members.c.user_id)
+        .limit(limit)
+    )
+    rows = list((await conn.execute(found)).mappings())
+    roles = await _role_ids(conn, guild_id, [row["id"] for row in rows])
+    return [_member(row, roles[row["id"]]) for row in rows]
+
+
+def _prefix_pattern(prefix: str) -> str:
+    escaped = prefix.casefold().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+    return f"{escaped}%"
 
 
 async def member_ids(conn: AsyncConnection, guild_id: int) -> list[int]:
@@ -124,6 +158,8 @@ async def count_members(conn: AsyncConnection, guild_id: int) -> int:
 async def update_member(
     conn: AsyncConnection, guild_id: int, user_id: int, changes: Mapping[str, object]
 ) -> None:
+    """Change member columns; moments (`communication_disabled_until`) may be given as datetimes."""
+    changes = {k: to_millis(v) if isinstance(v, datetime) else v for k, v in changes.items()}
     if changes:
         await conn.execute(
             update(members)
@@ -230,5 +266,3 @@ async def delete_ban(conn: AsyncConnection, guild_id: int, user_id: int) -> bool
         delete(bans).where(bans.c.guild_id == guild_id, bans.c.user_id == user_id)
     )
     return bool(result.rowcount)
-
-
