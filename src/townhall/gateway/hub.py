@@ -306,8 +306,11 @@ class Hub:
         state = self.guilds.get(envelope.guild_id or 0)
         if state is not None:
             role = orjson.loads(envelope.data)["role"]
-            with self._visibility_diff(state):
-                state.put_role(int(role["id"]), int(role["permissions"]))
+            role_id, permissions = int(role["id"]), int(role["permissions"])
+            # Reordering sends one update per moved role; positions never change what anyone sees.
+            if state.role_permissions.get(role_id) != permissions:
+                with self._visibility_diff(state):
+                    state.put_role(role_id, permissions)
         self._fan_out(envelope, self._audience(envelope))
 
     def _on_guild_role_delete(self, envelope: Envelope) -> None:

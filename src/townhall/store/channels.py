@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 
 from sqlalchemy import RowMapping, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.domain.models import Channel, ChannelType
@@ -37,7 +38,9 @@ def _overwrite(row: RowMapping) -> Overwrite:
     )
 
 
-async def insert_channel(conn: AsyncConnection, channel: Channel, *, dm_key: str | None = None) -> None:
+async def insert_channel(
+    conn: AsyncConnection, channel: Channel, *, dm_key: str | None = None
+) -> None:
     values = {key: getattr(channel, key) for key in _PLAIN_FIELDS}
     await conn.execute(insert(channels).values(type=int(channel.type), dm_key=dm_key, **values))
     await replace_overwrites(conn, channel.id, channel.permission_overwrites)
@@ -62,12 +65,16 @@ async def _overwrites_by_channel(
 
 
 async def recipient_ids(conn: AsyncConnection, channel_id: int) -> list[int]:
-    query = select(channel_recipients.c.user_id).where(channel_recipients.c.channel_id == channel_id)
+    query = select(channel_recipients.c.user_id).where(
+        channel_recipients.c.channel_id == channel_id
+    )
     return sorted((await conn.execute(query)).scalars())
 
 
 async def get_channel(conn: AsyncConnection, channel_id: int) -> Channel | None:
-    row = (await conn.execute(select(channels).where(channels.c.id == channel_id))).mappings().first()
+    row = (
+        (await conn.execute(select(channels).where(channels.c.id == channel_id))).mappings().first()
+    )
     if row is None:
         return None
     if ChannelType(row["type"]).is_private:
@@ -92,21 +99,29 @@ async def count_channels(conn: AsyncConnection, guild_id: int) -> int:
     return int((await conn.execute(query)).scalar_one())
 
 
-async def update_channel(conn: AsyncConnection, channel_id: int, changes: Mapping[str, object]) -> None:
+async def update_channel(
+    conn: AsyncConnection, channel_id: int, changes: Mapping[str, object]
+) -> None:
     if changes:
         await conn.execute(update(channels).where(channels.c.id == channel_id).values(**changes))
 
 
-async def set_channel_positions(conn: AsyncConnection, changes: Sequence[Mapping[str, object]]) -> None:
+async def set_channel_positions(
+    conn: AsyncConnection, changes: Sequence[Mapping[str, object]]
+) -> None:
     """Each mapping holds `id` and the columns to change (position, parent_id)."""
     for change in changes:
         values = {k: v for k, v in change.items() if k != "id"}
         if values:
-            await conn.execute(update(channels).where(channels.c.id == change["id"]).values(**values))
+            await conn.execute(
+                update(channels).where(channels.c.id == change["id"]).values(**values)
+            )
 
 
 async def delete_channel(conn: AsyncConnection, channel_id: int) -> None:
-    await conn.execute(update(channels).where(channels.c.parent_id == channel_id).values(parent_id=None))
+    await conn.execute(
+        update(channels).where(channels.c.parent_id == channel_id).values(parent_id=None)
+    )
     await conn.execute(delete(channels).where(channels.c.id == channel_id))
 
 
@@ -168,18 +183,44 @@ async def find_dm(conn: AsyncConnection, dm_key: str) -> int | None:
     return value
 
 
+async def insert_dm(conn: AsyncConnection, channel: Channel, dm_key: str) -> bool:
+    """Store a new DM; False when the two users' DM already exists (both opened it at once)."""
+    try:
+        async with conn.begin_nested():
+            await insert_channel(conn, channel, dm_key=dm_key)
+    except IntegrityError:
+        return False
+    return True
+
+
+async def _recipients_by_channel(
+    conn: AsyncConnection, channel_ids: Collection[int]
+) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = defaultdict(list)
+    if channel_ids:
+        query = (
+            select(channel_recipients.c.channel_id, channel_recipients.c.user_id)
+            .where(channel_recipients.c.channel_id.in_(list(channel_ids)))
+            .order_by(channel_recipients.c.user_id)
+        )
+        for channel_id, user_id in (await conn.execute(query)).all():
+            found[channel_id].append(user_id)
+    return found
+
+
 async def private_channels_of_user(conn: AsyncConnection, user_id: int) -> list[Channel]:
+    """The user's DMs and group DMs, except DMs they closed."""
     query = (
         select(channels)
-        .select_from(channels.join(channel_recipients, channel_recipients.c.channel_id == channels.c.id))
-        .where(channel_recipients.c.user_id == user_id)
+        .select_from(
+            channels.join(channel_recipients, channel_recipients.c.channel_id == channels.c.id)
+        )
+        .where(channel_recipients.c.user_id == user_id, channel_recipients.c.closed.is_(False))
         .order_by(channels.c.id)
     )
     rows = list((await conn.execute(query)).mappings())
-    result = []
-    for row in rows:
-        result.append(_channel(row, recipient_ids=await recipient_ids(conn, row["id"])))
-    return result
+    recipients = await _recipients_by_channel(conn, [row["id"] for row in rows])
+    return [_channel(row, recipient_ids=recipients[row["id"]]) for row in rows]
 
 
 async def add_recipient(conn: AsyncConnection, channel_id: int, user_id: int) -> None:
@@ -191,5 +232,30 @@ async def remove_recipient(conn: AsyncConnection, channel_id: int, user_id: int)
         delete(channel_recipients).where(
             channel_recipients.c.channel_id == channel_id, channel_recipients.c.user_id == user_id
         )
+    )
+    return bool(result.rowcount)
+
+
+async def close_private_channel(conn: AsyncConnection, channel_id: int, user_id: int) -> None:
+    """Hide a DM from one recipient's list; it stays theirs, with its history."""
+    await _set_closed(conn, channel_id, user_id, closed=True)
+
+
+async def reopen_private_channel(conn: AsyncConnection, channel_id: int, user_id: int) -> bool:
+    """Show a closed DM to its recipient again; True when it had been closed."""
+    return await _set_closed(conn, channel_id, user_id, closed=False)
+
+
+async def _set_closed(
+    conn: AsyncConnection, channel_id: int, user_id: int, *, closed: bool
+) -> bool:
+    result = await conn.execute(
+        update(channel_recipients)
+        .where(
+            channel_recipients.c.channel_id == channel_id,
+            channel_recipients.c.user_id == user_id,
+            channel_recipients.c.closed.is_(not closed),
+        )
+        .values(closed=closed)
     )
     return bool(result.rowcount)

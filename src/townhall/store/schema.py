@@ -153,6 +153,9 @@ channel_recipients = Table(
     metadata,
     Column("channel_id", Id, _cascade("channels.id"), primary_key=True),
     Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("closed", Boolean, nullable=False, server_default=text("false")),
+    # A DM its recipient closed: still theirs (opening it again finds the same channel), but no
+    # longer in their list of private channels.
     Index("ix_channel_recipients_user", "user_id"),
 )
 
@@ -224,6 +227,8 @@ messages = Table(
     Column("reference_channel_id", Id),
     Column("reference_guild_id", Id),
     Column("nonce", String(64)),
+    Column("embeds", Text),
+    # JSON list of rich embeds, NULL when there are none (most messages).
     # History pages walk this index: a page costs the same in a channel of ten or ten million.
     Index("ix_messages_channel_id_id", "channel_id", "id"),
     Index("ix_messages_author_channel", "author_id", "channel_id", "id"),

@@ -203,6 +203,7 @@ def upgrade() -> None:
         "channel_recipients",
         sa.Column("channel_id", sa.BigInteger(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("closed", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
         sa.ForeignKeyConstraint(
             ["channel_id"],
             ["channels.id"],
@@ -285,6 +286,7 @@ def upgrade() -> None:
         sa.Column("reference_channel_id", sa.BigInteger(), nullable=True),
         sa.Column("reference_guild_id", sa.BigInteger(), nullable=True),
         sa.Column("nonce", sa.String(length=64), nullable=True),
+        sa.Column("embeds", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["channel_id"],
             ["channels.id"],
