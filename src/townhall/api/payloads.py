@@ -17,6 +17,7 @@ from townhall.domain.models import (
     Guild,
     Member,
     Message,
+    MessageType,
     Role,
     User,
 )
@@ -52,7 +53,10 @@ def user(u: User, *, private: bool = False) -> Payload:
     }
     if private:
         body.update(
-            email=u.email, verified=u.email is not None, mfa_enabled=False, locale="en-US",
+            email=u.email,
+            verified=u.email is not None,
+            mfa_enabled=False,
+            locale="en-US",
             premium_type=0,
         )
     return body
@@ -99,12 +103,18 @@ def channel(c: Channel, recipients: list[User] | None = None) -> Payload:
             permission_overwrites=[overwrite(o) for o in c.permission_overwrites],
             nsfw=c.nsfw,
         )
-        if c.type in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT, ChannelType.GUILD_FORUM):
+        if c.type in (
+            ChannelType.GUILD_TEXT,
+            ChannelType.GUILD_ANNOUNCEMENT,
+            ChannelType.GUILD_FORUM,
+        ):
             body.update(topic=c.topic, rate_limit_per_user=c.rate_limit_per_user)
             body["last_pin_timestamp"] = timestamp(c.last_pin_timestamp)
         if c.type.is_voice:
             body.update(
-                bitrate=c.bitrate, user_limit=c.user_limit, rtc_region=None,
+                bitrate=c.bitrate,
+                user_limit=c.user_limit,
+                rtc_region=None,
                 rate_limit_per_user=c.rate_limit_per_user,
             )
         if c.type is ChannelType.GUILD_CATEGORY:
@@ -185,7 +195,15 @@ def ban(b: Ban) -> Payload:
     return {"reason": b.reason, "user": user(b.user)}
 
 
-def message(m: Message, *, include_content: bool = True, author_member: Member | None = None) -> Payload:
+def message(
+    m: Message,
+    *,
+    include_content: bool = True,
+    author_member: Member | None = None,
+    nested: bool = False,
+) -> Payload:
+    """A message. `include_content=False` blanks text and embeds (no MESSAGE_CONTENT intent);
+    `nested` renders a `referenced_message`, which carries no message of its own."""
     body: Payload = {
         "id": str(m.id),
         "channel_id": str(m.channel_id),
@@ -198,7 +216,7 @@ def message(m: Message, *, include_content: bool = True, author_member: Member |
         "mentions": [user(u) for u in m.mentions],
         "mention_roles": [str(r) for r in m.mention_role_ids],
         "attachments": [],
-        "embeds": [],
+        "embeds": list(m.embeds) if include_content else [],
         "pinned": m.pinned,
         "type": int(m.type),
         "flags": m.flags,
@@ -220,6 +238,8 @@ def message(m: Message, *, include_content: bool = True, author_member: Member |
         body["guild_id"] = str(m.guild_id)
     if m.nonce is not None:
         body["nonce"] = m.nonce
+    if m.webhook_id is not None:
+        body["webhook_id"] = str(m.webhook_id)
     if m.reference is not None:
         body["message_reference"] = {
             "type": 0,
@@ -227,13 +247,16 @@ def message(m: Message, *, include_content: bool = True, author_member: Member |
             "channel_id": str(m.reference.channel_id),
             "guild_id": sid(m.reference.guild_id),
         }
-        body["referenced_message"] = (
-            message(m.referenced_message, include_content=include_content)
-            if m.referenced_message is not None
-            else None
-        )
-    if author_member is not None:
-        body["member"] = member(author_member, with_user=False)
+        # Discord resolves `referenced_message` for replies only; null means it was deleted.
+        if m.type is MessageType.REPLY and not nested:
+            body["referenced_message"] = (
+                message(m.referenced_message, include_content=include_content, nested=True)
+                if m.referenced_message is not None
+                else None
+            )
+    member_of_author = author_member or m.author_member
+    if member_of_author is not None:
+        body["member"] = member(member_of_author, with_user=False)
     return body
 
 

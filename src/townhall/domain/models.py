@@ -204,6 +204,11 @@ class Message:
     reactions: tuple[ReactionCount, ...] = ()
     mentions: tuple[User, ...] = field(default=())
     webhook_id: int | None = None
+    pinned_at: datetime | None = None
+    embeds: tuple[dict[str, object], ...] = ()
+    """Rich embeds as the author sent them (validated), in Discord's embed JSON shape."""
+    author_member: Member | None = None
+    """The author's membership, set on MESSAGE_CREATE/UPDATE events in guilds (Discord's `member`)."""
 
 
 @dataclass(frozen=True, slots=True)

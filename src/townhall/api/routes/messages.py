@@ -1,7 +1,165 @@
-"""Routes for messages (being written)."""
+"""`/channels/{channel_id}/messages` and `/channels/{channel_id}/typing`.
+
+Message ids in paths use Starlette's `int` convertor, so that `/messages/pins` (api/routes/pins.py)
+is never taken for a message id.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from townhall.actions import message_changes
+from townhall.actions import messages as message_actions
+from townhall.api import payloads
+from townhall.api.deps import MAX_SNOWFLAKE, Actor, ChannelId, MessageId, ServicesDep, Snowflake
+from townhall.api.responses import JSON, no_content
+from townhall.domain.mentions import AllowedMentions, allowed_mentions
+from townhall.domain.models import UNSET
 
 router = APIRouter(tags=["messages"])
+
+MESSAGE = "/channels/{channel_id}/messages/{message_id:int}"
+
+QuerySnowflake = Annotated[int | None, Query(ge=0, le=MAX_SNOWFLAKE)]
+
+
+class AllowedMentionsBody(BaseModel):
+    parse: list[str] | None = None
+    users: list[Snowflake] | None = None
+    roles: list[Snowflake] | None = None
+    replied_user: bool | None = None
+
+    def to_domain(self) -> AllowedMentions:
+        return allowed_mentions(self.parse, self.users, self.roles, self.replied_user)
+
+
+class MessageReferenceBody(BaseModel):
+    type: int = 0
+    message_id: Snowflake | None = None
+    channel_id: Snowflake | None = None
+    guild_id: Snowflake | None = None
+    fail_if_not_exists: bool | None = None
+
+
+class CreateMessageBody(BaseModel):
+    content: str | None = None
+    nonce: int | str | None = None
+    enforce_nonce: bool | None = None
+    tts: bool | None = None
+    embeds: list[dict[str, Any]] | None = None
+    allowed_mentions: AllowedMentionsBody | None = None
+    message_reference: MessageReferenceBody | None = None
+    sticker_ids: list[Snowflake] | None = None
+    flags: int | None = None
+
+
+class EditMessageBody(BaseModel):
+    content: str | None = None
+    embeds: list[dict[str, Any]] | None = None
+    flags: int | None = None
+    allowed_mentions: AllowedMentionsBody | None = None
+
+
+class BulkDeleteBody(BaseModel):
+    messages: list[Snowflake]
+
+
+def _reply_to(body: MessageReferenceBody | None) -> message_actions.ReplyTo | None:
+    if body is None:
+        return None
+    return message_actions.ReplyTo(
+        message_id=body.message_id,
+        channel_id=body.channel_id,
+        guild_id=body.guild_id,
+        fail_if_not_exists=body.fail_if_not_exists is not False,
+        type=body.type,
+    )
+
+
+@router.post("/channels/{channel_id}/messages", response_class=JSON)
+async def create_message(
+    channel_id: ChannelId, body: CreateMessageBody, actor: Actor, s: ServicesDep
+) -> Any:
+    draft = message_actions.Draft(
+        content=body.content or "",
+        tts=bool(body.tts),
+        nonce=body.nonce,
+        enforce_nonce=bool(body.enforce_nonce),
+        allowed_mentions=body.allowed_mentions.to_domain() if body.allowed_mentions else None,
+        reply_to=_reply_to(body.message_reference),
+        embeds=body.embeds or (),
+        sticker_ids=body.sticker_ids or (),
+        flags=body.flags or 0,
+    )
+    message = await message_actions.send_message(s, actor, channel_id, draft)
+    return JSON(payloads.message(message))
+
+
+@router.get("/channels/{channel_id}/messages", response_class=JSON)
+async def list_messages(
+    channel_id: ChannelId,
+    actor: Actor,
+    s: ServicesDep,
+    around: QuerySnowflake = None,
+    before: QuerySnowflake = None,
+    after: QuerySnowflake = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Any:
+    page = await message_actions.list_messages(
+        s, actor, channel_id, limit=limit, before=before, after=after, around=around
+    )
+    return JSON([payloads.message(m) for m in page])
+
+
+@router.post("/channels/{channel_id}/messages/bulk-delete", status_code=204)
+async def bulk_delete_messages(
+    channel_id: ChannelId, body: BulkDeleteBody, actor: Actor, s: ServicesDep
+) -> Response:
+    await message_changes.bulk_delete_messages(s, actor, channel_id, body.messages)
+    return no_content()
+
+
+@router.get(MESSAGE, response_class=JSON)
+async def get_message(
+    channel_id: ChannelId, message_id: MessageId, actor: Actor, s: ServicesDep
+) -> Any:
+    return JSON(
+        payloads.message(await message_actions.get_message(s, actor, channel_id, message_id))
+    )
+
+
+@router.patch(MESSAGE, response_class=JSON)
+async def edit_message(
+    channel_id: ChannelId,
+    message_id: MessageId,
+    body: EditMessageBody,
+    actor: Actor,
+    s: ServicesDep,
+) -> Any:
+    given = body.model_fields_set
+    edit = message_changes.MessageEdit(
+        content=body.content if "content" in given else UNSET,
+        embeds=body.embeds if "embeds" in given else UNSET,
+        flags=body.flags if "flags" in given else UNSET,
+        allowed_mentions=body.allowed_mentions.to_domain() if body.allowed_mentions else None,
+    )
+    message = await message_changes.edit_message(s, actor, channel_id, message_id, edit)
+    return JSON(payloads.message(message))
+
+
+@router.delete(MESSAGE, status_code=204)
+async def delete_message(
+    channel_id: ChannelId, message_id: MessageId, actor: Actor, s: ServicesDep
+) -> Response:
+    await message_changes.delete_message(s, actor, channel_id, message_id)
+    return no_content()
+
+
+@router.post("/channels/{channel_id}/typing", status_code=204)
+async def trigger_typing(channel_id: ChannelId, actor: Actor, s: ServicesDep) -> Response:
+    await message_actions.trigger_typing(s, actor, channel_id)
+    return no_content()

@@ -1,0 +1,162 @@
+"""Changing sent messages: edit, delete, bulk delete.
+
+As on Discord: only the author edits content and embeds (others get 50005), though a member with
+MANAGE_MESSAGES may toggle SUPPRESS_EMBEDS on anyone's message; the author or a moderator with
+MANAGE_MESSAGES deletes (in DMs only the author); bulk delete is for moderators in guild channels
+and refuses messages older than two weeks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townhall.actions.access import ChannelAccess, channel_access
+from townhall.actions.messages import (
+    REPLYABLE_TYPES,
+    SUPPRESS_EMBEDS,
+    load_message,
+    message_event,
+    require_content_length,
+    resolve_message_mentions,
+)
+from townhall.actions.services import Services
+from townhall.bus.events import Event
+from townhall.domain import errors
+from townhall.domain.embeds import has_visible_content, validate_embeds
+from townhall.domain.event_data import MessageDeleted, MessagesDeleted
+from townhall.domain.mentions import DEFAULT_ALLOWED_MENTIONS, AllowedMentions, parse_mentions
+from townhall.domain.models import UNSET, Message, MessageType, Unset, User
+from townhall.domain.permissions import Permission, has
+from townhall.domain.snowflake import snowflake_time
+from townhall.store import messages as message_store
+
+EDITABLE_FLAGS = SUPPRESS_EMBEDS
+BULK_DELETE_MAX_AGE = timedelta(days=14)
+BULK_DELETE_MIN, BULK_DELETE_MAX = 2, 100
+
+UNDELETABLE_TYPES = frozenset({MessageType.RECIPIENT_ADD, MessageType.RECIPIENT_REMOVE})
+"""System messages nobody may delete (Discord's "Deletable: false" types that townhall makes)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEdit:
+    """The fields an edit names; `content=None` empties the text."""
+
+    content: str | Unset | None = UNSET
+    embeds: Sequence[Mapping[str, object]] | Unset | None = UNSET
+    flags: int | Unset | None = UNSET
+    allowed_mentions: AllowedMentions | None = None
+
+
+async def edit_message(
+    s: Services, actor: User, channel_id: int, message_id: int, edit: MessageEdit
+) -> Message:
+    content = edit.content
+    if isinstance(content, str):
+        require_content_length(s, content)
+    embeds = validate_embeds(edit.embeds or ()) if not isinstance(edit.embeds, Unset) else UNSET
+    async with s.engine.begin() as conn:
+        access = await channel_access(conn, actor, channel_id, s.now())
+        message = await load_message(conn, access, message_id)
+        only_flags = isinstance(edit.content, Unset) and isinstance(edit.embeds, Unset)
+        if message.author.id != actor.id and not (
+            only_flags and has(access.permissions, Permission.MANAGE_MESSAGES)
+        ):
+            raise errors.CannotEditOthersMessage()
+        if message.type not in REPLYABLE_TYPES:
+            raise errors.CannotExecuteOnSystemMessage()
+        changes: dict[str, object] = {}
+        if not isinstance(edit.flags, Unset) and edit.flags is not None:
+            changes["flags"] = (message.flags & ~EDITABLE_FLAGS) | (edit.flags & EDITABLE_FLAGS)
+        if not only_flags:
+            new_content = message.content if isinstance(content, Unset) else (content or "")
+            new_embeds = message.embeds if isinstance(embeds, Unset) else embeds
+            if not new_content.strip() and not has_visible_content(new_embeds):
+                raise errors.EmptyMessage()
+            changes.update(content=new_content, embeds=new_embeds, edited_at=s.now_ms())
+            if not isinstance(content, Unset):
+                changes.update(await _mentions_after_edit(conn, access, message, new_content, edit))
+        await message_store.update_message(conn, message_id, changes)
+        edited = await message_store.get_message(conn, channel_id, message_id, actor.id)
+    assert edited is not None
+    author_member = access.guild.member if access.guild and message.author.id == actor.id else None
+    event_data = replace(edited, reactions=(), author_member=author_member)
+    await s.publish(message_event("MESSAGE_UPDATE", event_data, access))
+    return edited
+
+
+async def _mentions_after_edit(
+    conn: AsyncConnection,
+    access: ChannelAccess,
+    message: Message,
+    content: str,
+    edit: MessageEdit,
+) -> dict[str, object]:
+    """Mentions rebuilt from the new content with the edit's own `allowed_mentions` (Discord
+    ignores what the original send allowed). A reply keeps pinging its replied-to author, the one
+    user who can be pinged without appearing in the content."""
+    in_content = set(parse_mentions(message.content).user_ids)
+    replied_author = next((uid for uid in message.mention_ids if uid not in in_content), None)
+    mentions, _found = await resolve_message_mentions(
+        conn,
+        access,
+        content,
+        edit.allowed_mentions or DEFAULT_ALLOWED_MENTIONS,
+        replied_author_id=replied_author,
+    )
+    return {
+        "mention_ids": mentions.user_ids,
+        "mention_role_ids": mentions.role_ids,
+        "mention_everyone": mentions.everyone,
+    }
+
+
+async def delete_message(s: Services, actor: User, channel_id: int, message_id: int) -> None:
+    async with s.engine.begin() as conn:
+        access = await channel_access(conn, actor, channel_id, s.now())
+        message = await load_message(conn, access, message_id)
+        if message.author.id != actor.id:
+            if access.guild is None:
+                raise errors.CannotExecuteOnDM()
+            access.require(Permission.MANAGE_MESSAGES)
+        if message.type in UNDELETABLE_TYPES:
+            raise errors.CannotExecuteOnSystemMessage()
+        await message_store.delete_message(conn, channel_id, message_id)
+    deleted = MessageDeleted(id=message_id, channel_id=channel_id, guild_id=access.channel.guild_id)
+    await s.publish(message_event("MESSAGE_DELETE", deleted, access))
+
+
+async def bulk_delete_messages(
+    s: Services, actor: User, channel_id: int, message_ids: Sequence[int]
+) -> None:
+    """Delete 2-100 messages at once; unknown ids count toward the limits and are skipped."""
+    if not BULK_DELETE_MIN <= len(message_ids) <= BULK_DELETE_MAX:
+        raise errors.InvalidFormBody.field(
+            "messages",
+            f"Must be between {BULK_DELETE_MIN} and {BULK_DELETE_MAX} in length.",
+            "BASE_TYPE_BAD_LENGTH",
+        )
+    if len(set(message_ids)) != len(message_ids):
+        raise errors.InvalidFormBody.field(
+            "messages", "Duplicate message ids are not allowed.", "MESSAGE_BULK_DELETE_DUPLICATE"
+        )
+    oldest_allowed = s.now() - BULK_DELETE_MAX_AGE
+    if any(snowflake_time(mid) < oldest_allowed for mid in message_ids):
+        raise errors.BulkDeleteTooOld()
+    async with s.engine.begin() as conn:
+        access = await channel_access(conn, actor, channel_id, s.now())
+        if access.guild is None:
+            raise errors.CannotExecuteOnDM()
+        if not access.channel.type.holds_messages:
+            raise errors.CannotExecuteOnChannelType()
+        access.require(Permission.MANAGE_MESSAGES)
+        deleted = await message_store.delete_messages(conn, channel_id, message_ids)
+    if deleted:
+        data = MessagesDeleted(ids=tuple(deleted), channel_id=channel_id, guild_id=access.guild_id)
+        await s.publish(
+            Event("MESSAGE_DELETE_BULK", data, guild_id=access.guild_id, channel_id=channel_id)
+        )

@@ -1,0 +1,386 @@
+"""Messages: send (the hot path), read history, typing.
+
+`send_message` is what every chat does many times a second, so it stays lean: one permission load
+(access.py), at most a query for the slowmode window, one for the message replied to and one for
+all mentioned users, then ONE transaction with the insert, then ONE publish. Editing and deleting
+live in actions/message_changes.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townhall.actions.access import ChannelAccess, channel_access
+from townhall.actions.services import Services
+from townhall.bus.events import Event
+from townhall.domain import errors
+from townhall.domain.embeds import has_visible_content, validate_embeds
+from townhall.domain.event_data import Typing
+from townhall.domain.mentions import (
+    DEFAULT_ALLOWED_MENTIONS,
+    AllowedMentions,
+    Mentions,
+    parse_mentions,
+    resolve_mentions,
+)
+from townhall.domain.models import Message, MessageReference, MessageType, User
+from townhall.domain.permissions import Permission, has
+from townhall.domain.snowflake import snowflake_at, snowflake_time
+from townhall.store import messages as message_store
+from townhall.store.messages import NonceTaken
+
+NONCE_MAX_LENGTH = 25
+NONCE_WINDOW = timedelta(minutes=5)
+"""How long `enforce_nonce` remembers a nonce ("the past few minutes" in Discord's docs)."""
+
+SUPPRESS_EMBEDS = 1 << 2
+SUPPRESS_NOTIFICATIONS = 1 << 12
+SENDABLE_FLAGS = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS
+"""Flags a sender may set (IS_VOICE_MESSAGE and IS_COMPONENTS_V2 need features townhall lacks)."""
+
+REPLYABLE_TYPES = frozenset({MessageType.DEFAULT, MessageType.REPLY})
+REFERENCE_DEFAULT, REFERENCE_FORWARD = 0, 1
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTo:
+    """A request's `message_reference`."""
+
+    message_id: int | None
+    channel_id: int | None = None
+    guild_id: int | None = None
+    fail_if_not_exists: bool = True
+    type: int = REFERENCE_DEFAULT
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What a sender asks for; validated by `send_message`."""
+
+    content: str = ""
+    tts: bool = False
+    nonce: str | int | None = None
+    enforce_nonce: bool = False
+    allowed_mentions: AllowedMentions | None = None
+    reply_to: ReplyTo | None = None
+    embeds: Sequence[Mapping[str, object]] = ()
+    sticker_ids: Sequence[int] = ()
+    flags: int = 0
+
+
+def require_content_length(s: Services, content: str) -> str:
+    limit = s.settings.max_message_length
+    if len(content) > limit:
+        raise errors.InvalidFormBody.field(
+            "content", f"Must be {limit} or fewer in length.", "BASE_TYPE_MAX_LENGTH"
+        )
+    return content
+
+
+def require_message_channel(access: ChannelAccess) -> None:
+    """Categories and forums hold no messages of their own (Discord's 50024)."""
+    if not access.channel.type.holds_messages:
+        raise errors.CannotExecuteOnChannelType()
+
+
+def _nonce(value: str | int | None) -> str | None:
+    if value is None:
+        return None
+    nonce = str(value)
+    if len(nonce) > NONCE_MAX_LENGTH:
+        raise errors.InvalidFormBody.field(
+            "nonce", f"Must be {NONCE_MAX_LENGTH} or fewer in length.", "BASE_TYPE_MAX_LENGTH"
+        )
+    return nonce
+
+
+def audience(access: ChannelAccess) -> frozenset[int] | None:
+    """Who hears about a DM's messages: its recipients. Guild channels use the channel's viewers."""
+    if access.guild is None:
+        return frozenset(access.channel.recipient_ids)
+    return None
+
+
+def message_event(kind: str, data: object, access: ChannelAccess) -> Event:
+    """An event about a message of the access's channel, for whoever may see that channel."""
+    return Event(
+        kind,
+        data,
+        guild_id=access.channel.guild_id,
+        channel_id=access.channel.id,
+        user_ids=audience(access),
+    )
+
+
+async def send_message(s: Services, actor: User, channel_id: int, draft: Draft) -> Message:
+    """Post a message; a retried send with an enforced nonce returns the first one instead."""
+    content = require_content_length(s, draft.content)
+    nonce = _nonce(draft.nonce)
+    embeds = validate_embeds(draft.embeds)
+    if draft.sticker_ids:
+        raise errors.InvalidFormBody.field("sticker_ids", "Unknown sticker.", "STICKER_INVALID")
+    if not content.strip() and not has_visible_content(embeds):
+        raise errors.EmptyMessage()
+    enforce = draft.enforce_nonce and nonce is not None
+    for _attempt in range(2):
+        try:
+            return await _create(s, actor, channel_id, draft, content, nonce, embeds, enforce)
+        except NonceTaken:
+            original = await _nonce_holder(s, actor, channel_id, nonce or "")
+            if original is not None:
+                return original
+    raise errors.TownhallError("Could not claim the nonce; try again.")
+
+
+async def _nonce_holder(s: Services, actor: User, channel_id: int, nonce: str) -> Message | None:
+    """The message that already holds the nonce, or None after releasing a stale claim."""
+    async with s.engine.begin() as conn:
+        claim = await message_store.find_nonce(conn, actor.id, channel_id, nonce)
+        if claim is not None:
+            message_id, claimed_at = claim
+            if s.now_ms() - claimed_at < NONCE_WINDOW.total_seconds() * 1000:
+                original = await message_store.get_plain(
+                    conn, channel_id, message_id, with_nonce=True
+                )
+                if original is not None:
+                    return (await message_store.hydrate(conn, [original], actor.id))[0]
+            await message_store.release_nonce(conn, actor.id, channel_id, nonce)
+    return None
+
+
+async def _create(
+    s: Services,
+    actor: User,
+    channel_id: int,
+    draft: Draft,
+    content: str,
+    nonce: str | None,
+    embeds: tuple[dict[str, object], ...],
+    enforce_nonce: bool,
+) -> Message:
+    now = s.now()
+    async with s.engine.begin() as conn:
+        access = await channel_access(conn, actor, channel_id, now)
+        require_message_channel(access)
+        access.require(Permission.SEND_MESSAGES)
+        await _check_slowmode(conn, s, actor, access)
+        replied = await _replied_message(conn, access, draft.reply_to)
+        allowed = draft.allowed_mentions or DEFAULT_ALLOWED_MENTIONS
+        mentions, mentioned = await resolve_message_mentions(
+            conn, access, content, allowed, replied=replied
+        )
+        if replied is not None:
+            replied = replace(
+                replied, mentions=tuple(mentioned[u] for u in replied.mention_ids if u in mentioned)
+            )
+        guild_id = access.channel.guild_id
+        message = Message(
+            id=s.ids.next_id(),
+            channel_id=channel_id,
+            guild_id=guild_id,
+            author=actor,
+            content=content,
+            type=MessageType.REPLY if replied else MessageType.DEFAULT,
+            tts=draft.tts and has(access.permissions, Permission.SEND_TTS_MESSAGES),
+            mention_everyone=mentions.everyone,
+            mention_ids=mentions.user_ids,
+            mention_role_ids=mentions.role_ids,
+            flags=draft.flags & SENDABLE_FLAGS,
+            nonce=nonce,
+            reference=MessageReference(replied.id, channel_id, guild_id) if replied else None,
+            referenced_message=replied,
+            mentions=tuple(mentioned[uid] for uid in mentions.user_ids if uid in mentioned),
+            embeds=embeds,
+        )
+        await message_store.insert_message(
+            conn, message, enforce_nonce=enforce_nonce, now_ms=s.now_ms()
+        )
+    member = access.guild.member if access.guild else None
+    await s.publish(message_event("MESSAGE_CREATE", replace(message, author_member=member), access))
+    return message
+
+
+async def _check_slowmode(
+    conn: AsyncConnection, s: Services, actor: User, access: ChannelAccess
+) -> None:
+    """Slowmode: one message per `rate_limit_per_user` seconds, unless BYPASS_SLOWMODE.
+
+    Since February 2026 Discord exempts only BYPASS_SLOWMODE holders (MANAGE_MESSAGES and
+    MANAGE_CHANNELS no longer do), and bots, which slowmode never applied to.
+    """
+    rate = access.channel.rate_limit_per_user
+    if not rate or actor.bot or has(access.permissions, Permission.BYPASS_SLOWMODE):
+        return
+    now = s.now()
+    window_start = snowflake_at(now - timedelta(seconds=rate))
+    latest = await message_store.latest_id_by_author(
+        conn, actor.id, access.channel.id, window_start
+    )
+    if latest is not None:
+        elapsed = (now - snowflake_time(latest)).total_seconds()
+        raise errors.SlowmodeRateLimited(max(rate - elapsed, 0.001))
+
+
+def _reference_error(message: str, code: str) -> errors.InvalidFormBody:
+    return errors.InvalidFormBody(
+        {"message_reference": {"_errors": [{"code": code, "message": message}]}}
+    )
+
+
+async def _replied_message(
+    conn: AsyncConnection, access: ChannelAccess, reply_to: ReplyTo | None
+) -> Message | None:
+    if reply_to is None:
+        return None
+    if reply_to.type != REFERENCE_DEFAULT:
+        raise errors.InvalidFormBody.field(
+            "message_reference.type", "Forwarding messages is not supported.", "BASE_TYPE_CHOICES"
+        )
+    if reply_to.message_id is None:
+        raise errors.InvalidFormBody.field(
+            "message_reference.message_id", "This field is required", "BASE_TYPE_REQUIRED"
+        )
+    access.require(Permission.READ_MESSAGE_HISTORY)
+    if reply_to.channel_id is not None and reply_to.channel_id != access.channel.id:
+        raise _reference_error(
+            "Cannot reply to a message in a different channel.",
+            "REPLIES_CANNOT_REFERENCE_OTHER_CHANNEL",
+        )
+    replied = await message_store.get_plain(conn, access.channel.id, reply_to.message_id)
+    if replied is None:
+        if reply_to.fail_if_not_exists:
+            raise _reference_error("Unknown message", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE")
+        return None
+    if replied.type not in REPLYABLE_TYPES:
+        raise _reference_error(
+            "Cannot reply to a system message", "REPLIES_CANNOT_REPLY_TO_SYSTEM_MESSAGE"
+        )
+    return replied
+
+
+async def resolve_message_mentions(
+    conn: AsyncConnection,
+    access: ChannelAccess,
+    content: str,
+    allowed: AllowedMentions,
+    *,
+    replied: Message | None = None,
+    replied_author_id: int | None = None,
+) -> tuple[Mentions, dict[int, User]]:
+    """Who the content pings, resolved with one query for every user involved.
+
+    `replied`: the message replied to (its author may be pinged; its own mentions are looked up
+    too, for `referenced_message`). `replied_author_id`: that author when the message itself is
+    not at hand (an edit of a reply).
+    """
+    parsed = parse_mentions(content)
+    if replied is not None:
+        replied_author_id = replied.author.id
+    candidates = set(parsed.user_ids)
+    if replied_author_id is not None:
+        candidates.add(replied_author_id)
+    if replied is not None:
+        candidates.update(replied.mention_ids)
+    found = await message_store.mentionable_users(conn, candidates, access.channel.guild_id)
+    pingable: set[int] = set()
+    may_everyone = has(access.permissions, Permission.MENTION_EVERYONE)
+    if access.guild is not None:
+        guild_id = access.guild.guild.id
+        pingable = {
+            role.id
+            for role in access.guild.roles.values()
+            if role.id != guild_id and (role.mentionable or may_everyone)
+        }
+    mentions = resolve_mentions(
+        parsed,
+        allowed,
+        existing_user_ids=found.keys(),
+        pingable_role_ids=pingable,
+        may_mention_everyone=may_everyone,
+        replied_author_id=replied_author_id if replied_author_id in found else None,
+    )
+    return mentions, found
+
+
+async def load_message(conn: AsyncConnection, access: ChannelAccess, message_id: int) -> Message:
+    """A message of the channel (author only, not hydrated), or 10008."""
+    require_message_channel(access)
+    message = await message_store.get_plain(conn, access.channel.id, message_id)
+    if message is None:
+        raise errors.UnknownMessage()
+    return message
+
+
+def _require_voice_connect(access: ChannelAccess) -> None:
+    """Reading a voice channel's chat also needs CONNECT, as Discord documents."""
+    if access.channel.type.is_voice:
+        access.require(Permission.CONNECT)
+
+
+async def list_messages(
+    s: Services,
+    actor: User,
+    channel_id: int,
+    *,
+    limit: int = 50,
+    before: int | None = None,
+    after: int | None = None,
+    around: int | None = None,
+) -> list[Message]:
+    """A page of history, newest first. Without READ_MESSAGE_HISTORY the page is empty."""
+    async with s.engine.connect() as conn:
+        access = await channel_access(conn, actor, channel_id, s.now())
+        require_message_channel(access)
+        _require_voice_connect(access)
+        if not has(access.permissions, Permission.READ_MESSAGE_HISTORY):
+            return []
+        return await message_store.history(
+            conn,
+            channel_id,
+            viewer_id=actor.id,
+            limit=limit,
+            before=before,
+            after=after,
+            around=around,
+        )
+
+
+async def get_message(s: Services, actor: User, channel_id: int, message_id: int) -> Message:
+    async with s.engine.connect() as conn:
+        access = await channel_access(conn, actor, channel_id, s.now())
+        require_message_channel(access)
+        _require_voice_connect(access)
+        access.require(Permission.READ_MESSAGE_HISTORY)
+        message = await message_store.get_message(conn, channel_id, message_id, actor.id)
+    if message is None:
+        raise errors.UnknownMessage()
+    return message
+
+
+async def trigger_typing(s: Services, actor: User, channel_id: int) -> None:
+    """Tell the channel the actor is typing; nothing is stored."""
+    async with s.engine.connect() as conn:
+        access = await channel_access(conn, actor, channel_id, s.now())
+    require_message_channel(access)
+    access.require(Permission.SEND_MESSAGES)
+    member = access.guild.member if access.guild else None
+    typing = Typing(
+        channel_id=channel_id,
+        guild_id=access.channel.guild_id,
+        user_id=actor.id,
+        timestamp=s.now(),
+        member=member,
+    )
+    await s.publish(
+        Event(
+            "TYPING_START",
+            typing,
+            guild_id=access.channel.guild_id,
+            channel_id=channel_id,
+            user_ids=audience(access),
+        )
+    )
