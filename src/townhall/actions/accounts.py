@@ -29,7 +29,7 @@ def token_hash(token: str) -> bytes:
 
 async def issue_token(s: Services, user_id: int) -> str:
     token = new_token(user_id)
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         await user_store.insert_token(conn, token_hash(token), user_id, s.now_ms())
     return token
 
@@ -68,7 +68,7 @@ async def create_user(
     )
     password_hash = await s.hash_password(password) if password is not None else None
     try:
-        async with s.engine.begin() as conn:
+        async with s.write() as conn:
             await user_store.insert_user(conn, user, password_hash)
     except user_store.UsernameTaken:
         raise errors.InvalidFormBody.field(
@@ -113,13 +113,13 @@ async def login(s: Services, login: str, password: str) -> tuple[User, str]:
         raise errors.InvalidCredentials()
     if s.passwords.check_needs_rehash(password_hash):
         new_hash = await s.hash_password(password)
-        async with s.engine.begin() as conn:
+        async with s.write() as conn:
             await user_store.update_user(conn, user.id, {"password_hash": new_hash})
     return user, await issue_token(s, user.id)
 
 
 async def logout(s: Services, token: str) -> None:
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         await user_store.delete_token(conn, token_hash(token))
 
 
@@ -165,7 +165,7 @@ async def modify_current_user(
             validation.password(patch.new_password, "new_password")
         )
     try:
-        async with s.engine.begin() as conn:
+        async with s.write() as conn:
             await user_store.update_user(conn, actor.id, changes)
             if "password_hash" in changes:
                 await user_store.delete_tokens_of_user(conn, actor.id)
@@ -193,7 +193,7 @@ async def get_user(s: Services, actor: User, user_id: int) -> User:
 
 async def set_instance_admin(s: Services, user_id: int, is_admin: bool) -> None:
     """Operators only (CLI): make a user an administrator of this townhall instance."""
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         if await user_store.get_user(conn, user_id) is None:
             raise errors.UnknownUser()
         await user_store.update_user(conn, user_id, {"is_admin": is_admin})
@@ -202,7 +202,7 @@ async def set_instance_admin(s: Services, user_id: int, is_admin: bool) -> None:
 async def reset_password(s: Services, user_id: int, password: str) -> None:
     """Operators only (CLI): set a new password and sign the user out everywhere."""
     password_hash = await s.hash_password(validation.password(password))
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         if await user_store.get_user(conn, user_id) is None:
             raise errors.UnknownUser()
         await user_store.update_user(conn, user_id, {"password_hash": password_hash})

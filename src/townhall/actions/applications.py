@@ -57,7 +57,7 @@ async def create_application(
         raise errors.BotsCannotUse()
     name = validation.text_name(name, "name", NAME_MIN, NAME_MAX)
     description = validation.length(description, "description", 0, DESCRIPTION_MAX)
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         owned = await application_store.count_applications_of_owner(conn, actor.id)
         if owned >= MAX_APPLICATIONS_PER_OWNER:
             raise errors.InvalidFormBody(
@@ -126,7 +126,7 @@ async def modify_application(
     s: Services, actor: User, application_id: int, patch: ApplicationPatch
 ) -> ApplicationView:
     """The owner edits name, description, intent flags or whether anyone may add the bot."""
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         application = await _owned(conn, actor, application_id)
         await _apply(conn, application, patch)
         return await _view(conn, await _reload(conn, application.id))
@@ -148,7 +148,7 @@ async def modify_current_application(
     s: Services, actor: User, patch: ApplicationPatch
 ) -> ApplicationView:
     """The bot edits its own application (description and intent flags, as on Discord)."""
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         application = await _bot_application(conn, actor)
         await _apply(conn, application, patch)
         return await _view(conn, await _reload(conn, application.id))
@@ -156,7 +156,7 @@ async def modify_current_application(
 
 async def reset_bot_token(s: Services, actor: User, application_id: int) -> str:
     """A new token for the bot; every earlier one stops working at once."""
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         application = await _owned(conn, actor, application_id)
         token = accounts.new_token(application.bot_user_id)
         await user_store.delete_tokens_of_user(conn, application.bot_user_id)

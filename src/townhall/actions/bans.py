@@ -68,7 +68,7 @@ async def ban_user(
         )
     now = s.now()
     deleted: dict[int, list[int]] = {}
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, now)
         access.require(Permission.BAN_MEMBERS)
         user = await user_store.get_user(conn, user_id)
@@ -107,7 +107,7 @@ async def ban_user(
 
 
 async def remove_ban(s: Services, actor: User, guild_id: int, user_id: int) -> None:
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, s.now())
         access.require(Permission.BAN_MEMBERS)
         ban = await member_store.get_ban(conn, guild_id, user_id)

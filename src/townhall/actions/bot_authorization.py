@@ -73,7 +73,7 @@ async def add_bot_to_guild(
     """Add the application's bot to the guild; False when it already was a member (no change)."""
     if actor.bot:
         raise errors.BotsCannotUse()
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         application = await _addable(conn, actor, client_id)
         access = await guild_access(conn, actor, guild_id, s.now())
         access.require(Permission.MANAGE_GUILD)

@@ -82,7 +82,7 @@ async def create_guild_channel(
 ) -> Channel:
     kind = rules.creatable_type(draft.type)
     name = rules.channel_name(draft.name, kind)
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, s.now())
         existing = await channel_store.channels_of_guild(conn, guild_id)
         parent = None
@@ -169,7 +169,7 @@ async def reorder_guild_channels(
 
     Syncing overwrites changes who sees a channel, so it also needs MANAGE_ROLES.
     """
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, s.now())
         access.require(Permission.MANAGE_CHANNELS)
         channels = await channel_store.channels_of_guild(conn, guild_id)
@@ -229,7 +229,7 @@ async def modify_channel(
 ) -> Channel | PrivateChannelView:
     if await _is_private(s, channel_id):
         return await private_channels.modify_group_dm(s, actor, channel_id, name=patch.name)
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         if access.guild is None:
             raise errors.UnknownChannel()
@@ -303,7 +303,7 @@ async def delete_channel(s: Services, actor: User, channel_id: int) -> Channel |
     """
     if await _is_private(s, channel_id):
         return await private_channels.close_private_channel(s, actor, channel_id)
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         if access.guild is None:
             raise errors.UnknownChannel()

@@ -42,7 +42,7 @@ async def create_guild(s: Services, actor: User, name: str) -> GuildView:
             general_voice, ChannelType.GUILD_VOICE, guild_id, "General", parent_id=voice_category
         ),
     ]
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         if await guild_store.count_guilds_owned(conn, actor.id) >= validation.MAX_GUILDS_PER_USER:
             raise errors.MaxGuilds()
         await guild_store.insert_guild(conn, guild)
@@ -86,7 +86,7 @@ async def modify_guild(s: Services, actor: User, guild_id: int, patch: GuildPatc
         changes["name"] = validation.text_name(
             patch.name, "name", validation.GUILD_NAME_MIN, validation.GUILD_NAME_MAX
         )
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, s.now())
         access.require(Permission.MANAGE_GUILD)
         if "owner_id" in changes:
@@ -110,7 +110,7 @@ async def modify_guild(s: Services, actor: User, guild_id: int, patch: GuildPatc
 
 
 async def delete_guild(s: Services, actor: User, guild_id: int) -> None:
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, s.now())
         if not access.is_owner:
             raise errors.MissingPermissions()
@@ -119,7 +119,7 @@ async def delete_guild(s: Services, actor: User, guild_id: int) -> None:
 
 
 async def leave_guild(s: Services, actor: User, guild_id: int) -> None:
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, s.now())
         if access.is_owner:
             raise errors.OwnerCannotLeave()

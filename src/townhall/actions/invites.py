@@ -51,10 +51,14 @@ async def create_invite(
     unique: bool = False,
 ) -> InviteView:
     if not 0 <= max_age <= 604800:
-        raise errors.InvalidFormBody.field("max_age", "int value should be between 0 and 604800.", "NUMBER_TYPE_MAX")
+        raise errors.InvalidFormBody.field(
+            "max_age", "int value should be between 0 and 604800.", "NUMBER_TYPE_MAX"
+        )
     if not 0 <= max_uses <= 100:
-        raise errors.InvalidFormBody.field("max_uses", "int value should be between 0 and 100.", "NUMBER_TYPE_MAX")
-    async with s.engine.begin() as conn:
+        raise errors.InvalidFormBody.field(
+            "max_uses", "int value should be between 0 and 100.", "NUMBER_TYPE_MAX"
+        )
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         if access.guild is None:
             raise errors.CannotExecuteOnDM()
@@ -109,7 +113,7 @@ async def accept_invite(s: Services, actor: User, code: str) -> tuple[InviteView
     """Join the invite's guild. Joining a guild one is already in uses nothing up."""
     view = await _live_invite_view(s, code, with_counts=False)
     guild_id = view.guild.id
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         if await member_store.is_banned(conn, guild_id, actor.id):
             raise errors.BannedFromGuild()
         joined = not await member_store.is_member(conn, guild_id, actor.id)
@@ -131,7 +135,7 @@ async def accept_invite(s: Services, actor: User, code: str) -> tuple[InviteView
 
 async def delete_invite(s: Services, actor: User, code: str) -> InviteView:
     """Revoke a code: MANAGE_CHANNELS on its channel, or MANAGE_GUILD."""
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         invite = await invite_store.get_invite(conn, code)
         if invite is None:
             raise errors.UnknownInvite()
@@ -144,7 +148,9 @@ async def delete_invite(s: Services, actor: User, code: str) -> InviteView:
             raise errors.MissingPermissions()
         await invite_store.delete_invite(conn, code)
     view = InviteView(invite, access.guild.guild, access.channel, None)
-    await s.publish(Event("INVITE_DELETE", view, guild_id=invite.guild_id, channel_id=invite.channel_id))
+    await s.publish(
+        Event("INVITE_DELETE", view, guild_id=invite.guild_id, channel_id=invite.channel_id)
+    )
     return view
 
 
@@ -178,4 +184,3 @@ async def _views(
         for i in live
         if i.channel_id in channels
     ]
-

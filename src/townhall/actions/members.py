@@ -91,7 +91,7 @@ async def modify_member(
                 "Timeouts can be at most 28 days in the future.",
                 "BASE_TYPE_INVALID",
             )
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, now)
         target = await member_store.get_member(conn, guild_id, user_id)
         if target is None:
@@ -188,7 +188,7 @@ async def remove_member_role(
 async def _change_member_role(
     s: Services, actor: User, guild_id: int, user_id: int, role_id: int, *, add: bool
 ) -> None:
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, s.now())
         role = role_in(access, role_id)
         if not await member_store.is_member(conn, guild_id, user_id):
@@ -205,7 +205,7 @@ async def _change_member_role(
 
 
 async def kick_member(s: Services, actor: User, guild_id: int, user_id: int) -> None:
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, s.now())
         access.require(Permission.KICK_MEMBERS)
         target = await member_store.get_member(conn, guild_id, user_id)

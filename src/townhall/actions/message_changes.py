@@ -59,7 +59,7 @@ async def edit_message(
     if isinstance(content, str):
         require_content_length(s, content)
     embeds = validate_embeds(edit.embeds or ()) if not isinstance(edit.embeds, Unset) else UNSET
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         message = await load_message(conn, access, message_id)
         only_flags = isinstance(edit.content, Unset) and isinstance(edit.embeds, Unset)
@@ -116,7 +116,7 @@ async def _mentions_after_edit(
 
 
 async def delete_message(s: Services, actor: User, channel_id: int, message_id: int) -> None:
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         message = await load_message(conn, access, message_id)
         if message.author.id != actor.id:
@@ -147,7 +147,7 @@ async def bulk_delete_messages(
     oldest_allowed = s.now() - BULK_DELETE_MAX_AGE
     if any(snowflake_time(mid) < oldest_allowed for mid in message_ids):
         raise errors.BulkDeleteTooOld()
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         if access.guild is None:
             raise errors.CannotExecuteOnDM()

@@ -138,7 +138,7 @@ async def send_message(s: Services, actor: User, channel_id: int, draft: Draft) 
 
 async def _nonce_holder(s: Services, actor: User, channel_id: int, nonce: str) -> Message | None:
     """The message that already holds the nonce, or None after releasing a stale claim."""
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         claim = await message_store.find_nonce(conn, actor.id, channel_id, nonce)
         if claim is not None:
             message_id, claimed_at = claim
@@ -163,7 +163,7 @@ async def _create(
     enforce_nonce: bool,
 ) -> Message:
     now = s.now()
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, now)
         require_message_channel(access)
         access.require(Permission.SEND_MESSAGES)

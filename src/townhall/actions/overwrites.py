@@ -103,7 +103,7 @@ async def put_overwrite(
 ) -> None:
     """Create or replace the overwrite for one role or member (Edit Channel Permissions)."""
     overwrite = parse_overwrite(OverwriteDraft(target_id, draft.type, draft.allow, draft.deny))
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         if access.guild is None:
             raise errors.CannotExecuteOnDM()
@@ -125,7 +125,7 @@ async def put_overwrite(
 
 async def delete_overwrite(s: Services, actor: User, channel_id: int, target_id: int) -> None:
     """Remove one overwrite; removing one that does not exist changes nothing and succeeds."""
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         if access.guild is None:
             raise errors.CannotExecuteOnDM()

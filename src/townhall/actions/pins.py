@@ -34,7 +34,7 @@ def _pins_update(access: ChannelAccess, last_pin_ms: int | None) -> Event:
 
 
 async def pin_message(s: Services, actor: User, channel_id: int, message_id: int) -> None:
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         message = await load_message(conn, access, message_id)
         access.require(Permission.PIN_MESSAGES)
@@ -65,7 +65,7 @@ async def pin_message(s: Services, actor: User, channel_id: int, message_id: int
 
 
 async def unpin_message(s: Services, actor: User, channel_id: int, message_id: int) -> None:
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         message = await load_message(conn, access, message_id)
         access.require(Permission.PIN_MESSAGES)

@@ -55,7 +55,7 @@ async def open_dm(s: Services, actor: User, recipient_id: int) -> PrivateChannel
     if recipient_id == actor.id:
         raise errors.InvalidRecipients()
     key = dm_key(actor.id, recipient_id)
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         other = await user_store.get_user(conn, recipient_id)
         if other is None:
             raise errors.UnknownUser()
@@ -86,7 +86,7 @@ async def create_group_dm(
     s: Services, actor: User, recipient_ids: Sequence[int], access_tokens: Sequence[str] = ()
 ) -> PrivateChannelView:
     """A new group DM owned by the actor, with users named by id or by their access tokens."""
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         wanted = dict.fromkeys(recipient_ids)
         for index, token in enumerate(access_tokens):
             user = await user_store.user_for_token(conn, token_hash(token))
@@ -125,7 +125,7 @@ async def modify_group_dm(
     """Any recipient may rename a group DM; an empty name or null clears it."""
     if isinstance(name, str) and name.strip():
         name = channel_rules.channel_name(name, ChannelType.GROUP_DM)
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         channel = access.channel
         if channel.type is not ChannelType.GROUP_DM:
@@ -141,7 +141,7 @@ async def modify_group_dm(
 
 async def close_private_channel(s: Services, actor: User, channel_id: int) -> PrivateChannelView:
     """DELETE on a DM closes it for the actor; on a group DM the actor leaves it."""
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         channel = access.channel
         users = await user_store.get_users(conn, set(channel.recipient_ids))
@@ -156,7 +156,7 @@ async def close_private_channel(s: Services, actor: User, channel_id: int) -> Pr
 
 async def add_group_recipient(s: Services, actor: User, channel_id: int, user_id: int) -> None:
     """Any recipient may add someone, up to ten people in all; adding someone twice is a no-op."""
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         channel = access.channel
         if channel.type is not ChannelType.GROUP_DM:
@@ -179,7 +179,7 @@ async def add_group_recipient(s: Services, actor: User, channel_id: int, user_id
 
 async def remove_group_recipient(s: Services, actor: User, channel_id: int, user_id: int) -> None:
     """The owner removes anyone; everyone else may only remove themselves."""
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         channel = access.channel
         if channel.type is not ChannelType.GROUP_DM:

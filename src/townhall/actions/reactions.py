@@ -27,7 +27,7 @@ async def add_reaction(
     s: Services, actor: User, channel_id: int, message_id: int, emoji: str
 ) -> None:
     emoji = reaction_emoji(emoji)
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         message = await load_message(conn, access, message_id)
         access.require(Permission.READ_MESSAGE_HISTORY)
@@ -60,7 +60,7 @@ async def remove_reaction(
 ) -> None:
     """Remove `user_id`'s reaction: one's own freely, anyone else's with MANAGE_MESSAGES."""
     emoji = reaction_emoji(emoji)
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         await load_message(conn, access, message_id)
         if user_id != actor.id:
@@ -105,7 +105,7 @@ async def clear_reactions(
     """Remove every reaction of a message, or every reaction with one emoji (MANAGE_MESSAGES)."""
     if emoji is not None:
         emoji = reaction_emoji(emoji)
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await channel_access(conn, actor, channel_id, s.now())
         await load_message(conn, access, message_id)
         if not has(access.permissions, Permission.MANAGE_MESSAGES):

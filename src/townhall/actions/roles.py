@@ -87,7 +87,7 @@ class RoleDraft:
 async def create_role(s: Services, actor: User, guild_id: int, draft: RoleDraft) -> Role:
     """A new role at position 1; every other role but @everyone moves one step up."""
     name = _role_name(draft.name)
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, s.now())
         access.require(Permission.MANAGE_ROLES)
         permissions = draft.permissions
@@ -136,7 +136,7 @@ async def modify_role(
     changes = provided(patch)
     if isinstance(patch.name, str):
         changes["name"] = _role_name(patch.name)
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, s.now())
         role = role_in(access, role_id)
         require_manageable(access, role)
@@ -161,7 +161,7 @@ async def modify_role_positions(
     Positions are renumbered 1..n afterwards, so the stored order never has gaps or ties. Moved
     roles must sit below the actor's highest role before and after (unless the actor is the owner).
     """
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, s.now())
         access.require(Permission.MANAGE_ROLES)
         requested: dict[int, int] = {}
@@ -216,7 +216,7 @@ def _require_moves_below_actor(
 
 async def delete_role(s: Services, actor: User, guild_id: int, role_id: int) -> None:
     """Delete a role; members lose it and its channel overwrites go with it."""
-    async with s.engine.begin() as conn:
+    async with s.write() as conn:
         access = await guild_access(conn, actor, guild_id, s.now())
         role = role_in(access, role_id)
         require_manageable(access, role)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from townhall.bus.base import Bus
 from townhall.bus.events import Event
@@ -23,6 +25,24 @@ class Services:
     bus: Bus
     ids: SnowflakeGenerator
     passwords: PasswordHasher = field(default_factory=PasswordHasher)
+    _writer: asyncio.Lock | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # SQLite has one writer. A transaction that reads and then writes fails at once (no busy
+        # wait) if another writer committed in between, so this process runs its writes one at a
+        # time; reads stay concurrent. PostgreSQL takes concurrent writers.
+        if self.engine.dialect.name == "sqlite":
+            self._writer = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that may write: commits on success, rolls back on error."""
+        if self._writer is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._writer, self.engine.begin() as conn:
+            yield conn
 
     def now(self) -> datetime:
         return datetime.now(UTC)
