@@ -12,6 +12,7 @@ import itertools
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from townhall.actions.services import Services
 from townhall.api.app import create_app
 from townhall.bus.events import Envelope
 from townhall.config import Settings
@@ -163,7 +166,9 @@ class Api:
 @pytest_asyncio.fixture(loop_scope="session")
 async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://townhall.test/api/v10") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://townhall.test/api/v10"
+    ) as client:
         yield client
 
 
@@ -175,6 +180,18 @@ async def api(http: httpx.AsyncClient) -> Api:
 def text_channel(guild: dict[str, Any]) -> dict[str, Any]:
     """The starter `general` text channel of a guild made by `Account.guild`."""
     return next(c for c in guild["channels"] if c["type"] == 0)
+
+
+@asynccontextmanager
+async def direct_write(services: Services) -> AsyncIterator[AsyncConnection]:
+    """Set up state through the store, bypassing actions and events (test setup only).
+
+    Nothing publishes an event for such a write, so the node's access cache forgets everything
+    afterwards, as an operator's restart would after editing the database by hand.
+    """
+    async with services.engine.begin() as conn:
+        yield conn
+    services.cache.clear()
 
 
 def error_code(response: httpx.Response) -> int:

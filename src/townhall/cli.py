@@ -101,7 +101,9 @@ def _admin(args: argparse.Namespace) -> int:
             password = _password(args)
 
             async def reset(s: accounts.Services) -> None:
-                await accounts.reset_password(s, await accounts.find_user_id(s, args.user), password)
+                await accounts.reset_password(
+                    s, await accounts.find_user_id(s, args.user), password
+                )
 
             _with_services(settings, reset)
     except TownhallError as error:
@@ -118,7 +120,9 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the server")
     serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default 8080)")
-    serve.add_argument("--data-dir", type=Path, default=None, help="data directory (default ./data)")
+    serve.add_argument(
+        "--data-dir", type=Path, default=None, help="data directory (default ./data)"
+    )
     serve.set_defaults(run=_serve)
 
     admin = commands.add_parser("admin", help="operator commands")
@@ -128,12 +132,18 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("username")
     create.add_argument("--email", default=None)
     create.add_argument("--admin", action="store_true", help="make the user an instance admin")
-    create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    for name, text in (("make-admin", "make a user an instance admin"),
-                       ("revoke-admin", "take instance admin away")):
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    for name, text in (
+        ("make-admin", "make a user an instance admin"),
+        ("revoke-admin", "take instance admin away"),
+    ):
         command = admin_commands.add_parser(name, help=text)
         command.add_argument("user", help="username, email or id")
-    reset = admin_commands.add_parser("reset-password", help="set a new password, sign out everywhere")
+    reset = admin_commands.add_parser(
+        "reset-password", help="set a new password, sign out everywhere"
+    )
     reset.add_argument("user", help="username, email or id")
     reset.add_argument("--password-stdin", action="store_true")
     admin.set_defaults(run=_admin)

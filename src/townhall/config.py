@@ -92,8 +92,14 @@ class Settings:
             password_hash_time_cost=_env_int(
                 "TOWNHALL_PASSWORD_HASH_TIME_COST", cls.password_hash_time_cost
             ),
-            replay_buffer_events=_env_int("TOWNHALL_REPLAY_BUFFER_EVENTS", cls.replay_buffer_events),
-            replay_buffer_seconds=_env_int("TOWNHALL_REPLAY_BUFFER_SECONDS", cls.replay_buffer_seconds),
-            heartbeat_interval_ms=_env_int("TOWNHALL_HEARTBEAT_INTERVAL_MS", cls.heartbeat_interval_ms),
+            replay_buffer_events=_env_int(
+                "TOWNHALL_REPLAY_BUFFER_EVENTS", cls.replay_buffer_events
+            ),
+            replay_buffer_seconds=_env_int(
+                "TOWNHALL_REPLAY_BUFFER_SECONDS", cls.replay_buffer_seconds
+            ),
+            heartbeat_interval_ms=_env_int(
+                "TOWNHALL_HEARTBEAT_INTERVAL_MS", cls.heartbeat_interval_ms
+            ),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 
+from tests.conftest import direct_write
 from townhall.actions.services import Services
 from townhall.domain.models import Channel, ChannelType, Message, Role, User
 from townhall.domain.permissions import Overwrite, OverwriteType
@@ -38,7 +39,7 @@ async def overwrite(
 ) -> None:
     """Put a channel overwrite for a role (the guild id means @everyone) or a member."""
     kind = OverwriteType.MEMBER if member else OverwriteType.ROLE
-    async with services(app).engine.begin() as conn:
+    async with direct_write(services(app)) as conn:
         await channel_store.put_overwrite(
             conn, int(channel_id), Overwrite(int(target_id), kind, allow, deny)
         )
@@ -64,7 +65,7 @@ async def give_role(
         position=position,
         mentionable=mentionable,
     )
-    async with s.engine.begin() as conn:
+    async with direct_write(s) as conn:
         await guild_store.insert_role(conn, role)
         for user_id in user_ids:
             await member_store.add_member_role(conn, int(guild_id), user_id, role_id)
@@ -72,18 +73,18 @@ async def give_role(
 
 
 async def set_everyone_permissions(app: FastAPI, guild_id: str, permissions: int) -> None:
-    async with services(app).engine.begin() as conn:
+    async with direct_write(services(app)) as conn:
         await guild_store.update_role(conn, int(guild_id), {"permissions": permissions})
 
 
 async def set_slowmode(app: FastAPI, channel_id: str, seconds: int) -> None:
-    async with services(app).engine.begin() as conn:
+    async with direct_write(services(app)) as conn:
         await channel_store.update_channel(conn, int(channel_id), {"rate_limit_per_user": seconds})
 
 
 async def time_out(app: FastAPI, guild_id: str, user_id: int) -> None:
     until = datetime.now().astimezone() + timedelta(hours=1)
-    async with services(app).engine.begin() as conn:
+    async with direct_write(services(app)) as conn:
         await member_store.update_member(
             conn, int(guild_id), user_id, {"communication_disabled_until": to_millis(until)}
         )
@@ -102,7 +103,7 @@ async def old_message(
         author=User(id=author_id, username="unused"),
         content="from long ago",
     )
-    async with services(app).engine.begin() as conn:
+    async with direct_write(services(app)) as conn:
         await message_store.insert_message(conn, message)
     return str(message_id)
 
@@ -111,7 +112,7 @@ async def channel(app: FastAPI, guild_id: str, kind: ChannelType, name: str = "e
     """A guild channel of any type, as the channel routes would make it."""
     s = services(app)
     made = Channel(id=s.ids.next_id(), type=kind, guild_id=int(guild_id), name=name)
-    async with s.engine.begin() as conn:
+    async with direct_write(s) as conn:
         await channel_store.insert_channel(conn, made)
     return str(made.id)
 
@@ -120,6 +121,6 @@ async def dm(app: FastAPI, user_id: int, other_id: int) -> str:
     """The DM channel of two users."""
     s = services(app)
     made = Channel(id=s.ids.next_id(), type=ChannelType.DM, recipient_ids=(user_id, other_id))
-    async with s.engine.begin() as conn:
+    async with direct_write(s) as conn:
         await channel_store.insert_channel(conn, made, dm_key=dm_key(user_id, other_id))
     return str(made.id)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import insert, select
 
-from tests.conftest import Account, Api, error_code
+from tests.conftest import Account, Api, direct_write, error_code
 from townhall.bus.events import Envelope
 from townhall.domain.permissions import Permission as P
 from townhall.domain.snowflake import snowflake_at
@@ -52,7 +52,7 @@ async def write(
     app: FastAPI, channel_id: str, guild_id: str, author: Account, message_id: int
 ) -> None:
     """Store a message directly: this file tests bans, not sending."""
-    async with app.state.services.engine.begin() as conn:
+    async with direct_write(app.state.services) as conn:
         await conn.execute(
             insert(messages).values(
                 id=message_id, channel_id=int(channel_id), guild_id=int(guild_id),

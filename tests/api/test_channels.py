@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from tests.conftest import Account, Api, error_code, text_channel
+from tests.conftest import Account, Api, direct_write, error_code, text_channel
 from townhall.bus.events import Envelope
 from townhall.domain.models import Channel, ChannelType, Role
 from townhall.domain.permissions import Permission as P
@@ -22,7 +22,7 @@ async def grant_role(app: FastAPI, guild_id: str, member: Account, permissions: 
     role = Role(
         id=role_id, guild_id=int(guild_id), name="helper", permissions=permissions, position=1
     )
-    async with services.engine.begin() as conn:
+    async with direct_write(services) as conn:
         await guild_store.insert_role(conn, role)
         await member_store.add_member_role(conn, int(guild_id), member.id, role_id)
     return str(role_id)
@@ -211,7 +211,7 @@ async def test_a_guild_holds_at_most_500_channels(api: Api, app: FastAPI) -> Non
     owner = await api.account()
     guild = await owner.guild()
     services = app.state.services
-    async with services.engine.begin() as conn:
+    async with direct_write(services) as conn:
         for n in range(500 - len(guild["channels"])):
             filler = Channel(
                 services.ids.next_id(), ChannelType.GUILD_TEXT, int(guild["id"]), f"c{n}"

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from tests.conftest import Account, Api, error_code
+from tests.conftest import Account, Api, direct_write, error_code
 from townhall.bus.events import Envelope
 from townhall.domain.models import Role
 from townhall.domain.permissions import DEFAULT_EVERYONE_PERMISSIONS
@@ -351,7 +351,7 @@ async def test_managed_and_everyone_roles_cannot_be_given_by_hand(api: Api, app:
     bot_role = Role(
         app.state.services.ids.next_id(), int(guild_id), "bot", 0, 1, managed=True, bot_id=1
     )
-    async with app.state.services.engine.begin() as conn:
+    async with direct_write(app.state.services) as conn:
         await guild_store.insert_role(conn, bot_role)
     for role_id in (bot_role.id, guild_id):
         response = await alice.put(f"/guilds/{guild_id}/members/{bob.id}/roles/{role_id}")

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from tests.conftest import Account, Api, error_code
+from tests.conftest import Account, Api, direct_write, error_code
 from townhall.bus.events import Envelope
 from townhall.domain.models import Role
 from townhall.domain.permissions import DEFAULT_EVERYONE_PERMISSIONS, Overwrite, OverwriteType
@@ -191,7 +191,7 @@ async def test_moderator_cannot_create_a_role_with_permissions_they_lack(api: Ap
 
 async def test_a_guild_holds_at_most_250_roles(api: Api, app: FastAPI) -> None:
     alice, _, guild_id, _ = await setup(api)
-    async with app.state.services.engine.begin() as conn:
+    async with direct_write(app.state.services) as conn:
         for position in range(1, 249):
             await guild_store.insert_role(
                 conn,
@@ -442,7 +442,7 @@ async def test_owner_deletes_a_role_members_lose_it_and_its_overwrites_go(
     await give(alice, guild_id, bob, role["id"])
     channel_id = int(guild["system_channel_id"])
     kept = Overwrite(int(guild_id), OverwriteType.ROLE, 0, int(P.SEND_MESSAGES))
-    async with app.state.services.engine.begin() as conn:
+    async with direct_write(app.state.services) as conn:
         await channel_store.put_overwrite(conn, channel_id, kept)
         await channel_store.put_overwrite(
             conn, channel_id, Overwrite(int(role["id"]), OverwriteType.ROLE, 8192, 0)
@@ -466,7 +466,7 @@ async def test_everyone_and_managed_roles_cannot_be_deleted(api: Api, app: FastA
     bot_role = Role(
         app.state.services.ids.next_id(), int(guild_id), "bot", 0, 1, managed=True, bot_id=1
     )
-    async with app.state.services.engine.begin() as conn:
+    async with direct_write(app.state.services) as conn:
         await guild_store.insert_role(conn, bot_role)
     for role_id in (guild_id, bot_role.id):
         response = await alice.delete(f"/guilds/{guild_id}/roles/{role_id}")

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from townhall.actions.access_cache import AccessCache
 from townhall.domain import errors
 from townhall.domain.models import Channel, Guild, Member, Role, User
 from townhall.domain.permissions import (
@@ -91,31 +92,77 @@ def member_context(guild: Guild, member: Member, roles: dict[int, Role], now: da
 
 
 async def guild_access(
-    conn: AsyncConnection, actor: User, guild_id: int, now: datetime
+    conn: AsyncConnection,
+    actor: User,
+    guild_id: int,
+    now: datetime,
+    cache: AccessCache | None = None,
 ) -> GuildAccess:
-    guild = await guild_store.get_guild(conn, guild_id)
-    if guild is None:
-        raise errors.UnknownGuild()
-    member = await member_store.get_member(conn, guild_id, actor.id)
+    cache = cache or _NO_CACHE
+    seen = cache.version
+    structure = cache.guild(guild_id)
+    if structure is None:
+        guild = await guild_store.get_guild(conn, guild_id)
+        if guild is None:
+            raise errors.UnknownGuild()
+        roles = {role.id: role for role in await guild_store.roles_of_guild(conn, guild_id)}
+        cache.put_guild(guild, roles, seen)
+    else:
+        guild, roles = structure
+    member = cache.member(guild_id, actor.id)
     if member is None:
-        raise errors.MissingAccess()
-    roles = {role.id: role for role in await guild_store.roles_of_guild(conn, guild_id)}
+        member = await member_store.get_member(conn, guild_id, actor.id)
+        if member is None:
+            raise errors.MissingAccess()
+        cache.put_member(member, seen)
     return GuildAccess(guild, member, roles, member_context(guild, member, roles, now))
 
 
 async def channel_access(
-    conn: AsyncConnection, actor: User, channel_id: int, now: datetime
+    conn: AsyncConnection,
+    actor: User,
+    channel_id: int,
+    now: datetime,
+    cache: AccessCache | None = None,
 ) -> ChannelAccess:
-    """The channel and the actor's permissions there; raises unless the actor can view it."""
-    channel = await channel_store.get_channel(conn, channel_id)
+    """The channel and the actor's permissions there; raises unless the actor can view it.
+
+    With a cache, `channel` may lag in fields no permission depends on (`last_message_id`):
+    render a channel from a fresh read, not from here.
+    """
+    cache = cache or _NO_CACHE
+    seen = cache.version
+    channel = cache.channel(channel_id)
     if channel is None:
-        raise errors.UnknownChannel()
+        channel = await channel_store.get_channel(conn, channel_id)
+        if channel is None:
+            raise errors.UnknownChannel()
+        cache.put_channel(channel, seen)
     if channel.guild_id is None:
         if actor.id not in channel.recipient_ids:
             raise errors.MissingAccess()
         return ChannelAccess(channel, RECIPIENT_PERMISSIONS)
-    access = await guild_access(conn, actor, channel.guild_id, now)
+    access = await guild_access(conn, actor, channel.guild_id, now, cache)
     permissions = access.in_channel(channel)
     if not has(permissions, Permission.VIEW_CHANNEL):
         raise errors.MissingAccess()
     return ChannelAccess(channel, permissions, access)
+
+
+class _NoCache(AccessCache):
+    """Stores nothing: for callers that must read the database (the CLI, some tests)."""
+
+    def put_user(self, token_hash: bytes, user: User, seen: int) -> None:
+        return None
+
+    def put_channel(self, channel: Channel, seen: int) -> None:
+        return None
+
+    def put_guild(self, guild: Guild, roles: dict[int, Role], seen: int) -> None:
+        return None
+
+    def put_member(self, member: Member, seen: int) -> None:
+        return None
+
+
+_NO_CACHE = _NoCache()

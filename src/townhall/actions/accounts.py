@@ -35,8 +35,20 @@ async def issue_token(s: Services, user_id: int) -> str:
 
 
 async def authenticate(s: Services, token: str) -> User | None:
-    async with s.engine.connect() as conn:
-        return await user_store.user_for_token(conn, token_hash(token))
+    hashed = token_hash(token)
+    user = s.cache.user(hashed)
+    if user is None:
+        seen = s.cache.version
+        async with s.engine.connect() as conn:
+            user = await user_store.user_for_token(conn, hashed)
+        if user is not None:
+            s.cache.put_user(hashed, user, seen)
+    return user
+
+
+async def publish_tokens_revoked(s: Services, user_id: int) -> None:
+    """Every node forgets the user's cached tokens (no client hears this event)."""
+    await s.publish(Event("TOKENS_REVOKED", user_id, user_ids=frozenset()))
 
 
 async def create_user(
@@ -118,9 +130,10 @@ async def login(s: Services, login: str, password: str) -> tuple[User, str]:
     return user, await issue_token(s, user.id)
 
 
-async def logout(s: Services, token: str) -> None:
+async def logout(s: Services, actor: User, token: str) -> None:
     async with s.write() as conn:
         await user_store.delete_token(conn, token_hash(token))
+    await publish_tokens_revoked(s, actor.id)
 
 
 @dataclass(frozen=True)
@@ -176,6 +189,7 @@ async def modify_current_user(
         ) from None
     assert user is not None
     if "password_hash" in changes:
+        await publish_tokens_revoked(s, actor.id)
         new_token_value = await issue_token(s, actor.id)
     public_change = changes.keys() & {"username", "global_name"}
     if public_change or changes.keys() & {"email"}:
@@ -207,6 +221,7 @@ async def reset_password(s: Services, user_id: int, password: str) -> None:
             raise errors.UnknownUser()
         await user_store.update_user(conn, user_id, {"password_hash": password_hash})
         await user_store.delete_tokens_of_user(conn, user_id)
+    await publish_tokens_revoked(s, user_id)
 
 
 async def find_user_id(s: Services, login: str) -> int:

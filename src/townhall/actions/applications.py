@@ -163,6 +163,7 @@ async def reset_bot_token(s: Services, actor: User, application_id: int) -> str:
         await user_store.insert_token(
             conn, accounts.token_hash(token), application.bot_user_id, s.now_ms()
         )
+    await accounts.publish_tokens_revoked(s, application.bot_user_id)
     return token
 
 

@@ -32,14 +32,14 @@ async def list_bans(
     s: Services, actor: User, guild_id: int, *, limit: int, before: int | None, after: int | None
 ) -> list[Ban]:
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         access.require(Permission.BAN_MEMBERS)
         return await member_store.list_bans(conn, guild_id, before=before, after=after, limit=limit)
 
 
 async def get_ban(s: Services, actor: User, guild_id: int, user_id: int) -> Ban:
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         access.require(Permission.BAN_MEMBERS)
         ban = await member_store.get_ban(conn, guild_id, user_id)
     if ban is None:
@@ -69,7 +69,7 @@ async def ban_user(
     now = s.now()
     deleted: dict[int, list[int]] = {}
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, now)
+        access = await guild_access(conn, actor, guild_id, now, s.cache)
         access.require(Permission.BAN_MEMBERS)
         user = await user_store.get_user(conn, user_id)
         if user is None:
@@ -108,7 +108,7 @@ async def ban_user(
 
 async def remove_ban(s: Services, actor: User, guild_id: int, user_id: int) -> None:
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         access.require(Permission.BAN_MEMBERS)
         ban = await member_store.get_ban(conn, guild_id, user_id)
         if ban is None:

@@ -75,7 +75,7 @@ async def add_bot_to_guild(
         raise errors.BotsCannotUse()
     async with s.write() as conn:
         application = await _addable(conn, actor, client_id)
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         access.require(Permission.MANAGE_GUILD)
         if not has(access.permissions, permissions):
             raise errors.MissingPermissions()

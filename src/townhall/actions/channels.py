@@ -72,7 +72,7 @@ class PositionChange:
 async def list_guild_channels(s: Services, actor: User, guild_id: int) -> list[Channel]:
     """The guild's channels the actor can see, as Discord lists them."""
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         found = await channel_store.channels_of_guild(conn, guild_id)
     return [c for c in found if has(access.in_channel(c), Permission.VIEW_CHANNEL)]
 
@@ -83,7 +83,7 @@ async def create_guild_channel(
     kind = rules.creatable_type(draft.type)
     name = rules.channel_name(draft.name, kind)
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         existing = await channel_store.channels_of_guild(conn, guild_id)
         parent = None
         if draft.parent_id is not None:
@@ -170,7 +170,7 @@ async def reorder_guild_channels(
     Syncing overwrites changes who sees a channel, so it also needs MANAGE_ROLES.
     """
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         access.require(Permission.MANAGE_CHANNELS)
         channels = await channel_store.channels_of_guild(conn, guild_id)
         before = {c.id: c for c in channels}
@@ -218,10 +218,11 @@ def _overwrites_differ(a: Channel, b: Channel) -> bool:
 
 async def get_channel(s: Services, actor: User, channel_id: int) -> Channel | PrivateChannelView:
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         if access.guild is None:
             return await private_channels.view_for(conn, access.channel, actor.id)
-    return access.channel
+        fresh = await channel_store.get_channel(conn, channel_id)
+    return fresh or access.channel
 
 
 async def modify_channel(
@@ -230,7 +231,7 @@ async def modify_channel(
     if await _is_private(s, channel_id):
         return await private_channels.modify_group_dm(s, actor, channel_id, name=patch.name)
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.UnknownChannel()
         access.require(Permission.MANAGE_CHANNELS)
@@ -304,7 +305,7 @@ async def delete_channel(s: Services, actor: User, channel_id: int) -> Channel |
     if await _is_private(s, channel_id):
         return await private_channels.close_private_channel(s, actor, channel_id)
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.UnknownChannel()
         access.require(Permission.MANAGE_CHANNELS)

@@ -60,7 +60,7 @@ async def get_guild(
     s: Services, actor: User, guild_id: int, *, with_counts: bool = False
 ) -> GuildView:
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         count = await member_store.count_members(conn, guild_id) if with_counts else None
     return GuildView(access.guild, sorted(access.roles.values(), key=_role_order), count)
 
@@ -87,7 +87,7 @@ async def modify_guild(s: Services, actor: User, guild_id: int, patch: GuildPatc
             patch.name, "name", validation.GUILD_NAME_MIN, validation.GUILD_NAME_MAX
         )
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         access.require(Permission.MANAGE_GUILD)
         if "owner_id" in changes:
             if not access.is_owner:
@@ -111,7 +111,7 @@ async def modify_guild(s: Services, actor: User, guild_id: int, patch: GuildPatc
 
 async def delete_guild(s: Services, actor: User, guild_id: int) -> None:
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         if not access.is_owner:
             raise errors.MissingPermissions()
         await guild_store.delete_guild(conn, guild_id)
@@ -120,7 +120,7 @@ async def delete_guild(s: Services, actor: User, guild_id: int) -> None:
 
 async def leave_guild(s: Services, actor: User, guild_id: int) -> None:
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         if access.is_owner:
             raise errors.OwnerCannotLeave()
         await member_store.delete_member(conn, guild_id, actor.id)
@@ -151,7 +151,7 @@ async def list_current_user_guilds(
         )
         result: list[tuple[Guild, GuildAccess | None, int | None]] = []
         for guild in found:
-            access = await guild_access(conn, actor, guild.id, s.now())
+            access = await guild_access(conn, actor, guild.id, s.now(), s.cache)
             count = await member_store.count_members(conn, guild.id) if with_counts else None
             result.append((guild, access, count))
     return result

@@ -59,7 +59,7 @@ async def create_invite(
             "max_uses", "int value should be between 0 and 100.", "NUMBER_TYPE_MAX"
         )
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.CannotExecuteOnDM()
         access.require(Permission.CREATE_INSTANT_INVITE)
@@ -139,7 +139,7 @@ async def delete_invite(s: Services, actor: User, code: str) -> InviteView:
         invite = await invite_store.get_invite(conn, code)
         if invite is None:
             raise errors.UnknownInvite()
-        access = await channel_access(conn, actor, invite.channel_id, s.now())
+        access = await channel_access(conn, actor, invite.channel_id, s.now(), s.cache)
         assert access.guild is not None
         if not (
             access.permissions & Permission.MANAGE_CHANNELS
@@ -156,7 +156,7 @@ async def delete_invite(s: Services, actor: User, code: str) -> InviteView:
 
 async def list_guild_invites(s: Services, actor: User, guild_id: int) -> list[InviteView]:
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         access.require(Permission.MANAGE_GUILD)
         found = await invite_store.invites_of_guild(conn, guild_id)
         return await _views(conn, access.guild, found, s)
@@ -164,7 +164,7 @@ async def list_guild_invites(s: Services, actor: User, guild_id: int) -> list[In
 
 async def list_channel_invites(s: Services, actor: User, channel_id: int) -> list[InviteView]:
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.CannotExecuteOnDM()
         access.require(Permission.MANAGE_CHANNELS)

@@ -40,7 +40,7 @@ async def list_members(
     s: Services, actor: User, guild_id: int, *, limit: int, after: int
 ) -> list[Member]:
     async with s.engine.connect() as conn:
-        await guild_access(conn, actor, guild_id, s.now())
+        await guild_access(conn, actor, guild_id, s.now(), s.cache)
         return await member_store.list_members(conn, guild_id, after=after, limit=limit)
 
 
@@ -48,13 +48,13 @@ async def search_members(
     s: Services, actor: User, guild_id: int, query: str, *, limit: int
 ) -> list[Member]:
     async with s.engine.connect() as conn:
-        await guild_access(conn, actor, guild_id, s.now())
+        await guild_access(conn, actor, guild_id, s.now(), s.cache)
         return await member_store.search_members(conn, guild_id, query, limit=limit)
 
 
 async def get_member(s: Services, actor: User, guild_id: int, user_id: int) -> Member:
     async with s.engine.connect() as conn:
-        await guild_access(conn, actor, guild_id, s.now())
+        await guild_access(conn, actor, guild_id, s.now(), s.cache)
         member = await member_store.get_member(conn, guild_id, user_id)
         if member is None:
             if await user_store.get_user(conn, user_id) is None:
@@ -92,7 +92,7 @@ async def modify_member(
                 "BASE_TYPE_INVALID",
             )
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, now)
+        access = await guild_access(conn, actor, guild_id, now, s.cache)
         target = await member_store.get_member(conn, guild_id, user_id)
         if target is None:
             raise errors.UnknownMember()
@@ -189,7 +189,7 @@ async def _change_member_role(
     s: Services, actor: User, guild_id: int, user_id: int, role_id: int, *, add: bool
 ) -> None:
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         role = role_in(access, role_id)
         if not await member_store.is_member(conn, guild_id, user_id):
             raise errors.UnknownMember()
@@ -206,7 +206,7 @@ async def _change_member_role(
 
 async def kick_member(s: Services, actor: User, guild_id: int, user_id: int) -> None:
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         access.require(Permission.KICK_MEMBERS)
         target = await member_store.get_member(conn, guild_id, user_id)
         if target is None:

@@ -60,7 +60,7 @@ async def edit_message(
         require_content_length(s, content)
     embeds = validate_embeds(edit.embeds or ()) if not isinstance(edit.embeds, Unset) else UNSET
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         message = await load_message(conn, access, message_id)
         only_flags = isinstance(edit.content, Unset) and isinstance(edit.embeds, Unset)
         if message.author.id != actor.id and not (
@@ -117,7 +117,7 @@ async def _mentions_after_edit(
 
 async def delete_message(s: Services, actor: User, channel_id: int, message_id: int) -> None:
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         message = await load_message(conn, access, message_id)
         if message.author.id != actor.id:
             if access.guild is None:
@@ -148,7 +148,7 @@ async def bulk_delete_messages(
     if any(snowflake_time(mid) < oldest_allowed for mid in message_ids):
         raise errors.BulkDeleteTooOld()
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.CannotExecuteOnDM()
         if not access.channel.type.holds_messages:

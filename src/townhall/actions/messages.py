@@ -164,7 +164,7 @@ async def _create(
 ) -> Message:
     now = s.now()
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, now)
+        access = await channel_access(conn, actor, channel_id, now, s.cache)
         require_message_channel(access)
         access.require(Permission.SEND_MESSAGES)
         await _check_slowmode(conn, s, actor, access)
@@ -333,7 +333,7 @@ async def list_messages(
 ) -> list[Message]:
     """A page of history, newest first. Without READ_MESSAGE_HISTORY the page is empty."""
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         require_message_channel(access)
         _require_voice_connect(access)
         if not has(access.permissions, Permission.READ_MESSAGE_HISTORY):
@@ -351,7 +351,7 @@ async def list_messages(
 
 async def get_message(s: Services, actor: User, channel_id: int, message_id: int) -> Message:
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         require_message_channel(access)
         _require_voice_connect(access)
         access.require(Permission.READ_MESSAGE_HISTORY)
@@ -364,7 +364,7 @@ async def get_message(s: Services, actor: User, channel_id: int, message_id: int
 async def trigger_typing(s: Services, actor: User, channel_id: int) -> None:
     """Tell the channel the actor is typing; nothing is stored."""
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
     require_message_channel(access)
     access.require(Permission.SEND_MESSAGES)
     member = access.guild.member if access.guild else None

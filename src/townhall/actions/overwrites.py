@@ -104,7 +104,7 @@ async def put_overwrite(
     """Create or replace the overwrite for one role or member (Edit Channel Permissions)."""
     overwrite = parse_overwrite(OverwriteDraft(target_id, draft.type, draft.allow, draft.deny))
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.CannotExecuteOnDM()
         access.require(Permission.MANAGE_ROLES)
@@ -126,7 +126,7 @@ async def put_overwrite(
 async def delete_overwrite(s: Services, actor: User, channel_id: int, target_id: int) -> None:
     """Remove one overwrite; removing one that does not exist changes nothing and succeeds."""
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.CannotExecuteOnDM()
         access.require(Permission.MANAGE_ROLES)

@@ -35,7 +35,7 @@ def _pins_update(access: ChannelAccess, last_pin_ms: int | None) -> Event:
 
 async def pin_message(s: Services, actor: User, channel_id: int, message_id: int) -> None:
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         message = await load_message(conn, access, message_id)
         access.require(Permission.PIN_MESSAGES)
         if message.pinned:
@@ -66,7 +66,7 @@ async def pin_message(s: Services, actor: User, channel_id: int, message_id: int
 
 async def unpin_message(s: Services, actor: User, channel_id: int, message_id: int) -> None:
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         message = await load_message(conn, access, message_id)
         access.require(Permission.PIN_MESSAGES)
         if not message.pinned:
@@ -89,7 +89,7 @@ async def list_pins(
     Without READ_MESSAGE_HISTORY the list is empty, as Discord documents.
     """
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         require_message_channel(access)
         if not has(access.permissions, Permission.READ_MESSAGE_HISTORY):
             return [], False

@@ -126,7 +126,7 @@ async def modify_group_dm(
     if isinstance(name, str) and name.strip():
         name = channel_rules.channel_name(name, ChannelType.GROUP_DM)
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         channel = access.channel
         if channel.type is not ChannelType.GROUP_DM:
             raise errors.CannotExecuteOnChannelType()
@@ -142,7 +142,7 @@ async def modify_group_dm(
 async def close_private_channel(s: Services, actor: User, channel_id: int) -> PrivateChannelView:
     """DELETE on a DM closes it for the actor; on a group DM the actor leaves it."""
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         channel = access.channel
         users = await user_store.get_users(conn, set(channel.recipient_ids))
         if channel.type is ChannelType.DM:
@@ -157,7 +157,7 @@ async def close_private_channel(s: Services, actor: User, channel_id: int) -> Pr
 async def add_group_recipient(s: Services, actor: User, channel_id: int, user_id: int) -> None:
     """Any recipient may add someone, up to ten people in all; adding someone twice is a no-op."""
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         channel = access.channel
         if channel.type is not ChannelType.GROUP_DM:
             raise errors.CannotExecuteOnChannelType()
@@ -180,7 +180,7 @@ async def add_group_recipient(s: Services, actor: User, channel_id: int, user_id
 async def remove_group_recipient(s: Services, actor: User, channel_id: int, user_id: int) -> None:
     """The owner removes anyone; everyone else may only remove themselves."""
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         channel = access.channel
         if channel.type is not ChannelType.GROUP_DM:
             raise errors.CannotExecuteOnChannelType()

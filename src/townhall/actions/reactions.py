@@ -28,7 +28,7 @@ async def add_reaction(
 ) -> None:
     emoji = reaction_emoji(emoji)
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         message = await load_message(conn, access, message_id)
         access.require(Permission.READ_MESSAGE_HISTORY)
         _require_not_timed_out(access)
@@ -61,7 +61,7 @@ async def remove_reaction(
     """Remove `user_id`'s reaction: one's own freely, anyone else's with MANAGE_MESSAGES."""
     emoji = reaction_emoji(emoji)
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         await load_message(conn, access, message_id)
         if user_id != actor.id:
             access.require(Permission.MANAGE_MESSAGES)
@@ -91,7 +91,7 @@ async def list_reactors(
     """Who reacted with `emoji`, by user id. townhall has no super reactions: `burst` lists none."""
     emoji = reaction_emoji(emoji)
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         await load_message(conn, access, message_id)
         access.require(Permission.READ_MESSAGE_HISTORY)
         if burst:
@@ -106,7 +106,7 @@ async def clear_reactions(
     if emoji is not None:
         emoji = reaction_emoji(emoji)
     async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now())
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
         await load_message(conn, access, message_id)
         if not has(access.permissions, Permission.MANAGE_MESSAGES):
             raise errors.MissingPermissions()

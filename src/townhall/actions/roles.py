@@ -64,13 +64,13 @@ def _role_name(name: str) -> str:
 
 async def list_roles(s: Services, actor: User, guild_id: int) -> list[Role]:
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
     return sorted(access.roles.values(), key=role_order)
 
 
 async def get_role(s: Services, actor: User, guild_id: int, role_id: int) -> Role:
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
     return role_in(access, role_id)
 
 
@@ -88,7 +88,7 @@ async def create_role(s: Services, actor: User, guild_id: int, draft: RoleDraft)
     """A new role at position 1; every other role but @everyone moves one step up."""
     name = _role_name(draft.name)
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         access.require(Permission.MANAGE_ROLES)
         permissions = draft.permissions
         if permissions is None:
@@ -137,7 +137,7 @@ async def modify_role(
     if isinstance(patch.name, str):
         changes["name"] = _role_name(patch.name)
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         role = role_in(access, role_id)
         require_manageable(access, role)
         if role.is_everyone and changes.get("name", role.name) != role.name:
@@ -162,7 +162,7 @@ async def modify_role_positions(
     roles must sit below the actor's highest role before and after (unless the actor is the owner).
     """
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         access.require(Permission.MANAGE_ROLES)
         requested: dict[int, int] = {}
         for index, (role_id, position) in enumerate(moves):
@@ -217,7 +217,7 @@ def _require_moves_below_actor(
 async def delete_role(s: Services, actor: User, guild_id: int, role_id: int) -> None:
     """Delete a role; members lose it and its channel overwrites go with it."""
     async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now())
+        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
         role = role_in(access, role_id)
         require_manageable(access, role)
         if role.is_everyone or role.managed:

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from townhall.actions.access_cache import AccessCache
 from townhall.bus.base import Bus
 from townhall.bus.events import Event
 from townhall.config import Settings
@@ -25,6 +26,7 @@ class Services:
     bus: Bus
     ids: SnowflakeGenerator
     passwords: PasswordHasher = field(default_factory=PasswordHasher)
+    cache: AccessCache = field(default_factory=AccessCache)
     _writer: asyncio.Lock | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:

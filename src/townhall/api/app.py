@@ -97,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
             passwords=password_hasher(settings),
         )
         app.state.services = services
+        bus.subscribe(services.cache.on_envelope, immediate=True)
         hub = app.state.hub = Hub(services)
         hub.start()
         await bus.start()

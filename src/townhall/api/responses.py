@@ -19,7 +19,8 @@ class JSON(Response):
         # Starlette appends "; charset=utf-8" only to text/* types, but be explicit: discord.py
         # parses a body as JSON only when the header is exactly `application/json`.
         self.raw_headers = [
-            (k, b"application/json") if k == b"content-type" else (k, v) for k, v in self.raw_headers
+            (k, b"application/json") if k == b"content-type" else (k, v)
+            for k, v in self.raw_headers
         ]
 
 

@@ -8,7 +8,9 @@ from townhall.bus.events import Event, Handler
 
 
 class Bus(Protocol):
-    def subscribe(self, handler: Handler) -> None: ...
+    def subscribe(self, handler: Handler, *, immediate: bool = False) -> None:
+        """`immediate` handlers also hear this node's own events at publish time (caches)."""
+        ...
 
     def unsubscribe(self, handler: Handler) -> None: ...
 

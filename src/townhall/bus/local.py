@@ -10,7 +10,8 @@ class LocalBus:
         self._encode = encode
         self._handlers: list[Handler] = []
 
-    def subscribe(self, handler: Handler) -> None:
+    def subscribe(self, handler: Handler, *, immediate: bool = False) -> None:
+        # In one process every handler already hears events at publish time.
         self._handlers.append(handler)
 
     def unsubscribe(self, handler: Handler) -> None:

@@ -68,20 +68,28 @@ class RedisBus:
         self._encode = encode
         self._channel = channel
         self._handlers: list[Handler] = []
+        self._immediate: list[Handler] = []
         # One connection for publishing keeps this node's events in the order they were sent.
         self._publisher = redis.Redis.from_url(url, single_connection_client=True)
         self._subscriber = redis.Redis.from_url(url)
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
-    def subscribe(self, handler: Handler) -> None:
+    def subscribe(self, handler: Handler, *, immediate: bool = False) -> None:
         self._handlers.append(handler)
+        if immediate:
+            self._immediate.append(handler)
 
     def unsubscribe(self, handler: Handler) -> None:
         self._handlers.remove(handler)
+        if handler in self._immediate:
+            self._immediate.remove(handler)
 
     async def publish(self, event: Event) -> None:
-        payload = pack(self._encode(event))
+        envelope = self._encode(event)
+        for handler in self._immediate:
+            handler(envelope)
+        payload = pack(envelope)
         async with self._lock:
             await self._publisher.publish(self._channel, payload)
 

@@ -46,7 +46,12 @@ async def get_invite(conn: AsyncConnection, code: str) -> Invite | None:
 
 
 async def find_reusable(
-    conn: AsyncConnection, channel_id: int, inviter_id: int, max_age: int, max_uses: int, temporary: bool
+    conn: AsyncConnection,
+    channel_id: int,
+    inviter_id: int,
+    max_age: int,
+    max_uses: int,
+    temporary: bool,
 ) -> list[Invite]:
     """Invites with the same settings by the same inviter: reused unless `unique` is asked for."""
     query = select(invites).where(

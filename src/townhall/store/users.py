@@ -33,9 +33,7 @@ def login_key(value: str) -> str:
     return value.strip().casefold()
 
 
-async def insert_user(
-    conn: AsyncConnection, user: User, password_hash: str | None
-) -> User:
+async def insert_user(conn: AsyncConnection, user: User, password_hash: str | None) -> User:
     try:
         async with conn.begin_nested():
             await conn.execute(
@@ -58,7 +56,9 @@ async def insert_user(
 
 
 async def get_user(conn: AsyncConnection, user_id: int) -> User | None:
-    row = (await conn.execute(select(*USER_COLUMNS).where(users.c.id == user_id))).mappings().first()
+    row = (
+        (await conn.execute(select(*USER_COLUMNS).where(users.c.id == user_id))).mappings().first()
+    )
     return user_from_row(row) if row else None
 
 

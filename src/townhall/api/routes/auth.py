@@ -42,8 +42,8 @@ async def login(body: LoginBody, s: ServicesDep) -> Any:
 
 
 @router.post("/auth/logout", status_code=204)
-async def logout(request: Request, _actor: Actor, s: ServicesDep) -> Response:
+async def logout(request: Request, actor: Actor, s: ServicesDep) -> Response:
     token = bearer_token(request)
     assert token is not None
-    await accounts.logout(s, token)
+    await accounts.logout(s, actor, token)
     return no_content()

@@ -44,12 +44,16 @@ async def create_guild(body: CreateGuildBody, actor: Actor, s: ServicesDep) -> A
 
 
 @router.get("/guilds/{guild_id}", response_class=JSON)
-async def get_guild(guild_id: GuildId, actor: Actor, s: ServicesDep, with_counts: bool = False) -> Any:
+async def get_guild(
+    guild_id: GuildId, actor: Actor, s: ServicesDep, with_counts: bool = False
+) -> Any:
     return JSON(render(await guild_actions.get_guild(s, actor, guild_id, with_counts=with_counts)))
 
 
 @router.patch("/guilds/{guild_id}", response_class=JSON)
-async def modify_guild(guild_id: GuildId, body: ModifyGuildBody, actor: Actor, s: ServicesDep) -> Any:
+async def modify_guild(
+    guild_id: GuildId, body: ModifyGuildBody, actor: Actor, s: ServicesDep
+) -> Any:
     given = body.model_fields_set
     nullable = {"description", "system_channel_id", "afk_channel_id"}
     fields = {

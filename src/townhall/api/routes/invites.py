@@ -42,7 +42,11 @@ def render(view: invite_actions.InviteView, *, metadata: bool = False) -> dict[s
             "premium_subscription_count": 0,
         },
         "guild_id": str(view.guild.id),
-        "channel": {"id": str(view.channel.id), "name": view.channel.name, "type": int(view.channel.type)},
+        "channel": {
+            "id": str(view.channel.id),
+            "name": view.channel.name,
+            "type": int(view.channel.type),
+        },
         "inviter": payloads.user(view.inviter) if view.inviter else None,
         "expires_at": payloads.timestamp(invite.expires_at()),
     }
@@ -66,8 +70,13 @@ async def create_channel_invite(
 ) -> Any:
     body = body or CreateInviteBody()
     view = await invite_actions.create_invite(
-        s, actor, channel_id, max_age=body.max_age, max_uses=body.max_uses,
-        temporary=body.temporary, unique=body.unique,
+        s,
+        actor,
+        channel_id,
+        max_age=body.max_age,
+        max_uses=body.max_uses,
+        temporary=body.temporary,
+        unique=body.unique,
     )
     return JSON(render(view, metadata=True))
 

@@ -94,5 +94,3 @@ async def leave_guild(guild_id: GuildId, actor: Actor, s: ServicesDep) -> Respon
 @router.get("/users/{user_id}", response_class=JSON)
 async def get_user(user_id: UserId, actor: Actor, s: ServicesDep) -> Any:
     return JSON(payloads.user(await accounts.get_user(s, actor, user_id)))
-
-
