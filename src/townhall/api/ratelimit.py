@@ -1,0 +1,285 @@
+"""Discord-style rate limits: per-route buckets and a global limit per caller, as pure ASGI.
+
+A bucket is keyed by (the route's limit, its major parameter — channel_id, guild_id or webhook_id in
+the path —, the caller). The caller is the hash of the token it sent, or its IP address when it sent
+none (and always its IP for sign-in and sign-up, so that guessing passwords costs the same with or
+without a token). Every response of a limited route carries Discord's `X-RateLimit-*` headers, so
+discord.py and discord.js pace themselves before they are ever refused.
+
+Windows are fixed: the first request opens a window of `per` seconds, `requests` fit in it. The
+counts live in this process's memory: several nodes behind a load balancer each count on their own,
+which lets a caller through up to once per node. Idle buckets are dropped as their windows end, and
+the number kept per limit is capped, so memory stays bounded whatever callers send.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import orjson
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from townhall.config import Settings
+
+
+@dataclass(frozen=True)
+class Limit:
+    """`requests` per `per` seconds; routes naming the same limit share its buckets."""
+
+    name: str
+    requests: int
+    per: float
+    per_ip: bool = False
+    """Count by client address even when a token is sent (sign-in, sign-up)."""
+
+
+MESSAGE_CREATE = Limit("message-create", 5, 5.0)
+MESSAGE_DELETE = Limit("message-delete", 5, 1.0)
+BULK_DELETE = Limit("message-bulk-delete", 1, 1.0)
+REACTIONS = Limit("reactions", 1, 0.25)
+TYPING = Limit("typing", 5, 5.0)
+CHANNEL_EDIT = Limit("channel-edit", 10, 10.0)
+SIGN_IN = Limit("sign-in", 5, 60.0, per_ip=True)
+SIGN_UP = Limit("sign-up", 5, 60.0, per_ip=True)
+GUILD_CREATE = Limit("guild-create", 10, 60.0)
+INVITE_ACCEPT = Limit("invite-accept", 10, 60.0)
+DEFAULT_REQUESTS, DEFAULT_PER = 50, 1.0
+"""Any route not in ROUTE_LIMITS gets a bucket of its own with this limit."""
+GLOBAL = Limit("global", 50, 1.0)
+"""Every request a caller makes, whatever the route (Discord's 50 per second)."""
+
+_REACTION = "/channels/{channel_id}/messages/{message_id}/reactions"
+ROUTE_LIMITS: dict[tuple[str, str], Limit] = {
+    ("POST", "/channels/{channel_id}/messages"): MESSAGE_CREATE,
+    ("DELETE", "/channels/{channel_id}/messages/{message_id}"): MESSAGE_DELETE,
+    ("POST", "/channels/{channel_id}/messages/bulk-delete"): BULK_DELETE,
+    ("PUT", _REACTION + "/{emoji}/@me"): REACTIONS,
+    ("DELETE", _REACTION + "/{emoji}/@me"): REACTIONS,
+    ("DELETE", _REACTION + "/{emoji}/{user_id}"): REACTIONS,
+    ("DELETE", _REACTION + "/{emoji}"): REACTIONS,
+    ("DELETE", _REACTION): REACTIONS,
+    ("POST", "/channels/{channel_id}/typing"): TYPING,
+    ("PATCH", "/channels/{channel_id}"): CHANNEL_EDIT,
+    ("POST", "/auth/login"): SIGN_IN,
+    ("POST", "/auth/register"): SIGN_UP,
+    ("POST", "/guilds"): GUILD_CREATE,
+    ("POST", "/invites/{code}"): INVITE_ACCEPT,
+}
+"""(method, route template below /api/v10) → its limit."""
+
+MAJOR_PARAMETERS = ("channel_id", "guild_id", "webhook_id")
+_ID_PARAMETER = re.compile(r"\{(\w+_id)\}")
+MAX_BUCKETS_PER_LIMIT = 100_000
+"""Past this many live buckets the oldest is forgotten (it fails open, never closed)."""
+
+
+@dataclass(slots=True)
+class _Window:
+    ends: float
+    used: int
+
+
+class Verdict(NamedTuple):
+    """What one request was told: let through or not, and the numbers for the headers."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_after: float
+
+
+class Counter:
+    """Fixed-window counts for one limit; windows in insertion order, so expired ones are first."""
+
+    def __init__(self, limit: Limit, scale: float, clock: Callable[[], float]) -> None:
+        self.limit = limit
+        self.requests = max(1, round(limit.requests * scale))
+        self.per = limit.per
+        self.clock = clock
+        # OrderedDict, not dict: taking the first item of a dict whose front was deleted from
+        # scans the deleted slots, and the front is exactly where this deletes.
+        self.windows: OrderedDict[str, _Window] = OrderedDict()
+
+    def hit(self, key: str) -> Verdict:
+        now = self.clock()
+        window = self.windows.get(key)
+        if window is None:
+            window = self.windows[key] = _Window(now + self.per, 0)
+        elif window.ends <= now:
+            # A new window goes to the end: the order stays the order of `ends`.
+            window.ends, window.used = now + self.per, 0
+            self.windows.move_to_end(key)
+        self._evict(now)
+        reset_after = window.ends - now
+        if window.used >= self.requests:
+            return Verdict(False, self.requests, 0, reset_after)
+        window.used += 1
+        return Verdict(True, self.requests, self.requests - window.used, reset_after)
+
+    def _evict(self, now: float) -> None:
+        windows = self.windows
+        while windows:
+            oldest = next(iter(windows))
+            if windows[oldest].ends > now and len(windows) <= MAX_BUCKETS_PER_LIMIT:
+                return
+            windows.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A documented route, for one method: how to match it and whose counts it uses."""
+
+    regex: re.Pattern[str]
+    major: str | None
+    counter: Counter
+    bucket: bytes
+    """Its `X-RateLimit-Bucket` value."""
+
+
+def bucket_hash(name: str) -> bytes:
+    """Opaque and stable across restarts and nodes; the same for every route sharing the limit."""
+    return hashlib.sha256(f"townhall-bucket:{name}".encode()).hexdigest()[:32].encode()
+
+
+class RateLimits:
+    """The middleware. It learns the routes from the OpenAPI document: documented means limited."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        settings: Settings,
+        openapi: Callable[[], dict[str, Any]],
+        prefix: str = "/api/v10",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.prefix = prefix
+        scale = settings.rate_limit_scale
+        self.global_counter = Counter(GLOBAL, scale, clock)
+        counters: dict[str, Counter] = {}
+        # Candidates by (method, number of path segments): a request is matched against a handful
+        # of regexes, not all of them. In document order, which is the router's order.
+        self.candidates: dict[tuple[str, int], list[_Candidate]] = {}
+        for path, operations in openapi().get("paths", {}).items():
+            if not path.startswith(prefix):
+                continue
+            template = path.removeprefix(prefix)
+            # The document drops `:int` from `{message_id:int}`; ids are digits, so put it back:
+            # `/messages/pins` must not be taken for `/messages/{message_id}`.
+            regex, _format, convertors = compile_path(_ID_PARAMETER.sub(r"{\1:int}", path))
+            major = next((p for p in MAJOR_PARAMETERS if p in convertors), None)
+            for method in operations:
+                verb = method.upper()
+                limit = ROUTE_LIMITS.get((verb, template)) or Limit(
+                    f"{verb} {template}", DEFAULT_REQUESTS, DEFAULT_PER
+                )
+                counter = counters.get(limit.name) or Counter(limit, scale, clock)
+                counters[limit.name] = counter
+                candidate = _Candidate(regex, major, counter, bucket_hash(limit.name))
+                for each in ("GET", "HEAD") if verb == "GET" else (verb,):
+                    key = (each, path.count("/"))
+                    self.candidates.setdefault(key, []).append(candidate)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        caller = _caller(scope)
+        overall = self.global_counter.hit(caller)
+        if not overall.allowed:
+            await _refuse(send, overall, bucket=None)
+            return
+        found = self._route(scope["method"], scope["path"])
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        candidate, major = found
+        who = _client_ip(scope) if candidate.counter.limit.per_ip else caller
+        verdict = candidate.counter.hit(f"{major}|{who}")
+        bucket = candidate.bucket
+        if not verdict.allowed:
+            await _refuse(send, verdict, bucket=bucket)
+            return
+        headers = _headers(verdict, bucket)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *headers]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _route(self, method: str, path: str) -> tuple[_Candidate, str] | None:
+        """The route the router will pick for this method and path, and its major parameter."""
+        for candidate in self.candidates.get((method, path.count("/")), ()):
+            match = candidate.regex.match(path)
+            if match is not None:
+                return candidate, match.group(candidate.major) if candidate.major else ""
+        return None
+
+
+def _client_ip(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"ip:{client[0] if client else 'unknown'}"
+
+
+def _caller(scope: Scope) -> str:
+    """The token's hash (never the token itself: these keys could end up in a heap dump)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, rest = value.partition(b" ")
+            token = (
+                rest.strip() if rest and scheme.lower() in (b"bot", b"bearer") else value.strip()
+            )
+            if token:
+                return "token:" + hashlib.sha256(token).hexdigest()[:32]
+    return _client_ip(scope)
+
+
+def _headers(verdict: Verdict, bucket: bytes) -> list[tuple[bytes, bytes]]:
+    reset_after = max(verdict.reset_after, 0.001)
+    return [
+        (b"x-ratelimit-limit", str(verdict.limit).encode()),
+        (b"x-ratelimit-remaining", str(verdict.remaining).encode()),
+        (b"x-ratelimit-reset", f"{time.time() + reset_after:.3f}".encode()),
+        (b"x-ratelimit-reset-after", f"{reset_after:.3f}".encode()),
+        (b"x-ratelimit-bucket", bucket),
+    ]
+
+
+async def _refuse(send: Send, verdict: Verdict, *, bucket: bytes | None) -> None:
+    """429 as Discord sends it. `bucket` None means the global limit was hit."""
+    retry_after = round(max(verdict.reset_after, 0.001), 3)
+    is_global = bucket is None
+    body = orjson.dumps(
+        {
+            "message": "You are being rate limited.",
+            "retry_after": retry_after,
+            "global": is_global,
+            "code": 0,
+        }
+    )
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(math.ceil(retry_after)).encode()),
+        # discord.py treats a 429 without `Via` as a Cloudflare ban and gives up instead of waiting.
+        (b"via", b"1.1 townhall"),
+        (b"x-ratelimit-scope", b"global" if is_global else b"user"),
+    ]
+    if is_global:
+        headers.append((b"x-ratelimit-global", b"true"))
+    else:
+        assert bucket is not None
+        headers.extend(_headers(verdict, bucket))
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
