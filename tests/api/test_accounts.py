@@ -27,8 +27,12 @@ async def test_bot_scheme_in_authorization_header_is_accepted(api: Api) -> None:
 
 async def test_wrong_password_is_refused_without_saying_which_part_was_wrong(api: Api) -> None:
     alice = await api.account()
-    wrong = await api.http.post("/auth/login", json={"login": alice.username, "password": "nope nope nope"})
-    unknown = await api.http.post("/auth/login", json={"login": "nobody_here", "password": "nope nope nope"})
+    wrong = await api.http.post(
+        "/auth/login", json={"login": alice.username, "password": "nope nope nope"}
+    )
+    unknown = await api.http.post(
+        "/auth/login", json={"login": "nobody_here", "password": "nope nope nope"}
+    )
     assert wrong.status_code == unknown.status_code == 400
     assert wrong.json() == unknown.json()
     assert error_code(wrong) == 50035
@@ -54,25 +58,32 @@ async def test_logout_revokes_the_token(api: Api) -> None:
 async def test_username_is_unique_regardless_of_case(api: Api) -> None:
     alice = await api.account("dup")
     again = await api.http.post(
-        "/auth/register", json={"username": alice.username.upper(), "password": "correct horse battery"}
+        "/auth/register",
+        json={"username": alice.username.upper(), "password": "correct horse battery"},
     )
     assert again.status_code == 400
     assert "username" in again.json()["errors"]
 
 
 async def test_invalid_username_and_short_password_get_form_errors(api: Api) -> None:
-    bad = await api.http.post("/auth/register", json={"username": "Bad Name!", "password": "x" * 10})
+    bad = await api.http.post(
+        "/auth/register", json={"username": "Bad Name!", "password": "x" * 10}
+    )
     assert bad.status_code == 400
     assert error_code(bad) == 50035
     assert "username" in bad.json()["errors"]
-    short = await api.http.post("/auth/register", json={"username": "fine_name_1", "password": "short"})
+    short = await api.http.post(
+        "/auth/register", json={"username": "fine_name_1", "password": "short"}
+    )
     assert short.status_code == 400
     assert "password" in short.json()["errors"]
 
 
 async def test_password_change_needs_old_password_and_revokes_other_tokens(api: Api) -> None:
     alice = await api.account()
-    refused = await alice.patch("/users/@me", json={"password": "wrong password", "new_password": "a new secret 1"})
+    refused = await alice.patch(
+        "/users/@me", json={"password": "wrong password", "new_password": "a new secret 1"}
+    )
     assert refused.status_code == 400
     changed = await alice.patch(
         "/users/@me", json={"password": "correct horse battery", "new_password": "a new secret 1"}
@@ -80,8 +91,12 @@ async def test_password_change_needs_old_password_and_revokes_other_tokens(api: 
     assert changed.status_code == 200
     new_token = changed.json()["token"]
     assert (await alice.get("/users/@me")).status_code == 401
-    assert (await api.http.get("/users/@me", headers={"Authorization": new_token})).status_code == 200
-    relogin = await api.http.post("/auth/login", json={"login": alice.username, "password": "a new secret 1"})
+    assert (
+        await api.http.get("/users/@me", headers={"Authorization": new_token})
+    ).status_code == 200
+    relogin = await api.http.post(
+        "/auth/login", json={"login": alice.username, "password": "a new secret 1"}
+    )
     assert relogin.status_code == 200
 
 
