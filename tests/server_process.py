@@ -1,4 +1,10 @@
-"""Real `townhall serve` processes on loopback ports, for end-to-end and gateway tests."""
+"""Real `townhall serve` processes on free loopback ports, each installation with its own data.
+
+A `Deployment` is one installation: a data directory and, on PostgreSQL, a fresh database of its
+own. Tests start (and kill, and restart) servers on it and run `townhall admin` against it, exactly
+as an operator would. Servers run without rate limits and with cheap argon2 unless a test sets the
+environment otherwise; every process is stopped when its deployment ends.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,89 +24,160 @@ import httpx
 
 from tests.conftest import PG_ADMIN_DSN, run_pg_admin
 
-TOWNHALL = str(Path(sys.executable).with_name("townhall"))
+STARTUP_SECONDS = 30.0
+FAST_PASSWORDS = {
+    "TOWNHALL_PASSWORD_HASH_MEMORY_KIB": "1024",
+    "TOWNHALL_PASSWORD_HASH_TIME_COST": "1",
+}
+
+
+def townhall_command(*args: str) -> list[str]:
+    """The console script installed next to this interpreter, else `python -m townhall.cli`."""
+    script = Path(sys.executable).with_name("townhall")
+    if script.exists():
+        return [str(script), *args]
+    return [sys.executable, "-m", "townhall.cli", *args]
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
 
 
-def fresh_pg_database() -> str:
-    name = f"townhall_test_{uuid.uuid4().hex[:12]}"
-    run_pg_admin(f'CREATE DATABASE "{name}"')
-    return PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_pg_database(url: str) -> None:
-    run_pg_admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-
-
 @dataclass
-class ServerProcess:
-    data_dir: Path
-    env: dict[str, str] = field(default_factory=dict)
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+class Server:
+    """One running `townhall serve`: its address and its process."""
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
 
     @property
     def api(self) -> str:
-        return f"{self.base_url}/api/v10"
+        return f"{self.url}/api/v10"
 
     @property
     def gateway(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+        return self.url.replace("http://", "ws://")
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
-        env = {
-            **os.environ,
-            "TOWNHALL_RATE_LIMITS": "false",
-            "TOWNHALL_PASSWORD_HASH_MEMORY_KIB": "1024",
-            "TOWNHALL_PASSWORD_HASH_TIME_COST": "1",
-            "TOWNHALL_ACCESS_LOG": "false",
-            "TOWNHALL_LOG_LEVEL": "warning",
-            **self.env,
-        }
-        log = open(self.data_dir / f"server-{self.port}.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [TOWNHALL, "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_tail()}")
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"server did not become ready: {self.log_tail()}")
-
-    def log_tail(self) -> str:
-        path = self.data_dir / f"server-{self.port}.log"
-        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+    def client(self, token: str | None = None, timeout: float = 30.0) -> httpx.Client:
+        headers = {"Authorization": token} if token else {}
+        return httpx.Client(base_url=self.api, headers=headers, timeout=timeout)
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no flush; what was committed must survive."""
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait()
+        """SIGKILL: the process gets no chance to flush or close anything."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """SIGTERM and a graceful shutdown; SIGKILL if that takes more than ten seconds."""
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class Deployment:
+    """A data directory (and a PostgreSQL database, on that backend) that servers start on."""
+
+    backend: str
+    data_dir: Path
+    database_url: str | None
+    servers: list[Server] = field(default_factory=list)
+
+    def environment(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TOWNHALL_")}
+        env.update(FAST_PASSWORDS, TOWNHALL_RATE_LIMITS="false", TOWNHALL_LOG_LEVEL="info")
+        if self.database_url:
+            env["TOWNHALL_DATABASE_URL"] = self.database_url
+        env.update(extra)
+        return env
+
+    def start(self, **env: str) -> Server:
+        """Start a server with these extra `TOWNHALL_*` variables; returns once /healthz is 200."""
+        for _attempt in range(3):
+            server = self._spawn(env)
+            if self._wait_until_healthy(server):
+                self.servers.append(server)
+                return server
+            server.kill()
+            if "address already in use" not in server.log_tail().lower():
+                break  # a port race is worth another try; anything else is a real failure
+        raise RuntimeError(f"townhall serve did not come up:\n{server.log_tail()}")
+
+    def _spawn(self, env: dict[str, str]) -> Server:
+        port = free_port()
+        log = self.data_dir / f"server-{port}-{uuid.uuid4().hex[:6]}.log"
+        command = townhall_command(
+            "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(self.data_dir)
+        )
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                command,
+                env=self.environment(**env),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        return Server(f"http://127.0.0.1:{port}", process, log)
+
+    @staticmethod
+    def _wait_until_healthy(server: Server) -> bool:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        with httpx.Client(timeout=2.0) as http:
+            while time.monotonic() < deadline:
+                if server.process.poll() is not None:
+                    return False
+                try:
+                    if http.get(f"{server.url}/healthz").status_code == 200:
+                        return True
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.05)
+        return False
+
+    def admin(self, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`townhall admin --data-dir <this deployment> <args>`, the password given on stdin."""
+        stdin = f"{password}\n" if password is not None else None
+        return subprocess.run(
+            townhall_command("admin", "--data-dir", str(self.data_dir), *args),
+            env=self.environment(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    def stop_all(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+@contextmanager
+def new_deployment(backend: str, data_dir: Path) -> Iterator[Deployment]:
+    """A fresh installation; every server started on it is stopped (and its database dropped)."""
+    data_dir.mkdir(parents=True)
+    database_url = None
+    name = f"townhall_e2e_{uuid.uuid4().hex[:12]}"
+    if backend == "postgresql":
+        run_pg_admin(f'CREATE DATABASE "{name}"')
+        database_url = PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
+    found = Deployment(backend, data_dir, database_url)
+    try:
+        yield found
+    finally:
+        found.stop_all()
+        if database_url:
+            run_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

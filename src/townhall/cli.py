@@ -76,6 +76,7 @@ def _password(args: argparse.Namespace) -> str:
 
 def _admin(args: argparse.Namespace) -> int:
     from townhall.actions import accounts
+    from townhall.actions.services import Services
     from townhall.domain.errors import TownhallError
 
     settings = Settings.from_env(data_dir=args.data_dir)
@@ -83,7 +84,7 @@ def _admin(args: argparse.Namespace) -> int:
         if args.admin_command == "create-user":
             password = _password(args)
 
-            async def create(s: accounts.Services) -> str:
+            async def create(s: Services) -> str:
                 user = await accounts.create_user(
                     s, args.username, password, email=args.email, is_admin=args.admin
                 )
@@ -92,7 +93,7 @@ def _admin(args: argparse.Namespace) -> int:
             print(_with_services(settings, create))
         elif args.admin_command in ("make-admin", "revoke-admin"):
 
-            async def promote(s: accounts.Services) -> None:
+            async def promote(s: Services) -> None:
                 user_id = await accounts.find_user_id(s, args.user)
                 await accounts.set_instance_admin(s, user_id, args.admin_command == "make-admin")
 
@@ -100,7 +101,7 @@ def _admin(args: argparse.Namespace) -> int:
         elif args.admin_command == "reset-password":
             password = _password(args)
 
-            async def reset(s: accounts.Services) -> None:
+            async def reset(s: Services) -> None:
                 await accounts.reset_password(
                     s, await accounts.find_user_id(s, args.user), password
                 )

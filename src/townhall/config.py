@@ -37,7 +37,8 @@ class Settings:
     database_url: str | None = None
     """None means the embedded SQLite file `<data_dir>/townhall.sqlite3`."""
     bus_url: str | None = None
-    """None means the in-process bus; `redis://host:port/db` joins several processes into one system."""
+    """None means the in-process bus; `redis://host:port/db` joins several processes into one
+    system."""
     bus_channel: str = "townhall:events"
     """The Redis pub/sub channel; separate systems sharing one Redis need different channels."""
     public_url: str | None = None

@@ -122,3 +122,18 @@ async def test_malformed_json_is_a_clear_400(api: Api) -> None:
     )
     assert response.status_code == 400
     assert error_code(response) == 50109
+
+
+async def test_registering_with_an_unknown_invite_creates_no_account(api: Api) -> None:
+    body = {
+        "username": "invited_nobody",
+        "password": "correct horse battery",
+        "invite": "nosuchcode1",
+    }
+    refused = await api.http.post("/auth/register", json=body)
+    assert refused.status_code == 404
+    assert error_code(refused) == 10006
+    login = await api.http.post(
+        "/auth/login", json={"login": "invited_nobody", "password": "correct horse battery"}
+    )
+    assert login.status_code == 400

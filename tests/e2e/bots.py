@@ -27,12 +27,14 @@ class Bot:
 
 
 async def add_bot(owner: Account, guild_id: str, name: str = "Helper") -> Bot:
-    """Create an application with MESSAGE_CONTENT, reset its token, and authorize it into a guild."""
+    """Create an application with MESSAGE_CONTENT, reset its token, authorize it into a guild."""
     created = await owner.post("/applications", json={"name": name})
     assert created.status_code == 201, created.text
     app = created.json()
     flags = MESSAGE_CONTENT_FLAG | GUILD_MEMBERS_FLAG
-    assert (await owner.patch(f"/applications/{app['id']}", json={"flags": flags})).status_code == 200
+    assert (
+        await owner.patch(f"/applications/{app['id']}", json={"flags": flags})
+    ).status_code == 200
     token = (await owner.post(f"/applications/{app['id']}/bot/reset")).json()["token"]
     authorized = await owner.post(
         f"/oauth2/authorize?client_id={app['id']}&scope=bot&permissions={BOT_PERMISSIONS}",

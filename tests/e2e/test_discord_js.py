@@ -1,4 +1,4 @@
-"""Acceptance: an unmodified discord.js 14 bot (from npm) does the basic round trip with townhall."""
+"""Acceptance: an unmodified discord.js 14 bot (from npm) does the round trip with townhall."""
 
 from __future__ import annotations
 
@@ -6,34 +6,14 @@ import asyncio
 import json
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
-import pytest_asyncio
-
 from tests.conftest import Api
 from tests.e2e.bots import add_bot
-from tests.server_process import ServerProcess
+from tests.server_process import Server
 
 BOT_DIR = Path(__file__).parent / "js"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    process = ServerProcess(Path(tmp_path_factory.mktemp("discord-js"))).start()
-    try:
-        yield process
-    finally:
-        process.stop()
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def remote(server: ServerProcess) -> AsyncIterator[Api]:
-    async with httpx.AsyncClient(base_url=server.api, timeout=20) as http:
-        yield Api(http)
 
 
 async def next_step(lines: asyncio.StreamReader, step: str, timeout: float = 30) -> dict[str, Any]:
@@ -47,7 +27,7 @@ async def next_step(lines: asyncio.StreamReader, step: str, timeout: float = 30)
 
 
 async def test_discord_js_bot_logs_in_hears_replies_reacts_reads_edits_and_deletes(
-    server: ServerProcess, remote: Api
+    sqlite_server: Server, remote: Api
 ) -> None:
     node = shutil.which("node")
     assert node is not None, "Node.js is needed (make test installs the bot's packages with npm)"
@@ -55,7 +35,7 @@ async def test_discord_js_bot_logs_in_hears_replies_reacts_reads_edits_and_delet
     owner = await remote.account("jsowner")
     guild = await owner.guild("discord.js guild")
     bot = await add_bot(owner, guild["id"], name="JsBot")
-    env = {**os.environ, "TOWNHALL_API": f"{server.base_url}/api", "TOWNHALL_TOKEN": bot.token}
+    env = {**os.environ, "TOWNHALL_API": f"{sqlite_server.url}/api", "TOWNHALL_TOKEN": bot.token}
     process = await asyncio.create_subprocess_exec(
         node, "bot.js", cwd=BOT_DIR, env=env, stdout=asyncio.subprocess.PIPE
     )
@@ -68,13 +48,20 @@ async def test_discord_js_bot_logs_in_hears_replies_reacts_reads_edits_and_delet
         sent = await owner.post(f"/channels/{channel_id}/messages", json={"content": "ping"})
         assert sent.status_code == 200, sent.text
         heard = await next_step(process.stdout, "heard")
-        assert heard == {"step": "heard", "content": "ping", "guild": guild["id"], "author": str(owner.id)}
+        assert heard == {
+            "step": "heard",
+            "content": "ping",
+            "guild": guild["id"],
+            "author": str(owner.id),
+        }
         history = await next_step(process.stdout, "history")
         assert sent.json()["id"] in history["ids"]
         edited = await next_step(process.stdout, "edited")
         assert edited["content"] == "pong (edited)"
         done = await next_step(process.stdout, "done")
-        assert (await owner.get(f"/channels/{channel_id}/messages/{done['reply']}")).status_code == 404
+        assert (
+            await owner.get(f"/channels/{channel_id}/messages/{done['reply']}")
+        ).status_code == 404
         original = (await owner.get(f"/channels/{channel_id}/messages/{sent.json()['id']}")).json()
         assert original["reactions"][0]["emoji"]["name"] == "\u2705"
     finally:

@@ -3,41 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import discord
-import httpx
 import pytest
-import pytest_asyncio
 import yarl
 
 from tests.conftest import Account, Api
 from tests.e2e.bots import Bot, add_bot
-from tests.server_process import ServerProcess
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    process = ServerProcess(Path(tmp_path_factory.mktemp("discord-py"))).start()
-    try:
-        yield process
-    finally:
-        process.stop()
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def remote(server: ServerProcess) -> AsyncIterator[Api]:
-    async with httpx.AsyncClient(base_url=server.api, timeout=20) as http:
-        yield Api(http)
+from tests.server_process import Server
 
 
 @pytest.fixture
-def pointed_at(server: ServerProcess) -> Iterator[None]:
+def pointed_at(sqlite_server: Server) -> Iterator[None]:
     """What a bot author changes: discord.py's REST base and, for a plain Client, its gateway."""
-    old_base, old_gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    discord.http.Route.BASE = server.api
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway + "/")
+    old_base, old_gateway = (
+        discord.http.Route.BASE,
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
+    )
+    discord.http.Route.BASE = sqlite_server.api
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sqlite_server.gateway + "/")
     try:
         yield
     finally:
@@ -85,7 +70,9 @@ class RecordingShardedClient(Recording, discord.AutoShardedClient):
     pass
 
 
-async def run_round_trip(client: Recording, bot: Bot, owner: Account, guild: dict[str, object]) -> None:
+async def run_round_trip(
+    client: Recording, bot: Bot, owner: Account, guild: dict[str, object]
+) -> None:
     guild_id = int(str(guild["id"]))
     channel_id = int(str(guild["system_channel_id"]))
     runner = asyncio.get_running_loop().create_task(client.start(bot.token))
@@ -106,7 +93,9 @@ async def run_round_trip(client: Recording, bot: Bot, owner: Account, guild: dic
         reply = await heard.reply("hi human")
         await heard.add_reaction("\N{WHITE HEAVY CHECK MARK}")
         reaction = await asyncio.wait_for(client.reactions.get(), 10)
-        assert reaction.emoji.name == "\N{WHITE HEAVY CHECK MARK}" and reaction.message_id == heard.id
+        assert (
+            reaction.emoji.name == "\N{WHITE HEAVY CHECK MARK}" and reaction.message_id == heard.id
+        )
 
         history = [m async for m in heard.channel.history(limit=10)]
         assert [m.id for m in history[:2]] == [reply.id, heard.id]
@@ -123,7 +112,9 @@ async def run_round_trip(client: Recording, bot: Bot, owner: Account, guild: dic
         assert gone.status_code == 404
 
         assert discord_guild is not None
-        role = await discord_guild.create_role(name="Helpers", permissions=discord.Permissions(send_messages=True))
+        role = await discord_guild.create_role(
+            name="Helpers", permissions=discord.Permissions(send_messages=True)
+        )
         created = await asyncio.wait_for(client.role_created.get(), 10)
         assert created.id == role.id and created.name == "Helpers"
         channel = discord_guild.get_channel(channel_id)
@@ -140,19 +131,23 @@ async def run_round_trip(client: Recording, bot: Bot, owner: Account, guild: dic
 
 
 @pytest.mark.usefixtures("pointed_at")
-async def test_plain_client_with_rest_base_and_gateway_changed_does_the_round_trip(remote: Api) -> None:
+async def test_plain_client_with_rest_base_and_gateway_changed_does_the_round_trip(
+    remote: Api,
+) -> None:
     owner = await remote.account("owner")
     guild = await owner.guild("Bots welcome")
     bot = await add_bot(owner, guild["id"])
     await run_round_trip(RecordingClient(), bot, owner, guild)
 
 
-async def test_auto_sharded_client_needs_only_the_rest_base(server: ServerProcess, remote: Api) -> None:
+async def test_auto_sharded_client_needs_only_the_rest_base(
+    sqlite_server: Server, remote: Api
+) -> None:
     owner = await remote.account("owner")
     guild = await owner.guild("Sharded")
     bot = await add_bot(owner, guild["id"], name="Sharded")
     old_base = discord.http.Route.BASE
-    discord.http.Route.BASE = server.api
+    discord.http.Route.BASE = sqlite_server.api
     try:
         await run_round_trip(RecordingShardedClient(), bot, owner, guild)
     finally:

@@ -8,11 +8,11 @@ import pytest
 
 from tests.conftest import Api
 from tests.gateway.client import GatewayClient
-from tests.server_process import ServerProcess
+from tests.server_process import Server
 
 
 async def test_identify_gives_ready_then_a_complete_guild_create(
-    server: ServerProcess, remote: Api
+    server: Server, remote: Api
 ) -> None:
     alice = await remote.account()
     guild = await alice.guild()
@@ -40,7 +40,7 @@ async def test_identify_gives_ready_then_a_complete_guild_create(
     await client.close()
 
 
-async def test_heartbeat_before_identify_is_acknowledged(server: ServerProcess) -> None:
+async def test_heartbeat_before_identify_is_acknowledged(server: Server) -> None:
     client = GatewayClient(server.gateway)
     await client.connect()
     await client.send(1, None)
@@ -58,7 +58,7 @@ async def test_heartbeat_before_identify_is_acknowledged(server: ServerProcess) 
     ],
 )
 async def test_bad_clients_are_closed_with_discords_codes(
-    server: ServerProcess, payload: dict[str, object], code: int
+    server: Server, payload: dict[str, object], code: int
 ) -> None:
     client = GatewayClient(server.gateway)
     await client.connect()
@@ -66,14 +66,14 @@ async def test_bad_clients_are_closed_with_discords_codes(
     assert await client.closed_with() == code
 
 
-async def test_undecodable_payload_closes_with_4002(server: ServerProcess) -> None:
+async def test_undecodable_payload_closes_with_4002(server: Server) -> None:
     client = GatewayClient(server.gateway)
     await client.connect()
     await client.ws.send("{not json")
     assert await client.closed_with() == 4002
 
 
-async def test_invalid_intents_close_with_4013(server: ServerProcess, remote: Api) -> None:
+async def test_invalid_intents_close_with_4013(server: Server, remote: Api) -> None:
     alice = await remote.account()
     client = GatewayClient(server.gateway)
     await client.connect()
@@ -81,7 +81,7 @@ async def test_invalid_intents_close_with_4013(server: ServerProcess, remote: Ap
     assert await client.closed_with() == 4013
 
 
-async def test_identifying_twice_closes_with_4005(server: ServerProcess, remote: Api) -> None:
+async def test_identifying_twice_closes_with_4005(server: Server, remote: Api) -> None:
     alice = await remote.account()
     client = GatewayClient(server.gateway)
     await client.connect()
@@ -90,7 +90,7 @@ async def test_identifying_twice_closes_with_4005(server: ServerProcess, remote:
     assert await client.closed_with() == 4005
 
 
-async def test_unsupported_api_version_closes_with_4012(server: ServerProcess) -> None:
+async def test_unsupported_api_version_closes_with_4012(server: Server) -> None:
     client = GatewayClient(server.gateway)
     client.url = client.url.replace("v=10", "v=6")
     client.ws = None
@@ -103,7 +103,7 @@ async def test_unsupported_api_version_closes_with_4012(server: ServerProcess) -
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4012
 
 
-async def test_client_that_stops_heartbeating_is_closed_with_4009(server: ServerProcess) -> None:
+async def test_client_that_stops_heartbeating_is_closed_with_4009(server: Server) -> None:
     client = GatewayClient(server.gateway, heartbeat=False)
     await client.connect()
     started = asyncio.get_running_loop().time()
@@ -112,7 +112,7 @@ async def test_client_that_stops_heartbeating_is_closed_with_4009(server: Server
     assert 2.0 <= waited < 6.0
 
 
-async def test_more_than_120_events_a_minute_closes_with_4008(server: ServerProcess) -> None:
+async def test_more_than_120_events_a_minute_closes_with_4008(server: Server) -> None:
     client = GatewayClient(server.gateway, compress=None, heartbeat=False)
     await client.connect()
     for _ in range(121):
@@ -122,7 +122,7 @@ async def test_more_than_120_events_a_minute_closes_with_4008(server: ServerProc
 
 @pytest.mark.parametrize("compress", ["zstd-stream", "zlib-stream", None])
 async def test_every_transport_compression_carries_the_session(
-    server: ServerProcess, remote: Api, compress: str | None
+    server: Server, remote: Api, compress: str | None
 ) -> None:
     alice = await remote.account()
     guild = await alice.guild()

@@ -11,32 +11,26 @@ import pytest_asyncio
 
 from tests.conftest import Api
 from tests.gateway.client import ALL_INTENTS, GatewayClient
-from tests.server_process import ServerProcess, drop_pg_database, fresh_pg_database
+from tests.server_process import Server, new_deployment
 
 
 @pytest.fixture(scope="module")
-def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    database = fresh_pg_database()
-    env = {
-        "TOWNHALL_DATABASE_URL": database,
-        "TOWNHALL_BUS_URL": "redis://127.0.0.1:6379/0",
-        "TOWNHALL_BUS_CHANNEL": f"townhall-test-{uuid.uuid4().hex}",
-        "TOWNHALL_HEARTBEAT_INTERVAL_MS": "5000",
-    }
-    first = ServerProcess(tmp_path_factory.mktemp("node-a"), {**env, "TOWNHALL_WORKER_ID": "1"})
-    second = ServerProcess(tmp_path_factory.mktemp("node-b"), {**env, "TOWNHALL_WORKER_ID": "2"})
-    first.start()
-    second.start()
-    try:
-        yield first, second
-    finally:
-        first.stop()
-        second.stop()
-        drop_pg_database(database)
+def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
+    """Two nodes of one installation: one PostgreSQL database, one Redis channel."""
+    with new_deployment("postgresql", tmp_path_factory.mktemp("scale-out") / "data") as deployment:
+        shared = {
+            "TOWNHALL_BUS_URL": "redis://127.0.0.1:6379/0",
+            "TOWNHALL_BUS_CHANNEL": f"townhall-test-{uuid.uuid4().hex}",
+            "TOWNHALL_HEARTBEAT_INTERVAL_MS": "5000",
+        }
+        yield (
+            deployment.start(**shared, TOWNHALL_WORKER_ID="1"),
+            deployment.start(**shared, TOWNHALL_WORKER_ID="2"),
+        )
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def node_apis(nodes: tuple[ServerProcess, ServerProcess]) -> AsyncIterator[tuple[Api, Api]]:
+async def node_apis(nodes: tuple[Server, Server]) -> AsyncIterator[tuple[Api, Api]]:
     async with (
         httpx.AsyncClient(base_url=nodes[0].api, timeout=20) as a,
         httpx.AsyncClient(base_url=nodes[1].api, timeout=20) as b,
@@ -45,7 +39,7 @@ async def node_apis(nodes: tuple[ServerProcess, ServerProcess]) -> AsyncIterator
 
 
 async def test_client_on_one_node_hears_changes_made_through_the_other(
-    nodes: tuple[ServerProcess, ServerProcess], node_apis: tuple[Api, Api]
+    nodes: tuple[Server, Server], node_apis: tuple[Api, Api]
 ) -> None:
     api_a, api_b = node_apis
     alice = await api_a.account()
@@ -63,7 +57,7 @@ async def test_client_on_one_node_hears_changes_made_through_the_other(
 
 
 async def test_member_joining_on_node_b_appears_to_a_session_on_node_a(
-    nodes: tuple[ServerProcess, ServerProcess], node_apis: tuple[Api, Api]
+    nodes: tuple[Server, Server], node_apis: tuple[Api, Api]
 ) -> None:
     api_a, api_b = node_apis
     alice, bob = await api_a.account(), await api_b.account()

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from tests.conftest import Account, Api, text_channel
 from tests.gateway.client import ALL_INTENTS, GatewayClient
-from tests.server_process import ServerProcess
+from tests.server_process import Server
 
 
-async def connected(
-    server: ServerProcess, account: Account, intents: int = ALL_INTENTS
-) -> GatewayClient:
+async def connected(server: Server, account: Account, intents: int = ALL_INTENTS) -> GatewayClient:
     client = GatewayClient(server.gateway)
     await client.connect()
     await client.identify(account.token, intents)
@@ -17,7 +15,7 @@ async def connected(
 
 
 async def test_joining_by_invite_sends_guild_create_to_the_joiner_and_member_add_to_others(
-    server: ServerProcess, remote: Api
+    server: Server, remote: Api
 ) -> None:
     alice, bob = await remote.account(), await remote.account()
     guild = await alice.guild()
@@ -37,7 +35,7 @@ async def test_joining_by_invite_sends_guild_create_to_the_joiner_and_member_add
 
 
 async def test_member_who_leaves_gets_guild_delete_and_nothing_more(
-    server: ServerProcess, remote: Api
+    server: Server, remote: Api
 ) -> None:
     alice, bob = await remote.account(), await remote.account()
     guild = await alice.guild()
@@ -55,7 +53,7 @@ async def test_member_who_leaves_gets_guild_delete_and_nothing_more(
 
 
 async def test_session_without_guilds_intent_gets_no_guild_updates(
-    server: ServerProcess, remote: Api
+    server: Server, remote: Api
 ) -> None:
     alice = await remote.account()
     guild = await alice.guild()
@@ -70,7 +68,7 @@ async def test_session_without_guilds_intent_gets_no_guild_updates(
 
 
 async def test_resume_replays_missed_events_in_order_then_resumed(
-    server: ServerProcess, remote: Api
+    server: Server, remote: Api
 ) -> None:
     alice = await remote.account()
     guild = await alice.guild()
@@ -98,7 +96,7 @@ async def test_resume_replays_missed_events_in_order_then_resumed(
 
 
 async def test_resume_of_unknown_or_cleanly_closed_session_is_invalid(
-    server: ServerProcess, remote: Api
+    server: Server, remote: Api
 ) -> None:
     alice = await remote.account()
     client = await connected(server, alice)
@@ -114,9 +112,7 @@ async def test_resume_of_unknown_or_cleanly_closed_session_is_invalid(
     await again.close()
 
 
-async def test_another_users_token_cannot_resume_a_session(
-    server: ServerProcess, remote: Api
-) -> None:
+async def test_another_users_token_cannot_resume_a_session(server: Server, remote: Api) -> None:
     alice, mallory = await remote.account(), await remote.account()
     client = await connected(server, alice)
     session_id, seq = client.session_id, client.seq
@@ -129,7 +125,7 @@ async def test_another_users_token_cannot_resume_a_session(
 
 
 async def test_presence_goes_online_idle_and_offline_with_last_seen(
-    server: ServerProcess, remote: Api
+    server: Server, remote: Api
 ) -> None:
     alice, bob = await remote.account(), await remote.account()
     guild = await alice.guild()
@@ -147,9 +143,7 @@ async def test_presence_goes_online_idle_and_offline_with_last_seen(
     await alice_gw.close()
 
 
-async def test_request_guild_members_answers_with_a_chunk(
-    server: ServerProcess, remote: Api
-) -> None:
+async def test_request_guild_members_answers_with_a_chunk(server: Server, remote: Api) -> None:
     alice, bob = await remote.account(), await remote.account()
     guild = await alice.guild()
     await bob.join(alice, guild["system_channel_id"])
@@ -165,9 +159,7 @@ async def test_request_guild_members_answers_with_a_chunk(
     await client.close()
 
 
-async def test_user_update_reaches_only_that_users_sessions(
-    server: ServerProcess, remote: Api
-) -> None:
+async def test_user_update_reaches_only_that_users_sessions(server: Server, remote: Api) -> None:
     alice, bob = await remote.account(), await remote.account()
     guild = await alice.guild()
     await bob.join(

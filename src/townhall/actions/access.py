@@ -48,7 +48,9 @@ class GuildAccess:
     @property
     def highest_position(self) -> int:
         """The position of the member's highest role (0 for @everyone only)."""
-        return max((self.roles[r].position for r in self.member.role_ids if r in self.roles), default=0)
+        return max(
+            (self.roles[r].position for r in self.member.role_ids if r in self.roles), default=0
+        )
 
     def in_channel(self, channel: Channel) -> int:
         return channel_permissions(self.context, channel.permission_overwrites)
@@ -79,7 +81,9 @@ class ChannelAccess:
         return self.channel.guild_id
 
 
-def member_context(guild: Guild, member: Member, roles: dict[int, Role], now: datetime) -> MemberContext:
+def member_context(
+    guild: Guild, member: Member, roles: dict[int, Role], now: datetime
+) -> MemberContext:
     everyone = roles.get(guild.id)
     return MemberContext(
         guild_id=guild.id,

@@ -2,7 +2,8 @@
 
 Every request used to spend most of its time loading these (a token lookup and six queries before
 a message is even inserted). They change rarely and every change is published as an event, so each
-node keeps them in memory and forgets an entry when an event says it changed. Two guards keep a stale
+node keeps them in memory and forgets an entry when an event says it changed. Two guards keep a
+stale
 entry from living on:
 - a load that raced with an invalidation is not stored (the `version` counter);
 - every entry expires after `TTL` seconds, for changes made outside this system's bus (for example
@@ -29,7 +30,9 @@ _GUILD_EVENTS = frozenset(
     {"GUILD_UPDATE", "GUILD_ROLE_CREATE", "GUILD_ROLE_UPDATE", "GUILD_ROLE_DELETE"}
 )
 _MEMBER_EVENTS = frozenset({"GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE"})
-_CHANNEL_EVENTS = frozenset({"CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE", "CHANNEL_PINS_UPDATE"})
+_CHANNEL_EVENTS = frozenset(
+    {"CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE", "CHANNEL_PINS_UPDATE"}
+)
 _USER_EVENTS = frozenset({"USER_UPDATE", "TOKENS_REVOKED"})
 
 

@@ -103,9 +103,10 @@ async def register(
     mode = s.settings.registration
     if mode is Registration.CLOSED:
         raise errors.RegistrationClosed()
-    if mode is Registration.INVITE:
-        if not invite:
-            raise errors.RegistrationClosed("Registration on this server needs an invite")
+    if mode is Registration.INVITE and not invite:
+        raise errors.RegistrationClosed("Registration on this server needs an invite")
+    if invite:
+        # Check the code before creating anything: a bad code must not leave an account behind.
         await invite_actions.require_usable_invite(s, invite)
     user = await create_user(s, username, password, email=email)
     if invite:
@@ -149,7 +150,7 @@ class ProfilePatch:
 async def modify_current_user(
     s: Services, actor: User, patch: ProfilePatch, current_token: str | None = None
 ) -> tuple[User, str | None]:
-    """Change one's own profile; a password change revokes every other token and returns a new one."""
+    """Change one's own profile; a new password revokes every other token and returns a new one."""
     changes: dict[str, object] = {}
     sensitive = not isinstance(patch.new_password, Unset) or not isinstance(patch.email, Unset)
     if not isinstance(patch.username, Unset) and patch.username != actor.username:

@@ -1,4 +1,5 @@
-"""What the gateway reads when a session starts or joins a guild; no state changes here but presence.
+"""What the gateway reads when a session starts or joins a guild; no state changes here but
+presence.
 
 These are reads, but they live beside the other use cases so the gateway never touches SQL.
 """

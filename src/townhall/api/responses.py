@@ -1,4 +1,5 @@
-"""JSON responses as discord.py expects them: `Content-Type: application/json` exactly, orjson-encoded."""
+"""JSON responses as discord.py expects them: `Content-Type: application/json` exactly, orjson-
+encoded."""
 
 from __future__ import annotations
 

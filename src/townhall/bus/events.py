@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 class Event:
     """A change clients should hear about, in domain terms.
 
-    `guild_id`/`channel_id` say where it happened: a receiver must be a member of the guild and, when
+    `guild_id`/`channel_id` say where it happened: a receiver must be a member of the guild and,
+    when
     `channel_id` is set, able to view that channel. `user_ids`, when set, is the whole audience
     (DMs, a user's own updates) and replaces those rules.
     """

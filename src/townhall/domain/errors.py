@@ -184,7 +184,9 @@ class InvalidCredentials(InvalidFormBody):
     """Login failures say only this, so that they reveal nothing about which accounts exist."""
 
     def __init__(self) -> None:
-        invalid = {"_errors": [{"code": "INVALID_LOGIN", "message": "Login or password is invalid."}]}
+        invalid = {
+            "_errors": [{"code": "INVALID_LOGIN", "message": "Login or password is invalid."}]
+        }
         super().__init__({"login": invalid, "password": invalid})
 
 

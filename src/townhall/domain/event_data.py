@@ -1,13 +1,14 @@
 """The data of events that are not simply a stored object (deletions, reactions, typing, pins).
 
 Conventions for `bus.events.Event.data`, by event type (the gateway renders each one):
-- GUILD_CREATE: the guild id (the gateway builds the per-user guild object); GUILD_UPDATE: GuildView;
-  GUILD_DELETE: the guild id.
+- GUILD_CREATE: the guild id (the gateway builds the per-user guild object);
+  GUILD_UPDATE: GuildView; GUILD_DELETE: the guild id.
 - CHANNEL_CREATE/UPDATE/DELETE: Channel. Guild channels set guild_id and channel_id (only viewers
   receive them); DMs set user_ids to the recipients.
 - GUILD_ROLE_CREATE/UPDATE/DELETE: Role.
 - GUILD_MEMBER_ADD/UPDATE: Member; GUILD_MEMBER_REMOVE: User; GUILD_BAN_ADD/REMOVE: User.
-- MESSAGE_CREATE/UPDATE: Message; MESSAGE_DELETE: MessageDeleted; MESSAGE_DELETE_BULK: MessagesDeleted.
+- MESSAGE_CREATE/UPDATE: Message; MESSAGE_DELETE: MessageDeleted; MESSAGE_DELETE_BULK:
+MessagesDeleted.
 - MESSAGE_REACTION_ADD/REMOVE: ReactionChange; MESSAGE_REACTION_REMOVE_ALL: ReactionsCleared;
   MESSAGE_REACTION_REMOVE_EMOJI: ReactionsCleared with `emoji` set.
 - CHANNEL_PINS_UPDATE: PinsUpdate; TYPING_START: Typing; INVITE_CREATE/DELETE: InviteView.

@@ -1,4 +1,4 @@
-"""The product's nouns as plain, immutable values: what `store` returns and `actions` hand upward."""
+"""The product's nouns as plain, immutable values: what `store` returns and `actions` pass up."""
 
 from __future__ import annotations
 
@@ -208,7 +208,8 @@ class Message:
     embeds: tuple[dict[str, object], ...] = ()
     """Rich embeds as the author sent them (validated), in Discord's embed JSON shape."""
     author_member: Member | None = None
-    """The author's membership, set on MESSAGE_CREATE/UPDATE events in guilds (Discord's `member`)."""
+    """The author's membership, set on MESSAGE_CREATE/UPDATE events in guilds (Discord's `member`).
+    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
-"""Snowflake ids with Discord's epoch, so clients derive `created_at` from an id as they do on Discord.
+"""Snowflake ids with Discord's epoch, so clients derive `created_at` from an id as on Discord.
 
-Layout (64 bits): 42 bits of milliseconds since 2015-01-01T00:00:00Z, 5 bits worker, 5 bits process,
-12 bits increment. Each server process gets its own (worker, process) pair from configuration, so that
-several nodes never mint the same id.
+Layout (64 bits): 42 bits of milliseconds since 2015-01-01T00:00:00Z, 5 bits worker, 5 bits
+process, 12 bits increment. Each server process gets its own (worker, process) pair from
+configuration, so that several nodes never mint the same id.
 """
 
 from __future__ import annotations

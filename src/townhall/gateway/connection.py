@@ -7,6 +7,7 @@ ordinary ASGI receive path; outgoing events bypass it (see `transport`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
 from collections import deque
@@ -85,10 +86,8 @@ class GatewayConnection:
                 Close.DISALLOWED_INTENTS,
             ):
                 await self.hub.end(self.session)
-        try:
+        with contextlib.suppress(RuntimeError):  # the client may already be gone
             await self.websocket.close(code, reason)
-        except RuntimeError:
-            pass
 
     async def lose(self, code: int) -> None:
         """The client went away: a clean close ends the session, anything else allows a RESUME."""
@@ -182,9 +181,10 @@ class GatewayConnection:
         ):
             raise GatewayClose(Close.INVALID_INTENTS, "Invalid intent(s)")
         shard = data.get("shard")
-        if shard is not None:
-            if not (isinstance(shard, list) and len(shard) == 2 and 0 <= shard[0] < shard[1]):
-                raise GatewayClose(Close.INVALID_SHARD, "Invalid shard")
+        if shard is not None and not (
+            isinstance(shard, list) and len(shard) == 2 and 0 <= shard[0] < shard[1]
+        ):
+            raise GatewayClose(Close.INVALID_SHARD, "Invalid shard")
         application = None
         if user.bot:
             application = await application_actions.application_for_bot(self.hub.services, user.id)

@@ -121,7 +121,8 @@ class GuildState:
         return visible
 
     def _context(self, user_id: int) -> MemberContext:
-        # Timeouts never hide a channel (a timed-out member keeps VIEW_CHANNEL), so they are left out.
+        # Timeouts never hide a channel (a timed-out member keeps VIEW_CHANNEL), so they are left
+        # out.
         roles = self.member_roles.get(user_id, frozenset())
         return MemberContext(
             guild_id=self.guild_id,

@@ -195,7 +195,7 @@ class Hub:
         activities: tuple[dict[str, object], ...] = (),
         guild_ids: set[int] | None = None,
     ) -> None:
-        """Tell every member who shares a guild with the user (through the bus, so all nodes hear)."""
+        """Tell every member who shares a guild with the user (through the bus, to every node)."""
         last_seen = self.services.now() if status == "offline" else None
         client_status = (("web", status),) if status != "offline" else ()
         presence = Presence(user_id, status, activities, client_status, last_seen)
@@ -257,7 +257,7 @@ class Hub:
 
     @staticmethod
     def _sees_content(session: Session, envelope: Envelope) -> bool:
-        """Discord shows a bot without MESSAGE_CONTENT its own messages and those that mention it."""
+        """A bot without MESSAGE_CONTENT still sees its own messages and those that mention it."""
         user_id = session.user.id
         meta = envelope.meta
         return meta.get("author_id") == user_id or user_id in meta.get("mention_ids", ())  # type: ignore[operator]
@@ -388,7 +388,8 @@ class Hub:
 
 
 class _VisibilityDiff:
-    """Around a structural change: tell each local member's sessions which channels appeared or vanished."""
+    """Around a structural change: tell each local member's sessions which channels appeared or
+    vanished."""
 
     def __init__(
         self, hub: Hub, state: GuildState, only: int | None, skip_channel: int | None

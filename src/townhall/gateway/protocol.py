@@ -1,4 +1,4 @@
-"""Discord gateway v10 constants: opcodes, close codes, intents, and which intent each event needs."""
+"""Discord gateway v10 constants: opcodes, close codes, intents, and the intent each event needs."""
 
 from __future__ import annotations
 

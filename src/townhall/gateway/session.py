@@ -41,7 +41,8 @@ class Session:
     connection: Connection | None = None
     seq: int = 0
     replay: deque[tuple[int, bytes, float]] = field(default_factory=deque)
-    """(seq, frame head, when): a frame is `head + str(seq) + b"}"`; heads are shared between sessions."""
+    """(seq, frame head, when): a frame is `head + str(seq) + b"}"`; heads are shared between
+    sessions."""
     detached_at: float | None = None
 
     def dispatch(self, head: bytes) -> None:

@@ -1,9 +1,12 @@
 """Writing gateway frames: WebSocket framing, transport compression, and the direct write path.
 
 Fan-out writes the same event to many connections. Going through ASGI's `await send()` for each one
-costs tens of microseconds per receiver, so `townhall serve` runs uvicorn with `DirectWebSocketProtocol`,
-which hands the application a `DirectFrames` object (scope extension `townhall.frames`): it frames the
-bytes itself and writes them to the socket synchronously, without an await per receiver. Under another
+costs tens of microseconds per receiver, so `townhall serve` runs uvicorn with
+`DirectWebSocketProtocol`,
+which hands the application a `DirectFrames` object (scope extension `townhall.frames`): it frames
+the
+bytes itself and writes them to the socket synchronously, without an await per receiver. Under
+another
 ASGI server the gateway falls back to `QueuedFrames`, which is slower but equivalent.
 """
 

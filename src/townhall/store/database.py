@@ -1,4 +1,4 @@
-"""Engine creation and start-up migrations for SQLite (embedded default) and PostgreSQL (scale-out)."""
+"""Engines and start-up migrations for SQLite (embedded default) and PostgreSQL (scale-out)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,9 @@ def _role(row: RowMapping) -> Role:
 
 
 async def insert_guild(conn: AsyncConnection, guild: Guild) -> None:
-    await conn.execute(insert(guilds).values(**{k: getattr(guild, k) for k in Guild.__dataclass_fields__}))
+    await conn.execute(
+        insert(guilds).values(**{k: getattr(guild, k) for k in Guild.__dataclass_fields__})
+    )
 
 
 async def get_guild(conn: AsyncConnection, guild_id: int) -> Guild | None:
@@ -38,7 +40,11 @@ async def delete_guild(conn: AsyncConnection, guild_id: int) -> None:
 
 
 async def guilds_of_user(
-    conn: AsyncConnection, user_id: int, *, before: int | None = None, after: int | None = None,
+    conn: AsyncConnection,
+    user_id: int,
+    *,
+    before: int | None = None,
+    after: int | None = None,
     limit: int = 200,
 ) -> list[Guild]:
     query = (

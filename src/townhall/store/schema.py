@@ -1,6 +1,7 @@
 """Table definitions (SQLAlchemy Core). Migrations in `migrations/versions` must match these.
 
-Conventions: ids are snowflakes (64-bit integers); times are integer milliseconds since the Unix epoch
+Conventions: ids are snowflakes (64-bit integers); times are integer milliseconds since the Unix
+epoch
 (the same on SQLite and PostgreSQL, and cheap to compare); permission bitfields are 64-bit integers.
 """
 

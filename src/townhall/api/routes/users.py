@@ -70,7 +70,7 @@ async def list_current_user_guilds(
     )
     result = []
     for guild, access, count in found:
-        item = {
+        item: dict[str, object] = {
             "id": str(guild.id),
             "name": guild.name,
             "icon": guild.icon,

@@ -7,10 +7,12 @@ from alembic import context
 from townhall.store.schema import metadata
 
 connection = context.config.attributes.get("connection")
-if connection is None:  # pragma: no cover - only for `alembic revision --autogenerate` by developers
-    from sqlalchemy import create_engine
-
+if (
+    connection is None
+):  # pragma: no cover - only for `alembic revision --autogenerate` by developers
     import os
+
+    from sqlalchemy import create_engine
 
     url = os.environ.get("TOWNHALL_AUTOGEN_URL", "sqlite:///./autogen.sqlite3")
     connection = create_engine(url).connect()
