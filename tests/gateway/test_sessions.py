@@ -173,3 +173,22 @@ async def test_user_update_reaches_only_that_users_sessions(server: Server, remo
     assert [p for p in await bob_gw.collect(0.7) if p.get("t") == "USER_UPDATE"] == []
     await alice_gw.close()
     await bob_gw.close()
+
+
+async def test_logging_out_closes_the_sessions_of_that_token_only(
+    server: Server, remote: Api
+) -> None:
+    alice = await remote.account()
+    second = await remote.http.post(
+        "/auth/login", json={"login": alice.username, "password": "correct horse battery"}
+    )
+    other_token = second.json()["token"]
+    first_gw = await connected(server, alice)
+    other_gw = GatewayClient(server.gateway)
+    await other_gw.connect()
+    await other_gw.identify(other_token, ALL_INTENTS)
+    assert (await alice.post("/auth/logout")).status_code == 204
+    assert await first_gw.closed_with() == 4004
+    await other_gw.send(1, None)
+    assert (await other_gw.receive())["op"] == 11
+    await other_gw.close()

@@ -48,7 +48,7 @@ async def authenticate(s: Services, token: str) -> User | None:
 
 async def publish_tokens_revoked(s: Services, user_id: int) -> None:
     """Every node forgets the user's cached tokens (no client hears this event)."""
-    await s.publish(Event("TOKENS_REVOKED", user_id, user_ids=frozenset()))
+    await s.publish(Event("TOKENS_REVOKED", user_id))
 
 
 async def create_user(

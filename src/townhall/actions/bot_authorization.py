@@ -60,9 +60,9 @@ async def authorization_info(s: Services, actor: User, client_id: int) -> Author
         s, actor, before=None, after=None, limit=200, with_counts=False
     )
     guilds = [
-        (guild, access.permissions)
-        for guild, access, _count in mine
-        if access is not None and has(access.permissions, Permission.MANAGE_GUILD)
+        (guild, permissions)
+        for guild, permissions, _count in mine
+        if has(permissions, Permission.MANAGE_GUILD)
     ]
     return AuthorizationView(view, guilds)
 

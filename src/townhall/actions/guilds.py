@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from townhall.actions.access import GuildAccess, guild_access
+from townhall.actions.access import guild_access, member_context
 from townhall.actions.services import Services
 from townhall.bus.events import Event
 from townhall.domain import errors, validation
 from townhall.domain.models import UNSET, Channel, ChannelType, Guild, Role, Unset, User, provided
-from townhall.domain.permissions import DEFAULT_EVERYONE_PERMISSIONS, Permission
+from townhall.domain.permissions import (
+    DEFAULT_EVERYONE_PERMISSIONS,
+    Permission,
+    base_permissions,
+)
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import members as member_store
@@ -143,17 +147,24 @@ async def list_current_user_guilds(
     after: int | None,
     limit: int,
     with_counts: bool,
-) -> list[tuple[Guild, GuildAccess | None, int | None]]:
-    """The actor's guilds with their permissions in each (for `permissions` and `owner`)."""
+) -> list[tuple[Guild, int, int | None]]:
+    """The actor's guilds, each with the actor's guild-level permissions and the member count."""
+    now = s.now()
     async with s.engine.connect() as conn:
         found = await guild_store.guilds_of_user(
             conn, actor.id, before=before, after=after, limit=limit
         )
-        result: list[tuple[Guild, GuildAccess | None, int | None]] = []
-        for guild in found:
-            access = await guild_access(conn, actor, guild.id, s.now(), s.cache)
-            count = await member_store.count_members(conn, guild.id) if with_counts else None
-            result.append((guild, access, count))
+        ids = [guild.id for guild in found]
+        roles = await guild_store.roles_of_guilds(conn, ids)
+        memberships = await member_store.memberships_of_user(conn, actor.id, ids)
+        counts = await member_store.count_members_of_guilds(conn, ids) if with_counts else {}
+    result: list[tuple[Guild, int, int | None]] = []
+    for guild in found:
+        member = memberships.get(guild.id)
+        if member is None:
+            continue  # left between the two reads
+        context = member_context(guild, member, roles[guild.id], now)
+        result.append((guild, base_permissions(context), counts.get(guild.id)))
     return result
 
 

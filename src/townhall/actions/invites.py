@@ -110,7 +110,11 @@ async def require_usable_invite(s: Services, code: str) -> Invite:
 
 
 async def accept_invite(s: Services, actor: User, code: str) -> tuple[InviteView, Member]:
-    """Join the invite's guild. Joining a guild one is already in uses nothing up."""
+    """Join the invite's guild. Joining a guild one is already in uses nothing up.
+
+    Bots join through `/oauth2/authorize`, never by invite, as on Discord."""
+    if actor.bot:
+        raise errors.BotsCannotUse()
     view = await _live_invite_view(s, code, with_counts=False)
     guild_id = view.guild.id
     async with s.write() as conn:

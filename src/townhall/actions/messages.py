@@ -197,7 +197,11 @@ async def _create(
             embeds=embeds,
         )
         await message_store.insert_message(
-            conn, message, enforce_nonce=enforce_nonce, now_ms=s.now_ms()
+            conn,
+            message,
+            enforce_nonce=enforce_nonce,
+            now_ms=s.now_ms(),
+            nonce_window_ms=int(NONCE_WINDOW.total_seconds() * 1000),
         )
     member = access.guild.member if access.guild else None
     await s.publish(message_event("MESSAGE_CREATE", replace(message, author_member=member), access))

@@ -35,10 +35,19 @@ class PrivateChannel:
     recipients: list[User]
 
 
+def session_token_hash(token: str) -> bytes:
+    """The stored form of a gateway token (`Bot ` prefix tolerated, as discord.js may send it)."""
+    return accounts.token_hash(token.removeprefix("Bot ").removeprefix("Bearer ").strip())
+
+
 async def identify(s: Services, token: str) -> User | None:
-    """The user a gateway token belongs to (`Bot ` prefix tolerated, as discord.js may send it)."""
     token = token.removeprefix("Bot ").removeprefix("Bearer ").strip()
     return await accounts.authenticate(s, token) if token else None
+
+
+async def token_still_valid(s: Services, hashed: bytes) -> bool:
+    async with s.engine.connect() as conn:
+        return await user_store.user_for_token(conn, hashed) is not None
 
 
 async def guild_ids(s: Services, user: User) -> list[int]:

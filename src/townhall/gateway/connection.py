@@ -204,6 +204,7 @@ class GatewayConnection:
             max_events=self.settings.replay_buffer_events,
             max_age=float(self.settings.replay_buffer_seconds),
             content_intent=not user.bot or bool(intents & Intent.MESSAGE_CONTENT),
+            token_hash=session_actions.session_token_hash(token),
             connection=self.connection,
         )
         self.session = session

@@ -22,9 +22,10 @@ from townhall.actions.services import Services
 from townhall.api import payloads
 from townhall.bus.events import Envelope, Event
 from townhall.domain.event_data import Presence
+from townhall.domain.models import Member
 from townhall.gateway.encode import NO_CONTENT, presence_payload
 from townhall.gateway.guild_state import GuildState
-from townhall.gateway.protocol import Intent, required_intent
+from townhall.gateway.protocol import Close, Intent, required_intent
 from townhall.gateway.session import Session, dispatch_head
 
 log = logging.getLogger("townhall.gateway")
@@ -42,6 +43,7 @@ STRUCTURAL = frozenset(
         "GUILD_MEMBER_UPDATE",
         "GUILD_CREATE",
         "PRESENCE_UPDATE",
+        "TOKENS_REVOKED",
     }
 )
 
@@ -151,7 +153,7 @@ class Hub:
         visible = state.visible_channels(session.user.id)
         guild_json.update(
             channels=[c for c in channel_json if int(c["id"]) in visible],
-            members=[payloads.member(m) for m in snapshot.members],
+            members=[payloads.member(m) for m in self._member_list(session, snapshot)],
             member_count=snapshot.member_count,
             large=snapshot.member_count > session.large_threshold,
             joined_at=payloads.timestamp(snapshot.me.joined_at),
@@ -168,6 +170,13 @@ class Hub:
         self.guild_sessions[guild_id].add(session)
         if session.intents & Intent.GUILDS:
             session.dispatch(dispatch_head("GUILD_CREATE", orjson.dumps(guild_json)))
+
+    @staticmethod
+    def _member_list(session: Session, snapshot: session_actions.GuildSnapshot) -> list[Member]:
+        """A bot without the privileged GUILD_MEMBERS intent sees only itself, as on Discord."""
+        if session.user.bot and not session.intents & Intent.GUILD_MEMBERS:
+            return [snapshot.me]
+        return snapshot.members
 
     async def _join_and_announce(self, session: Session, guild_id: int) -> None:
         """A new member who is online shows up online to the guild they just joined."""
@@ -354,8 +363,9 @@ class Hub:
             for s in self.guild_sessions.get(state.guild_id, ())
             if state.can_view(s.user.id, channel_id)
         }
-        with self._visibility_diff(state, skip_channel=channel_id):
-            state.put_channel(orjson.loads(envelope.data))
+        # Only this channel's overwrites changed: who gains or loses it hears CHANNEL_CREATE or
+        # CHANNEL_DELETE below instead of the update.
+        state.put_channel(orjson.loads(envelope.data))
         can_see = [s for s in self._audience(envelope)]
         self._fan_out(envelope, [s for s in can_see if s in could_see])
         self._fan_out(
@@ -381,20 +391,31 @@ class Hub:
             self.statuses.pop(user_id, None)
         self._fan_out(envelope, [s for s in self._audience(envelope) if s.user.id != user_id])
 
-    def _visibility_diff(
-        self, state: GuildState, *, only: int | None = None, skip_channel: int | None = None
-    ) -> _VisibilityDiff:
-        return _VisibilityDiff(self, state, only, skip_channel)
+    def _on_tokens_revoked(self, envelope: Envelope) -> None:
+        user_id = int(orjson.loads(envelope.data))
+        sessions = list(self.by_user.get(user_id, ()))
+        if sessions:
+            self._spawn(self._end_revoked(sessions))
+
+    async def _end_revoked(self, sessions: list[Session]) -> None:
+        """Sessions opened with a token that no longer exists are closed (4004) and forgotten."""
+        for session in sessions:
+            if await session_actions.token_still_valid(self.services, session.token_hash):
+                continue
+            if session.connection is not None:
+                session.connection.close(Close.AUTHENTICATION_FAILED, "Authentication failed")
+            await self.end(session)
+
+    def _visibility_diff(self, state: GuildState, *, only: int | None = None) -> _VisibilityDiff:
+        return _VisibilityDiff(self, state, only)
 
 
 class _VisibilityDiff:
     """Around a structural change: tell each local member's sessions which channels appeared or
     vanished."""
 
-    def __init__(
-        self, hub: Hub, state: GuildState, only: int | None, skip_channel: int | None
-    ) -> None:
-        self.hub, self.state, self.skip = hub, state, skip_channel
+    def __init__(self, hub: Hub, state: GuildState, only: int | None) -> None:
+        self.hub, self.state = hub, state
         self.users = [only] if only is not None else list(state.member_roles)
         self.before: dict[int, frozenset[int]] = {}
 
@@ -414,18 +435,15 @@ class _VisibilityDiff:
                 if s.user.id == user_id and s.intents & Intent.GUILDS
             ]
             for channel_id in after - before:
-                if channel_id != self.skip:
-                    self._send(sessions, "CHANNEL_CREATE", channel_id)
+                self._send(sessions, "CHANNEL_CREATE", channel_id)
             for channel_id in before - after:
-                if channel_id != self.skip:
-                    self._send(sessions, "CHANNEL_DELETE", channel_id, before_payload=True)
+                self._send(sessions, "CHANNEL_DELETE", channel_id)
 
     def _send(
         self,
         sessions: list[Session],
         event_type: str,
         channel_id: int,
-        before_payload: bool = False,
     ) -> None:
         entry = self.state.channels.get(channel_id)
         if entry is None or not sessions:

@@ -25,6 +25,9 @@ class Connection:
         compress = self.compress
         return self.frames.send(compress(payload), compress.binary)
 
+    def close(self, code: int, reason: str) -> None:
+        self.frames.close(code, reason)
+
 
 @dataclass(eq=False, slots=True)
 class Session:
@@ -37,6 +40,8 @@ class Session:
     max_age: float
     content_intent: bool
     """False only for bots without MESSAGE_CONTENT: they get messages without their text."""
+    token_hash: bytes
+    """Which token opened the session: revoking that token ends it."""
     guild_ids: set[int] = field(default_factory=set)
     connection: Connection | None = None
     seq: int = 0

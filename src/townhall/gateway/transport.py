@@ -34,6 +34,10 @@ class Frames(Protocol):
         """Queue one message; False when the connection is gone or hopelessly behind."""
         ...
 
+    def close(self, code: int, reason: str) -> None:
+        """Send a close frame and let the connection end."""
+        ...
+
 
 def frame_header(length: int, opcode: int) -> bytes:
     """An unmasked, final server frame header (RFC 6455 §5.2)."""
@@ -60,6 +64,15 @@ class DirectFrames:
         transport.write(frame_header(len(payload), OP_BINARY if binary else OP_TEXT) + payload)
         return True
 
+    def close(self, code: int, reason: str) -> None:
+        protocol = self._protocol
+        if protocol.close_sent or protocol.transport.is_closing():
+            return
+        protocol.conn.send_close(code, reason)
+        protocol.transport.write(b"".join(protocol.conn.data_to_send()))
+        protocol.close_sent = True
+        protocol.transport.close()
+
 
 class DirectWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O WebSocket protocol, plus the direct frame writer as a scope extension."""
@@ -76,7 +89,7 @@ class QueuedFrames:
 
     def __init__(self, websocket: WebSocket) -> None:
         self._websocket = websocket
-        self._queue: asyncio.Queue[tuple[bytes, bool] | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[bytes, bool] | int | None] = asyncio.Queue()
         self._closed = False
         self._task = asyncio.get_running_loop().create_task(self._drain())
 
@@ -89,6 +102,9 @@ class QueuedFrames:
     async def _drain(self) -> None:
         try:
             while (item := await self._queue.get()) is not None:
+                if isinstance(item, int):
+                    await self._websocket.close(item)
+                    break
                 payload, binary = item
                 if binary:
                     await self._websocket.send_bytes(payload)
@@ -96,6 +112,11 @@ class QueuedFrames:
                     await self._websocket.send_text(payload.decode())
         except Exception:
             self._closed = True
+
+    def close(self, code: int, reason: str) -> None:
+        if not self._closed:
+            self._closed = True
+            self._queue.put_nowait(code)
 
     def stop(self) -> None:
         self._closed = True

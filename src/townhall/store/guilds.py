@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from sqlalchemy import RowMapping, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -58,6 +58,18 @@ async def guilds_of_user(
         query = query.where(guilds.c.id > after)
     result = await conn.execute(query.order_by(guilds.c.id).limit(limit))
     return [_guild(row) for row in result.mappings()]
+
+
+async def roles_of_guilds(
+    conn: AsyncConnection, guild_ids: Collection[int]
+) -> dict[int, dict[int, Role]]:
+    """Roles of several guilds in one query: guild id -> role id -> role."""
+    found: dict[int, dict[int, Role]] = {guild_id: {} for guild_id in guild_ids}
+    if guild_ids:
+        query = select(roles).where(roles.c.guild_id.in_(list(guild_ids)))
+        for row in (await conn.execute(query)).mappings():
+            found[row["guild_id"]][row["id"]] = _role(row)
+    return found
 
 
 async def guild_ids_of_user(conn: AsyncConnection, user_id: int) -> list[int]:

@@ -145,6 +145,38 @@ def _prefix_pattern(prefix: str) -> str:
     return f"{escaped}%"
 
 
+async def memberships_of_user(
+    conn: AsyncConnection, user_id: int, guild_ids: Collection[int]
+) -> dict[int, Member]:
+    """One user's membership in each of several guilds, in two queries."""
+    if not guild_ids:
+        return {}
+    query = (
+        select(*USER_COLUMNS, *_MEMBER_COLUMNS)
+        .select_from(members.join(users, users.c.id == members.c.user_id))
+        .where(members.c.user_id == user_id, members.c.guild_id.in_(list(guild_ids)))
+    )
+    rows = list((await conn.execute(query)).mappings())
+    role_query = select(member_roles.c.guild_id, member_roles.c.role_id).where(
+        member_roles.c.user_id == user_id, member_roles.c.guild_id.in_(list(guild_ids))
+    )
+    role_ids: dict[int, list[int]] = defaultdict(list)
+    for guild_id, role_id in (await conn.execute(role_query)).all():
+        role_ids[guild_id].append(role_id)
+    return {row["guild_id"]: _member(row, role_ids[row["guild_id"]]) for row in rows}
+
+
+async def count_members_of_guilds(
+    conn: AsyncConnection, guild_ids: Collection[int]
+) -> dict[int, int]:
+    query = (
+        select(members.c.guild_id, func.count())
+        .where(members.c.guild_id.in_(list(guild_ids)))
+        .group_by(members.c.guild_id)
+    )
+    return {guild_id: int(count) for guild_id, count in (await conn.execute(query)).all()}
+
+
 async def member_ids(conn: AsyncConnection, guild_id: int) -> list[int]:
     query = select(members.c.user_id).where(members.c.guild_id == guild_id)
     return list((await conn.execute(query)).scalars())

@@ -96,7 +96,12 @@ def _values(message: Message) -> dict[str, object]:
 
 
 async def insert_message(
-    conn: AsyncConnection, message: Message, *, enforce_nonce: bool = False, now_ms: int = 0
+    conn: AsyncConnection,
+    message: Message,
+    *,
+    enforce_nonce: bool = False,
+    now_ms: int = 0,
+    nonce_window_ms: int = 300_000,
 ) -> None:
     """Store a new message and move the channel's `last_message_id` forward.
 
@@ -115,6 +120,15 @@ async def insert_message(
         update(channels).where(channels.c.id == message.channel_id).values(last_message_id=newest)
     )
     if enforce_nonce and message.nonce is not None:
+        # Claims older than the window are forgotten as the same author sends again, so the table
+        # holds only recent nonces (a prefix scan of the primary key).
+        await conn.execute(
+            delete(message_nonces).where(
+                message_nonces.c.author_id == message.author.id,
+                message_nonces.c.channel_id == message.channel_id,
+                message_nonces.c.created_at < now_ms - nonce_window_ms,
+            )
+        )
         try:
             await conn.execute(
                 insert(message_nonces).values(

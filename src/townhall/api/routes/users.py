@@ -69,14 +69,14 @@ async def list_current_user_guilds(
         s, actor, before=before, after=after, limit=limit, with_counts=with_counts
     )
     result = []
-    for guild, access, count in found:
+    for guild, permissions, count in found:
         item: dict[str, object] = {
             "id": str(guild.id),
             "name": guild.name,
             "icon": guild.icon,
             "banner": None,
             "owner": guild.owner_id == actor.id,
-            "permissions": str(access.permissions if access else 0),
+            "permissions": str(permissions),
             "features": [],
         }
         if count is not None:
