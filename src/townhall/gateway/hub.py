@@ -27,6 +27,7 @@ from townhall.gateway.encode import NO_CONTENT, presence_payload
 from townhall.gateway.guild_state import GuildState
 from townhall.gateway.protocol import Close, Intent, required_intent
 from townhall.gateway.session import Session, dispatch_head
+from townhall.gateway.visibility import VisibilityDiff
 
 log = logging.getLogger("townhall.gateway")
 
@@ -406,51 +407,8 @@ class Hub:
                 session.connection.close(Close.AUTHENTICATION_FAILED, "Authentication failed")
             await self.end(session)
 
-    def _visibility_diff(self, state: GuildState, *, only: int | None = None) -> _VisibilityDiff:
-        return _VisibilityDiff(self, state, only)
-
-
-class _VisibilityDiff:
-    """Around a structural change: tell each local member's sessions which channels appeared or
-    vanished."""
-
-    def __init__(self, hub: Hub, state: GuildState, only: int | None) -> None:
-        self.hub, self.state = hub, state
-        self.users = [only] if only is not None else list(state.member_roles)
-        self.before: dict[int, frozenset[int]] = {}
-
-    def __enter__(self) -> None:
-        self.before = {uid: self.state.visible_channels(uid) for uid in self.users}
-
-    def __exit__(self, *exc: object) -> None:
-        state = self.state
-        for user_id in self.users:
-            after = state.visible_channels(user_id)
-            before = self.before.get(user_id, frozenset())
-            if after == before:
-                continue
-            sessions = [
-                s
-                for s in self.hub.guild_sessions.get(state.guild_id, ())
-                if s.user.id == user_id and s.intents & Intent.GUILDS
-            ]
-            for channel_id in after - before:
-                self._send(sessions, "CHANNEL_CREATE", channel_id)
-            for channel_id in before - after:
-                self._send(sessions, "CHANNEL_DELETE", channel_id)
-
-    def _send(
-        self,
-        sessions: list[Session],
-        event_type: str,
-        channel_id: int,
-    ) -> None:
-        entry = self.state.channels.get(channel_id)
-        if entry is None or not sessions:
-            return
-        head = dispatch_head(event_type, orjson.dumps(entry.payload))
-        for session in sessions:
-            session.dispatch(head)
+    def _visibility_diff(self, state: GuildState, *, only: int | None = None) -> VisibilityDiff:
+        return VisibilityDiff(self.guild_sessions, state, only)
 
 
 def _retyped(envelope: Envelope, event_type: str) -> Envelope:
