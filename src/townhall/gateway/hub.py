@@ -248,6 +248,7 @@ class Hub:
         head: bytes | None = None
         hidden_head: bytes | None = None
         hidden = envelope.variants.get(NO_CONTENT)
+        now = time.monotonic()
         for session in audience:
             if intent and not session.intents & intent:
                 continue
@@ -259,11 +260,11 @@ class Hub:
             ):
                 if hidden_head is None:
                     hidden_head = dispatch_head(envelope.type, hidden)
-                session.dispatch(hidden_head)
+                session.dispatch(hidden_head, now)
                 continue
             if head is None:
                 head = dispatch_head(envelope.type, envelope.data)
-            session.dispatch(head)
+            session.dispatch(head, now)
 
     @staticmethod
     def _sees_content(session: Session, envelope: Envelope) -> bool:
