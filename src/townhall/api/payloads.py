@@ -6,6 +6,7 @@ whether it fetched it or received it as an event. Ids are strings; times are ISO
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -201,13 +202,14 @@ def message(
     include_content: bool = True,
     author_member: Member | None = None,
     nested: bool = False,
+    users: dict[int, Payload] | None = None,
 ) -> Payload:
     """A message. `include_content=False` blanks text and embeds (no MESSAGE_CONTENT intent);
     `nested` renders a `referenced_message`, which carries no message of its own."""
     body: Payload = {
         "id": str(m.id),
         "channel_id": str(m.channel_id),
-        "author": user(m.author),
+        "author": _user_once(m.author, users),
         "content": m.content if include_content else "",
         "timestamp": timestamp(_message_time(m)),
         "edited_timestamp": timestamp(m.edited_at),
@@ -258,6 +260,21 @@ def message(
     if member_of_author is not None:
         body["member"] = member(member_of_author, with_user=False)
     return body
+
+
+def message_list(found: Iterable[Message]) -> list[Payload]:
+    """Messages of one page; each author's object is built once and shared."""
+    users: dict[int, Payload] = {}
+    return [message(m, users=users) for m in found]
+
+
+def _user_once(u: User, users: dict[int, Payload] | None) -> Payload:
+    if users is None:
+        return user(u)
+    rendered = users.get(u.id)
+    if rendered is None:
+        rendered = users[u.id] = user(u)
+    return rendered
 
 
 def _message_time(m: Message) -> datetime:

@@ -36,13 +36,24 @@ def _with_author() -> Select[tuple[object, ...]]:
     )
 
 
-def _author(row: RowMapping) -> User:
+def _author(row: RowMapping, authors: dict[int, User] | None = None) -> User:
+    """The row's author; `authors` memoizes them across a page (a page has few distinct authors)."""
+    author_id: int = row["author_id"]
+    if authors is not None and (known := authors.get(author_id)) is not None:
+        return known
     if row["by_username"] is None:
-        return User(id=row["author_id"], username=DELETED_USER_NAME)
-    return user_from_row({column.name: row[f"by_{column.name}"] for column in USER_COLUMNS})  # type: ignore[arg-type]
+        author = User(id=author_id, username=DELETED_USER_NAME)
+    else:
+        columns = {column.name: row[f"by_{column.name}"] for column in USER_COLUMNS}
+        author = user_from_row(columns)  # type: ignore[arg-type]
+    if authors is not None:
+        authors[author_id] = author
+    return author
 
 
-def _message(row: RowMapping, *, with_nonce: bool = False) -> Message:
+def _message(
+    row: RowMapping, *, with_nonce: bool = False, authors: dict[int, User] | None = None
+) -> Message:
     reference = None
     if row["reference_channel_id"] is not None:
         reference = MessageReference(
@@ -56,7 +67,7 @@ def _message(row: RowMapping, *, with_nonce: bool = False) -> Message:
         id=row["id"],
         channel_id=row["channel_id"],
         guild_id=row["guild_id"],
-        author=_author(row),
+        author=_author(row, authors),
         content=row["content"],
         type=MessageType(row["type"]),
         edited_at=from_millis(row["edited_at"]),
@@ -251,7 +262,8 @@ async def history(
         if before is not None:
             query = query.where(messages.c.id < before)
         query = query.order_by(messages.c.id.desc()).limit(limit)
-    page = [_message(row) for row in (await conn.execute(query)).mappings()]
+    authors: dict[int, User] = {}
+    page = [_message(row, authors=authors) for row in (await conn.execute(query)).mappings()]
     if after is not None and around is None:
         page.reverse()
     return await hydrate(conn, page, viewer_id)
@@ -376,5 +388,6 @@ async def pinned(
     if before_ms is not None:
         query = query.where(messages.c.pinned_at < before_ms)
     query = query.order_by(messages.c.pinned_at.desc(), messages.c.id.desc()).limit(limit)
-    page = [_message(row) for row in (await conn.execute(query)).mappings()]
+    authors: dict[int, User] = {}
+    page = [_message(row, authors=authors) for row in (await conn.execute(query)).mappings()]
     return await hydrate(conn, page, viewer_id)

@@ -112,7 +112,7 @@ async def list_messages(
     page = await message_actions.list_messages(
         s, actor, channel_id, limit=limit, before=before, after=after, around=around
     )
-    return JSON([payloads.message(m) for m in page])
+    return JSON(payloads.message_list(page))
 
 
 @router.post("/channels/{channel_id}/messages/bulk-delete", status_code=204)

@@ -57,7 +57,7 @@ async def unpin_message(
 async def list_pinned_messages(channel_id: ChannelId, actor: Actor, s: ServicesDep) -> Any:
     """Deprecated: the first 50 pins as plain messages."""
     found, _has_more = await pin_actions.list_pins(s, actor, channel_id, limit=LEGACY_PAGE)
-    return JSON([payloads.message(m) for m in found])
+    return JSON(payloads.message_list(found))
 
 
 @router.put("/channels/{channel_id}/pins/{message_id:int}", status_code=204)
