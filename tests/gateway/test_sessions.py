@@ -192,3 +192,16 @@ async def test_logging_out_closes_the_sessions_of_that_token_only(
     await other_gw.send(1, None)
     assert (await other_gw.receive())["op"] == 11
     await other_gw.close()
+
+
+async def test_resume_with_a_sequence_from_the_future_closes_with_4007(
+    server: Server, remote: Api
+) -> None:
+    alice = await remote.account()
+    client = await connected(server, alice)
+    session_id, seq = client.session_id, client.seq
+    await client.close(4000)
+    again = GatewayClient(server.gateway)
+    await again.connect()
+    await again.send(6, {"token": alice.token, "session_id": session_id, "seq": (seq or 0) + 50})
+    assert await again.closed_with() == 4007

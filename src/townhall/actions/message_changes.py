@@ -29,7 +29,7 @@ from townhall.domain import errors
 from townhall.domain.embeds import has_visible_content, validate_embeds
 from townhall.domain.event_data import MessageDeleted, MessagesDeleted
 from townhall.domain.mentions import DEFAULT_ALLOWED_MENTIONS, AllowedMentions, parse_mentions
-from townhall.domain.models import UNSET, Message, MessageType, Unset, User
+from townhall.domain.models import UNSET, ChannelType, Message, MessageType, Unset, User
 from townhall.domain.permissions import Permission, has
 from townhall.domain.snowflake import snowflake_time
 from townhall.store import messages as message_store
@@ -87,6 +87,30 @@ async def edit_message(
     event_data = replace(edited, reactions=(), author_member=author_member)
     await s.publish(message_event("MESSAGE_UPDATE", event_data, access))
     return edited
+
+
+CROSSPOSTED = 1 << 0
+
+
+async def crosspost_message(s: Services, actor: User, channel_id: int, message_id: int) -> Message:
+    """Publish a message of an announcement channel (Discord's crosspost).
+
+    The author needs SEND_MESSAGES, anyone else MANAGE_MESSAGES. Following announcement channels
+    from other guilds is not built yet, so publishing marks the message and tells clients."""
+    async with s.write() as conn:
+        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+        if access.channel.type is not ChannelType.GUILD_ANNOUNCEMENT:
+            raise errors.CannotExecuteOnChannelType()
+        message = await load_message(conn, access, message_id)
+        own = message.author.id == actor.id
+        access.require(Permission.SEND_MESSAGES if own else Permission.MANAGE_MESSAGES)
+        if message.flags & CROSSPOSTED:
+            raise errors.AlreadyCrossposted()
+        await message_store.update_message(conn, message_id, {"flags": message.flags | CROSSPOSTED})
+        published = await message_store.get_message(conn, channel_id, message_id, actor.id)
+    assert published is not None
+    await s.publish(message_event("MESSAGE_UPDATE", replace(published, reactions=()), access))
+    return published
 
 
 async def _mentions_after_edit(

@@ -216,3 +216,7 @@ class TargetNotInVoice(TownhallError):
 
 class CannotExecuteOnSystemMessage(TownhallError):
     code, message = 50021, "Cannot execute action on a system message"
+
+
+class AlreadyCrossposted(TownhallError):
+    code, message = 40033, "This message has already been crossposted."

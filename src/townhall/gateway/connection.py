@@ -237,6 +237,9 @@ class GatewayConnection:
             if isinstance(token, str)
             else None
         )
+        own = session is not None and user is not None and user.id == session.user.id
+        if own and (not isinstance(seq, int) or seq < 0 or seq > session.seq):  # type: ignore[union-attr]
+            raise GatewayClose(Close.INVALID_SEQ, "Invalid seq")
         if (
             session is None
             or user is None

@@ -159,6 +159,14 @@ async def delete_message(
     return no_content()
 
 
+@router.post(MESSAGE + "/crosspost", response_class=JSON)
+async def crosspost_message(
+    channel_id: ChannelId, message_id: MessageId, actor: Actor, s: ServicesDep
+) -> Any:
+    published = await message_changes.crosspost_message(s, actor, channel_id, message_id)
+    return JSON(payloads.message(published))
+
+
 @router.post("/channels/{channel_id}/typing", status_code=204)
 async def trigger_typing(channel_id: ChannelId, actor: Actor, s: ServicesDep) -> Response:
     await message_actions.trigger_typing(s, actor, channel_id)
