@@ -15,7 +15,8 @@ from townhall.domain.models import User
 MAX_SNOWFLAKE = 2**63 - 1
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, once per request.
     services: Services = request.app.state.services
     return services
 
@@ -35,7 +36,7 @@ async def get_current_user(request: Request) -> User:
     token = bearer_token(request)
     if not token:
         raise errors.Unauthorized()
-    user = await accounts.authenticate(get_services(request), token)
+    user = await accounts.authenticate(await get_services(request), token)
     if user is None:
         raise errors.Unauthorized()
     request.state.user_id = user.id

@@ -64,7 +64,7 @@ class Hub:
 
     def start(self) -> None:
         self.services.bus.subscribe(self.deliver)
-        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_detached())
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
 
     async def close(self) -> None:
         if self._sweeper is not None:
@@ -77,14 +77,17 @@ class Hub:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _sweep_detached(self) -> None:
+    async def _sweep(self) -> None:
+        """End sessions whose resume window passed; age out idle sessions' replay buffers."""
         while True:
             await asyncio.sleep(5)
-            horizon = time.monotonic() - self.services.settings.replay_buffer_seconds
-            for session in [
-                s for s in self.sessions.values() if s.detached_at and s.detached_at < horizon
-            ]:
-                await self.end(session)
+            now = time.monotonic()
+            horizon = now - self.services.settings.replay_buffer_seconds
+            for session in list(self.sessions.values()):
+                if session.detached_at and session.detached_at < horizon:
+                    await self.end(session)
+                else:
+                    session.trim(now)
 
     # -- sessions --------------------------------------------------------------------------
 

@@ -61,13 +61,17 @@ class Session:
         replay.append((seq, head, now))
         if len(replay) > self.max_events:
             replay.popleft()
-        horizon = now - self.max_age
-        while replay[0][2] < horizon:
-            replay.popleft()
+        self.trim(now)
         connection = self.connection
         if connection is not None and not connection.send(head + str(seq).encode() + b"}"):
             self.connection = None
             self.detached_at = now
+
+    def trim(self, now: float) -> None:
+        """Drop buffered events older than the age bound (also run for idle sessions)."""
+        replay, horizon = self.replay, now - self.max_age
+        while replay and replay[0][2] < horizon:
+            replay.popleft()
 
     def can_resume_from(self, seq: int) -> bool:
         """True when every event after `seq` is still in the buffer."""

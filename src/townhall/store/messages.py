@@ -11,7 +11,17 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 import orjson
-from sqlalchemy import RowMapping, Select, case, delete, func, insert, select, union_all, update
+from sqlalchemy import (
+    RowMapping,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -106,6 +116,20 @@ def _values(message: Message) -> dict[str, object]:
     }
 
 
+# The send path runs these for every message: built once, executed with parameters, so no
+# statement is constructed and cache-keyed per message.
+_INSERT_MESSAGE = insert(messages)
+_ADVANCE_LAST_MESSAGE = (
+    update(channels)
+    .where(channels.c.id == bindparam("channel_id"))
+    .where(
+        channels.c.last_message_id.is_(None)
+        | (channels.c.last_message_id < bindparam("message_id"))
+    )
+    .values(last_message_id=bindparam("message_id"))
+)
+
+
 async def insert_message(
     conn: AsyncConnection,
     message: Message,
@@ -119,16 +143,9 @@ async def insert_message(
     With `enforce_nonce`, also claim (author, channel, nonce); raises NonceTaken when another
     message holds it, which aborts the caller's transaction so that nothing is stored.
     """
-    await conn.execute(insert(messages).values(**_values(message)))
-    newest = case(
-        (
-            (channels.c.last_message_id.is_(None)) | (channels.c.last_message_id < message.id),
-            message.id,
-        ),
-        else_=channels.c.last_message_id,
-    )
+    await conn.execute(_INSERT_MESSAGE, _values(message))
     await conn.execute(
-        update(channels).where(channels.c.id == message.channel_id).values(last_message_id=newest)
+        _ADVANCE_LAST_MESSAGE, {"channel_id": message.channel_id, "message_id": message.id}
     )
     if enforce_nonce and message.nonce is not None:
         # Claims older than the window are forgotten as the same author sends again, so the table
