@@ -10,6 +10,9 @@ import orjson
 import websockets
 import zstandard
 
+from tests.conftest import Account
+from tests.server_process import Server
+
 ALL_UNPRIVILEGED = (
     (1 << 0)
     | (1 << 2)
@@ -127,3 +130,11 @@ class GatewayClient:
                 await asyncio.wait_for(self.ws.recv(), timeout)
         except websockets.ConnectionClosed as closed:
             return closed.rcvd.code if closed.rcvd else 1006
+
+
+async def connected(server: Server, account: Account, intents: int = ALL_INTENTS) -> GatewayClient:
+    """A gateway session of `account` on `server`, identified and past its GUILD_CREATEs."""
+    client = GatewayClient(server.gateway)
+    await client.connect()
+    await client.identify(account.token, intents)
+    return client

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from tests.conftest import Account, Api
+from tests.conftest import Api
 from tests.e2e.bots import add_bot
-from tests.gateway.client import ALL_INTENTS, GatewayClient
+from tests.gateway.client import GatewayClient, connected
 from tests.server_process import Server
 
 VIEW_CHANNEL = 1 << 10
 GUILD_MESSAGES, MESSAGE_CONTENT, GUILDS = 1 << 9, 1 << 15, 1 << 0
-
-
-async def connected(server: Server, account: Account, intents: int = ALL_INTENTS) -> GatewayClient:
-    client = GatewayClient(server.gateway)
-    await client.connect()
-    await client.identify(account.token, intents)
-    return client
 
 
 def dispatches(payloads: list[dict[str, object]], event_type: str) -> list[dict[str, object]]:

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import Account, Api, text_channel
-from tests.gateway.client import ALL_INTENTS, GatewayClient
+from tests.conftest import Api, text_channel
+from tests.gateway.client import ALL_INTENTS, GatewayClient, connected
 from tests.server_process import Server
-
-
-async def connected(server: Server, account: Account, intents: int = ALL_INTENTS) -> GatewayClient:
-    client = GatewayClient(server.gateway)
-    await client.connect()
-    await client.identify(account.token, intents)
-    return client
 
 
 async def test_joining_by_invite_sends_guild_create_to_the_joiner_and_member_add_to_others(
