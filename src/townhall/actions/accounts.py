@@ -148,7 +148,7 @@ class ProfilePatch:
 
 
 async def modify_current_user(
-    s: Services, actor: User, patch: ProfilePatch, current_token: str | None = None
+    s: Services, actor: User, patch: ProfilePatch
 ) -> tuple[User, str | None]:
     """Change one's own profile; a new password revokes every other token and returns a new one."""
     changes: dict[str, object] = {}

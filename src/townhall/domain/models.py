@@ -37,9 +37,6 @@ class ChannelType(enum.IntEnum):
         return self not in (ChannelType.GUILD_CATEGORY, ChannelType.GUILD_FORUM)
 
 
-GUILD_CHANNEL_TYPES = frozenset(t for t in ChannelType if t.is_guild)
-
-
 class MessageType(enum.IntEnum):
     DEFAULT = 0
     RECIPIENT_ADD = 1

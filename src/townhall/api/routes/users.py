@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from townhall.actions import accounts
 from townhall.actions import guilds as guild_actions
 from townhall.api import payloads
-from townhall.api.deps import Actor, GuildId, ServicesDep, UserId, bearer_token
+from townhall.api.deps import Actor, GuildId, ServicesDep, UserId
 from townhall.api.responses import JSON, no_content
 from townhall.domain.models import UNSET
 
@@ -33,9 +33,7 @@ async def get_current_user(actor: Actor) -> Any:
 
 
 @router.patch("/users/@me", response_class=JSON)
-async def modify_current_user(
-    body: ModifyCurrentUserBody, request: Request, actor: Actor, s: ServicesDep
-) -> Any:
+async def modify_current_user(body: ModifyCurrentUserBody, actor: Actor, s: ServicesDep) -> Any:
     given = body.model_fields_set
 
     def pick(name: str) -> Any:
@@ -49,7 +47,7 @@ async def modify_current_user(
         password=pick("password") or UNSET,
         new_password=pick("new_password") or UNSET,
     )
-    user, token = await accounts.modify_current_user(s, actor, patch, bearer_token(request))
+    user, token = await accounts.modify_current_user(s, actor, patch)
     body_out = payloads.user(user, private=True)
     if token is not None:
         body_out["token"] = token
