@@ -109,16 +109,14 @@ class Hub:
                 for g in await session_actions.guild_ids(self.services, user)
                 if session.wants_guild(g)
             ]
-            private = []
-            if not user.bot and session.gets_direct_messages:
-                private = await session_actions.private_channels(self.services, user)
-            for guild_id in guild_ids:
-                self.replicas.wanted[guild_id] += 1
+            self._expect(session, guild_ids)
             try:
+                private = []
+                if not user.bot and session.gets_direct_messages:
+                    private = await session_actions.private_channels(self.services, user)
                 states = await self.replicas.ensure(guild_ids)
             finally:
-                for guild_id in guild_ids:
-                    self.replicas.wanted[guild_id] -= 1
+                waiting = self._stop_expecting(session, guild_ids)
         except BaseException:
             await self.end(session, quiet=True)
             raise
@@ -131,13 +129,35 @@ class Hub:
         first_session = len(self.by_user[user.id]) == 1
         session.dispatch(dispatch_head("READY", orjson.dumps(ready)))
         for guild_id in member_of:
-            self._enter_guild(session, states[guild_id])
+            self._enter_guild(session, states[guild_id], waiting[guild_id])
         session.opening = False
         early, session.early = session.early, []
         for envelope in early:
             self._deliver_early(session, envelope)
         if first_session:
             self.set_presence(user.id, "online")
+
+    def _expect(self, session: Session, guild_ids: Collection[int]) -> None:
+        """Keep the guilds' events for the session until it enters them (`_enter_guild`)."""
+        for guild_id in guild_ids:
+            session.joining[guild_id] = []
+            self.joining.setdefault(guild_id, set()).add(session)
+            self.replicas.wanted[guild_id] += 1
+
+    def _stop_expecting(
+        self, session: Session, guild_ids: Collection[int]
+    ) -> dict[int, list[Envelope]]:
+        """The events kept for the session, by guild."""
+        kept = {}
+        for guild_id in guild_ids:
+            self.replicas.wanted[guild_id] -= 1
+            waiters = self.joining.get(guild_id)
+            if waiters is not None:
+                waiters.discard(session)
+                if not waiters:
+                    del self.joining[guild_id]
+            kept[guild_id] = session.joining.pop(guild_id, [])
+        return kept
 
     def _deliver_early(self, session: Session, envelope: Envelope) -> None:
         """An event for the user that arrived while their session opened."""
@@ -159,43 +179,36 @@ class Hub:
             return
         if not session.wants_guild(guild_id):
             return
-        session.joining[guild_id] = []
-        self.joining.setdefault(guild_id, set()).add(session)
-        self.replicas.wanted[guild_id] += 1
+        self._expect(session, [guild_id])
         self.spawn(self._join(session, guild_id))
 
     async def _join(self, session: Session, guild_id: int) -> None:
         try:
             states = await self.replicas.ensure([guild_id])
         finally:
-            self.replicas.wanted[guild_id] -= 1
-            waiters = self.joining.get(guild_id)
-            if waiters is not None:
-                waiters.discard(session)
-                if not waiters:
-                    del self.joining[guild_id]
-        waiting = session.joining.pop(guild_id, [])
+            waiting = self._stop_expecting(session, [guild_id])[guild_id]
         state = states.get(guild_id)
         if state is None or session.id not in self.sessions:
             return
         if session.user.id not in state.members:
             return  # left again before the guild loaded
-        self._enter_guild(session, state)
-        for envelope in waiting:
-            # Versioned events are in the replica the GUILD_CREATE came from, or still to come.
-            if envelope.version is None and not envelope.kind.structural:
-                self.fan_out(envelope, self.audience(envelope, among=[session]))
+        self._enter_guild(session, state, waiting)
         status = self.statuses.get(session.user.id, "offline")
         if status != "offline":
             presence = Presence(session.user.id, status, (), (("web", status),))
             self.services.announce(Event(catalog.PRESENCE_UPDATE, presence, guild_id=guild_id))
 
-    def _enter_guild(self, session: Session, state: GuildState) -> None:
-        """GUILD_CREATE from the replica, and from now on the guild's events."""
+    def _enter_guild(self, session: Session, state: GuildState, waiting: list[Envelope]) -> None:
+        """GUILD_CREATE from the replica, then what happened in the guild while it loaded, and
+        from now on the guild's events."""
         session.guild_ids.add(state.guild_id)
         self.guild_sessions[state.guild_id].add(session)
         if session.intents & Intent.GUILDS:
             session.dispatch(dispatch_head("GUILD_CREATE", self._guild_create(session, state)))
+        for envelope in waiting:
+            # Versioned events are in the replica the GUILD_CREATE came from, or still to come.
+            if envelope.version is None and not envelope.kind.structural:
+                self.fan_out(envelope, self.audience(envelope, among=[session]))
 
     def _guild_create(self, session: Session, state: GuildState) -> bytes:
         user_id = session.user.id
