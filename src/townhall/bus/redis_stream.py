@@ -3,8 +3,11 @@
 Why a stream and not pub/sub: pub/sub forgets a message a node was not connected for. A stream keeps
 entries for `retention` seconds, so a node whose connection dropped reads on from its last entry id
 and misses nothing. A node knows it may have missed something when the stream dropped entries after
-its position (`max-deleted-entry-id` is past it) or when Redis itself restarted (a new `run_id`, and
-Redis here keeps nothing on disk); it then tells its gap handlers and continues from the end.
+its position, or when Redis itself restarted (a new `run_id`; Redis here keeps nothing on disk); it
+then tells its gap handlers and continues from the end. Trimming only ever removes the oldest
+entries, so entries after a node's position are gone exactly when fewer entries remain in the stream
+than were added after that position (`entries-added` counts every entry ever added; the node counts
+the ones it has read). Needs Redis 7.
 See docs/decisions/0004-outbox-and-redis-streams.md.
 """
 
@@ -32,12 +35,11 @@ BLOCK_MS = 2000
 CHECK_EVERY = 1.0
 """Seconds between continuity checks while entries keep arriving."""
 TRIM_EVERY = 10.0
+"""Seconds between trims (at most: half the retention when that is shorter)."""
 
 
-def _entry_id(value: bytes | str) -> tuple[int, int]:
-    text = value.decode() if isinstance(value, bytes) else value
-    ms, _, seq = text.partition("-")
-    return int(ms), int(seq or 0)
+def _as_bytes(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()
 
 
 class RedisStreamLog:
@@ -66,6 +68,8 @@ class RedisStreamLog:
             socket_connect_timeout=2,
         )
         self._position: bytes | None = None
+        self._read_count = 0
+        """How many entries were ever added up to and including `_position`."""
         self._run_id: str | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.connected = asyncio.Event()
@@ -118,23 +122,33 @@ class RedisStreamLog:
     async def _start_position(self) -> None:
         """Begin at the stream's current end: a new node has nothing to catch up on."""
         self._run_id = await self._server_run_id()
-        last = cast(list[tuple[bytes, Any]], await self._reader.xrevrange(self.key, count=1))
-        self._position = last[0][0] if last else b"0-0"
+        info = await self._stream_info()
+        if info is None:
+            self._position, self._read_count = b"0-0", 0
+        else:
+            self._position = _as_bytes(info["last-generated-id"])
+            self._read_count = int(info["entries-added"])
+
+    async def _stream_info(self) -> dict[str, Any] | None:
+        try:
+            info: dict[str, Any] = await self._reader.xinfo_stream(self.key)
+        except ResponseError:  # no such key: nothing was ever appended (or Redis lost it)
+            return None
+        return info
 
     async def _server_run_id(self) -> str:
         info: dict[str, Any] = await self._reader.info("server")
         return str(info.get("run_id", ""))
 
-    async def _continuous(self, position: bytes) -> bool:
-        """False when entries after `position` may be gone (trimmed, or Redis restarted)."""
+    async def _continuous(self, read_count: int) -> bool:
+        """False when entries after the `read_count`-th may be gone (trimmed, or Redis lost)."""
         if await self._server_run_id() != self._run_id:
             return False
-        try:
-            info: dict[Any, Any] = await self._reader.xinfo_stream(self.key)
-        except ResponseError:  # no such key: nothing was ever appended (or Redis lost it)
-            return position == b"0-0"
-        deleted = info.get("max-deleted-entry-id") or info.get(b"max-deleted-entry-id") or "0-0"
-        return _entry_id(deleted) <= _entry_id(position)
+        info = await self._stream_info()
+        if info is None:
+            return read_count == 0
+        added_after = int(info["entries-added"]) - read_count
+        return added_after >= 0 and int(info["length"]) >= added_after
 
     async def _read(self) -> None:
         """Read on from this node's position; check continuity after reconnecting and, while
@@ -148,7 +162,7 @@ class RedisStreamLog:
                     await self._start_position()
                     self._delivery.gap()
                     check = False
-                before = self._position
+                before, count_before = self._position, self._read_count
                 assert before is not None
                 self.connected.set()
                 reply = cast(
@@ -156,7 +170,7 @@ class RedisStreamLog:
                     await self._reader.xread({self.key: before}, count=READ_BATCH, block=BLOCK_MS),
                 )
                 if check or (reply and time.monotonic() - last_check > CHECK_EVERY):
-                    continuous = await self._continuous(before)
+                    continuous = await self._continuous(count_before)
                     check, last_check = False, time.monotonic()
                     if not continuous:
                         await self._start_position()
@@ -176,6 +190,7 @@ class RedisStreamLog:
             for _stream, entries in reply or ():
                 for entry_id, fields in entries:
                     self._position = entry_id
+                    self._read_count += 1
                     try:
                         envelope = codec.unpack(fields[FIELD])
                     except (KeyError, ValueError):
@@ -184,11 +199,15 @@ class RedisStreamLog:
                     self._delivery.deliver(envelope)
 
     async def _trim(self) -> None:
-        """Drop entries older than the retention window (every node does it; it is idempotent)."""
+        """Drop entries older than the retention window (every node does it; it is idempotent).
+
+        Exact, not `~`: approximate trimming keeps whole blocks of old entries, so "older than the
+        retention" would not be what a lagging node's continuity check relies on."""
+        every = min(TRIM_EVERY, self.retention_seconds / 2)
         while True:
-            await asyncio.sleep(TRIM_EVERY)
+            await asyncio.sleep(every)
             horizon = int((time.time() - self.retention_seconds) * 1000)
             try:
-                await self._writer.xtrim(self.key, minid=f"{horizon}-0", approximate=True)
+                await self._writer.xtrim(self.key, minid=f"{horizon}-0", approximate=False)
             except (RedisError, OSError):
                 continue
