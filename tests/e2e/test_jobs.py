@@ -10,6 +10,7 @@ from tests.conftest import Account
 from tests.e2e.conftest import register, unique
 from tests.gateway.client import Recorder, recording
 from tests.server_process import Deployment, Server, new_deployment
+from tests.waiting import eventually
 
 GUILDS, GUILD_INVITES = 1 << 0, 1 << 6
 
@@ -32,11 +33,17 @@ def create_invite(server: Server, token: str, channel_id: str, max_age: int) -> 
     return code
 
 
-def expiry_jobs(deployment: Deployment) -> list[tuple[object, ...]]:
-    return deployment.sql(
+def expiry_jobs(deployment: Deployment) -> list[tuple[str, int, bool, bool]]:
+    """(payload, attempts, finished, failed) of each invite expiry job."""
+    rows = deployment.sql(
         "SELECT payload, attempts, finished_at IS NOT NULL, failed FROM jobs"
         " WHERE kind = 'invite.expire' ORDER BY id"
     )
+    return [(str(p), int(a), bool(done), bool(failed)) for p, a, done, failed in rows]
+
+
+def all_finished(deployment: Deployment) -> bool:
+    return all(done for _, _, done, _ in expiry_jobs(deployment))
 
 
 async def test_a_job_scheduled_before_a_kill_9_runs_exactly_once_after_the_restart(
@@ -54,6 +61,7 @@ async def test_a_job_scheduled_before_a_kill_9_runs_exactly_once_after_the_resta
         lambda r: any(p["d"]["code"] == code for p in r.dispatches("INVITE_DELETE"))
     )
     await watcher.close()
+    await eventually(lambda: all_finished(deployment), 10, "the job is marked done")
     assert expiry_jobs(deployment) == [(f'{{"code":"{code}"}}', 1, True, False)]
     assert deployment.sql(f"SELECT count(*) FROM invites WHERE code = '{code}'") == [(0,)]
     with restarted.client(owner.token) as http:
@@ -79,6 +87,7 @@ async def test_two_nodes_run_each_due_job_once(tmp_path: Path) -> None:
         deletes = [p["d"]["code"] for p in watcher.dispatches("INVITE_DELETE")]
         await watcher.close()
         assert sorted(deletes) == sorted(codes), "each invite deleted once"
+        await eventually(lambda: all_finished(deployment), 10, "the jobs are marked done")
         runs = expiry_jobs(deployment)
         assert len(runs) == 20
         assert {(attempts, finished, failed) for _, attempts, finished, failed in runs} == {
