@@ -15,14 +15,16 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from townhall.store import sqlite_driver  # noqa: F401 (registers sqlite+townhall)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def async_url(url: str) -> str:
     """Pick the async driver for a plain `sqlite:///` or `postgresql://` URL."""
     parsed = make_url(url)
-    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
-        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"):
+        parsed = parsed.set(drivername="sqlite+townhall")  # aiosqlite, one trip per statement
     elif parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
     return parsed.render_as_string(hide_password=False)
