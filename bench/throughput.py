@@ -55,7 +55,7 @@ async def measure(backend: str) -> dict[str, Any]:
             await sender.open()
             await closed_loop(sender, 0, WARM_UP_SECONDS)
             await asyncio.to_thread(wait_for_quiet)
-            pids = {"server": server.pid, "loadgen": [g.pid for g in generators]}
+            pids = {"server": server.pids, "loadgen": [g.pid for g in generators]}
             meter = CpuMeter({**pids, "sender": os.getpid()})
             meter.start()
             began = time.monotonic()
@@ -76,6 +76,7 @@ async def measure(backend: str) -> dict[str, Any]:
     p99 = report.histogram_percentile(histogram, missing, 99, width)
     return {
         "backend": backend,
+        "workers": server_workers(),
         "receivers": RECEIVERS,
         "in_flight": IN_FLIGHT,
         "seconds": SECONDS,
@@ -90,6 +91,12 @@ async def measure(backend: str) -> dict[str, Any]:
         "times_synapse": round(rate / SYNAPSE_MSG_PER_S),
         "meets_goal": rate >= GOAL_RATE and p99 < GOAL_P99_MS and errors == 0,
     }
+
+
+def server_workers() -> int:
+    from bench.server import WORKERS
+
+    return WORKERS
 
 
 def run() -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """`townhall serve`: one process, or several worker processes sharing the port.
 
-One Python process uses one core. With `TOWNHALL_WORKERS=N` the parent binds the port once and
-starts N workers that accept on it together (the kernel spreads the connections), each a full node
-(HTTP, gateway, jobs) joined to the others through the Redis log, exactly as nodes on several
+One Python process uses one core. With `TOWNHALL_WORKERS=N` the parent starts N workers that each
+bind the port with SO_REUSEPORT (the kernel spreads new connections evenly over them), each a full
+node (HTTP, gateway, jobs) joined to the others through the Redis log, exactly as nodes on several
 machines are. A gateway session lives in the worker that accepted it, so each worker also listens
 on a port of its own (the main port + 1 + its number) and gives that address as the session's
 `resume_gateway_url`: a client that drops resumes with the worker that holds its session. The
@@ -67,19 +67,23 @@ def serve(settings: Settings) -> int:
     return Supervisor(settings).run()
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, *, shared: bool = False, accept: bool = True) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(2048)
+    if accept:
+        sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 
 
-def _worker(settings: Settings, shared: socket.socket, own: socket.socket) -> None:
+def _worker(settings: Settings, own: socket.socket) -> None:
     """One worker process: a whole node on the shared port and its own resume port."""
     logs.configure(settings.log_level)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    shared = _listen(settings.host, settings.port, shared=True)
     uvicorn.Server(uvicorn_config(settings)).run(sockets=[shared, own])
 
 
@@ -87,7 +91,9 @@ class Supervisor:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.context = multiprocessing.get_context("spawn")
-        self.shared = _listen(settings.host, settings.port)
+        # Bound but not listening (so never given connections): the port stays ours while a
+        # worker restarts.
+        self.holder = _listen(settings.host, settings.port, shared=True, accept=False)
         self.own = [
             _listen(settings.host, settings.port + 1 + index) for index in range(settings.workers)
         ]
@@ -98,7 +104,7 @@ class Supervisor:
         own = self.own[index]
         settings = replace(self.settings, resume_port=own.getsockname()[1])
         process = self.context.Process(
-            target=_worker, args=(settings, self.shared, own), name=f"townhall-worker-{index}"
+            target=_worker, args=(settings, own), name=f"townhall-worker-{index}"
         )
         process.start()
         self.workers[index] = process
