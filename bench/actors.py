@@ -6,8 +6,8 @@ channels, the API address, the step number) and runs one coroutine per person:
 - every 30 ± 10 s they type (`POST /channels/{id}/typing`) and a second later send a message whose
   content carries the step and the send time, for the receivers to time the delivery;
 - every 60 ± 20 s they react to one of the recent messages of the channel they are in.
-Requests share a pool of keep-alive HTTP/1.1 connections (request bytes built by hand, as in
-bench/rates.py). On `report` it prints a latency histogram per kind of request; on `stop` it exits.
+Requests share a pool of keep-alive HTTP/1.1 connections (bench/http.py). On `report` it prints
+a latency histogram per kind of request; on `stop` it exits.
 """
 
 from __future__ import annotations
@@ -24,62 +24,13 @@ from urllib.parse import quote
 import orjson
 import uvloop
 
+from bench.http import Http
 from bench.loadgen import BUCKET_NS, emit
 from bench.rates import PADDING
 from bench.server import raise_nofile
 
 CONNECTIONS = 64
 REACTIONS = ("👍", "🎉", "❤️", "😂")
-
-
-class Http:
-    """A pool of keep-alive connections to one server."""
-
-    def __init__(self, api: str, size: int) -> None:
-        host_port = api.split("://", 1)[1].split("/", 1)[0]
-        self.host, port = host_port.split(":")
-        self.port = int(port)
-        self.prefix = api.split(host_port, 1)[1]
-        self.host_port = host_port
-        self.size = size
-        self.pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = (
-            asyncio.Queue()
-        )
-
-    async def open(self) -> None:
-        for _ in range(self.size):
-            self.pool.put_nowait(await asyncio.open_connection(self.host, self.port))
-
-    async def request(
-        self, method: str, path: str, token: str, body: bytes | None = None
-    ) -> tuple[int, bytes]:
-        head = f"{method} {self.prefix}{path} HTTP/1.1\r\nHost: {self.host_port}\r\n"
-        head += f"Authorization: {token}\r\n"
-        if body is not None:
-            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        elif method in ("POST", "PUT"):
-            head += "Content-Length: 0\r\n"
-        request = head.encode() + b"\r\n" + (body or b"")
-        reader, writer = await self.pool.get()
-        try:
-            for _attempt in range(2):
-                try:
-                    writer.write(request)
-                    status = await reader.readline()
-                    if not status:
-                        raise ConnectionResetError("closed by the server")
-                    length = 0
-                    while (line := await reader.readline()) not in (b"\r\n", b""):
-                        if line[:15].lower() == b"content-length:":
-                            length = int(line[15:])
-                    content = await reader.readexactly(length)
-                    return int(status.split(b" ", 2)[1]), content
-                except (ConnectionError, asyncio.IncompleteReadError):
-                    writer.close()
-                    reader, writer = await asyncio.open_connection(self.host, self.port)
-            return 0, b""
-        finally:
-            self.pool.put_nowait((reader, writer))
 
 
 class Town:

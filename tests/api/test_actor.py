@@ -27,7 +27,7 @@ def test_a_reason_longer_than_discords_limit_is_cut_at_512_characters() -> None:
 def test_a_request_id_is_the_clients_when_it_is_plain_and_new_otherwise() -> None:
     assert request_id(request(x_request_id="abc-123")) == "abc-123"
     made = request_id(request(x_request_id="bad id\nwith newline"))
-    assert made != "bad id\nwith newline" and made.isalnum()
+    assert made != "bad id\nwith newline" and made.replace("-", "").isalnum()
     assert request_id(request()) != request_id(request())
 
 
