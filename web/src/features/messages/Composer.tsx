@@ -6,7 +6,6 @@ import { P } from "../../lib/permissions";
 import { actions, getState, useStore } from "../../state/store";
 import { can, displayName, isTextChannel, privateChannelName } from "../../state/selectors";
 import { Icon } from "../../ui/Icon";
-import { describeError } from "../../ui/errors";
 import { notify } from "../app/ui";
 import { searchEmoji } from "./emojiSearch";
 
@@ -121,6 +120,7 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
     }
     setText("");
     setCaret(0);
+    lastTyping.current = 0; // the next keystroke says "typing" again, as after any message
     onCancelReply();
     void actions.send(channel.id, content, replyTo ?? undefined);
   };
@@ -242,8 +242,4 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
       </div>
     </div>
   );
-}
-
-export function describeSendError(t: Parameters<typeof describeError>[0], error: unknown) {
-  return describeError(t, error, "SEND_MESSAGES");
 }
