@@ -107,6 +107,8 @@ function renderNodes(nodes: MdNode[] | string | undefined, keyPrefix = ""): Reac
     buffer = "";
   };
   nodes.forEach((node, index) => {
+    // A list is a block of its own: the line break that ends it would add an empty line.
+    if ((node.type === "br" || node.type === "newline") && nodes[index - 1]?.type === "list") return;
     if (node.type === "text") {
       buffer += text(node);
       return;

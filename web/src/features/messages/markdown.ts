@@ -12,7 +12,9 @@ export interface MdNode {
 
 type Rule = (typeof discordRules)[string];
 
-const LIST = /^( *)([-*]|\d{1,9}\.) +[^\n]+(?:\n\1 *([-*]|\d{1,9}\.) +[^\n]+)*\n?/;
+/** Consecutive lines that start with "- " or "* " (or "1. ", "2. " … for an ordered list). */
+const UNORDERED = /^( *)([-*]) +[^\n]+(?:\n\1[-*] +[^\n]+)*/;
+const ORDERED = /^( *)(\d{1,9}\.) +[^\n]+(?:\n\1\d{1,9}\. +[^\n]+)*/;
 
 const list: Rule = {
   order: SimpleMarkdown.defaultRules.heading.order - 0.4,
@@ -20,10 +22,10 @@ const list: Rule = {
     if (state.inList) return null;
     const prev = state.prevCapture as string[] | null | undefined;
     if (prev != null && !/\n$/.test(prev[0] ?? "")) return null;
-    return LIST.exec(source);
+    return UNORDERED.exec(source) ?? ORDERED.exec(source);
   },
   parse(capture, parse, state) {
-    const lines = capture[0].replace(/\n$/, "").split("\n");
+    const lines = capture[0].split("\n");
     const ordered = /\d/.test(capture[2]);
     const start = ordered ? Number.parseInt(capture[2], 10) : undefined;
     const items = lines.map((line) =>
