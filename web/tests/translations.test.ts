@@ -89,7 +89,7 @@ describe("translations", () => {
     for (const language of ["de", "fr"]) {
       const other = flatten(LOCALES[language]);
       for (const [key, text] of Object.entries(english)) {
-        const names = (s: string) => [...s.matchAll(/{{(\w+)}}/g)].map((m) => m[1]).sort();
+        const names = (s: string) => [...s.matchAll(/{{(\w+)(?:, *\w+)?}}/g)].map((m) => m[1]).sort();
         expect({ key, language, names: names(other[key] ?? "") }).toEqual({ key, language, names: names(text) });
       }
     }

@@ -28,7 +28,7 @@ import { ProfileCard } from "../members/ProfileCard";
 import { MarkdownContext, type MarkdownEnv } from "../messages/Markdown";
 import { MessagePane } from "../messages/MessagePane";
 import { channelPath, navigate, type Route } from "./router";
-import { setUi, useUi } from "./ui";
+import { getUi, setUi, useUi } from "./ui";
 import type { Message } from "../../api/types";
 
 const UserSettings = lazy(() => import("../settings/UserSettings"));
@@ -120,6 +120,10 @@ function useAttention(route: Route) {
 function useShortcuts(route: Route) {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape" && getUi().drawer !== "none") {
+        setUi({ drawer: "none" });
+        return;
+      }
       if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k") {
         event.preventDefault();
         setUi((u) => ({ quickSwitcher: !u.quickSwitcher }));

@@ -23,6 +23,7 @@ interface Props {
   onEdit: (id: string | null) => void;
   onReply: (id: string) => void;
   label: string;
+  title: string;
 }
 
 const Scroller = forwardRef<HTMLDivElement, React.HTMLAttributes<HTMLDivElement>>(function Scroller(props, ref) {
@@ -31,7 +32,7 @@ const Scroller = forwardRef<HTMLDivElement, React.HTMLAttributes<HTMLDivElement>
 
 /** The history: virtualized (only what is on screen is in the DOM), grouped by author and time,
  * with day separators, a "new messages" line, older pages as you scroll up, and jump to present. */
-export function MessageList({ channelId, window, unreadAfter, editing, onEdit, onReply, label }: Props) {
+export function MessageList({ channelId, window, unreadAfter, editing, onEdit, onReply, label, title }: Props) {
   const { t } = useTranslation();
   const list = useRef<VirtuosoHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
@@ -150,7 +151,7 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
     <div className="message-list-wrap">
       {ids.length === 0 && !window.hasMoreBefore ? (
         <div className="channel-start" role="log" aria-label={label}>
-          <h2>{t("messages.start_title", { name: label })}</h2>
+          <h2>{t("messages.start_title", { name: title })}</h2>
           <p>{t("messages.start_body")}</p>
         </div>
       ) : (

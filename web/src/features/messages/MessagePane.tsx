@@ -158,6 +158,7 @@ export function MessagePane({ channel }: { channel: Channel }) {
               onEdit={setEditing}
               onReply={setReplyTo}
               label={label}
+              title={channel.guild_id ? `#${title}` : title}
             />
           ) : (
             <div className="message-list-wrap loading" role="log" aria-label={label} aria-busy="true">
