@@ -1,6 +1,7 @@
 import type { Status } from "../api/types";
 
-const COLORS = ["#5865f2", "#3ba55c", "#eb459e", "#faa61a", "#ed4245", "#00a8fc", "#9b59b6", "#1abc9c"];
+/** Dark enough for white initials to read (contrast of at least 4.5:1). */
+const COLORS = ["#4752c4", "#2d7d46", "#b3306f", "#9a5800", "#c03537", "#00679f", "#7a3fa0", "#14736a"];
 
 export function colorFor(id: string): string {
   let hash = 0;
@@ -14,12 +15,17 @@ export function initials(name: string): string {
   return letters.toUpperCase();
 }
 
-/** A round avatar with initials (decorative: the name is always written beside it). */
+/** A round avatar with initials (decorative: the name is always written beside it, so the
+ * initials are drawn by CSS and not read out). */
 export function Avatar(props: { id: string; name: string; size?: number; status?: Status; statusLabel?: string }) {
   const size = props.size ?? 40;
   return (
-    <span className="avatar" style={{ width: size, height: size, background: colorFor(props.id), fontSize: size * 0.4 }} aria-hidden={props.status ? undefined : true}>
-      <span aria-hidden="true">{initials(props.name)}</span>
+    <span
+      className="avatar initials"
+      data-initials={initials(props.name)}
+      style={{ width: size, height: size, background: colorFor(props.id), fontSize: size * 0.4 }}
+      aria-hidden={props.status ? undefined : true}
+    >
       {props.status && <span className={`status-dot status-${props.status}`} role="img" aria-label={props.statusLabel} />}
     </span>
   );

@@ -52,9 +52,7 @@ export function InviteScreen({ code }: { code: string }) {
           <>
             <p className="muted">{invite.inviter ? t("invites.invited_by", { name: invite.inviter.global_name || invite.inviter.username }) : t("invites.invited")}</p>
             <div className="invite-guild">
-              <span className="guild-icon-large" aria-hidden="true">
-                {initials(invite.guild.name)}
-              </span>
+              <span className="guild-icon-large initials" data-initials={initials(invite.guild.name)} aria-hidden="true" />
               <h1>{invite.guild.name}</h1>
             </div>
             {invite.guild.description && <p>{invite.guild.description}</p>}

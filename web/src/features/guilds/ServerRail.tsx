@@ -38,7 +38,7 @@ function GuildButton({ guildId, active }: { guildId: string; active: boolean }) 
           openGuild(guildId);
         }}
       >
-        <span aria-hidden="true">{initials(name)}</span>
+        <span className="initials" data-initials={initials(name)} aria-hidden="true" />
       </button>
       {badge.mentions > 0 && (
         <span className="rail-badge" aria-hidden="true">
