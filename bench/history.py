@@ -53,7 +53,7 @@ def message_rows(
 
 async def seed(url: str, group: community.Community, count: int) -> list[int]:
     """`count` messages by the owner in the general channel, oldest first; their ids."""
-    generator = SnowflakeGenerator(worker_id=31, process_id=31)
+    generator = SnowflakeGenerator(node_id=1023)  # no running node leases the last id
     ids = [generator.next_id() for _ in range(count)]
     engine = create_engine(url)
     try:

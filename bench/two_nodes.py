@@ -23,14 +23,13 @@ async def measure() -> dict[str, Any]:
         assert url is not None
         nodes = []
         try:
-            for process_id in (1, 2):
-                node_dir = data_dir / f"node{process_id}"
+            for number in (1, 2):
+                node_dir = data_dir / f"node{number}"
                 node_dir.mkdir()
                 env = {
                     "TOWNHALL_DATABASE_URL": url,
                     "TOWNHALL_BUS_URL": REDIS_URL,
                     "TOWNHALL_BUS_CHANNEL": channel,
-                    "TOWNHALL_PROCESS_ID": str(process_id),
                 }
                 nodes.append(Townhall(node_dir, env).start())
             result = await fanout.measure_townhall(nodes, name="two_nodes")

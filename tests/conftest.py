@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.actions.services import Services
 from townhall.api.app import create_app
-from townhall.bus.events import Envelope
 from townhall.config import Settings
+from townhall.events.event import Envelope
 
 PG_ADMIN_DSN = os.environ.get("TOWNHALL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]
@@ -203,12 +203,12 @@ def error_code(response: httpx.Response) -> int:
 async def published(app: FastAPI) -> AsyncIterator[list[Envelope]]:
     """Every event the application publishes during the test, in order (type, guild, channel)."""
     seen: list[Envelope] = []
-    bus = app.state.services.bus
-    bus.subscribe(seen.append)
+    log = app.state.runtime.log
+    log.subscribe(seen.append)
     try:
         yield seen
     finally:
-        bus.unsubscribe(seen.append)
+        log.unsubscribe(seen.append)
 
 
 def event_types(seen: list[Envelope]) -> list[str]:

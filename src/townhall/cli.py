@@ -43,27 +43,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _with_services(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
-    """Run one action against the configured database, outside a running server."""
-    from townhall.actions.services import Services, password_hasher
-    from townhall.bus.local import LocalBus
-    from townhall.domain.snowflake import SnowflakeGenerator
-    from townhall.gateway.encode import encode_event
-    from townhall.store.database import create_engine, migrate
+    """Run one action against the configured database, outside a running server.
+
+    The action's events wait in the outbox; a running server publishes them within seconds."""
+    from townhall.runtime import Runtime
 
     async def run() -> T:
-        engine = create_engine(settings.effective_database_url)
+        runtime = Runtime(settings, serve=False)
+        services = await runtime.start()
         try:
-            await migrate(engine)
-            services = Services(
-                settings=settings,
-                engine=engine,
-                bus=LocalBus(encode_event),
-                ids=SnowflakeGenerator(settings.worker_id, settings.process_id),
-                passwords=password_hasher(settings),
-            )
             return await work(services)
         finally:
-            await engine.dispose()
+            await runtime.stop()
 
     return asyncio.run(run())
 

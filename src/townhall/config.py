@@ -40,7 +40,9 @@ class Settings:
     """None means the in-process bus; `redis://host:port/db` joins several processes into one
     system."""
     bus_channel: str = "townhall:events"
-    """The Redis pub/sub channel; separate systems sharing one Redis need different channels."""
+    """The Redis stream key; separate systems sharing one Redis need different ones."""
+    bus_retention_seconds: int = 300
+    """How long the Redis stream keeps events: a node cut off for longer resynchronises."""
     public_url: str | None = None
     """The address clients reach this server at (used in invite and gateway URLs)."""
     registration: Registration = Registration.OPEN
@@ -48,8 +50,6 @@ class Settings:
     rate_limits: bool = True
     rate_limit_scale: float = 1.0
     """Multiplies every route's limit; tests and benchmarks raise it."""
-    worker_id: int = 0
-    process_id: int = 0
     log_level: str = "info"
     access_log: bool = True
     password_hash_memory_kib: int = 19 * 1024
@@ -78,13 +78,14 @@ class Settings:
             database_url=env.get("TOWNHALL_DATABASE_URL") or None,
             bus_url=env.get("TOWNHALL_BUS_URL") or None,
             bus_channel=env.get("TOWNHALL_BUS_CHANNEL", cls.bus_channel),
+            bus_retention_seconds=_env_int(
+                "TOWNHALL_BUS_RETENTION_SECONDS", cls.bus_retention_seconds
+            ),
             public_url=env.get("TOWNHALL_PUBLIC_URL") or None,
             registration=Registration(env.get("TOWNHALL_REGISTRATION", Registration.OPEN)),
             max_message_length=_env_int("TOWNHALL_MAX_MESSAGE_LENGTH", cls.max_message_length),
             rate_limits=_env_bool("TOWNHALL_RATE_LIMITS", cls.rate_limits),
             rate_limit_scale=float(env.get("TOWNHALL_RATE_LIMIT_SCALE", cls.rate_limit_scale)),
-            worker_id=_env_int("TOWNHALL_WORKER_ID", cls.worker_id),
-            process_id=_env_int("TOWNHALL_PROCESS_ID", os.getpid() % 32),
             log_level=env.get("TOWNHALL_LOG_LEVEL", cls.log_level),
             access_log=_env_bool("TOWNHALL_ACCESS_LOG", cls.access_log),
             password_hash_memory_kib=_env_int(

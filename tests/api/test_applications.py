@@ -8,8 +8,8 @@ from typing import Any
 import discord
 
 from tests.conftest import Account, Api, error_code
-from townhall.bus.events import Envelope
 from townhall.domain.permissions import Permission
+from townhall.events.event import Envelope
 
 SEND = int(Permission.SEND_MESSAGES)
 KICK = int(Permission.KICK_MEMBERS)

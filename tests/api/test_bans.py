@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from sqlalchemy import insert, select
 
 from tests.conftest import Account, Api, direct_write, error_code
-from townhall.bus.events import Envelope
 from townhall.domain.permissions import Permission as P
 from townhall.domain.snowflake import snowflake_at
+from townhall.events.event import Envelope
 from townhall.store.schema import messages
 
 

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from tests.conftest import Account, Api, direct_write, error_code, text_channel
-from townhall.bus.events import Envelope
 from townhall.domain.models import Channel, ChannelType, Role
 from townhall.domain.permissions import Permission as P
+from townhall.events.event import Envelope
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import members as member_store

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import Account, Api, error_code
-from townhall.bus.events import Envelope
+from townhall.events.event import Envelope
 
 
 async def open_dm(account: Account, other: Account) -> dict[str, Any]:

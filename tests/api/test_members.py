@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from tests.conftest import Account, Api, direct_write, error_code
-from townhall.bus.events import Envelope
 from townhall.domain.models import Role
 from townhall.domain.permissions import DEFAULT_EVERYONE_PERMISSIONS
 from townhall.domain.permissions import Permission as P
+from townhall.events.event import Envelope
 from townhall.store import guilds as guild_store
 
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from tests.api import store_setup
 from tests.api.test_messages import guild_with_member, history, send
 from tests.conftest import Api, error_code, event_types
-from townhall.bus.events import Envelope
+from townhall.events.event import Envelope
 
 # --- editing ---------------------------------------------------------------------------------
 

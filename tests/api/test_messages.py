@@ -9,9 +9,9 @@ from fastapi import FastAPI
 
 from tests.api import store_setup
 from tests.conftest import Account, Api, error_code, event_types, text_channel
-from townhall.bus.events import Envelope
 from townhall.domain.models import ChannelType
 from townhall.domain.permissions import Permission as P
+from townhall.events.event import Envelope
 
 SEND = int(P.SEND_MESSAGES)
 

@@ -8,8 +8,8 @@ from fastapi import FastAPI
 
 from tests.api.test_channels import channel_names, grant_role, guild_with_member
 from tests.conftest import Account, Api, error_code, text_channel
-from townhall.bus.events import Envelope
 from townhall.domain.permissions import Permission as P
+from townhall.events.event import Envelope
 
 VIEW = str(int(P.VIEW_CHANNEL))
 

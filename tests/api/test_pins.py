@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from tests.api import store_setup
 from tests.api.test_messages import guild_with_member, history, send
 from tests.conftest import Account, Api, error_code, event_types
-from townhall.bus.events import Envelope
 from townhall.domain.permissions import Permission as P
+from townhall.events.event import Envelope
 
 
 def pin_url(channel_id: str, message_id: str) -> str:

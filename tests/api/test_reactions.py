@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from tests.api import store_setup
 from tests.api.test_messages import guild_with_member, send
 from tests.conftest import Account, Api, error_code, event_types
-from townhall.bus.events import Envelope
 from townhall.domain.permissions import Permission as P
+from townhall.events.event import Envelope
 
 CHECK = "%E2%9C%85"  # ✅ as discord.py sends it
 THUMBS = quote("👍")

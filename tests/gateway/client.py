@@ -138,3 +138,74 @@ async def connected(server: Server, account: Account, intents: int = ALL_INTENTS
     await client.connect()
     await client.identify(account.token, intents)
     return client
+
+
+class Recorder:
+    """A session that keeps every payload it receives, read by a task of its own.
+
+    Tests wait for what they expect (`until`) instead of sleeping, and then look at the whole
+    record: what came, in which order, and what did not come before a later marker.
+    """
+
+    def __init__(self, client: GatewayClient) -> None:
+        self.client = client
+        self.payloads: list[dict[str, Any]] = [
+            {"op": 0, "t": "READY", "d": client.ready},
+            *({"op": 0, "t": "GUILD_CREATE", "d": g} for g in client.guild_creates),
+        ]
+        self.closed_code: int | None = None
+        self._changed = asyncio.Condition()
+        self._task = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                payload = await self.client.receive(timeout=3600)
+                async with self._changed:
+                    self.payloads.append(payload)
+                    self._changed.notify_all()
+        except websockets.ConnectionClosed as closed:
+            async with self._changed:
+                self.closed_code = closed.rcvd.code if closed.rcvd else 1006
+                self._changed.notify_all()
+
+    def dispatches(self, event_type: str | None = None) -> list[dict[str, Any]]:
+        return [
+            p
+            for p in self.payloads
+            if p.get("op") == 0 and (event_type is None or p.get("t") == event_type)
+        ]
+
+    async def until(self, done: Any, timeout: float = 20.0) -> None:
+        """Wait until `done(self)` is true."""
+
+        async def check() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: done(self))
+
+        await asyncio.wait_for(check(), timeout)
+
+    async def message(self, content: str, timeout: float = 20.0) -> dict[str, Any]:
+        """Wait for the MESSAGE_CREATE with this content; its data."""
+
+        def found(recorder: Recorder) -> bool:
+            return any(
+                p["d"].get("content") == content for p in recorder.dispatches("MESSAGE_CREATE")
+            )
+
+        await self.until(found, timeout)
+        return next(
+            p["d"] for p in self.dispatches("MESSAGE_CREATE") if p["d"].get("content") == content
+        )
+
+    async def close(self) -> None:
+        self._task.cancel()
+        await self.client.close()
+
+
+async def recording(server: Server, account: Account, intents: int = ALL_INTENTS) -> Recorder:
+    """A new identified session of `account`, recording from READY on."""
+    client = GatewayClient(server.gateway)
+    await client.connect()
+    await client.identify(account.token, intents)
+    return Recorder(client)

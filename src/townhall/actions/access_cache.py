@@ -2,9 +2,9 @@
 
 Every request used to spend most of its time loading these (a token lookup and six queries before
 a message is even inserted). They change rarely and every change is published as an event, so each
-node keeps them in memory and forgets an entry when an event says it changed. Two guards keep a
-stale
-entry from living on:
+node keeps them in memory and forgets an entry when an event says it changed: each event type
+declares what it makes stale (`EventType.stale`), and the envelope carries those keys, so nothing
+here parses event data. Two guards keep a stale entry from living on:
 - a load that raced with an invalidation is not stored (the `version` counter);
 - every entry expires after `TTL` seconds, for changes made outside this system's bus (for example
   `townhall admin reset-password` run as a separate process next to an embedded server).
@@ -13,27 +13,16 @@ entry from living on:
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Generic, TypeVar
 
-import orjson
-
-from townhall.bus.events import Envelope
 from townhall.domain.models import Channel, Guild, Member, Role, User
+from townhall.events.event import CacheKey, Envelope
 
 TTL = 30.0
 MAX_ENTRIES = 50_000
 V = TypeVar("V")
 K = TypeVar("K", bound=Hashable)
-
-_GUILD_EVENTS = frozenset(
-    {"GUILD_UPDATE", "GUILD_ROLE_CREATE", "GUILD_ROLE_UPDATE", "GUILD_ROLE_DELETE"}
-)
-_MEMBER_EVENTS = frozenset({"GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE"})
-_CHANNEL_EVENTS = frozenset(
-    {"CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE", "CHANNEL_PINS_UPDATE"}
-)
-_USER_EVENTS = frozenset({"USER_UPDATE", "TOKENS_REVOKED"})
 
 
 class _Expiring(Generic[K, V]):
@@ -57,9 +46,13 @@ class _Expiring(Generic[K, V]):
     def pop(self, key: K) -> None:
         self._entries.pop(key, None)
 
-    def drop_where(self, keep: object) -> None:
+    def drop_where(self, keep: Callable[[K], bool]) -> None:
         """Drop every entry whose key fails `keep(key)`; for rare, wide invalidations."""
-        self._entries = {k: v for k, v in self._entries.items() if keep(k)}  # type: ignore[operator]
+        self._entries = {k: v for k, v in self._entries.items() if keep(k)}
+
+    def drop_values_where(self, drop: Callable[[V], bool]) -> None:
+        """Drop every entry whose value passes `drop(value)`; for rare, wide invalidations."""
+        self._entries = {k: v for k, v in self._entries.items() if not drop(v[1])}
 
 
 class AccessCache:
@@ -109,28 +102,28 @@ class AccessCache:
             entries.drop_where(lambda _key: False)
 
     def on_envelope(self, envelope: Envelope) -> None:
-        kind = envelope.type
-        if kind.startswith(("MESSAGE_", "TYPING_", "PRESENCE_")):
-            return  # the hot path: nothing cached here changes
+        if envelope.stale:
+            self.forget(envelope.stale)
+
+    def forget(self, keys: Iterable[CacheKey]) -> None:
         self.version += 1
-        guild_id = envelope.guild_id
-        if kind in _GUILD_EVENTS and guild_id is not None:
-            self._guilds.pop(guild_id)
-        elif kind in _MEMBER_EVENTS and guild_id is not None:
-            user = orjson.loads(envelope.data).get("user") or {}
-            self._members.pop((guild_id, int(user.get("id", 0))))
-        elif kind in _CHANNEL_EVENTS:
-            data = orjson.loads(envelope.data)
-            self._channels.pop(int(data.get("id") or data.get("channel_id") or 0))
-            if envelope.channel_id is not None:
-                self._channels.pop(envelope.channel_id)
-        elif kind == "GUILD_DELETE" and guild_id is not None:
-            if envelope.user_ids is not None:
-                for user_id in envelope.user_ids:
-                    self._members.pop((guild_id, user_id))
-            else:
-                self._guilds.pop(guild_id)
-                self._members.drop_where(lambda key: key[0] != guild_id)
-                self._channels.drop_where(lambda _key: False)
-        elif kind in _USER_EVENTS:
-            self._tokens.drop_where(lambda _key: False)
+        for key in keys:
+            kind = key[0]
+            if kind == "guild":
+                self._guilds.pop(key[1])
+            elif kind == "member":
+                self._members.pop((key[1], key[2]))
+            elif kind == "channel":
+                self._channels.pop(key[1])
+            elif kind == "user":
+                self._forget_user(key[1])
+            elif kind == "guild_all":
+                self._forget_guild(key[1])
+
+    def _forget_user(self, user_id: int) -> None:
+        self._tokens.drop_values_where(lambda user: user.id == user_id)
+
+    def _forget_guild(self, guild_id: int) -> None:
+        self._guilds.pop(guild_id)
+        self._members.drop_where(lambda key: key[0] != guild_id)
+        self._channels.drop_values_where(lambda channel: channel.guild_id == guild_id)

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 from townhall.actions import invites as invite_actions
 from townhall.actions.services import Services
-from townhall.bus.events import Event
 from townhall.config import Registration
 from townhall.domain import errors, validation
+from townhall.domain.actor import Actor
 from townhall.domain.models import UNSET, Unset, User
+from townhall.events import catalog
+from townhall.events.event import Event
 from townhall.store import users as user_store
 
 
@@ -29,8 +31,8 @@ def token_hash(token: str) -> bytes:
 
 async def issue_token(s: Services, user_id: int) -> str:
     token = new_token(user_id)
-    async with s.write() as conn:
-        await user_store.insert_token(conn, token_hash(token), user_id, s.now_ms())
+    async with s.write() as tx:
+        await user_store.insert_token(tx.conn, token_hash(token), user_id, s.now_ms())
     return token
 
 
@@ -46,9 +48,10 @@ async def authenticate(s: Services, token: str) -> User | None:
     return user
 
 
-async def publish_tokens_revoked(s: Services, user_id: int) -> None:
-    """Every node forgets the user's cached tokens (no client hears this event)."""
-    await s.publish(Event("TOKENS_REVOKED", user_id))
+def tokens_revoked(user_id: int) -> Event[int]:
+    """Every node forgets the user's cached tokens and ends sessions opened with a revoked one
+    (no client hears this event)."""
+    return Event(catalog.TOKENS_REVOKED, user_id)
 
 
 async def create_user(
@@ -80,8 +83,8 @@ async def create_user(
     )
     password_hash = await s.hash_password(password) if password is not None else None
     try:
-        async with s.write() as conn:
-            await user_store.insert_user(conn, user, password_hash)
+        async with s.write() as tx:
+            await user_store.insert_user(tx.conn, user, password_hash)
     except user_store.UsernameTaken:
         raise errors.InvalidFormBody.field(
             "username",
@@ -110,7 +113,7 @@ async def register(
         await invite_actions.require_usable_invite(s, invite)
     user = await create_user(s, username, password, email=email)
     if invite:
-        await invite_actions.accept_invite(s, user, invite)
+        await invite_actions.accept_invite(s, Actor.of(user), invite)
     return user, await issue_token(s, user.id)
 
 
@@ -126,15 +129,15 @@ async def login(s: Services, login: str, password: str) -> tuple[User, str]:
         raise errors.InvalidCredentials()
     if s.passwords.check_needs_rehash(password_hash):
         new_hash = await s.hash_password(password)
-        async with s.write() as conn:
-            await user_store.update_user(conn, user.id, {"password_hash": new_hash})
+        async with s.write() as tx:
+            await user_store.update_user(tx.conn, user.id, {"password_hash": new_hash})
     return user, await issue_token(s, user.id)
 
 
-async def logout(s: Services, actor: User, token: str) -> None:
-    async with s.write() as conn:
-        await user_store.delete_token(conn, token_hash(token))
-    await publish_tokens_revoked(s, actor.id)
+async def logout(s: Services, actor: Actor, token: str) -> None:
+    async with s.write() as tx:
+        await user_store.delete_token(tx.conn, token_hash(token))
+        tx.emit(tokens_revoked(actor.id))
 
 
 @dataclass(frozen=True)
@@ -148,14 +151,14 @@ class ProfilePatch:
 
 
 async def modify_current_user(
-    s: Services, actor: User, patch: ProfilePatch
+    s: Services, actor: Actor, patch: ProfilePatch
 ) -> tuple[User, str | None]:
     """Change one's own profile; a new password revokes every other token and returns a new one."""
     changes: dict[str, object] = {}
     sensitive = not isinstance(patch.new_password, Unset) or not isinstance(patch.email, Unset)
-    if not isinstance(patch.username, Unset) and patch.username != actor.username:
+    if not isinstance(patch.username, Unset) and patch.username != actor.user.username:
         changes["username"] = validation.username(patch.username)
-        sensitive = sensitive or not actor.bot
+        sensitive = sensitive or not actor.user.bot
     if not isinstance(patch.global_name, Unset):
         name = patch.global_name
         changes["global_name"] = (
@@ -165,7 +168,7 @@ async def modify_current_user(
         )
     if not isinstance(patch.email, Unset):
         changes["email"] = patch.email
-    if sensitive and not actor.bot:
+    if sensitive and not actor.user.bot:
         async with s.engine.connect() as conn:
             stored = await user_store.get_password_hash(conn, actor.id)
         given = patch.password if isinstance(patch.password, str) else ""
@@ -179,26 +182,25 @@ async def modify_current_user(
             validation.password(patch.new_password, "new_password")
         )
     try:
-        async with s.write() as conn:
-            await user_store.update_user(conn, actor.id, changes)
+        async with s.write() as tx:
+            await user_store.update_user(tx.conn, actor.id, changes)
             if "password_hash" in changes:
-                await user_store.delete_tokens_of_user(conn, actor.id)
-            user = await user_store.get_user(conn, actor.id)
+                await user_store.delete_tokens_of_user(tx.conn, actor.id)
+                tx.emit(tokens_revoked(actor.id))
+            user = await user_store.get_user(tx.conn, actor.id)
+            assert user is not None
+            if changes.keys() & {"username", "global_name", "email"}:
+                tx.emit(Event(catalog.USER_UPDATE, user, user_ids=frozenset({actor.id})))
     except user_store.UsernameTaken:
         raise errors.InvalidFormBody.field(
             "username", "Username is unavailable.", "USERNAME_ALREADY_TAKEN"
         ) from None
-    assert user is not None
     if "password_hash" in changes:
-        await publish_tokens_revoked(s, actor.id)
         new_token_value = await issue_token(s, actor.id)
-    public_change = changes.keys() & {"username", "global_name"}
-    if public_change or changes.keys() & {"email"}:
-        await s.publish(Event("USER_UPDATE", user, user_ids=frozenset({actor.id})))
     return user, new_token_value
 
 
-async def get_user(s: Services, actor: User, user_id: int) -> User:
+async def get_user(s: Services, actor: Actor, user_id: int) -> User:
     async with s.engine.connect() as conn:
         user = await user_store.get_user(conn, user_id)
     if user is None:
@@ -208,21 +210,21 @@ async def get_user(s: Services, actor: User, user_id: int) -> User:
 
 async def set_instance_admin(s: Services, user_id: int, is_admin: bool) -> None:
     """Operators only (CLI): make a user an administrator of this townhall instance."""
-    async with s.write() as conn:
-        if await user_store.get_user(conn, user_id) is None:
+    async with s.write() as tx:
+        if await user_store.get_user(tx.conn, user_id) is None:
             raise errors.UnknownUser()
-        await user_store.update_user(conn, user_id, {"is_admin": is_admin})
+        await user_store.update_user(tx.conn, user_id, {"is_admin": is_admin})
 
 
 async def reset_password(s: Services, user_id: int, password: str) -> None:
     """Operators only (CLI): set a new password and sign the user out everywhere."""
     password_hash = await s.hash_password(validation.password(password))
-    async with s.write() as conn:
-        if await user_store.get_user(conn, user_id) is None:
+    async with s.write() as tx:
+        if await user_store.get_user(tx.conn, user_id) is None:
             raise errors.UnknownUser()
-        await user_store.update_user(conn, user_id, {"password_hash": password_hash})
-        await user_store.delete_tokens_of_user(conn, user_id)
-    await publish_tokens_revoked(s, user_id)
+        await user_store.update_user(tx.conn, user_id, {"password_hash": password_hash})
+        await user_store.delete_tokens_of_user(tx.conn, user_id)
+        tx.emit(tokens_revoked(user_id))
 
 
 async def find_user_id(s: Services, login: str) -> int:

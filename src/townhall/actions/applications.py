@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from townhall.actions import accounts
 from townhall.actions.services import Services
 from townhall.domain import errors, validation
+from townhall.domain.actor import Actor
 from townhall.domain.applications import (
     DESCRIPTION_MAX,
     MAX_APPLICATIONS_PER_OWNER,
@@ -50,15 +51,15 @@ class ApplicationPatch:
 
 
 async def create_application(
-    s: Services, actor: User, name: str, description: str = ""
+    s: Services, actor: Actor, name: str, description: str = ""
 ) -> ApplicationView:
     """A new application and its bot user; the bot has no token until the owner resets it."""
-    if actor.bot:
+    if actor.user.bot:
         raise errors.BotsCannotUse()
     name = validation.text_name(name, "name", NAME_MIN, NAME_MAX)
     description = validation.length(description, "description", 0, DESCRIPTION_MAX)
-    async with s.write() as conn:
-        owned = await application_store.count_applications_of_owner(conn, actor.id)
+    async with s.write() as tx:
+        owned = await application_store.count_applications_of_owner(tx.conn, actor.id)
         if owned >= MAX_APPLICATIONS_PER_OWNER:
             raise errors.InvalidFormBody(
                 {
@@ -71,7 +72,7 @@ async def create_application(
                     ]
                 }
             )
-        bot = await _insert_bot_user(conn, s, name)
+        bot = await _insert_bot_user(tx.conn, s, name)
         application = Application(
             id=bot.id,
             name=name,
@@ -80,8 +81,8 @@ async def create_application(
             description=description,
             verify_key=secrets.token_hex(32),
         )
-        await application_store.insert_application(conn, application)
-    return ApplicationView(application, actor, bot)
+        await application_store.insert_application(tx.conn, application)
+    return ApplicationView(application, actor.user, bot)
 
 
 async def _insert_bot_user(conn: AsyncConnection, s: Services, application_name: str) -> User:
@@ -108,31 +109,33 @@ def _bot_usernames(base: str) -> Iterator[str]:
         yield bot_username_with_suffix(base, f"{secrets.randbelow(10_000):04d}")
 
 
-async def list_applications(s: Services, actor: User) -> list[ApplicationView]:
+async def list_applications(s: Services, actor: Actor) -> list[ApplicationView]:
     """The applications the actor owns (a townhall addition: Discord lists them in its portal)."""
     async with s.engine.connect() as conn:
         found = await application_store.applications_of_owner(conn, actor.id)
         bots = await user_store.get_users(conn, {a.bot_user_id for a in found})
-    return [ApplicationView(a, actor, bots[a.bot_user_id]) for a in found if a.bot_user_id in bots]
+    return [
+        ApplicationView(a, actor.user, bots[a.bot_user_id]) for a in found if a.bot_user_id in bots
+    ]
 
 
-async def get_application(s: Services, actor: User, application_id: int) -> ApplicationView:
+async def get_application(s: Services, actor: Actor, application_id: int) -> ApplicationView:
     async with s.engine.connect() as conn:
         application = await _owned(conn, actor, application_id)
         return await _view(conn, application)
 
 
 async def modify_application(
-    s: Services, actor: User, application_id: int, patch: ApplicationPatch
+    s: Services, actor: Actor, application_id: int, patch: ApplicationPatch
 ) -> ApplicationView:
     """The owner edits name, description, intent flags or whether anyone may add the bot."""
-    async with s.write() as conn:
-        application = await _owned(conn, actor, application_id)
-        await _apply(conn, application, patch)
-        return await _view(conn, await _reload(conn, application.id))
+    async with s.write() as tx:
+        application = await _owned(tx.conn, actor, application_id)
+        await _apply(tx.conn, application, patch)
+        return await _view(tx.conn, await _reload(tx.conn, application.id))
 
 
-async def get_current_application(s: Services, actor: User) -> ApplicationView:
+async def get_current_application(s: Services, actor: Actor) -> ApplicationView:
     """The requesting bot's own application (`GET /applications/@me`, `/oauth2/applications/@me`).
 
     A person's token gets 403 with Discord's code 20002 "Only bots can use this endpoint": the
@@ -145,25 +148,25 @@ async def get_current_application(s: Services, actor: User) -> ApplicationView:
 
 
 async def modify_current_application(
-    s: Services, actor: User, patch: ApplicationPatch
+    s: Services, actor: Actor, patch: ApplicationPatch
 ) -> ApplicationView:
     """The bot edits its own application (description and intent flags, as on Discord)."""
-    async with s.write() as conn:
-        application = await _bot_application(conn, actor)
-        await _apply(conn, application, patch)
-        return await _view(conn, await _reload(conn, application.id))
+    async with s.write() as tx:
+        application = await _bot_application(tx.conn, actor)
+        await _apply(tx.conn, application, patch)
+        return await _view(tx.conn, await _reload(tx.conn, application.id))
 
 
-async def reset_bot_token(s: Services, actor: User, application_id: int) -> str:
+async def reset_bot_token(s: Services, actor: Actor, application_id: int) -> str:
     """A new token for the bot; every earlier one stops working at once."""
-    async with s.write() as conn:
-        application = await _owned(conn, actor, application_id)
+    async with s.write() as tx:
+        application = await _owned(tx.conn, actor, application_id)
         token = accounts.new_token(application.bot_user_id)
-        await user_store.delete_tokens_of_user(conn, application.bot_user_id)
+        await user_store.delete_tokens_of_user(tx.conn, application.bot_user_id)
         await user_store.insert_token(
-            conn, accounts.token_hash(token), application.bot_user_id, s.now_ms()
+            tx.conn, accounts.token_hash(token), application.bot_user_id, s.now_ms()
         )
-    await accounts.publish_tokens_revoked(s, application.bot_user_id)
+        tx.emit(accounts.tokens_revoked(application.bot_user_id))
     return token
 
 
@@ -173,7 +176,7 @@ async def application_for_bot(s: Services, bot_user_id: int) -> Application | No
         return await application_store.application_for_bot(conn, bot_user_id)
 
 
-async def _owned(conn: AsyncConnection, actor: User, application_id: int) -> Application:
+async def _owned(conn: AsyncConnection, actor: Actor, application_id: int) -> Application:
     """An application the actor owns: 404 10002 when there is none, 403 50013 when not theirs."""
     application = await application_store.get_application(conn, application_id)
     if application is None:
@@ -183,8 +186,8 @@ async def _owned(conn: AsyncConnection, actor: User, application_id: int) -> App
     return application
 
 
-async def _bot_application(conn: AsyncConnection, actor: User) -> Application:
-    if not actor.bot:
+async def _bot_application(conn: AsyncConnection, actor: Actor) -> Application:
+    if not actor.user.bot:
         raise errors.OnlyBotsCanUse()
     application = await application_store.application_for_bot(conn, actor.id)
     if application is None:

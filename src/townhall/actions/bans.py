@@ -9,15 +9,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from townhall.actions.access import guild_access
-from townhall.actions.guilds import publish_member_removed
+from townhall.actions.guilds import member_removed
 from townhall.actions.members import require_outranks
 from townhall.actions.services import Services
-from townhall.bus.events import Event
 from townhall.domain import errors
+from townhall.domain.actor import Actor
 from townhall.domain.event_data import MessagesDeleted
-from townhall.domain.models import Ban, User
+from townhall.domain.models import Ban
 from townhall.domain.permissions import Permission
 from townhall.domain.snowflake import snowflake_at
+from townhall.events import catalog
+from townhall.events.event import Event
 from townhall.store import members as member_store
 from townhall.store import moderation as moderation_store
 from townhall.store import users as user_store
@@ -29,17 +31,17 @@ REASON_MAX = 512
 
 
 async def list_bans(
-    s: Services, actor: User, guild_id: int, *, limit: int, before: int | None, after: int | None
+    s: Services, actor: Actor, guild_id: int, *, limit: int, before: int | None, after: int | None
 ) -> list[Ban]:
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+        access = await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
         access.require(Permission.BAN_MEMBERS)
         return await member_store.list_bans(conn, guild_id, before=before, after=after, limit=limit)
 
 
-async def get_ban(s: Services, actor: User, guild_id: int, user_id: int) -> Ban:
+async def get_ban(s: Services, actor: Actor, guild_id: int, user_id: int) -> Ban:
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+        access = await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
         access.require(Permission.BAN_MEMBERS)
         ban = await member_store.get_ban(conn, guild_id, user_id)
     if ban is None:
@@ -49,7 +51,7 @@ async def get_ban(s: Services, actor: User, guild_id: int, user_id: int) -> Ban:
 
 async def ban_user(
     s: Services,
-    actor: User,
+    actor: Actor,
     guild_id: int,
     user_id: int,
     *,
@@ -68,50 +70,50 @@ async def ban_user(
         )
     now = s.now()
     deleted: dict[int, list[int]] = {}
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, now, s.cache)
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, now, s.cache)
         access.require(Permission.BAN_MEMBERS)
-        user = await user_store.get_user(conn, user_id)
+        user = await user_store.get_user(tx.conn, user_id)
         if user is None:
             raise errors.UnknownUser()
         if user_id == access.guild.owner_id:
             raise errors.MissingPermissions()
-        target = await member_store.get_member(conn, guild_id, user_id)
+        target = await member_store.get_member(tx.conn, guild_id, user_id)
         if target is not None:
             require_outranks(access, target)
-        newly = not await member_store.is_banned(conn, guild_id, user_id)
+        newly = not await member_store.is_banned(tx.conn, guild_id, user_id)
         reason = reason[:REASON_MAX] if reason else None
-        await member_store.insert_ban(conn, guild_id, user_id, reason)
+        await member_store.insert_ban(tx.conn, guild_id, user_id, reason)
         if target is not None:
-            await member_store.delete_member(conn, guild_id, user_id)
+            await member_store.delete_member(tx.conn, guild_id, user_id)
         if delete_message_seconds:
             since = snowflake_at(now - timedelta(seconds=delete_message_seconds))
             deleted = await moderation_store.delete_messages_of_author(
-                conn, guild_id, user_id, since_id=since
+                tx.conn, guild_id, user_id, since_id=since
             )
-    if newly:
-        await s.publish(Event("GUILD_BAN_ADD", user, guild_id=guild_id))
-    await s.publish(
-        *(
-            Event(
-                "MESSAGE_DELETE_BULK",
-                MessagesDeleted(tuple(ids), channel_id, guild_id),
-                guild_id=guild_id,
-                channel_id=channel_id,
+        if newly:
+            tx.emit(Event(catalog.GUILD_BAN_ADD, user, guild_id=guild_id))
+        tx.emit(
+            *(
+                Event(
+                    catalog.MESSAGE_DELETE_BULK,
+                    MessagesDeleted(tuple(ids), channel_id, guild_id),
+                    guild_id=guild_id,
+                    channel_id=channel_id,
+                )
+                for channel_id, ids in deleted.items()
             )
-            for channel_id, ids in deleted.items()
         )
-    )
-    if target is not None:
-        await publish_member_removed(s, guild_id, user)
+        if target is not None:
+            tx.emit(*member_removed(guild_id, user))
 
 
-async def remove_ban(s: Services, actor: User, guild_id: int, user_id: int) -> None:
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+async def remove_ban(s: Services, actor: Actor, guild_id: int, user_id: int) -> None:
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         access.require(Permission.BAN_MEMBERS)
-        ban = await member_store.get_ban(conn, guild_id, user_id)
+        ban = await member_store.get_ban(tx.conn, guild_id, user_id)
         if ban is None:
             raise errors.UnknownBan()
-        await member_store.delete_ban(conn, guild_id, user_id)
-    await s.publish(Event("GUILD_BAN_REMOVE", ban.user, guild_id=guild_id))
+        await member_store.delete_ban(tx.conn, guild_id, user_id)
+        tx.emit(Event(catalog.GUILD_BAN_REMOVE, ban.user, guild_id=guild_id))

@@ -9,19 +9,21 @@ stays out; and no role is made when no permission is asked for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.actions import guilds as guild_actions
 from townhall.actions.access import guild_access
 from townhall.actions.applications import ApplicationView
-from townhall.actions.roles import MAX_ROLES, NEW_ROLE_POSITION, role_order
+from townhall.actions.roles import MAX_ROLES, NEW_ROLE_POSITION, role_created
 from townhall.actions.services import Services
-from townhall.bus.events import Event
 from townhall.domain import errors
-from townhall.domain.models import Application, Guild, Role, User
+from townhall.domain.actor import Actor
+from townhall.domain.models import Application, Guild, Role
 from townhall.domain.permissions import Permission, has, parse_permissions
+from townhall.events import catalog
+from townhall.events.event import Event
 from townhall.store import applications as application_store
 from townhall.store import guilds as guild_store
 from townhall.store import members as member_store
@@ -49,8 +51,8 @@ def requested_permissions(value: str | int | None) -> int:
         ) from None
 
 
-async def authorization_info(s: Services, actor: User, client_id: int) -> AuthorizationView:
-    if actor.bot:
+async def authorization_info(s: Services, actor: Actor, client_id: int) -> AuthorizationView:
+    if actor.user.bot:
         raise errors.BotsCannotUse()
     async with s.engine.connect() as conn:
         application = await _addable(conn, actor, client_id)
@@ -68,21 +70,21 @@ async def authorization_info(s: Services, actor: User, client_id: int) -> Author
 
 
 async def add_bot_to_guild(
-    s: Services, actor: User, client_id: int, guild_id: int, permissions: int
+    s: Services, actor: Actor, client_id: int, guild_id: int, permissions: int
 ) -> bool:
     """Add the application's bot to the guild; False when it already was a member (no change)."""
-    if actor.bot:
+    if actor.user.bot:
         raise errors.BotsCannotUse()
-    async with s.write() as conn:
-        application = await _addable(conn, actor, client_id)
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+    async with s.write() as tx:
+        application = await _addable(tx.conn, actor, client_id)
+        access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         access.require(Permission.MANAGE_GUILD)
         if not has(access.permissions, permissions):
             raise errors.MissingPermissions()
         bot_id = application.bot_user_id
-        if await member_store.is_banned(conn, guild_id, bot_id):
+        if await member_store.is_banned(tx.conn, guild_id, bot_id):
             raise errors.BannedFromGuild()
-        if not await member_store.insert_member(conn, guild_id, bot_id, s.now_ms()):
+        if not await member_store.insert_member(tx.conn, guild_id, bot_id, s.now_ms()):
             return False
         role: Role | None = None
         if permissions:
@@ -97,29 +99,21 @@ async def add_bot_to_guild(
                 managed=True,
                 bot_id=bot_id,
             )
-            await guild_store.make_room_for_role(conn, guild_id, NEW_ROLE_POSITION)
-            await guild_store.insert_role(conn, role)
-            await member_store.add_member_role(conn, guild_id, bot_id, role.id)
-        member = await member_store.get_member(conn, guild_id, bot_id)
-    assert member is not None
-    events: list[Event] = []
-    if role is not None:
-        moved = [
-            replace(r, position=r.position + 1)
-            for r in access.roles.values()
-            if not r.is_everyone and r.position >= NEW_ROLE_POSITION
-        ]
-        events.append(Event("GUILD_ROLE_CREATE", role, guild_id=guild_id))
-        events.extend(
-            Event("GUILD_ROLE_UPDATE", r, guild_id=guild_id) for r in sorted(moved, key=role_order)
+            await guild_store.make_room_for_role(tx.conn, guild_id, NEW_ROLE_POSITION)
+            await guild_store.insert_role(tx.conn, role)
+            await member_store.add_member_role(tx.conn, guild_id, bot_id, role.id)
+        member = await member_store.get_member(tx.conn, guild_id, bot_id)
+        assert member is not None
+        if role is not None:
+            tx.emit(*role_created(access, role))
+        tx.emit(
+            Event(catalog.GUILD_MEMBER_ADD, member, guild_id=guild_id),
+            Event(catalog.GUILD_CREATE, guild_id, guild_id=guild_id, user_ids=frozenset({bot_id})),
         )
-    events.append(Event("GUILD_MEMBER_ADD", member, guild_id=guild_id))
-    events.append(Event("GUILD_CREATE", guild_id, guild_id=guild_id, user_ids=frozenset({bot_id})))
-    await s.publish(*events)
     return True
 
 
-async def _addable(conn: AsyncConnection, actor: User, client_id: int) -> Application:
+async def _addable(conn: AsyncConnection, actor: Actor, client_id: int) -> Application:
     """The application behind `client_id`, if the actor may add its bot anywhere."""
     application = await application_store.get_application(conn, client_id)
     if application is None:

@@ -14,15 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from townhall.actions import overwrites as overwrite_actions
 from townhall.actions import private_channels
 from townhall.actions.access import GuildAccess, channel_access, guild_access
-from townhall.actions.guilds import GuildView
 from townhall.actions.overwrites import OverwriteDraft
 from townhall.actions.services import Services
-from townhall.bus.events import Event
 from townhall.domain import channels as rules
 from townhall.domain import errors
-from townhall.domain.event_data import PrivateChannelView
-from townhall.domain.models import UNSET, Channel, ChannelType, Guild, Unset, User
+from townhall.domain.actor import Actor
+from townhall.domain.event_data import GuildView, PrivateChannelView
+from townhall.domain.models import UNSET, Channel, ChannelType, Guild, Unset
 from townhall.domain.permissions import Permission, has
+from townhall.events import catalog
+from townhall.events.event import Event, EventType
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 
@@ -69,22 +70,22 @@ class PositionChange:
     parent_id: int | Unset | None = UNSET
 
 
-async def list_guild_channels(s: Services, actor: User, guild_id: int) -> list[Channel]:
+async def list_guild_channels(s: Services, actor: Actor, guild_id: int) -> list[Channel]:
     """The guild's channels the actor can see, as Discord lists them."""
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+        access = await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
         found = await channel_store.channels_of_guild(conn, guild_id)
     return [c for c in found if has(access.in_channel(c), Permission.VIEW_CHANNEL)]
 
 
 async def create_guild_channel(
-    s: Services, actor: User, guild_id: int, draft: ChannelDraft
+    s: Services, actor: Actor, guild_id: int, draft: ChannelDraft
 ) -> Channel:
     kind = rules.creatable_type(draft.type)
     name = rules.channel_name(draft.name, kind)
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
-        existing = await channel_store.channels_of_guild(conn, guild_id)
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
+        existing = await channel_store.channels_of_guild(tx.conn, guild_id)
         parent = None
         if draft.parent_id is not None:
             if kind is ChannelType.GUILD_CATEGORY:
@@ -101,7 +102,7 @@ async def create_guild_channel(
             # Only what the actor holds in the guild may be allowed or denied (Discord's rule).
             access.require(Permission.MANAGE_ROLES)
             overwrites = await overwrite_actions.parsed_overwrites(
-                conn, access, draft.permission_overwrites
+                tx.conn, access, draft.permission_overwrites
             )
             overwrite_actions.require_grantable(access.permissions, {}, overwrites)
         else:
@@ -121,8 +122,8 @@ async def create_guild_channel(
             bitrate=_create_bitrate(draft, kind),
             permission_overwrites=tuple(overwrites),
         )
-        await channel_store.insert_channel(conn, channel)
-    await s.publish(_guild_event("CHANNEL_CREATE", channel))
+        await channel_store.insert_channel(tx.conn, channel)
+        tx.emit(_guild_event(catalog.CHANNEL_CREATE, channel))
     return channel
 
 
@@ -163,16 +164,16 @@ def _categories_cannot_nest() -> errors.InvalidFormBody:
 
 
 async def reorder_guild_channels(
-    s: Services, actor: User, guild_id: int, changes: Sequence[PositionChange]
+    s: Services, actor: Actor, guild_id: int, changes: Sequence[PositionChange]
 ) -> None:
     """Move channels: position, category, and with `lock_permissions` the category's overwrites.
 
     Syncing overwrites changes who sees a channel, so it also needs MANAGE_ROLES.
     """
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         access.require(Permission.MANAGE_CHANNELS)
-        channels = await channel_store.channels_of_guild(conn, guild_id)
+        channels = await channel_store.channels_of_guild(tx.conn, guild_id)
         before = {c.id: c for c in channels}
         after = dict(before)
         for index, change in enumerate(changes):
@@ -186,11 +187,13 @@ async def reorder_guild_channels(
         if synced:
             access.require(Permission.MANAGE_ROLES)
         await channel_store.set_channel_positions(
-            conn, [{"id": c.id, "position": c.position, "parent_id": c.parent_id} for c in moved]
+            tx.conn, [{"id": c.id, "position": c.position, "parent_id": c.parent_id} for c in moved]
         )
         for channel in synced:
-            await channel_store.replace_overwrites(conn, channel.id, channel.permission_overwrites)
-    await s.publish(*(_guild_event("CHANNEL_UPDATE", c) for c in moved))
+            await channel_store.replace_overwrites(
+                tx.conn, channel.id, channel.permission_overwrites
+            )
+        tx.emit(*(_guild_event(catalog.CHANNEL_UPDATE, c) for c in moved))
 
 
 def _moved(
@@ -216,9 +219,9 @@ def _overwrites_differ(a: Channel, b: Channel) -> bool:
     return set(a.permission_overwrites) != set(b.permission_overwrites)
 
 
-async def get_channel(s: Services, actor: User, channel_id: int) -> Channel | PrivateChannelView:
+async def get_channel(s: Services, actor: Actor, channel_id: int) -> Channel | PrivateChannelView:
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+        access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
         if access.guild is None:
             return await private_channels.view_for(conn, access.channel, actor.id)
         fresh = await channel_store.get_channel(conn, channel_id)
@@ -226,21 +229,21 @@ async def get_channel(s: Services, actor: User, channel_id: int) -> Channel | Pr
 
 
 async def modify_channel(
-    s: Services, actor: User, channel_id: int, patch: ChannelPatch
+    s: Services, actor: Actor, channel_id: int, patch: ChannelPatch
 ) -> Channel | PrivateChannelView:
     if await _is_private(s, channel_id):
         return await private_channels.modify_group_dm(s, actor, channel_id, name=patch.name)
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.UnknownChannel()
         access.require(Permission.MANAGE_CHANNELS)
         channel = access.channel
-        changes = await _channel_changes(conn, access.guild, channel, patch)
+        changes = await _channel_changes(tx.conn, access.guild, channel, patch)
         overwrites = None
         if not isinstance(patch.permission_overwrites, Unset):
             overwrites = await overwrite_actions.parsed_overwrites(
-                conn, access.guild, patch.permission_overwrites or (), "permission_overwrites"
+                tx.conn, access.guild, patch.permission_overwrites or (), "permission_overwrites"
             )
             if set(overwrites) == set(channel.permission_overwrites):
                 overwrites = None
@@ -248,14 +251,14 @@ async def modify_channel(
                 access.require(Permission.MANAGE_ROLES)
                 before = {o.id: o for o in channel.permission_overwrites}
                 overwrite_actions.require_grantable(access.permissions, before, overwrites)
-        await channel_store.update_channel(conn, channel_id, changes)
+        await channel_store.update_channel(tx.conn, channel_id, changes)
         if overwrites is not None:
-            await channel_store.replace_overwrites(conn, channel_id, overwrites)
-        updated = await channel_store.get_channel(conn, channel_id)
-    assert updated is not None
-    if changes or overwrites is not None:
-        await s.publish(_guild_event("CHANNEL_UPDATE", updated))
-    return updated
+            await channel_store.replace_overwrites(tx.conn, channel_id, overwrites)
+        updated = await channel_store.get_channel(tx.conn, channel_id)
+        assert updated is not None
+        if changes or overwrites is not None:
+            tx.emit(_guild_event(catalog.CHANNEL_UPDATE, updated))
+        return updated
 
 
 async def _channel_changes(
@@ -296,7 +299,9 @@ async def _channel_changes(
     return changes
 
 
-async def delete_channel(s: Services, actor: User, channel_id: int) -> Channel | PrivateChannelView:
+async def delete_channel(
+    s: Services, actor: Actor, channel_id: int
+) -> Channel | PrivateChannelView:
     """Delete a guild channel; for a DM, close it; for a group DM, leave it.
 
     A deleted category's channels stay, outside any category (one CHANNEL_UPDATE each); a guild
@@ -304,17 +309,17 @@ async def delete_channel(s: Services, actor: User, channel_id: int) -> Channel |
     """
     if await _is_private(s, channel_id):
         return await private_channels.close_private_channel(s, actor, channel_id)
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.UnknownChannel()
         access.require(Permission.MANAGE_CHANNELS)
         channel, guild = access.channel, access.guild.guild
         orphans: list[Channel] = []
         if channel.type is ChannelType.GUILD_CATEGORY:
-            siblings = await channel_store.channels_of_guild(conn, guild.id)
+            siblings = await channel_store.channels_of_guild(tx.conn, guild.id)
             orphans = [replace(c, parent_id=None) for c in siblings if c.parent_id == channel.id]
-        await channel_store.delete_channel(conn, channel_id)
+        await channel_store.delete_channel(tx.conn, channel_id)
         guild_view = None
         forgetful = _without_channel(guild, channel_id)
         if forgetful != guild:
@@ -322,14 +327,13 @@ async def delete_channel(s: Services, actor: User, channel_id: int) -> Channel |
                 "system_channel_id": forgetful.system_channel_id,
                 "afk_channel_id": forgetful.afk_channel_id,
             }
-            await guild_store.update_guild(conn, guild.id, columns)
+            await guild_store.update_guild(tx.conn, guild.id, columns)
             roles = sorted(access.guild.roles.values(), key=lambda r: (r.position, r.id))
             guild_view = GuildView(forgetful, roles)
-    events = [_guild_event("CHANNEL_DELETE", channel)]
-    events += [_guild_event("CHANNEL_UPDATE", c) for c in orphans]
-    if guild_view is not None:
-        events.append(Event("GUILD_UPDATE", guild_view, guild_id=guild.id))
-    await s.publish(*events)
+        tx.emit(_guild_event(catalog.CHANNEL_DELETE, channel))
+        tx.emit(*(_guild_event(catalog.CHANNEL_UPDATE, c) for c in orphans))
+        if guild_view is not None:
+            tx.emit(Event(catalog.GUILD_UPDATE, guild_view, guild_id=guild.id))
     return channel
 
 
@@ -352,5 +356,7 @@ async def _is_private(s: Services, channel_id: int) -> bool:
     return channel is not None and channel.type.is_private
 
 
-def _guild_event(kind: str, channel: Channel) -> Event:
+def _guild_event(
+    kind: EventType[Channel | PrivateChannelView], channel: Channel
+) -> Event[Channel | PrivateChannelView]:
     return Event(kind, channel, guild_id=channel.guild_id, channel_id=channel.id)

@@ -6,29 +6,23 @@ from dataclasses import dataclass
 
 from townhall.actions.access import guild_access, member_context
 from townhall.actions.services import Services
-from townhall.bus.events import Event
 from townhall.domain import errors, validation
+from townhall.domain.actor import Actor
+from townhall.domain.event_data import GuildView
 from townhall.domain.models import UNSET, Channel, ChannelType, Guild, Role, Unset, User, provided
 from townhall.domain.permissions import (
     DEFAULT_EVERYONE_PERMISSIONS,
     Permission,
     base_permissions,
 )
+from townhall.events import catalog
+from townhall.events.event import Event
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import members as member_store
 
 
-@dataclass(frozen=True, slots=True)
-class GuildView:
-    """A guild as its members see it: with roles and the approximate member count."""
-
-    guild: Guild
-    roles: list[Role]
-    member_count: int | None = None
-
-
-async def create_guild(s: Services, actor: User, name: str) -> GuildView:
+async def create_guild(s: Services, actor: Actor, name: str) -> GuildView:
     """A new guild with Discord's starter layout: `general` text and `General` voice channels."""
     name = validation.text_name(name, "name", validation.GUILD_NAME_MIN, validation.GUILD_NAME_MAX)
     guild_id = s.ids.next_id()
@@ -46,25 +40,28 @@ async def create_guild(s: Services, actor: User, name: str) -> GuildView:
             general_voice, ChannelType.GUILD_VOICE, guild_id, "General", parent_id=voice_category
         ),
     ]
-    async with s.write() as conn:
-        if await guild_store.count_guilds_owned(conn, actor.id) >= validation.MAX_GUILDS_PER_USER:
+    async with s.write() as tx:
+        if (
+            await guild_store.count_guilds_owned(tx.conn, actor.id)
+            >= validation.MAX_GUILDS_PER_USER
+        ):
             raise errors.MaxGuilds()
-        await guild_store.insert_guild(conn, guild)
-        await guild_store.insert_role(conn, everyone)
+        await guild_store.insert_guild(tx.conn, guild)
+        await guild_store.insert_role(tx.conn, everyone)
         for channel in starter:
-            await channel_store.insert_channel(conn, channel)
-        await member_store.insert_member(conn, guild_id, actor.id, s.now_ms())
-    await s.publish(
-        Event("GUILD_CREATE", guild_id, guild_id=guild_id, user_ids=frozenset({actor.id}))
-    )
+            await channel_store.insert_channel(tx.conn, channel)
+        await member_store.insert_member(tx.conn, guild_id, actor.id, s.now_ms())
+        tx.emit(
+            Event(catalog.GUILD_CREATE, guild_id, guild_id=guild_id, user_ids=frozenset({actor.id}))
+        )
     return GuildView(guild, [everyone], 1)
 
 
 async def get_guild(
-    s: Services, actor: User, guild_id: int, *, with_counts: bool = False
+    s: Services, actor: Actor, guild_id: int, *, with_counts: bool = False
 ) -> GuildView:
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+        access = await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
         count = await member_store.count_members(conn, guild_id) if with_counts else None
     return GuildView(access.guild, sorted(access.roles.values(), key=_role_order), count)
 
@@ -84,64 +81,64 @@ class GuildPatch:
     owner_id: int | Unset = UNSET
 
 
-async def modify_guild(s: Services, actor: User, guild_id: int, patch: GuildPatch) -> GuildView:
+async def modify_guild(s: Services, actor: Actor, guild_id: int, patch: GuildPatch) -> GuildView:
     changes = provided(patch)
     if isinstance(patch.name, str):
         changes["name"] = validation.text_name(
             patch.name, "name", validation.GUILD_NAME_MIN, validation.GUILD_NAME_MAX
         )
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         access.require(Permission.MANAGE_GUILD)
         if "owner_id" in changes:
             if not access.is_owner:
                 raise errors.MissingPermissions()
-            if not await member_store.is_member(conn, guild_id, int(patch.owner_id)):  # type: ignore[arg-type]
+            if not await member_store.is_member(tx.conn, guild_id, int(patch.owner_id)):  # type: ignore[arg-type]
                 raise errors.UnknownMember()
         for key in ("system_channel_id", "afk_channel_id"):
             channel_id = changes.get(key)
             if channel_id is not None:
-                channel = await channel_store.get_channel(conn, int(channel_id))  # type: ignore[call-overload]
+                channel = await channel_store.get_channel(tx.conn, int(channel_id))  # type: ignore[call-overload]
                 if channel is None or channel.guild_id != guild_id:
                     raise errors.InvalidFormBody.field(key, "Unknown channel", "CHANNEL_INVALID")
-        await guild_store.update_guild(conn, guild_id, changes)
-        guild = await guild_store.get_guild(conn, guild_id)
-        roles = await guild_store.roles_of_guild(conn, guild_id)
-    assert guild is not None
-    view = GuildView(guild, roles)
-    await s.publish(Event("GUILD_UPDATE", view, guild_id=guild_id))
+        await guild_store.update_guild(tx.conn, guild_id, changes)
+        guild = await guild_store.get_guild(tx.conn, guild_id)
+        roles = await guild_store.roles_of_guild(tx.conn, guild_id)
+        assert guild is not None
+        view = GuildView(guild, roles)
+        tx.emit(Event(catalog.GUILD_UPDATE, view, guild_id=guild_id))
     return view
 
 
-async def delete_guild(s: Services, actor: User, guild_id: int) -> None:
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+async def delete_guild(s: Services, actor: Actor, guild_id: int) -> None:
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         if not access.is_owner:
             raise errors.MissingPermissions()
-        await guild_store.delete_guild(conn, guild_id)
-    await s.publish(Event("GUILD_DELETE", guild_id, guild_id=guild_id))
+        await guild_store.delete_guild(tx.conn, guild_id)
+        tx.emit(Event(catalog.GUILD_DELETE, guild_id, guild_id=guild_id))
 
 
-async def leave_guild(s: Services, actor: User, guild_id: int) -> None:
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+async def leave_guild(s: Services, actor: Actor, guild_id: int) -> None:
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         if access.is_owner:
             raise errors.OwnerCannotLeave()
-        await member_store.delete_member(conn, guild_id, actor.id)
-    await publish_member_removed(s, guild_id, actor)
+        await member_store.delete_member(tx.conn, guild_id, actor.id)
+        tx.emit(*member_removed(guild_id, actor.user))
 
 
-async def publish_member_removed(s: Services, guild_id: int, user: User) -> None:
+def member_removed(guild_id: int, user: User) -> tuple[Event[User], Event[int]]:
     """The departed user's sessions lose the guild; the others see GUILD_MEMBER_REMOVE."""
-    await s.publish(
-        Event("GUILD_MEMBER_REMOVE", user, guild_id=guild_id),
-        Event("GUILD_DELETE", guild_id, guild_id=guild_id, user_ids=frozenset({user.id})),
+    return (
+        Event(catalog.GUILD_MEMBER_REMOVE, user, guild_id=guild_id),
+        Event(catalog.GUILD_DELETE, guild_id, guild_id=guild_id, user_ids=frozenset({user.id})),
     )
 
 
 async def list_current_user_guilds(
     s: Services,
-    actor: User,
+    actor: Actor,
     *,
     before: int | None,
     after: int | None,

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.actions.access import channel_access, guild_access
+from townhall.actions.jobs import Payload, job
 from townhall.actions.services import Services
-from townhall.bus.events import Event
 from townhall.domain import errors
-from townhall.domain.models import Channel, Guild, Invite, Member, User
+from townhall.domain.actor import Actor
+from townhall.domain.event_data import InviteView
+from townhall.domain.models import Guild, Invite, Member
 from townhall.domain.permissions import Permission
+from townhall.events import catalog
+from townhall.events.event import Event
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import invites as invite_store
@@ -24,25 +27,13 @@ CODE_LENGTH = 10
 """62^10 codes: guessing a live one is hopeless."""
 
 
-@dataclass(frozen=True, slots=True)
-class InviteView:
-    """An invite with what `GET /invites/{code}` shows a stranger."""
-
-    invite: Invite
-    guild: Guild
-    channel: Channel
-    inviter: User | None
-    member_count: int | None = None
-    presence_count: int | None = None
-
-
 def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 async def create_invite(
     s: Services,
-    actor: User,
+    actor: Actor,
     channel_id: int,
     *,
     max_age: int = 86400,
@@ -58,18 +49,18 @@ async def create_invite(
         raise errors.InvalidFormBody.field(
             "max_uses", "int value should be between 0 and 100.", "NUMBER_TYPE_MAX"
         )
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.CannotExecuteOnDM()
         access.require(Permission.CREATE_INSTANT_INVITE)
         now = s.now()
         if not unique:
             for existing in await invite_store.find_reusable(
-                conn, channel_id, actor.id, max_age, max_uses, temporary
+                tx.conn, channel_id, actor.id, max_age, max_uses, temporary
             ):
                 if existing.usable(now) and existing.uses == 0:
-                    return InviteView(existing, access.guild.guild, access.channel, actor)
+                    return InviteView(existing, access.guild.guild, access.channel, actor.user)
         invite = Invite(
             code=_new_code(),
             guild_id=access.guild.guild.id,
@@ -80,10 +71,39 @@ async def create_invite(
             max_uses=max_uses,
             temporary=temporary,
         )
-        await invite_store.insert_invite(conn, invite)
-    view = InviteView(invite, access.guild.guild, access.channel, actor)
-    await s.publish(Event("INVITE_CREATE", view, guild_id=invite.guild_id, channel_id=channel_id))
+        await invite_store.insert_invite(tx.conn, invite)
+        expires = invite.expires_at()
+        if expires is not None:
+            at = int(expires.timestamp() * 1000)
+            await tx.schedule(
+                expire_invite, {"code": invite.code}, at_ms=at, unique_key=f"invite:{invite.code}"
+            )
+        view = InviteView(invite, access.guild.guild, access.channel, actor.user)
+        tx.emit(Event(catalog.INVITE_CREATE, view, guild_id=invite.guild_id, channel_id=channel_id))
     return view
+
+
+class NotYetExpired(Exception):
+    """This node's clock is behind the one that scheduled the expiry: try again shortly."""
+
+
+@job("invite.expire")
+async def expire_invite(s: Services, payload: Payload) -> None:
+    """An invite whose `max_age` has passed is deleted, and managers hear INVITE_DELETE."""
+    code = str(payload["code"])
+    async with s.write() as tx:
+        invite = await invite_store.get_invite(tx.conn, code)
+        if invite is None:
+            return  # revoked by hand, or this job already ran
+        expires = invite.expires_at()
+        if expires is None or expires > s.now():
+            raise NotYetExpired(code)
+        guild = await guild_store.get_guild(tx.conn, invite.guild_id)
+        channel = await channel_store.get_channel(tx.conn, invite.channel_id)
+        await invite_store.delete_invite(tx.conn, code)
+        if guild is not None and channel is not None:
+            view = InviteView(invite, guild, channel, None)
+            tx.emit(Event(catalog.INVITE_DELETE, view, guild_id=guild.id, channel_id=channel.id))
 
 
 async def _live_invite_view(s: Services, code: str, *, with_counts: bool) -> InviteView:
@@ -109,66 +129,73 @@ async def require_usable_invite(s: Services, code: str) -> Invite:
     return (await _live_invite_view(s, code, with_counts=False)).invite
 
 
-async def accept_invite(s: Services, actor: User, code: str) -> tuple[InviteView, Member]:
+async def accept_invite(s: Services, actor: Actor, code: str) -> tuple[InviteView, Member]:
     """Join the invite's guild. Joining a guild one is already in uses nothing up.
 
     Bots join through `/oauth2/authorize`, never by invite, as on Discord."""
-    if actor.bot:
+    if actor.user.bot:
         raise errors.BotsCannotUse()
     view = await _live_invite_view(s, code, with_counts=False)
     guild_id = view.guild.id
-    async with s.write() as conn:
-        if await member_store.is_banned(conn, guild_id, actor.id):
+    async with s.write() as tx:
+        if await member_store.is_banned(tx.conn, guild_id, actor.id):
             raise errors.BannedFromGuild()
-        joined = not await member_store.is_member(conn, guild_id, actor.id)
+        joined = not await member_store.is_member(tx.conn, guild_id, actor.id)
         if joined:
-            if not await invite_store.use_invite(conn, code):
+            if not await invite_store.use_invite(tx.conn, code):
                 raise errors.UnknownInvite()
             await member_store.insert_member(
-                conn, guild_id, actor.id, s.now_ms(), temporary=view.invite.temporary
+                tx.conn, guild_id, actor.id, s.now_ms(), temporary=view.invite.temporary
             )
-        member = await member_store.get_member(conn, guild_id, actor.id)
-    assert member is not None
-    if joined:
-        await s.publish(
-            Event("GUILD_MEMBER_ADD", member, guild_id=guild_id),
-            Event("GUILD_CREATE", guild_id, guild_id=guild_id, user_ids=frozenset({actor.id})),
-        )
+        member = await member_store.get_member(tx.conn, guild_id, actor.id)
+        assert member is not None
+        if joined:
+            tx.emit(
+                Event(catalog.GUILD_MEMBER_ADD, member, guild_id=guild_id),
+                Event(
+                    catalog.GUILD_CREATE,
+                    guild_id,
+                    guild_id=guild_id,
+                    user_ids=frozenset({actor.id}),
+                ),
+            )
     return view, member
 
 
-async def delete_invite(s: Services, actor: User, code: str) -> InviteView:
+async def delete_invite(s: Services, actor: Actor, code: str) -> InviteView:
     """Revoke a code: MANAGE_CHANNELS on its channel, or MANAGE_GUILD."""
-    async with s.write() as conn:
-        invite = await invite_store.get_invite(conn, code)
+    async with s.write() as tx:
+        invite = await invite_store.get_invite(tx.conn, code)
         if invite is None:
             raise errors.UnknownInvite()
-        access = await channel_access(conn, actor, invite.channel_id, s.now(), s.cache)
+        access = await channel_access(tx.conn, actor.user, invite.channel_id, s.now(), s.cache)
         assert access.guild is not None
         if not (
             access.permissions & Permission.MANAGE_CHANNELS
             or access.guild.permissions & Permission.MANAGE_GUILD
         ):
             raise errors.MissingPermissions()
-        await invite_store.delete_invite(conn, code)
-    view = InviteView(invite, access.guild.guild, access.channel, None)
-    await s.publish(
-        Event("INVITE_DELETE", view, guild_id=invite.guild_id, channel_id=invite.channel_id)
-    )
+        await invite_store.delete_invite(tx.conn, code)
+        view = InviteView(invite, access.guild.guild, access.channel, None)
+        tx.emit(
+            Event(
+                catalog.INVITE_DELETE, view, guild_id=invite.guild_id, channel_id=invite.channel_id
+            )
+        )
     return view
 
 
-async def list_guild_invites(s: Services, actor: User, guild_id: int) -> list[InviteView]:
+async def list_guild_invites(s: Services, actor: Actor, guild_id: int) -> list[InviteView]:
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+        access = await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
         access.require(Permission.MANAGE_GUILD)
         found = await invite_store.invites_of_guild(conn, guild_id)
         return await _views(conn, access.guild, found, s)
 
 
-async def list_channel_invites(s: Services, actor: User, channel_id: int) -> list[InviteView]:
+async def list_channel_invites(s: Services, actor: Actor, channel_id: int) -> list[InviteView]:
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+        access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.CannotExecuteOnDM()
         access.require(Permission.MANAGE_CHANNELS)

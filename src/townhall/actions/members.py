@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from townhall.actions.access import GuildAccess, guild_access, member_context
-from townhall.actions.guilds import publish_member_removed
+from townhall.actions.guilds import member_removed
 from townhall.actions.roles import require_assignable, role_in
 from townhall.actions.services import Services
-from townhall.bus.events import Event
 from townhall.domain import errors, validation
-from townhall.domain.models import UNSET, Member, Unset, User
+from townhall.domain.actor import Actor
+from townhall.domain.models import UNSET, Member, Unset
 from townhall.domain.permissions import Permission, base_permissions, has
+from townhall.events import catalog
+from townhall.events.event import Event
 from townhall.store import members as member_store
 from townhall.store import users as user_store
 
@@ -37,24 +39,24 @@ def require_outranks(access: GuildAccess, target: Member) -> None:
 
 
 async def list_members(
-    s: Services, actor: User, guild_id: int, *, limit: int, after: int
+    s: Services, actor: Actor, guild_id: int, *, limit: int, after: int
 ) -> list[Member]:
     async with s.engine.connect() as conn:
-        await guild_access(conn, actor, guild_id, s.now(), s.cache)
+        await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
         return await member_store.list_members(conn, guild_id, after=after, limit=limit)
 
 
 async def search_members(
-    s: Services, actor: User, guild_id: int, query: str, *, limit: int
+    s: Services, actor: Actor, guild_id: int, query: str, *, limit: int
 ) -> list[Member]:
     async with s.engine.connect() as conn:
-        await guild_access(conn, actor, guild_id, s.now(), s.cache)
+        await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
         return await member_store.search_members(conn, guild_id, query, limit=limit)
 
 
-async def get_member(s: Services, actor: User, guild_id: int, user_id: int) -> Member:
+async def get_member(s: Services, actor: Actor, guild_id: int, user_id: int) -> Member:
     async with s.engine.connect() as conn:
-        await guild_access(conn, actor, guild_id, s.now(), s.cache)
+        await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
         member = await member_store.get_member(conn, guild_id, user_id)
         if member is None:
             if await user_store.get_user(conn, user_id) is None:
@@ -75,7 +77,7 @@ class MemberPatch:
 
 
 async def modify_member(
-    s: Services, actor: User, guild_id: int, user_id: int, patch: MemberPatch
+    s: Services, actor: Actor, guild_id: int, user_id: int, patch: MemberPatch
 ) -> Member:
     """Each field needs its own permission, checked before anything is written."""
     now = s.now()
@@ -91,9 +93,9 @@ async def modify_member(
                 "Timeouts can be at most 28 days in the future.",
                 "BASE_TYPE_INVALID",
             )
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, now, s.cache)
-        target = await member_store.get_member(conn, guild_id, user_id)
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, now, s.cache)
+        target = await member_store.get_member(tx.conn, guild_id, user_id)
         if target is None:
             raise errors.UnknownMember()
         if "nick" in changes:
@@ -113,18 +115,18 @@ async def modify_member(
         role_ids = None
         if not isinstance(patch.roles, Unset):
             role_ids = _checked_roles(access, target, patch.roles)
-        await member_store.update_member(conn, guild_id, user_id, changes)
+        await member_store.update_member(tx.conn, guild_id, user_id, changes)
         if role_ids is not None:
-            await member_store.set_member_roles(conn, guild_id, user_id, role_ids)
-        updated = await member_store.get_member(conn, guild_id, user_id)
-    assert updated is not None
-    if changes or role_ids is not None:
-        await s.publish(Event("GUILD_MEMBER_UPDATE", updated, guild_id=guild_id))
+            await member_store.set_member_roles(tx.conn, guild_id, user_id, role_ids)
+        updated = await member_store.get_member(tx.conn, guild_id, user_id)
+        assert updated is not None
+        if changes or role_ids is not None:
+            tx.emit(Event(catalog.GUILD_MEMBER_UPDATE, updated, guild_id=guild_id))
     return updated
 
 
 async def modify_current_member(
-    s: Services, actor: User, guild_id: int, nick: str | Unset | None
+    s: Services, actor: Actor, guild_id: int, nick: str | Unset | None
 ) -> Member:
     """The actor's own nickname, with CHANGE_NICKNAME (or MANAGE_NICKNAMES)."""
     return await modify_member(s, actor, guild_id, actor.id, MemberPatch(nick=nick))
@@ -174,43 +176,43 @@ def _checked_roles(access: GuildAccess, target: Member, wanted: tuple[int, ...])
 
 
 async def add_member_role(
-    s: Services, actor: User, guild_id: int, user_id: int, role_id: int
+    s: Services, actor: Actor, guild_id: int, user_id: int, role_id: int
 ) -> None:
     await _change_member_role(s, actor, guild_id, user_id, role_id, add=True)
 
 
 async def remove_member_role(
-    s: Services, actor: User, guild_id: int, user_id: int, role_id: int
+    s: Services, actor: Actor, guild_id: int, user_id: int, role_id: int
 ) -> None:
     await _change_member_role(s, actor, guild_id, user_id, role_id, add=False)
 
 
 async def _change_member_role(
-    s: Services, actor: User, guild_id: int, user_id: int, role_id: int, *, add: bool
+    s: Services, actor: Actor, guild_id: int, user_id: int, role_id: int, *, add: bool
 ) -> None:
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         role = role_in(access, role_id)
-        if not await member_store.is_member(conn, guild_id, user_id):
+        if not await member_store.is_member(tx.conn, guild_id, user_id):
             raise errors.UnknownMember()
         require_assignable(access, role)
         if add:
-            changed = await member_store.add_member_role(conn, guild_id, user_id, role_id)
+            changed = await member_store.add_member_role(tx.conn, guild_id, user_id, role_id)
         else:
-            changed = await member_store.remove_member_role(conn, guild_id, user_id, role_id)
-        member = await member_store.get_member(conn, guild_id, user_id)
-    assert member is not None
-    if changed:
-        await s.publish(Event("GUILD_MEMBER_UPDATE", member, guild_id=guild_id))
+            changed = await member_store.remove_member_role(tx.conn, guild_id, user_id, role_id)
+        member = await member_store.get_member(tx.conn, guild_id, user_id)
+        assert member is not None
+        if changed:
+            tx.emit(Event(catalog.GUILD_MEMBER_UPDATE, member, guild_id=guild_id))
 
 
-async def kick_member(s: Services, actor: User, guild_id: int, user_id: int) -> None:
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+async def kick_member(s: Services, actor: Actor, guild_id: int, user_id: int) -> None:
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         access.require(Permission.KICK_MEMBERS)
-        target = await member_store.get_member(conn, guild_id, user_id)
+        target = await member_store.get_member(tx.conn, guild_id, user_id)
         if target is None:
             raise errors.UnknownMember()
         require_outranks(access, target)
-        await member_store.delete_member(conn, guild_id, user_id)
-    await publish_member_removed(s, guild_id, target.user)
+        await member_store.delete_member(tx.conn, guild_id, user_id)
+        tx.emit(*member_removed(guild_id, target.user))

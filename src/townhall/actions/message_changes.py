@@ -24,14 +24,16 @@ from townhall.actions.messages import (
     resolve_message_mentions,
 )
 from townhall.actions.services import Services
-from townhall.bus.events import Event
 from townhall.domain import errors
+from townhall.domain.actor import Actor
 from townhall.domain.embeds import has_visible_content, validate_embeds
 from townhall.domain.event_data import MessageDeleted, MessagesDeleted
 from townhall.domain.mentions import DEFAULT_ALLOWED_MENTIONS, AllowedMentions, parse_mentions
-from townhall.domain.models import UNSET, ChannelType, Message, MessageType, Unset, User
+from townhall.domain.models import UNSET, ChannelType, Message, MessageType, Unset
 from townhall.domain.permissions import Permission, has
 from townhall.domain.snowflake import snowflake_time
+from townhall.events import catalog
+from townhall.events.event import Event
 from townhall.store import messages as message_store
 
 EDITABLE_FLAGS = SUPPRESS_EMBEDS
@@ -53,15 +55,15 @@ class MessageEdit:
 
 
 async def edit_message(
-    s: Services, actor: User, channel_id: int, message_id: int, edit: MessageEdit
+    s: Services, actor: Actor, channel_id: int, message_id: int, edit: MessageEdit
 ) -> Message:
     content = edit.content
     if isinstance(content, str):
         require_content_length(s, content)
     embeds = validate_embeds(edit.embeds or ()) if not isinstance(edit.embeds, Unset) else UNSET
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
-        message = await load_message(conn, access, message_id)
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
+        message = await load_message(tx.conn, access, message_id)
         only_flags = isinstance(edit.content, Unset) and isinstance(edit.embeds, Unset)
         if message.author.id != actor.id and not (
             only_flags and has(access.permissions, Permission.MANAGE_MESSAGES)
@@ -79,37 +81,42 @@ async def edit_message(
                 raise errors.EmptyMessage()
             changes.update(content=new_content, embeds=new_embeds, edited_at=s.now_ms())
             if not isinstance(content, Unset):
-                changes.update(await _mentions_after_edit(conn, access, message, new_content, edit))
-        await message_store.update_message(conn, message_id, changes)
-        edited = await message_store.get_message(conn, channel_id, message_id, actor.id)
-    assert edited is not None
-    author_member = access.guild.member if access.guild and message.author.id == actor.id else None
-    event_data = replace(edited, reactions=(), author_member=author_member)
-    await s.publish(message_event("MESSAGE_UPDATE", event_data, access))
+                changes.update(
+                    await _mentions_after_edit(tx.conn, access, message, new_content, edit)
+                )
+        await message_store.update_message(tx.conn, message_id, changes)
+        edited = await message_store.get_message(tx.conn, channel_id, message_id, actor.id)
+        assert edited is not None
+        own = message.author.id == actor.id
+        author_member = access.guild.member if access.guild and own else None
+        event_data = replace(edited, reactions=(), author_member=author_member)
+        tx.emit(message_event(catalog.MESSAGE_UPDATE, event_data, access))
     return edited
 
 
 CROSSPOSTED = 1 << 0
 
 
-async def crosspost_message(s: Services, actor: User, channel_id: int, message_id: int) -> Message:
+async def crosspost_message(s: Services, actor: Actor, channel_id: int, message_id: int) -> Message:
     """Publish a message of an announcement channel (Discord's crosspost).
 
     The author needs SEND_MESSAGES, anyone else MANAGE_MESSAGES. Following announcement channels
     from other guilds is not built yet, so publishing marks the message and tells clients."""
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         if access.channel.type is not ChannelType.GUILD_ANNOUNCEMENT:
             raise errors.CannotExecuteOnChannelType()
-        message = await load_message(conn, access, message_id)
+        message = await load_message(tx.conn, access, message_id)
         own = message.author.id == actor.id
         access.require(Permission.SEND_MESSAGES if own else Permission.MANAGE_MESSAGES)
         if message.flags & CROSSPOSTED:
             raise errors.AlreadyCrossposted()
-        await message_store.update_message(conn, message_id, {"flags": message.flags | CROSSPOSTED})
-        published = await message_store.get_message(conn, channel_id, message_id, actor.id)
-    assert published is not None
-    await s.publish(message_event("MESSAGE_UPDATE", replace(published, reactions=()), access))
+        await message_store.update_message(
+            tx.conn, message_id, {"flags": message.flags | CROSSPOSTED}
+        )
+        published = await message_store.get_message(tx.conn, channel_id, message_id, actor.id)
+        assert published is not None
+        tx.emit(message_event(catalog.MESSAGE_UPDATE, replace(published, reactions=()), access))
     return published
 
 
@@ -139,23 +146,23 @@ async def _mentions_after_edit(
     }
 
 
-async def delete_message(s: Services, actor: User, channel_id: int, message_id: int) -> None:
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
-        message = await load_message(conn, access, message_id)
+async def delete_message(s: Services, actor: Actor, channel_id: int, message_id: int) -> None:
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
+        message = await load_message(tx.conn, access, message_id)
         if message.author.id != actor.id:
             if access.guild is None:
                 raise errors.CannotExecuteOnDM()
             access.require(Permission.MANAGE_MESSAGES)
         if message.type in UNDELETABLE_TYPES:
             raise errors.CannotExecuteOnSystemMessage()
-        await message_store.delete_message(conn, channel_id, message_id)
-    deleted = MessageDeleted(id=message_id, channel_id=channel_id, guild_id=access.channel.guild_id)
-    await s.publish(message_event("MESSAGE_DELETE", deleted, access))
+        await message_store.delete_message(tx.conn, channel_id, message_id)
+        deleted = MessageDeleted(message_id, channel_id, access.channel.guild_id)
+        tx.emit(message_event(catalog.MESSAGE_DELETE, deleted, access))
 
 
 async def bulk_delete_messages(
-    s: Services, actor: User, channel_id: int, message_ids: Sequence[int]
+    s: Services, actor: Actor, channel_id: int, message_ids: Sequence[int]
 ) -> None:
     """Delete 2-100 messages at once; unknown ids count toward the limits and are skipped."""
     if not BULK_DELETE_MIN <= len(message_ids) <= BULK_DELETE_MAX:
@@ -171,16 +178,21 @@ async def bulk_delete_messages(
     oldest_allowed = s.now() - BULK_DELETE_MAX_AGE
     if any(snowflake_time(mid) < oldest_allowed for mid in message_ids):
         raise errors.BulkDeleteTooOld()
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.CannotExecuteOnDM()
         if not access.channel.type.holds_messages:
             raise errors.CannotExecuteOnChannelType()
         access.require(Permission.MANAGE_MESSAGES)
-        deleted = await message_store.delete_messages(conn, channel_id, message_ids)
-    if deleted:
-        data = MessagesDeleted(ids=tuple(deleted), channel_id=channel_id, guild_id=access.guild_id)
-        await s.publish(
-            Event("MESSAGE_DELETE_BULK", data, guild_id=access.guild_id, channel_id=channel_id)
-        )
+        deleted = await message_store.delete_messages(tx.conn, channel_id, message_ids)
+        if deleted:
+            data = MessagesDeleted(tuple(deleted), channel_id, access.guild_id)
+            tx.emit(
+                Event(
+                    catalog.MESSAGE_DELETE_BULK,
+                    data,
+                    guild_id=access.guild_id,
+                    channel_id=channel_id,
+                )
+            )

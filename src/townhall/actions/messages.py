@@ -2,7 +2,7 @@
 
 `send_message` is what every chat does many times a second, so it stays lean: one permission load
 (access.py), at most a query for the slowmode window, one for the message replied to and one for
-all mentioned users, then ONE transaction with the insert, then ONE publish. Editing and deleting
+all mentioned users, then ONE transaction with the insert and its event. Editing and deleting
 live in actions/message_changes.py.
 """
 
@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.services import Services
-from townhall.bus.events import Event
 from townhall.domain import errors
+from townhall.domain.actor import Actor
 from townhall.domain.embeds import has_visible_content, validate_embeds
 from townhall.domain.event_data import Typing
 from townhall.domain.mentions import (
@@ -30,6 +31,8 @@ from townhall.domain.mentions import (
 from townhall.domain.models import Message, MessageReference, MessageType, User
 from townhall.domain.permissions import Permission, has
 from townhall.domain.snowflake import snowflake_at, snowflake_time
+from townhall.events import catalog
+from townhall.events.event import Event, EventType
 from townhall.store import messages as message_store
 from townhall.store.messages import NonceTaken
 
@@ -41,6 +44,8 @@ SUPPRESS_EMBEDS = 1 << 2
 SUPPRESS_NOTIFICATIONS = 1 << 12
 SENDABLE_FLAGS = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS
 """Flags a sender may set (IS_VOICE_MESSAGE and IS_COMPONENTS_V2 need features townhall lacks)."""
+
+D = TypeVar("D")
 
 REPLYABLE_TYPES = frozenset({MessageType.DEFAULT, MessageType.REPLY})
 REFERENCE_DEFAULT, REFERENCE_FORWARD = 0, 1
@@ -105,7 +110,7 @@ def audience(access: ChannelAccess) -> frozenset[int] | None:
     return None
 
 
-def message_event(kind: str, data: object, access: ChannelAccess) -> Event:
+def message_event(kind: EventType[D], data: D, access: ChannelAccess) -> Event[D]:
     """An event about a message of the access's channel, for whoever may see that channel."""
     return Event(
         kind,
@@ -116,7 +121,7 @@ def message_event(kind: str, data: object, access: ChannelAccess) -> Event:
     )
 
 
-async def send_message(s: Services, actor: User, channel_id: int, draft: Draft) -> Message:
+async def send_message(s: Services, actor: Actor, channel_id: int, draft: Draft) -> Message:
     """Post a message; a retried send with an enforced nonce returns the first one instead."""
     content = require_content_length(s, draft.content)
     nonce = _nonce(draft.nonce)
@@ -136,25 +141,25 @@ async def send_message(s: Services, actor: User, channel_id: int, draft: Draft) 
     raise errors.TownhallError("Could not claim the nonce; try again.")
 
 
-async def _nonce_holder(s: Services, actor: User, channel_id: int, nonce: str) -> Message | None:
+async def _nonce_holder(s: Services, actor: Actor, channel_id: int, nonce: str) -> Message | None:
     """The message that already holds the nonce, or None after releasing a stale claim."""
-    async with s.write() as conn:
-        claim = await message_store.find_nonce(conn, actor.id, channel_id, nonce)
+    async with s.write() as tx:
+        claim = await message_store.find_nonce(tx.conn, actor.id, channel_id, nonce)
         if claim is not None:
             message_id, claimed_at = claim
             if s.now_ms() - claimed_at < NONCE_WINDOW.total_seconds() * 1000:
                 original = await message_store.get_plain(
-                    conn, channel_id, message_id, with_nonce=True
+                    tx.conn, channel_id, message_id, with_nonce=True
                 )
                 if original is not None:
-                    return (await message_store.hydrate(conn, [original], actor.id))[0]
-            await message_store.release_nonce(conn, actor.id, channel_id, nonce)
+                    return (await message_store.hydrate(tx.conn, [original], actor.id))[0]
+            await message_store.release_nonce(tx.conn, actor.id, channel_id, nonce)
     return None
 
 
 async def _create(
     s: Services,
-    actor: User,
+    actor: Actor,
     channel_id: int,
     draft: Draft,
     content: str,
@@ -163,15 +168,15 @@ async def _create(
     enforce_nonce: bool,
 ) -> Message:
     now = s.now()
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, now, s.cache)
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, now, s.cache)
         require_message_channel(access)
         access.require(Permission.SEND_MESSAGES)
-        await _check_slowmode(conn, s, actor, access)
-        replied = await _replied_message(conn, access, draft.reply_to)
+        await _check_slowmode(tx.conn, s, actor, access)
+        replied = await _replied_message(tx.conn, access, draft.reply_to)
         allowed = draft.allowed_mentions or DEFAULT_ALLOWED_MENTIONS
         mentions, mentioned = await resolve_message_mentions(
-            conn, access, content, allowed, replied=replied
+            tx.conn, access, content, allowed, replied=replied
         )
         if replied is not None:
             replied = replace(
@@ -182,7 +187,7 @@ async def _create(
             id=s.ids.next_id(),
             channel_id=channel_id,
             guild_id=guild_id,
-            author=actor,
+            author=actor.user,
             content=content,
             type=MessageType.REPLY if replied else MessageType.DEFAULT,
             tts=draft.tts and has(access.permissions, Permission.SEND_TTS_MESSAGES),
@@ -197,19 +202,21 @@ async def _create(
             embeds=embeds,
         )
         await message_store.insert_message(
-            conn,
+            tx.conn,
             message,
             enforce_nonce=enforce_nonce,
             now_ms=s.now_ms(),
             nonce_window_ms=int(NONCE_WINDOW.total_seconds() * 1000),
         )
-    member = access.guild.member if access.guild else None
-    await s.publish(message_event("MESSAGE_CREATE", replace(message, author_member=member), access))
+        member = access.guild.member if access.guild else None
+        tx.emit(
+            message_event(catalog.MESSAGE_CREATE, replace(message, author_member=member), access)
+        )
     return message
 
 
 async def _check_slowmode(
-    conn: AsyncConnection, s: Services, actor: User, access: ChannelAccess
+    conn: AsyncConnection, s: Services, actor: Actor, access: ChannelAccess
 ) -> None:
     """Slowmode: one message per `rate_limit_per_user` seconds, unless BYPASS_SLOWMODE.
 
@@ -217,7 +224,7 @@ async def _check_slowmode(
     MANAGE_CHANNELS no longer do), and bots, which slowmode never applied to.
     """
     rate = access.channel.rate_limit_per_user
-    if not rate or actor.bot or has(access.permissions, Permission.BYPASS_SLOWMODE):
+    if not rate or actor.user.bot or has(access.permissions, Permission.BYPASS_SLOWMODE):
         return
     now = s.now()
     window_start = snowflake_at(now - timedelta(seconds=rate))
@@ -327,7 +334,7 @@ def _require_voice_connect(access: ChannelAccess) -> None:
 
 async def list_messages(
     s: Services,
-    actor: User,
+    actor: Actor,
     channel_id: int,
     *,
     limit: int = 50,
@@ -337,7 +344,7 @@ async def list_messages(
 ) -> list[Message]:
     """A page of history, newest first. Without READ_MESSAGE_HISTORY the page is empty."""
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+        access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
         require_message_channel(access)
         _require_voice_connect(access)
         if not has(access.permissions, Permission.READ_MESSAGE_HISTORY):
@@ -353,9 +360,9 @@ async def list_messages(
         )
 
 
-async def get_message(s: Services, actor: User, channel_id: int, message_id: int) -> Message:
+async def get_message(s: Services, actor: Actor, channel_id: int, message_id: int) -> Message:
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+        access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
         require_message_channel(access)
         _require_voice_connect(access)
         access.require(Permission.READ_MESSAGE_HISTORY)
@@ -365,10 +372,10 @@ async def get_message(s: Services, actor: User, channel_id: int, message_id: int
     return message
 
 
-async def trigger_typing(s: Services, actor: User, channel_id: int) -> None:
+async def trigger_typing(s: Services, actor: Actor, channel_id: int) -> None:
     """Tell the channel the actor is typing; nothing is stored."""
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+        access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
     require_message_channel(access)
     access.require(Permission.SEND_MESSAGES)
     member = access.guild.member if access.guild else None
@@ -379,12 +386,4 @@ async def trigger_typing(s: Services, actor: User, channel_id: int) -> None:
         timestamp=s.now(),
         member=member,
     )
-    await s.publish(
-        Event(
-            "TYPING_START",
-            typing,
-            guild_id=access.channel.guild_id,
-            channel_id=channel_id,
-            user_ids=audience(access),
-        )
-    )
+    s.announce(message_event(catalog.TYPING_START, typing, access))

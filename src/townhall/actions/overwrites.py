@@ -15,11 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.actions.access import GuildAccess, channel_access
 from townhall.actions.services import Services
-from townhall.bus.events import Event
 from townhall.domain import errors
+from townhall.domain.actor import Actor
 from townhall.domain.channels import newly_set_bits
-from townhall.domain.models import Channel, User
+from townhall.domain.event_data import PrivateChannelView
+from townhall.domain.models import Channel
 from townhall.domain.permissions import Overwrite, OverwriteType, Permission, parse_permissions
+from townhall.events import catalog
+from townhall.events.event import Event
 from townhall.store import channels as channel_store
 from townhall.store import members as member_store
 
@@ -99,43 +102,43 @@ def require_grantable(
 
 
 async def put_overwrite(
-    s: Services, actor: User, channel_id: int, target_id: int, draft: OverwriteDraft
+    s: Services, actor: Actor, channel_id: int, target_id: int, draft: OverwriteDraft
 ) -> None:
     """Create or replace the overwrite for one role or member (Edit Channel Permissions)."""
     overwrite = parse_overwrite(OverwriteDraft(target_id, draft.type, draft.allow, draft.deny))
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.CannotExecuteOnDM()
         access.require(Permission.MANAGE_ROLES)
         if overwrite.type is OverwriteType.ROLE:
             if target_id not in access.guild.roles:
                 raise errors.UnknownRole()
-        elif not await member_store.is_member(conn, access.guild.guild.id, target_id):
+        elif not await member_store.is_member(tx.conn, access.guild.guild.id, target_id):
             raise errors.UnknownMember()
         before = {o.id: o for o in access.channel.permission_overwrites}
         require_grantable(access.permissions, before, [overwrite])
         if before.get(target_id) == overwrite:
             return
-        await channel_store.put_overwrite(conn, channel_id, overwrite)
-        updated = await channel_store.get_channel(conn, channel_id)
-    assert updated is not None
-    await s.publish(_channel_update(updated))
+        await channel_store.put_overwrite(tx.conn, channel_id, overwrite)
+        updated = await channel_store.get_channel(tx.conn, channel_id)
+        assert updated is not None
+        tx.emit(_channel_update(updated))
 
 
-async def delete_overwrite(s: Services, actor: User, channel_id: int, target_id: int) -> None:
+async def delete_overwrite(s: Services, actor: Actor, channel_id: int, target_id: int) -> None:
     """Remove one overwrite; removing one that does not exist changes nothing and succeeds."""
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.CannotExecuteOnDM()
         access.require(Permission.MANAGE_ROLES)
-        deleted = await channel_store.delete_overwrite(conn, channel_id, target_id)
-        updated = await channel_store.get_channel(conn, channel_id)
-    assert updated is not None
-    if deleted:
-        await s.publish(_channel_update(updated))
+        deleted = await channel_store.delete_overwrite(tx.conn, channel_id, target_id)
+        updated = await channel_store.get_channel(tx.conn, channel_id)
+        assert updated is not None
+        if deleted:
+            tx.emit(_channel_update(updated))
 
 
-def _channel_update(channel: Channel) -> Event:
-    return Event("CHANNEL_UPDATE", channel, guild_id=channel.guild_id, channel_id=channel.id)
+def _channel_update(channel: Channel) -> Event[Channel | PrivateChannelView]:
+    return Event(catalog.CHANNEL_UPDATE, channel, guild_id=channel.guild_id, channel_id=channel.id)

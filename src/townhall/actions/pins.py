@@ -13,83 +13,85 @@ from datetime import datetime
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.messages import load_message, message_event, require_message_channel
 from townhall.actions.services import Services
-from townhall.bus.events import Event
 from townhall.domain import errors
+from townhall.domain.actor import Actor
 from townhall.domain.event_data import PinsUpdate
-from townhall.domain.models import Message, MessageReference, MessageType, User
+from townhall.domain.models import Message, MessageReference, MessageType
 from townhall.domain.permissions import Permission, has
+from townhall.events import catalog
+from townhall.events.event import Event
 from townhall.store import messages as message_store
 from townhall.store.rows import from_millis, to_millis
 
 MAX_PINS = 50
 
 
-def _pins_update(access: ChannelAccess, last_pin_ms: int | None) -> Event:
+def _pins_update(access: ChannelAccess, last_pin_ms: int | None) -> Event[PinsUpdate]:
     data = PinsUpdate(
         channel_id=access.channel.id,
         guild_id=access.guild_id,
         last_pin_timestamp=from_millis(last_pin_ms),
     )
-    return message_event("CHANNEL_PINS_UPDATE", data, access)
+    return message_event(catalog.CHANNEL_PINS_UPDATE, data, access)
 
 
-async def pin_message(s: Services, actor: User, channel_id: int, message_id: int) -> None:
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
-        message = await load_message(conn, access, message_id)
+async def pin_message(s: Services, actor: Actor, channel_id: int, message_id: int) -> None:
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
+        message = await load_message(tx.conn, access, message_id)
         access.require(Permission.PIN_MESSAGES)
         if message.pinned:
             return
-        if await message_store.count_pins(conn, channel_id) >= MAX_PINS:
+        if await message_store.count_pins(tx.conn, channel_id) >= MAX_PINS:
             raise errors.MaxPins()
-        await message_store.set_pinned_at(conn, message_id, s.now_ms())
-        last_pin = await message_store.refresh_last_pin(conn, channel_id)
+        await message_store.set_pinned_at(tx.conn, message_id, s.now_ms())
+        last_pin = await message_store.refresh_last_pin(tx.conn, channel_id)
         notice = Message(
             id=s.ids.next_id(),
             channel_id=channel_id,
             guild_id=access.guild_id,
-            author=actor,
+            author=actor.user,
             content="",
             type=MessageType.CHANNEL_PINNED_MESSAGE,
             reference=MessageReference(message_id, channel_id, access.guild_id),
         )
-        await message_store.insert_message(conn, notice)
-        pinned = await message_store.get_message(conn, channel_id, message_id, None)
-    assert pinned is not None
-    member = access.guild.member if access.guild else None
-    await s.publish(
-        message_event("MESSAGE_UPDATE", replace(pinned, reactions=()), access),
-        _pins_update(access, last_pin),
-        message_event("MESSAGE_CREATE", replace(notice, author_member=member), access),
-    )
+        await message_store.insert_message(tx.conn, notice)
+        pinned = await message_store.get_message(tx.conn, channel_id, message_id, None)
+        assert pinned is not None
+        member = access.guild.member if access.guild else None
+        tx.emit(
+            message_event(catalog.MESSAGE_UPDATE, replace(pinned, reactions=()), access),
+            _pins_update(access, last_pin),
+            message_event(catalog.MESSAGE_CREATE, replace(notice, author_member=member), access),
+        )
 
 
-async def unpin_message(s: Services, actor: User, channel_id: int, message_id: int) -> None:
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
-        message = await load_message(conn, access, message_id)
+async def unpin_message(s: Services, actor: Actor, channel_id: int, message_id: int) -> None:
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
+        message = await load_message(tx.conn, access, message_id)
         access.require(Permission.PIN_MESSAGES)
         if not message.pinned:
             return
-        await message_store.set_pinned_at(conn, message_id, None)
-        last_pin = await message_store.refresh_last_pin(conn, channel_id)
-        unpinned = await message_store.get_message(conn, channel_id, message_id, None)
-    assert unpinned is not None
-    await s.publish(
-        message_event("MESSAGE_UPDATE", replace(unpinned, reactions=()), access),
-        _pins_update(access, last_pin),
-    )
+        await message_store.set_pinned_at(tx.conn, message_id, None)
+        last_pin = await message_store.refresh_last_pin(tx.conn, channel_id)
+        unpinned = await message_store.get_message(tx.conn, channel_id, message_id, None)
+        assert unpinned is not None
+        tx.emit(
+            message_event(catalog.MESSAGE_UPDATE, replace(unpinned, reactions=()), access),
+            _pins_update(access, last_pin),
+        )
 
 
 async def list_pins(
-    s: Services, actor: User, channel_id: int, *, before: datetime | None = None, limit: int = 50
+    s: Services, actor: Actor, channel_id: int, *, before: datetime | None = None, limit: int = 50
 ) -> tuple[list[Message], bool]:
     """Pinned messages, most recently pinned first, and whether older pins remain.
 
     Without READ_MESSAGE_HISTORY the list is empty, as Discord documents.
     """
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+        access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
         require_message_channel(access)
         if not has(access.permissions, Permission.READ_MESSAGE_HISTORY):
             return [], False

@@ -11,10 +11,12 @@ from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.messages import load_message, message_event
 from townhall.actions.services import Services
 from townhall.domain import errors
+from townhall.domain.actor import Actor
 from townhall.domain.event_data import ReactionChange, ReactionsCleared
 from townhall.domain.models import User
 from townhall.domain.permissions import Permission, has
 from townhall.domain.reactions import MAX_DISTINCT_REACTIONS, reaction_emoji
+from townhall.events import catalog
 from townhall.store import reactions as reaction_store
 
 
@@ -24,15 +26,15 @@ def _require_not_timed_out(access: ChannelAccess) -> None:
 
 
 async def add_reaction(
-    s: Services, actor: User, channel_id: int, message_id: int, emoji: str
+    s: Services, actor: Actor, channel_id: int, message_id: int, emoji: str
 ) -> None:
     emoji = reaction_emoji(emoji)
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
-        message = await load_message(conn, access, message_id)
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
+        message = await load_message(tx.conn, access, message_id)
         access.require(Permission.READ_MESSAGE_HISTORY)
         _require_not_timed_out(access)
-        state = await reaction_store.reaction_state(conn, message_id, emoji, actor.id)
+        state = await reaction_store.reaction_state(tx.conn, message_id, emoji, actor.id)
         if state.already_reacted:
             return
         if not state.emoji_present:
@@ -40,46 +42,46 @@ async def add_reaction(
             if state.distinct_emoji >= MAX_DISTINCT_REACTIONS:
                 raise errors.MaxReactions()
         added = await reaction_store.add_reaction(
-            conn, message_id, channel_id, emoji, actor.id, s.ids.next_id()
+            tx.conn, message_id, channel_id, emoji, actor.id, s.ids.next_id()
         )
-    if added:
-        change = ReactionChange(
-            user_id=actor.id,
-            channel_id=channel_id,
-            message_id=message_id,
-            guild_id=access.guild_id,
-            emoji=emoji,
-            message_author_id=message.author.id,
-            member=access.guild.member if access.guild else None,
-        )
-        await s.publish(message_event("MESSAGE_REACTION_ADD", change, access))
+        if added:
+            change = ReactionChange(
+                user_id=actor.id,
+                channel_id=channel_id,
+                message_id=message_id,
+                guild_id=access.guild_id,
+                emoji=emoji,
+                message_author_id=message.author.id,
+                member=access.guild.member if access.guild else None,
+            )
+            tx.emit(message_event(catalog.MESSAGE_REACTION_ADD, change, access))
 
 
 async def remove_reaction(
-    s: Services, actor: User, channel_id: int, message_id: int, emoji: str, user_id: int
+    s: Services, actor: Actor, channel_id: int, message_id: int, emoji: str, user_id: int
 ) -> None:
     """Remove `user_id`'s reaction: one's own freely, anyone else's with MANAGE_MESSAGES."""
     emoji = reaction_emoji(emoji)
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
-        await load_message(conn, access, message_id)
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
+        await load_message(tx.conn, access, message_id)
         if user_id != actor.id:
             access.require(Permission.MANAGE_MESSAGES)
-        removed = await reaction_store.remove_reaction(conn, message_id, emoji, user_id)
-    if removed:
-        change = ReactionChange(
-            user_id=user_id,
-            channel_id=channel_id,
-            message_id=message_id,
-            guild_id=access.guild_id,
-            emoji=emoji,
-        )
-        await s.publish(message_event("MESSAGE_REACTION_REMOVE", change, access))
+        removed = await reaction_store.remove_reaction(tx.conn, message_id, emoji, user_id)
+        if removed:
+            change = ReactionChange(
+                user_id=user_id,
+                channel_id=channel_id,
+                message_id=message_id,
+                guild_id=access.guild_id,
+                emoji=emoji,
+            )
+            tx.emit(message_event(catalog.MESSAGE_REACTION_REMOVE, change, access))
 
 
 async def list_reactors(
     s: Services,
-    actor: User,
+    actor: Actor,
     channel_id: int,
     message_id: int,
     emoji: str,
@@ -91,7 +93,7 @@ async def list_reactors(
     """Who reacted with `emoji`, by user id. townhall has no super reactions: `burst` lists none."""
     emoji = reaction_emoji(emoji)
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
+        access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
         await load_message(conn, access, message_id)
         access.require(Permission.READ_MESSAGE_HISTORY)
         if burst:
@@ -100,20 +102,22 @@ async def list_reactors(
 
 
 async def clear_reactions(
-    s: Services, actor: User, channel_id: int, message_id: int, emoji: str | None = None
+    s: Services, actor: Actor, channel_id: int, message_id: int, emoji: str | None = None
 ) -> None:
     """Remove every reaction of a message, or every reaction with one emoji (MANAGE_MESSAGES)."""
     if emoji is not None:
         emoji = reaction_emoji(emoji)
-    async with s.write() as conn:
-        access = await channel_access(conn, actor, channel_id, s.now(), s.cache)
-        await load_message(conn, access, message_id)
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
+        await load_message(tx.conn, access, message_id)
         if not has(access.permissions, Permission.MANAGE_MESSAGES):
             raise errors.MissingPermissions()
-        removed = await reaction_store.remove_all(conn, message_id, emoji)
-    if removed:
-        cleared = ReactionsCleared(
-            channel_id=channel_id, message_id=message_id, guild_id=access.guild_id, emoji=emoji
-        )
-        kind = "MESSAGE_REACTION_REMOVE_ALL" if emoji is None else "MESSAGE_REACTION_REMOVE_EMOJI"
-        await s.publish(message_event(kind, cleared, access))
+        removed = await reaction_store.remove_all(tx.conn, message_id, emoji)
+        if removed:
+            cleared = ReactionsCleared(channel_id, message_id, access.guild_id, emoji)
+            kind = (
+                catalog.MESSAGE_REACTION_REMOVE_ALL
+                if emoji is None
+                else catalog.MESSAGE_REACTION_REMOVE_EMOJI
+            )
+            tx.emit(message_event(kind, cleared, access))

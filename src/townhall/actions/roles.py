@@ -12,10 +12,12 @@ from dataclasses import dataclass, replace
 
 from townhall.actions.access import GuildAccess, guild_access
 from townhall.actions.services import Services
-from townhall.bus.events import Event
 from townhall.domain import errors, validation
-from townhall.domain.models import UNSET, Role, Unset, User, provided
+from townhall.domain.actor import Actor
+from townhall.domain.models import UNSET, Role, Unset, provided
 from townhall.domain.permissions import Permission, has
+from townhall.events import catalog
+from townhall.events.event import Event
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 
@@ -62,15 +64,15 @@ def _role_name(name: str) -> str:
     return validation.text_name(name, "name", 1, validation.ROLE_NAME_MAX)
 
 
-async def list_roles(s: Services, actor: User, guild_id: int) -> list[Role]:
+async def list_roles(s: Services, actor: Actor, guild_id: int) -> list[Role]:
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+        access = await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
     return sorted(access.roles.values(), key=role_order)
 
 
-async def get_role(s: Services, actor: User, guild_id: int, role_id: int) -> Role:
+async def get_role(s: Services, actor: Actor, guild_id: int, role_id: int) -> Role:
     async with s.engine.connect() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+        access = await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
     return role_in(access, role_id)
 
 
@@ -84,11 +86,11 @@ class RoleDraft:
     mentionable: bool = False
 
 
-async def create_role(s: Services, actor: User, guild_id: int, draft: RoleDraft) -> Role:
+async def create_role(s: Services, actor: Actor, guild_id: int, draft: RoleDraft) -> Role:
     """A new role at position 1; every other role but @everyone moves one step up."""
     name = _role_name(draft.name)
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         access.require(Permission.MANAGE_ROLES)
         permissions = draft.permissions
         if permissions is None:
@@ -107,18 +109,27 @@ async def create_role(s: Services, actor: User, guild_id: int, draft: RoleDraft)
             hoist=draft.hoist,
             mentionable=draft.mentionable,
         )
-        await guild_store.make_room_for_role(conn, guild_id, NEW_ROLE_POSITION)
-        await guild_store.insert_role(conn, role)
+        await guild_store.make_room_for_role(tx.conn, guild_id, NEW_ROLE_POSITION)
+        await guild_store.insert_role(tx.conn, role)
+        tx.emit(*role_created(access, role))
+    return role
+
+
+def role_created(access: GuildAccess, role: Role) -> list[Event[Role]]:
+    """GUILD_ROLE_CREATE for a role put at position 1, and an update for each role moved up."""
+    guild_id = access.guild.id
     moved = [
         replace(r, position=r.position + 1)
         for r in access.roles.values()
         if not r.is_everyone and r.position >= NEW_ROLE_POSITION
     ]
-    await s.publish(
-        Event("GUILD_ROLE_CREATE", role, guild_id=guild_id),
-        *(Event("GUILD_ROLE_UPDATE", r, guild_id=guild_id) for r in sorted(moved, key=role_order)),
-    )
-    return role
+    return [
+        Event(catalog.GUILD_ROLE_CREATE, role, guild_id=guild_id),
+        *(
+            Event(catalog.GUILD_ROLE_UPDATE, r, guild_id=guild_id)
+            for r in sorted(moved, key=role_order)
+        ),
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +142,13 @@ class RolePatch:
 
 
 async def modify_role(
-    s: Services, actor: User, guild_id: int, role_id: int, patch: RolePatch
+    s: Services, actor: Actor, guild_id: int, role_id: int, patch: RolePatch
 ) -> Role:
     changes = provided(patch)
     if isinstance(patch.name, str):
         changes["name"] = _role_name(patch.name)
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         role = role_in(access, role_id)
         require_manageable(access, role)
         if role.is_everyone and changes.get("name", role.name) != role.name:
@@ -146,23 +157,23 @@ async def modify_role(
             )
         if isinstance(patch.permissions, int):
             _require_grantable(access, role.permissions, patch.permissions)
-        await guild_store.update_role(conn, role_id, changes)
-    updated = replace(role, **changes)  # type: ignore[arg-type]
-    if changes:
-        await s.publish(Event("GUILD_ROLE_UPDATE", updated, guild_id=guild_id))
+        await guild_store.update_role(tx.conn, role_id, changes)
+        updated = replace(role, **changes)  # type: ignore[arg-type]
+        if changes:
+            tx.emit(Event(catalog.GUILD_ROLE_UPDATE, updated, guild_id=guild_id))
     return updated
 
 
 async def modify_role_positions(
-    s: Services, actor: User, guild_id: int, moves: Sequence[tuple[int, int]]
+    s: Services, actor: Actor, guild_id: int, moves: Sequence[tuple[int, int]]
 ) -> list[Role]:
     """Move roles to the (role id, position) pairs given; returns every role of the guild.
 
     Positions are renumbered 1..n afterwards, so the stored order never has gaps or ties. Moved
     roles must sit below the actor's highest role before and after (unless the actor is the owner).
     """
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         access.require(Permission.MANAGE_ROLES)
         requested: dict[int, int] = {}
         for index, (role_id, position) in enumerate(moves):
@@ -178,8 +189,8 @@ async def modify_role_positions(
         if not access.is_owner:
             _require_moves_below_actor(access, requested, ordered)
         changed = [r for r in ordered if r.position != access.roles[r.id].position]
-        await guild_store.set_role_positions(conn, [(r.id, r.position) for r in changed])
-    await s.publish(*(Event("GUILD_ROLE_UPDATE", r, guild_id=guild_id) for r in changed))
+        await guild_store.set_role_positions(tx.conn, [(r.id, r.position) for r in changed])
+        tx.emit(*(Event(catalog.GUILD_ROLE_UPDATE, r, guild_id=guild_id) for r in changed))
     everyone = [r for r in access.roles.values() if r.is_everyone]
     return everyone + ordered
 
@@ -214,24 +225,27 @@ def _require_moves_below_actor(
             raise errors.MissingPermissions()
 
 
-async def delete_role(s: Services, actor: User, guild_id: int, role_id: int) -> None:
+async def delete_role(s: Services, actor: Actor, guild_id: int, role_id: int) -> None:
     """Delete a role; members lose it and its channel overwrites go with it."""
-    async with s.write() as conn:
-        access = await guild_access(conn, actor, guild_id, s.now(), s.cache)
+    async with s.write() as tx:
+        access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         role = role_in(access, role_id)
         require_manageable(access, role)
         if role.is_everyone or role.managed:
             raise errors.InvalidRole()
         touched = [
             channel
-            for channel in await channel_store.channels_of_guild(conn, guild_id)
+            for channel in await channel_store.channels_of_guild(tx.conn, guild_id)
             if any(o.id == role_id for o in channel.permission_overwrites)
         ]
-        await channel_store.delete_overwrites_for_target(conn, role_id)
-        await guild_store.delete_role(conn, role_id)
-    kept = {c.id: tuple(o for o in c.permission_overwrites if o.id != role_id) for c in touched}
-    updated = [replace(c, permission_overwrites=kept[c.id]) for c in touched]
-    await s.publish(
-        Event("GUILD_ROLE_DELETE", role, guild_id=guild_id),
-        *(Event("CHANNEL_UPDATE", c, guild_id=guild_id, channel_id=c.id) for c in updated),
-    )
+        await channel_store.delete_overwrites_for_target(tx.conn, role_id)
+        await guild_store.delete_role(tx.conn, role_id)
+        kept = {c.id: tuple(o for o in c.permission_overwrites if o.id != role_id) for c in touched}
+        updated = [replace(c, permission_overwrites=kept[c.id]) for c in touched]
+        tx.emit(
+            Event(catalog.GUILD_ROLE_DELETE, role, guild_id=guild_id),
+            *(
+                Event(catalog.CHANNEL_UPDATE, c, guild_id=guild_id, channel_id=c.id)
+                for c in updated
+            ),
+        )

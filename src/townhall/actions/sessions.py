@@ -1,11 +1,11 @@
-"""What the gateway reads when a session starts or joins a guild; no state changes here but
-presence.
+"""What the gateway reads when a session starts or a node loads a guild; no state changes here.
 
 These are reads, but they live beside the other use cases so the gateway never touches SQL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from townhall.actions import accounts
@@ -19,14 +19,13 @@ from townhall.store import users as user_store
 
 @dataclass(frozen=True, slots=True)
 class GuildSnapshot:
-    """Everything a GUILD_CREATE needs, read in one go."""
+    """Everything a node's replica of a guild starts from, read in one consistent view."""
 
     guild: Guild
+    version: int
     roles: list[Role]
     channels: list[Channel]
-    me: Member
     members: list[Member]
-    member_count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,24 +54,24 @@ async def guild_ids(s: Services, user: User) -> list[int]:
         return await guild_store.guild_ids_of_user(conn, user.id)
 
 
-async def guild_snapshot(
-    s: Services, user: User, guild_id: int, member_limit: int
-) -> GuildSnapshot | None:
-    """The guild as `user` joins it on the gateway; None when they are no longer a member."""
-    async with s.engine.connect() as conn:
-        guild = await guild_store.get_guild(conn, guild_id)
-        me = await member_store.get_member(conn, guild_id, user.id)
-        if guild is None or me is None:
-            return None
-        roles = await guild_store.roles_of_guild(conn, guild_id)
-        channels = await channel_store.channels_of_guild(conn, guild_id)
-        count = await member_store.count_members(conn, guild_id)
-        members = (
-            await member_store.list_members(conn, guild_id, limit=member_limit)
-            if count <= member_limit
-            else [me]
+async def guild_snapshots(s: Services, guild_ids: Collection[int]) -> dict[int, GuildSnapshot]:
+    """Several guilds for the gateway's replicas: five queries however many guilds."""
+    async with s.db.snapshot() as conn:
+        found = await guild_store.guilds_with_versions(conn, guild_ids)
+        ids = [guild.id for guild, _version in found]
+        roles = await guild_store.roles_of_guilds(conn, ids)
+        channels = await channel_store.channels_of_guilds(conn, ids)
+        members = await member_store.members_of_guilds(conn, ids)
+    return {
+        guild.id: GuildSnapshot(
+            guild,
+            version,
+            sorted(roles[guild.id].values(), key=lambda r: (r.position, r.id)),
+            channels[guild.id],
+            members[guild.id],
         )
-    return GuildSnapshot(guild, roles, channels, me, members, count)
+        for guild, version in found
+    }
 
 
 async def member_chunk(

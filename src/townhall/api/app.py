@@ -1,4 +1,4 @@
-"""The ASGI application: lifespan (database, migrations, bus), routes, error handling."""
+"""The ASGI application: routes, error handling, and a lifespan that starts the runtime."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from townhall import __version__
-from townhall.actions.services import Services, password_hasher
 from townhall.api import access_log, errors, ratelimit, web_client
 from townhall.api.responses import JSON
 from townhall.api.routes import (
@@ -32,15 +31,9 @@ from townhall.api.routes import (
     roles,
     users,
 )
-from townhall.bus.base import Bus
-from townhall.bus.local import LocalBus
-from townhall.bus.redis import RedisBus
 from townhall.config import Settings
-from townhall.domain.snowflake import SnowflakeGenerator
 from townhall.gateway.connection import gateway_endpoint
-from townhall.gateway.encode import encode_event
-from townhall.gateway.hub import Hub
-from townhall.store.database import create_engine, migrate
+from townhall.runtime import Runtime
 
 API_PREFIX = "/api/v10"
 ROUTERS = (
@@ -77,37 +70,16 @@ def mount_docs(app: FastAPI) -> None:
         )
 
 
-def make_bus(settings: Settings) -> Bus:
-    """In-process by default; Redis pub/sub when `TOWNHALL_BUS_URL` is set."""
-    if settings.bus_url:
-        return RedisBus(settings.bus_url, encode_event, settings.bus_channel)
-    return LocalBus(encode_event)
-
-
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.effective_database_url)
-        await migrate(engine)
-        bus = make_bus(settings)
-        services = Services(
-            settings=settings,
-            engine=engine,
-            bus=bus,
-            ids=SnowflakeGenerator(settings.worker_id, settings.process_id),
-            passwords=password_hasher(settings),
-        )
-        app.state.services = services
-        bus.subscribe(services.cache.on_envelope, immediate=True)
-        hub = app.state.hub = Hub(services)
-        hub.start()
-        await bus.start()
+        runtime = app.state.runtime = Runtime(settings)
+        app.state.services = await runtime.start()
+        app.state.hub = runtime.hub
         try:
             yield
         finally:
-            await hub.close()
-            await bus.close()
-            await engine.dispose()
+            await runtime.stop()
 
     app = FastAPI(
         title="townhall",

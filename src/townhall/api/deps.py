@@ -1,8 +1,11 @@
-"""Request-scoped values every route needs: the services, the signed-in user, typed ids."""
+"""Request-scoped values every route needs: the services, who acts, typed ids."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import Depends, Path, Request
 from pydantic import Field
@@ -10,7 +13,7 @@ from pydantic import Field
 from townhall.actions import accounts
 from townhall.actions.services import Services
 from townhall.domain import errors
-from townhall.domain.models import User
+from townhall.domain.actor import REASON_MAX, Actor
 
 MAX_SNOWFLAKE = 2**63 - 1
 
@@ -32,7 +35,24 @@ def bearer_token(request: Request) -> str | None:
     return header.strip()
 
 
-async def get_current_user(request: Request) -> User:
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def request_id(request: Request) -> str:
+    """The client's `X-Request-Id` when it is a plain token, else a new one."""
+    given = request.headers.get("x-request-id", "")
+    return given if _REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
+
+
+def audit_reason(request: Request) -> str | None:
+    """`X-Audit-Log-Reason`, URL-decoded, at most 512 characters (Discord's limit)."""
+    raw = request.headers.get("x-audit-log-reason")
+    if not raw:
+        return None
+    return unquote(raw)[:REASON_MAX] or None
+
+
+async def get_current_actor(request: Request) -> Actor:
     token = bearer_token(request)
     if not token:
         raise errors.Unauthorized()
@@ -40,11 +60,18 @@ async def get_current_user(request: Request) -> User:
     if user is None:
         raise errors.Unauthorized()
     request.state.user_id = user.id
-    return user
+    client = request.client
+    return Actor(
+        user,
+        address=client.host if client else None,
+        request_id=request_id(request),
+        reason=audit_reason(request),
+    )
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
-Actor = Annotated[User, Depends(get_current_user)]
+CurrentActor = Annotated[Actor, Depends(get_current_actor)]
+"""Who acts: the signed-in user or bot, with their address and the audit-log reason."""
 
 Snowflake = Annotated[int, Field(ge=0, le=MAX_SNOWFLAKE)]
 """An id in a JSON body: a string of digits (as Discord sends) or a number."""

@@ -1,19 +1,6 @@
 """The data of events that are not simply a stored object (deletions, reactions, typing, pins).
 
-Conventions for `bus.events.Event.data`, by event type (the gateway renders each one):
-- GUILD_CREATE: the guild id (the gateway builds the per-user guild object);
-  GUILD_UPDATE: GuildView; GUILD_DELETE: the guild id.
-- CHANNEL_CREATE/UPDATE/DELETE: Channel. Guild channels set guild_id and channel_id (only viewers
-  receive them); DMs set user_ids to the recipients.
-- GUILD_ROLE_CREATE/UPDATE/DELETE: Role.
-- GUILD_MEMBER_ADD/UPDATE: Member; GUILD_MEMBER_REMOVE: User; GUILD_BAN_ADD/REMOVE: User.
-- MESSAGE_CREATE/UPDATE: Message; MESSAGE_DELETE: MessageDeleted; MESSAGE_DELETE_BULK:
-MessagesDeleted.
-- MESSAGE_REACTION_ADD/REMOVE: ReactionChange; MESSAGE_REACTION_REMOVE_ALL: ReactionsCleared;
-  MESSAGE_REACTION_REMOVE_EMOJI: ReactionsCleared with `emoji` set.
-- CHANNEL_PINS_UPDATE: PinsUpdate; TYPING_START: Typing; INVITE_CREATE/DELETE: InviteView.
-- USER_UPDATE: User (user_ids = that user). DM channel events may carry PrivateChannelView.
-- PRESENCE_UPDATE: Presence, one event per guild the user is in (guild_id set), or user_ids for DMs.
+Which event carries which data is declared with the event, in `events/catalog.py`.
 """
 
 from __future__ import annotations
@@ -21,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from townhall.domain.models import Channel, Member, User
+from townhall.domain.models import Channel, Guild, Invite, Member, Role, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +78,24 @@ class Presence:
     activities: tuple[dict[str, object], ...] = ()
     client_status: tuple[tuple[str, str], ...] = ()
     last_seen: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GuildView:
+    """A guild as its members see it: with roles and the approximate member count."""
+
+    guild: Guild
+    roles: list[Role]
+    member_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InviteView:
+    """An invite with what `GET /invites/{code}` shows a stranger."""
+
+    invite: Invite
+    guild: Guild
+    channel: Channel
+    inviter: User | None
+    member_count: int | None = None
+    presence_count: int | None = None

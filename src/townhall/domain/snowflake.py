@@ -1,8 +1,9 @@
 """Snowflake ids with Discord's epoch, so clients derive `created_at` from an id as on Discord.
 
-Layout (64 bits): 42 bits of milliseconds since 2015-01-01T00:00:00Z, 5 bits worker, 5 bits
-process, 12 bits increment. Each server process gets its own (worker, process) pair from
-configuration, so that several nodes never mint the same id.
+Layout (64 bits): 42 bits of milliseconds since 2015-01-01T00:00:00Z, 10 bits node, 12 bits
+increment (Discord's worker and process bits, together). Each running process leases its own node
+id from the database at start (runtime/lease.py), so several nodes never mint the same id; a
+generator whose lease ran out refuses to mint rather than risk a collision.
 """
 
 from __future__ import annotations
@@ -14,18 +15,36 @@ from datetime import UTC, datetime
 DISCORD_EPOCH_MS = 1_420_070_400_000
 
 
+NODE_IDS = range(1024)
+
+
+class NodeIdExpired(RuntimeError):
+    """This process's node lease ran out: minting could collide with the node that took it."""
+
+
 class SnowflakeGenerator:
     """Mints strictly increasing ids for one process."""
 
-    def __init__(self, worker_id: int = 0, process_id: int = 0) -> None:
-        if not (0 <= worker_id < 32 and 0 <= process_id < 32):
-            raise ValueError("worker_id and process_id must be in 0..31")
-        self._node_bits = (worker_id << 17) | (process_id << 12)
+    def __init__(self, node_id: int = 0) -> None:
+        if node_id not in NODE_IDS:
+            raise ValueError("node_id must be in 0..1023")
+        self.node_id = node_id
+        self._node_bits = node_id << 12
         self._last_ms = 0
         self._increment = 0
         self._lock = threading.Lock()
+        self.valid_until = float("inf")
+        """`time.monotonic()` after which the node lease may belong to someone else."""
+
+    def rebase(self, node_id: int) -> None:
+        """Mint with another node id from now on (the lease was lost and a new one taken)."""
+        with self._lock:
+            self.node_id = node_id
+            self._node_bits = node_id << 12
 
     def next_id(self) -> int:
+        if time.monotonic() > self.valid_until:
+            raise NodeIdExpired("the node lease ran out; refusing to mint ids")
         with self._lock:
             now = int(time.time() * 1000)
             if now <= self._last_ms:

@@ -18,20 +18,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from townhall.actions import applications as application_actions
 from townhall.actions import sessions as session_actions
-from townhall.api import payloads
 from townhall.domain.applications import granted_privileged_intents
 from townhall.gateway.hub import Hub
 from townhall.gateway.members import send_member_chunks
-from townhall.gateway.protocol import (
-    ALL_INTENTS,
-    PRIVILEGED_INTENTS,
-    Close,
-    GatewayClose,
-    Intent,
-    Op,
-)
+from townhall.gateway.protocol import ALL_INTENTS, PRIVILEGED_INTENTS, Close, GatewayClose, Op
 from townhall.gateway.session import Connection, Session
 from townhall.gateway.transport import COMPRESSORS, QueuedFrames, frames_for
+from townhall.wire import payloads
+from townhall.wire.intents import Intent
 
 EVENT_LIMIT, EVENT_WINDOW = 120, 60.0
 HEARTBEAT_GRACE = 1.5
@@ -157,7 +151,7 @@ class GatewayConnection:
                 a for a in (data or {}).get("activities") or () if isinstance(a, dict)
             )
             shown = "offline" if status == "invisible" else status
-            await self.hub.set_presence(self.session.user.id, shown, activities[:5])
+            self.hub.set_presence(self.session.user.id, shown, activities[:5])
         elif op is Op.REQUEST_GUILD_MEMBERS:
             await send_member_chunks(self.hub, self.session, data if isinstance(data, dict) else {})
         elif op is Op.VOICE_STATE_UPDATE:
@@ -208,24 +202,9 @@ class GatewayConnection:
             connection=self.connection,
         )
         self.session = session
-        ready: dict[str, Any] = {
-            "v": 10,
-            "user": payloads.user(user, private=True),
-            "session_id": session.id,
-            "session_type": "normal",
-            "resume_gateway_url": self.resume_url(),
-            "private_channels": [],
-            "presences": [],
-            "relationships": [],
-            "guild_join_requests": [],
-            "geo_ordered_rtc_regions": [],
-            "user_settings": {},
-            "auth": {},
-        }
-        if shard is not None:
-            ready["shard"] = shard
-        if application is not None:
-            ready["application"] = {"id": str(application.id), "flags": application.flags}
+        ready = payloads.ready(
+            user, session.id, self.resume_url(), shard=shard, application=application
+        )
         await self.hub.open(session, ready)
 
     async def resume(self, data: dict[str, Any]) -> None:

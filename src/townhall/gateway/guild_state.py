@@ -1,9 +1,11 @@
-"""A node's cached view of one guild's permission structure, for filtering events per receiver.
+"""A node's replica of one guild: what GUILD_CREATE shows and what filtering events needs.
 
-It holds roles, channel overwrites, and the roles of the members who have a session on this node,
-built from the same Discord-shaped JSON that events carry (so a node fed through Redis keeps it
-correct the same way). `visible_channels(user_id)` is computed once per member and reused for every
-event until a role, overwrite or membership change invalidates it: fan-out never asks the database.
+It holds the guild, its roles, its channels with their overwrites, and every member with their
+roles, as the Discord JSON that events carry, so a node fed through Redis keeps it correct the same
+way a client does. Loaded once per node when the first local session needs the guild, then kept
+current by the guild's versioned events (`version` is the last one applied). Sessions that join
+later get GUILD_CREATE rendered from here: no database query per identify. `visible_channels` is
+computed once per member and reused for every event until a role, overwrite or membership change.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
+from townhall.domain.models import Channel, Guild, Member, Role
 from townhall.domain.permissions import (
     MemberContext,
     Overwrite,
@@ -19,6 +24,7 @@ from townhall.domain.permissions import (
     Permission,
     channel_permissions,
 )
+from townhall.wire import payloads
 
 Json = Mapping[str, Any]
 
@@ -36,30 +42,93 @@ def overwrites_from_json(items: Iterable[Json]) -> tuple[Overwrite, ...]:
 
 
 @dataclass(slots=True)
+class RoleEntry:
+    permissions: int
+    payload: Json
+
+
+@dataclass(slots=True)
 class ChannelEntry:
     overwrites: tuple[Overwrite, ...]
     payload: Json
-    """The channel as clients see it, for CHANNEL_CREATE when it becomes visible to someone."""
+    """The channel as clients see it, for GUILD_CREATE and for CHANNEL_CREATE when it becomes
+    visible to someone."""
+
+
+@dataclass(slots=True)
+class MemberEntry:
+    role_ids: frozenset[int]
+    payload: orjson.Fragment
+    """The member object with its user, already encoded."""
+    joined_at: str
+
+
+def member_entry(payload: dict[str, Any]) -> MemberEntry:
+    payload.pop("guild_id", None)
+    return MemberEntry(
+        role_ids=frozenset(int(r) for r in payload.get("roles", ())),
+        payload=orjson.Fragment(orjson.dumps(payload)),
+        joined_at=str(payload.get("joined_at")),
+    )
 
 
 @dataclass(slots=True)
 class GuildState:
     guild_id: int
     owner_id: int
-    role_permissions: dict[int, int] = field(default_factory=dict)
+    version: int
+    base: dict[str, Any]
+    """The guild object without roles and channels."""
+    roles: dict[int, RoleEntry] = field(default_factory=dict)
     channels: dict[int, ChannelEntry] = field(default_factory=dict)
-    member_roles: dict[int, frozenset[int]] = field(default_factory=dict)
-    """Roles of members with a session on this node only."""
+    members: dict[int, MemberEntry] = field(default_factory=dict)
     _visible: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, guild: Json, channels: Iterable[Json]) -> GuildState:
-        state = cls(guild_id=int(guild["id"]), owner_id=int(guild["owner_id"]))
-        for role in guild["roles"]:
-            state.role_permissions[int(role["id"])] = int(role["permissions"])
+    def load(
+        cls,
+        guild: Guild,
+        version: int,
+        roles: Iterable[Role],
+        channels: Iterable[Channel],
+        members: Iterable[Member],
+    ) -> GuildState:
+        roles = list(roles)
+        state = cls(guild.id, guild.owner_id, version, {})
+        state.set_guild(payloads.guild(guild, roles))
         for channel in channels:
-            state.put_channel(channel)
+            state.put_channel(payloads.channel(channel))
+        for member in members:
+            state.members[member.user.id] = member_entry(payloads.member(member))
         return state
+
+    # -- changes, from the JSON of events ----------------------------------------------------
+
+    def set_guild(self, guild: Json) -> None:
+        """GUILD_UPDATE carries the whole guild with every role."""
+        self.base = {k: v for k, v in guild.items() if k not in ("roles", "channels")}
+        self.owner_id = int(guild["owner_id"])
+        self.roles = {
+            int(role["id"]): RoleEntry(int(role["permissions"]), role) for role in guild["roles"]
+        }
+        self._visible.clear()
+
+    def put_role(self, role: Json) -> bool:
+        """True when the role's permissions changed (positions never change what anyone sees)."""
+        role_id, permissions = int(role["id"]), int(role["permissions"])
+        before = self.roles.get(role_id)
+        self.roles[role_id] = RoleEntry(permissions, role)
+        changed = before is None or before.permissions != permissions
+        if changed:
+            self._visible.clear()
+        return changed
+
+    def remove_role(self, role_id: int) -> None:
+        self.roles.pop(role_id, None)
+        for entry in self.members.values():
+            if role_id in entry.role_ids:
+                entry.role_ids = entry.role_ids - {role_id}
+        self._visible.clear()
 
     def put_channel(self, channel: Json) -> None:
         overwrites = overwrites_from_json(channel.get("permission_overwrites") or ())
@@ -70,32 +139,22 @@ class GuildState:
         self.channels.pop(channel_id, None)
         self._visible.clear()
 
-    def put_role(self, role_id: int, permissions: int) -> None:
-        self.role_permissions[role_id] = permissions
-        self._visible.clear()
-
-    def remove_role(self, role_id: int) -> None:
-        self.role_permissions.pop(role_id, None)
-        for user_id, roles in self.member_roles.items():
-            if role_id in roles:
-                self.member_roles[user_id] = roles - {role_id}
-        self._visible.clear()
-
-    def set_owner(self, owner_id: int) -> None:
-        self.owner_id = owner_id
-        self._visible.clear()
-
-    def put_member(self, user_id: int, role_ids: Iterable[int]) -> None:
-        self.member_roles[user_id] = frozenset(role_ids)
+    def put_member(self, member: dict[str, Any]) -> int:
+        entry = member_entry(member)
+        user_id = int(member["user"]["id"])
+        self.members[user_id] = entry
         self._visible.pop(user_id, None)
+        return user_id
 
     def remove_member(self, user_id: int) -> None:
-        self.member_roles.pop(user_id, None)
+        self.members.pop(user_id, None)
         self._visible.pop(user_id, None)
+
+    # -- questions -------------------------------------------------------------------------
 
     def permissions_in(self, user_id: int, channel_id: int) -> int:
         entry = self.channels.get(channel_id)
-        if entry is None or user_id not in self.member_roles:
+        if entry is None or user_id not in self.members:
             return 0
         return channel_permissions(self._context(user_id), entry.overwrites)
 
@@ -108,7 +167,7 @@ class GuildState:
     def visible_channels(self, user_id: int) -> frozenset[int]:
         visible = self._visible.get(user_id)
         if visible is None:
-            if user_id not in self.member_roles:
+            if user_id not in self.members:
                 return frozenset()
             context = self._context(user_id)
             view = Permission.VIEW_CHANNEL
@@ -123,13 +182,13 @@ class GuildState:
     def _context(self, user_id: int) -> MemberContext:
         # Timeouts never hide a channel (a timed-out member keeps VIEW_CHANNEL), so they are left
         # out.
-        roles = self.member_roles.get(user_id, frozenset())
+        member = self.members.get(user_id)
+        roles = member.role_ids if member is not None else frozenset()
+        everyone = self.roles.get(self.guild_id)
         return MemberContext(
             guild_id=self.guild_id,
             owner_id=self.owner_id,
             user_id=user_id,
-            everyone_permissions=self.role_permissions.get(self.guild_id, 0),
-            role_permissions={
-                r: self.role_permissions[r] for r in roles if r in self.role_permissions
-            },
+            everyone_permissions=everyone.permissions if everyone else 0,
+            role_permissions={r: self.roles[r].permissions for r in roles if r in self.roles},
         )

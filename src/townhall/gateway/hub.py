@@ -1,9 +1,15 @@
-"""The gateway node: every session on this process, and the fan-out of bus events to them.
+"""The gateway node: every session on this process, and the fan-out of log events to them.
 
 The hot path is `deliver`: an envelope arrives once per node; its frame head is built once per
 variant; each receiver costs a set lookup (can it view the channel?), an intent check, and one
-socket write. Events that change who may see what (roles, overwrites, membership) update the cached
-`GuildState` first, and the sessions whose visible channels changed get CHANNEL_CREATE/DELETE.
+socket write. Events that change who may see what (roles, overwrites, membership) update the node's
+guild replica first (`gateway/structure.py`), and the sessions whose visible channels changed get
+CHANNEL_CREATE/DELETE.
+
+Opening a session: the guild replicas it needs are loaded first (one batched read for those not yet
+on this node); then READY and every GUILD_CREATE go out without an await in between, so no event can
+fall between them, and each later event of a guild follows its GUILD_CREATE. Events addressed to the
+user while the session was opening (a DM, a guild they just joined) wait in `Session.early`.
 """
 
 from __future__ import annotations
@@ -12,41 +18,29 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Collection, Coroutine, Iterable, Mapping
 from typing import Any
 
 import orjson
 
 from townhall.actions import sessions as session_actions
 from townhall.actions.services import Services
-from townhall.api import payloads
-from townhall.bus.events import Envelope, Event
 from townhall.domain.event_data import Presence
-from townhall.domain.models import Member
-from townhall.gateway.encode import NO_CONTENT, presence_payload
+from townhall.domain.permissions import has
+from townhall.events import catalog
+from townhall.events.catalog import NO_CONTENT, required_intent
+from townhall.events.event import Envelope, Event
 from townhall.gateway.guild_state import GuildState
-from townhall.gateway.protocol import Close, Intent, required_intent
+from townhall.gateway.protocol import Op
+from townhall.gateway.replicas import Order, Replicas
 from townhall.gateway.session import Session, dispatch_head
-from townhall.gateway.visibility import VisibilityDiff
+from townhall.gateway.structure import structural_handlers
+from townhall.wire import payloads
+from townhall.wire.intents import Intent
 
 log = logging.getLogger("townhall.gateway")
 
-STRUCTURAL = frozenset(
-    {
-        "GUILD_UPDATE",
-        "GUILD_DELETE",
-        "GUILD_ROLE_CREATE",
-        "GUILD_ROLE_UPDATE",
-        "GUILD_ROLE_DELETE",
-        "CHANNEL_CREATE",
-        "CHANNEL_UPDATE",
-        "CHANNEL_DELETE",
-        "GUILD_MEMBER_UPDATE",
-        "GUILD_CREATE",
-        "PRESENCE_UPDATE",
-        "TOKENS_REVOKED",
-    }
-)
+RECONNECT_FRAME = orjson.dumps({"op": int(Op.RECONNECT), "d": None, "s": None, "t": None})
 
 
 class Hub:
@@ -55,15 +49,21 @@ class Hub:
         self.sessions: dict[str, Session] = {}
         self.by_user: dict[int, set[Session]] = defaultdict(set)
         self.guild_sessions: dict[int, set[Session]] = defaultdict(set)
-        self.guilds: dict[int, GuildState] = {}
+        self.joining: dict[int, set[Session]] = {}
+        """Sessions waiting for a guild's replica before their GUILD_CREATE."""
         self.statuses: dict[int, str] = {}
+        self.replicas = Replicas(self._load, self.deliver, self.resync_guild)
+        self.handlers = structural_handlers(self)
         self._tasks: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+
+    @property
+    def guilds(self) -> dict[int, GuildState]:
+        return self.replicas.states
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.services.bus.subscribe(self.deliver)
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
 
     async def close(self) -> None:
@@ -72,7 +72,7 @@ class Hub:
         for task in list(self._tasks):
             task.cancel()
 
-    def _spawn(self, work: Any) -> None:
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -89,106 +89,147 @@ class Hub:
                 else:
                     session.trim(now)
 
+    async def _load(self, guild_ids: Collection[int]) -> Mapping[int, GuildState]:
+        snapshots = await session_actions.guild_snapshots(self.services, guild_ids)
+        return {
+            guild_id: GuildState.load(s.guild, s.version, s.roles, s.channels, s.members)
+            for guild_id, s in snapshots.items()
+        }
+
     # -- sessions --------------------------------------------------------------------------
 
     async def open(self, session: Session, ready: dict[str, Any]) -> None:
         """Send READY and one GUILD_CREATE per guild, then start delivering events."""
-        guild_ids = [
-            g
-            for g in await session_actions.guild_ids(self.services, session.user)
-            if session.wants_guild(g)
-        ]
-        ready["guilds"] = [{"id": str(g), "unavailable": True} for g in guild_ids]
-        if not session.user.bot and session.gets_direct_messages:
-            ready["private_channels"] = [
-                payloads.channel(p.channel, p.recipients)
-                for p in await session_actions.private_channels(self.services, session.user)
-            ]
+        user = session.user
         self.sessions[session.id] = session
-        self.by_user[session.user.id].add(session)
-        first_session = len(self.by_user[session.user.id]) == 1
+        self.by_user[user.id].add(session)
+        try:
+            guild_ids = [
+                g
+                for g in await session_actions.guild_ids(self.services, user)
+                if session.wants_guild(g)
+            ]
+            self._expect(session, guild_ids)
+            try:
+                private = []
+                if not user.bot and session.gets_direct_messages:
+                    private = await session_actions.private_channels(self.services, user)
+                states = await self.replicas.ensure(guild_ids)
+            finally:
+                waiting = self._stop_expecting(session, guild_ids)
+        except BaseException:
+            await self.end(session, quiet=True)
+            raise
+        if session.id not in self.sessions:
+            return  # ended while loading (the node resynchronised)
+        # From here on nothing awaits until every GUILD_CREATE is out.
+        member_of = [g for g in guild_ids if g in states and user.id in states[g].members]
+        ready["guilds"] = [{"id": str(g), "unavailable": True} for g in member_of]
+        ready["private_channels"] = [payloads.channel(p.channel, p.recipients) for p in private]
+        first_session = len(self.by_user[user.id]) == 1
         session.dispatch(dispatch_head("READY", orjson.dumps(ready)))
-        for guild_id in guild_ids:
-            await self.join_guild(session, guild_id)
+        for guild_id in member_of:
+            self._enter_guild(session, states[guild_id], waiting[guild_id])
+        session.opening = False
+        early, session.early = session.early, []
+        for envelope in early:
+            self._deliver_early(session, envelope)
         if first_session:
-            await self.set_presence(session.user.id, "online")
+            self.set_presence(user.id, "online")
 
-    def detach(self, session: Session) -> None:
-        """The connection dropped without a clean close: keep buffering for a RESUME."""
-        session.connection = None
-        session.detached_at = time.monotonic()
+    def _expect(self, session: Session, guild_ids: Collection[int]) -> None:
+        """Keep the guilds' events for the session until it enters them (`_enter_guild`)."""
+        for guild_id in guild_ids:
+            session.joining[guild_id] = []
+            self.joining.setdefault(guild_id, set()).add(session)
+            self.replicas.wanted[guild_id] += 1
 
-    async def end(self, session: Session) -> None:
-        """Forget a session for good (clean close, or its resume window passed)."""
-        if self.sessions.pop(session.id, None) is None:
+    def _stop_expecting(
+        self, session: Session, guild_ids: Collection[int]
+    ) -> dict[int, list[Envelope]]:
+        """The events kept for the session, by guild."""
+        kept = {}
+        for guild_id in guild_ids:
+            self.replicas.wanted[guild_id] -= 1
+            waiters = self.joining.get(guild_id)
+            if waiters is not None:
+                waiters.discard(session)
+                if not waiters:
+                    del self.joining[guild_id]
+            kept[guild_id] = session.joining.pop(guild_id, [])
+        return kept
+
+    def _deliver_early(self, session: Session, envelope: Envelope) -> None:
+        """An event for the user that arrived while their session opened."""
+        kind, guild_id = envelope.kind, envelope.guild_id
+        if kind is catalog.GUILD_CREATE and guild_id is not None:
+            self.join_later(session, guild_id)
+        elif kind is catalog.GUILD_DELETE and guild_id is not None:
+            if guild_id in session.guild_ids:
+                self.fan_out(envelope, [session])
+                self.leave_guild(session, guild_id)
+        elif kind.structural:
+            return  # already reflected in READY (users' own updates, tokens)
+        else:
+            self.fan_out(envelope, self.audience(envelope, among=[session]))
+
+    def join_later(self, session: Session, guild_id: int) -> None:
+        """The user joined a guild while connected: load it, then send its GUILD_CREATE."""
+        if guild_id in session.guild_ids or guild_id in session.joining:
             return
-        session.connection = None
-        user_sessions = self.by_user.get(session.user.id, set())
-        user_sessions.discard(session)
-        for guild_id in session.guild_ids:
-            self.guild_sessions[guild_id].discard(session)
-            self._forget_if_unused(guild_id, session.user.id)
-        if not user_sessions:
-            self.by_user.pop(session.user.id, None)
-            await self.set_presence(session.user.id, "offline", guild_ids=session.guild_ids)
-
-    def _forget_if_unused(self, guild_id: int, user_id: int) -> None:
-        sessions = self.guild_sessions.get(guild_id)
-        state = self.guilds.get(guild_id)
-        if state is not None and not any(s.user.id == user_id for s in sessions or ()):
-            state.remove_member(user_id)
-        if not sessions:
-            self.guild_sessions.pop(guild_id, None)
-            self.guilds.pop(guild_id, None)
-
-    async def join_guild(self, session: Session, guild_id: int) -> None:
-        """Load the guild for this session (or refresh the cached copy) and send GUILD_CREATE."""
-        snapshot = await session_actions.guild_snapshot(
-            self.services, session.user, guild_id, session.large_threshold
-        )
-        if snapshot is None or session.id not in self.sessions:
+        if not session.wants_guild(guild_id):
             return
-        guild_json = payloads.guild(snapshot.guild, snapshot.roles)
-        channel_json = [payloads.channel(c) for c in snapshot.channels]
-        state = self.guilds.get(guild_id)
-        if state is None:
-            state = self.guilds[guild_id] = GuildState.from_json(guild_json, channel_json)
-        state.put_member(session.user.id, snapshot.me.role_ids)
-        visible = state.visible_channels(session.user.id)
-        guild_json.update(
-            channels=[c for c in channel_json if int(c["id"]) in visible],
-            members=[payloads.member(m) for m in self._member_list(session, snapshot)],
-            member_count=snapshot.member_count,
-            large=snapshot.member_count > session.large_threshold,
-            joined_at=payloads.timestamp(snapshot.me.joined_at),
-            presences=self._presences(session, (m.user.id for m in snapshot.members), guild_id),
-            threads=[],
-            voice_states=[],
-            stage_instances=[],
-            guild_scheduled_events=[],
-            soundboard_sounds=[],
-            unavailable=False,
-            lazy=True,
-        )
-        session.guild_ids.add(guild_id)
-        self.guild_sessions[guild_id].add(session)
-        if session.intents & Intent.GUILDS:
-            session.dispatch(dispatch_head("GUILD_CREATE", orjson.dumps(guild_json)))
+        self._expect(session, [guild_id])
+        self.spawn(self._join(session, guild_id))
 
-    @staticmethod
-    def _member_list(session: Session, snapshot: session_actions.GuildSnapshot) -> list[Member]:
-        """A bot without the privileged GUILD_MEMBERS intent sees only itself, as on Discord."""
-        if session.user.bot and not session.intents & Intent.GUILD_MEMBERS:
-            return [snapshot.me]
-        return snapshot.members
-
-    async def _join_and_announce(self, session: Session, guild_id: int) -> None:
-        """A new member who is online shows up online to the guild they just joined."""
-        await self.join_guild(session, guild_id)
+    async def _join(self, session: Session, guild_id: int) -> None:
+        try:
+            states = await self.replicas.ensure([guild_id])
+        finally:
+            waiting = self._stop_expecting(session, [guild_id])[guild_id]
+        state = states.get(guild_id)
+        if state is None or session.id not in self.sessions:
+            return
+        if session.user.id not in state.members:
+            return  # left again before the guild loaded
+        self._enter_guild(session, state, waiting)
         status = self.statuses.get(session.user.id, "offline")
-        if guild_id in session.guild_ids and status != "offline":
+        if status != "offline":
             presence = Presence(session.user.id, status, (), (("web", status),))
-            await self.services.publish(Event("PRESENCE_UPDATE", presence, guild_id=guild_id))
+            self.services.announce(Event(catalog.PRESENCE_UPDATE, presence, guild_id=guild_id))
+
+    def _enter_guild(self, session: Session, state: GuildState, waiting: list[Envelope]) -> None:
+        """GUILD_CREATE from the replica, then what happened in the guild while it loaded, and
+        from now on the guild's events."""
+        session.guild_ids.add(state.guild_id)
+        self.guild_sessions[state.guild_id].add(session)
+        if session.intents & Intent.GUILDS:
+            session.dispatch(dispatch_head("GUILD_CREATE", self._guild_create(session, state)))
+        for envelope in waiting:
+            # Versioned events are in the replica the GUILD_CREATE came from, or still to come.
+            if envelope.version is None and not envelope.kind.structural:
+                self.fan_out(envelope, self.audience(envelope, among=[session]))
+
+    def _guild_create(self, session: Session, state: GuildState) -> bytes:
+        user_id = session.user.id
+        me = state.members[user_id]
+        count = len(state.members)
+        only_me = count > session.large_threshold or (
+            session.user.bot and not session.intents & Intent.GUILD_MEMBERS
+        )
+        listed = [user_id] if only_me else list(state.members)
+        visible = state.visible_channels(user_id)
+        body = payloads.guild_create(
+            state.base,
+            roles=[r.payload for r in state.roles.values()],
+            channels=[c.payload for cid, c in state.channels.items() if cid in visible],
+            members=[state.members[uid].payload for uid in listed],
+            member_count=count,
+            large=count > session.large_threshold,
+            joined_at=me.joined_at,
+            presences=self._presences(session, listed, state.guild_id),
+        )
+        return orjson.dumps(body)
 
     def _presences(
         self, session: Session, user_ids: Iterable[int], guild_id: int
@@ -196,58 +237,144 @@ class Hub:
         if not session.intents & Intent.GUILD_PRESENCES and session.user.bot:
             return []
         return [
-            presence_payload(Presence(uid, status), guild_id)
+            payloads.presence(Presence(uid, status), guild_id)
             for uid in user_ids
             if (status := self.statuses.get(uid, "offline")) != "offline"
         ]
 
-    async def set_presence(
+    def leave_guild(self, session: Session, guild_id: int) -> None:
+        session.guild_ids.discard(guild_id)
+        sessions = self.guild_sessions.get(guild_id)
+        if sessions is not None:
+            sessions.discard(session)
+            if not sessions:
+                del self.guild_sessions[guild_id]
+        self.replicas.drop_if_unused(guild_id, bool(self.guild_sessions.get(guild_id)))
+
+    def detach(self, session: Session) -> None:
+        """The connection dropped without a clean close: keep buffering for a RESUME."""
+        session.connection = None
+        session.detached_at = time.monotonic()
+
+    async def end(self, session: Session, *, quiet: bool = False) -> None:
+        """Forget a session for good (clean close, or its resume window passed).
+
+        `quiet`: the user does not go offline for the others (the node resynchronises)."""
+        if self.sessions.pop(session.id, None) is None:
+            return
+        session.connection = None
+        user_sessions = self.by_user.get(session.user.id, set())
+        user_sessions.discard(session)
+        guild_ids = set(session.guild_ids)
+        for guild_id in guild_ids:
+            self.leave_guild(session, guild_id)
+        if not user_sessions:
+            self.by_user.pop(session.user.id, None)
+            if not quiet:
+                self.set_presence(session.user.id, "offline", guild_ids=guild_ids)
+
+    def reconnect(self, session: Session) -> None:
+        """Ask the client to reconnect (op 7) and identify afresh: its RESUME will fail."""
+        session.resumable = False
+        connection = session.connection
+        if connection is not None:
+            connection.send(RECONNECT_FRAME)
+            connection.close(4000, "Reconnect")
+        self.spawn(self.end(session, quiet=True))
+
+    def resync_guild(self, guild_id: int) -> None:
+        """This node missed an event of the guild: its sessions start over from the database."""
+        for session in list(self.guild_sessions.get(guild_id, ())):
+            self.reconnect(session)
+        for session in list(self.joining.get(guild_id, ())):
+            self.reconnect(session)
+        self.replicas.drop(guild_id)
+
+    def resync(self) -> None:
+        """The log has a gap: every session on this node starts over from the database."""
+        for session in list(self.sessions.values()):
+            self.reconnect(session)
+        self.replicas.clear()
+
+    def set_presence(
         self,
         user_id: int,
         status: str,
         activities: tuple[dict[str, object], ...] = (),
-        guild_ids: set[int] | None = None,
+        guild_ids: Collection[int] | None = None,
     ) -> None:
-        """Tell every member who shares a guild with the user (through the bus, to every node)."""
+        """Tell every member who shares a guild with the user (through the log, to every node)."""
         last_seen = self.services.now() if status == "offline" else None
         client_status = (("web", status),) if status != "offline" else ()
         presence = Presence(user_id, status, activities, client_status, last_seen)
         if guild_ids is None:
-            guild_ids = set()
+            found: set[int] = set()
             for session in self.by_user.get(user_id, ()):
-                guild_ids |= session.guild_ids
+                found |= session.guild_ids
+            guild_ids = found
         self.statuses[user_id] = status
-        for guild_id in guild_ids:
-            await self.services.publish(Event("PRESENCE_UPDATE", presence, guild_id=guild_id))
+        self.services.announce(
+            *(Event(catalog.PRESENCE_UPDATE, presence, guild_id=g) for g in sorted(guild_ids))
+        )
 
     # -- fan-out ---------------------------------------------------------------------------
 
     def deliver(self, envelope: Envelope) -> None:
-        """Called once per event on this node, in order. Must not block."""
-        if envelope.type in STRUCTURAL:
-            self._structural(envelope)
+        """Called once per event on this node, in log order. Must not block."""
+        order = self.replicas.order(envelope)
+        if order is Order.SEEN or order is Order.AHEAD or order is Order.LOADING:
             return
-        self._fan_out(envelope, self._audience(envelope))
-
-    def _audience(self, envelope: Envelope) -> Iterable[Session]:
+        guild_id = envelope.guild_id
+        if guild_id is not None and (waiters := self.joining.get(guild_id)):
+            for session in waiters:
+                session.joining[guild_id].append(envelope)
         if envelope.user_ids is not None:
+            for user_id in envelope.user_ids:
+                for session in self.by_user.get(user_id, ()):
+                    if session.opening:
+                        session.early.append(envelope)
+        handler = self.handlers.get(envelope.kind)
+        if handler is not None:
+            handler(envelope)
+        else:
+            self.fan_out(envelope, self.audience(envelope))
+        if order is Order.NEXT:
+            for ready in self.replicas.applied(envelope):
+                self.deliver(ready)
+
+    def audience(
+        self, envelope: Envelope, among: Iterable[Session] | None = None
+    ) -> Iterable[Session]:
+        """The open sessions that may receive the envelope (of `among`, if given)."""
+        if envelope.user_ids is not None:
+            if among is not None:
+                return [s for s in among if s.user.id in envelope.user_ids and not s.opening]
             by_user = self.by_user
-            return [s for uid in envelope.user_ids for s in by_user.get(uid, ())]
+            return [s for uid in envelope.user_ids for s in by_user.get(uid, ()) if not s.opening]
         guild_id = envelope.guild_id
         if guild_id is None:
             return ()
         sessions = self.guild_sessions.get(guild_id)
         if not sessions:
             return ()
+        if among is not None:
+            sessions = {s for s in among if s in sessions}
         channel_id = envelope.channel_id
         if channel_id is None:
             return sessions
-        state = self.guilds[guild_id]
+        state = self.guilds.get(guild_id)
+        if state is None:
+            return ()
+        permission = envelope.kind.permission
+        if permission:
+            return [
+                s for s in sessions if has(state.permissions_in(s.user.id, channel_id), permission)
+            ]
         return [s for s in sessions if state.can_view(s.user.id, channel_id)]
 
-    def _fan_out(self, envelope: Envelope, audience: Iterable[Session]) -> None:
+    def fan_out(self, envelope: Envelope, audience: Iterable[Session]) -> None:
         in_guild = envelope.guild_id is not None
-        intent = required_intent(envelope.type, in_guild=in_guild)
+        intent = required_intent(envelope.kind, in_guild=in_guild)
         head: bytes | None = None
         hidden_head: bytes | None = None
         hidden = envelope.variants.get(NO_CONTENT)
@@ -259,7 +386,7 @@ class Hub:
                 hidden is not None
                 and in_guild
                 and not session.content_intent
-                and not self._sees_content(session, envelope)
+                and not _sees_content(session, envelope)
             ):
                 if hidden_head is None:
                     hidden_head = dispatch_head(envelope.type, hidden)
@@ -269,157 +396,9 @@ class Hub:
                 head = dispatch_head(envelope.type, envelope.data)
             session.dispatch(head, now)
 
-    @staticmethod
-    def _sees_content(session: Session, envelope: Envelope) -> bool:
-        """A bot without MESSAGE_CONTENT still sees its own messages and those that mention it."""
-        user_id = session.user.id
-        meta = envelope.meta
-        return meta.get("author_id") == user_id or user_id in meta.get("mention_ids", ())  # type: ignore[operator]
 
-    # -- events that change who sees what ----------------------------------------------------
-
-    def _structural(self, envelope: Envelope) -> None:
-        handler: Callable[[Envelope], None] = getattr(self, "_on_" + envelope.type.lower())
-        handler(envelope)
-
-    def _on_guild_create(self, envelope: Envelope) -> None:
-        guild_id = envelope.guild_id
-        assert guild_id is not None
-        for uid in envelope.user_ids or ():
-            for session in list(self.by_user.get(uid, ())):
-                if session.wants_guild(guild_id) and guild_id not in session.guild_ids:
-                    self._spawn(self._join_and_announce(session, guild_id))
-
-    def _on_guild_update(self, envelope: Envelope) -> None:
-        state = self.guilds.get(envelope.guild_id or 0)
-        if state is not None:
-            data = orjson.loads(envelope.data)
-            with self._visibility_diff(state):
-                state.set_owner(int(data["owner_id"]))
-                for role in data.get("roles", ()):
-                    state.put_role(int(role["id"]), int(role["permissions"]))
-        self._fan_out(envelope, self._audience(envelope))
-
-    def _on_guild_delete(self, envelope: Envelope) -> None:
-        guild_id = envelope.guild_id
-        assert guild_id is not None
-        if envelope.user_ids is None:
-            targets = list(self.guild_sessions.get(guild_id, ()))
-        else:
-            targets = [s for s in self._audience(envelope) if guild_id in s.guild_ids]
-        self._fan_out(envelope, targets)
-        for session in targets:
-            session.guild_ids.discard(guild_id)
-            self.guild_sessions[guild_id].discard(session)
-            self._forget_if_unused(guild_id, session.user.id)
-
-    def _on_guild_role_create(self, envelope: Envelope) -> None:
-        self._on_guild_role_update(envelope)
-
-    def _on_guild_role_update(self, envelope: Envelope) -> None:
-        state = self.guilds.get(envelope.guild_id or 0)
-        if state is not None:
-            role = orjson.loads(envelope.data)["role"]
-            role_id, permissions = int(role["id"]), int(role["permissions"])
-            # Reordering sends one update per moved role; positions never change what anyone sees.
-            if state.role_permissions.get(role_id) != permissions:
-                with self._visibility_diff(state):
-                    state.put_role(role_id, permissions)
-        self._fan_out(envelope, self._audience(envelope))
-
-    def _on_guild_role_delete(self, envelope: Envelope) -> None:
-        state = self.guilds.get(envelope.guild_id or 0)
-        if state is not None:
-            with self._visibility_diff(state):
-                state.remove_role(int(orjson.loads(envelope.data)["role_id"]))
-        self._fan_out(envelope, self._audience(envelope))
-
-    def _on_guild_member_update(self, envelope: Envelope) -> None:
-        guild_id = envelope.guild_id or 0
-        state = self.guilds.get(guild_id)
-        data = orjson.loads(envelope.data)
-        user_id = int(data["user"]["id"])
-        if state is not None and user_id in state.member_roles:
-            with self._visibility_diff(state, only=user_id):
-                state.put_member(user_id, (int(r) for r in data["roles"]))
-        # A member always hears about their own update, whatever their intents.
-        audience = list(self._audience(envelope))
-        own = [s for s in audience if s.user.id == user_id]
-        self._fan_out(envelope, [s for s in audience if s.user.id != user_id])
-        if own:
-            head = dispatch_head(envelope.type, envelope.data)
-            for session in own:
-                session.dispatch(head)
-
-    def _on_channel_create(self, envelope: Envelope) -> None:
-        state = self.guilds.get(envelope.guild_id or 0)
-        if state is not None:
-            state.put_channel(orjson.loads(envelope.data))
-        self._fan_out(envelope, self._audience(envelope))
-
-    def _on_channel_update(self, envelope: Envelope) -> None:
-        state = self.guilds.get(envelope.guild_id or 0)
-        if state is None:
-            self._fan_out(envelope, self._audience(envelope))
-            return
-        channel_id = envelope.channel_id or 0
-        could_see = {
-            s
-            for s in self.guild_sessions.get(state.guild_id, ())
-            if state.can_view(s.user.id, channel_id)
-        }
-        # Only this channel's overwrites changed: who gains or loses it hears CHANNEL_CREATE or
-        # CHANNEL_DELETE below instead of the update.
-        state.put_channel(orjson.loads(envelope.data))
-        can_see = [s for s in self._audience(envelope)]
-        self._fan_out(envelope, [s for s in can_see if s in could_see])
-        self._fan_out(
-            _retyped(envelope, "CHANNEL_CREATE"), [s for s in can_see if s not in could_see]
-        )
-        now_sees = set(can_see)
-        self._fan_out(
-            _retyped(envelope, "CHANNEL_DELETE"), [s for s in could_see if s not in now_sees]
-        )
-
-    def _on_channel_delete(self, envelope: Envelope) -> None:
-        audience = list(self._audience(envelope))
-        state = self.guilds.get(envelope.guild_id or 0)
-        if state is not None:
-            state.remove_channel(envelope.channel_id or 0)
-        self._fan_out(envelope, audience)
-
-    def _on_presence_update(self, envelope: Envelope) -> None:
-        data = orjson.loads(envelope.data)
-        user_id = int(data["user"]["id"])
-        self.statuses[user_id] = data["status"]
-        if data["status"] == "offline":
-            self.statuses.pop(user_id, None)
-        self._fan_out(envelope, [s for s in self._audience(envelope) if s.user.id != user_id])
-
-    def _on_tokens_revoked(self, envelope: Envelope) -> None:
-        user_id = int(orjson.loads(envelope.data))
-        sessions = list(self.by_user.get(user_id, ()))
-        if sessions:
-            self._spawn(self._end_revoked(sessions))
-
-    async def _end_revoked(self, sessions: list[Session]) -> None:
-        """Sessions opened with a token that no longer exists are closed (4004) and forgotten."""
-        for session in sessions:
-            if await session_actions.token_still_valid(self.services, session.token_hash):
-                continue
-            if session.connection is not None:
-                session.connection.close(Close.AUTHENTICATION_FAILED, "Authentication failed")
-            await self.end(session)
-
-    def _visibility_diff(self, state: GuildState, *, only: int | None = None) -> VisibilityDiff:
-        return VisibilityDiff(self.guild_sessions, state, only)
-
-
-def _retyped(envelope: Envelope, event_type: str) -> Envelope:
-    return Envelope(
-        type=event_type,
-        data=envelope.data,
-        guild_id=envelope.guild_id,
-        channel_id=envelope.channel_id,
-        user_ids=envelope.user_ids,
-    )
+def _sees_content(session: Session, envelope: Envelope) -> bool:
+    """A bot without MESSAGE_CONTENT still sees its own messages and those that mention it."""
+    user_id = session.user.id
+    meta = envelope.meta
+    return meta.get("author_id") == user_id or user_id in meta.get("mention_ids", ())

@@ -7,12 +7,12 @@ from typing import Any
 import orjson
 
 from townhall.actions import sessions as session_actions
-from townhall.api import payloads
 from townhall.domain.event_data import Presence
-from townhall.gateway.encode import presence_payload
 from townhall.gateway.hub import Hub
-from townhall.gateway.protocol import Close, GatewayClose, Intent
+from townhall.gateway.protocol import Close, GatewayClose
 from townhall.gateway.session import Session, dispatch_head
+from townhall.wire import payloads
+from townhall.wire.intents import Intent
 
 CHUNK_SIZE = 1000
 
@@ -62,7 +62,7 @@ async def send_member_chunks(hub: Hub, session: Session, data: dict[str, Any]) -
                 body["not_found"] = [str(uid) for uid in missing]
             if with_presences:
                 body["presences"] = [
-                    presence_payload(Presence(m.user.id, hub.statuses[m.user.id]), None)
+                    payloads.presence(Presence(m.user.id, hub.statuses[m.user.id]), None)
                     for m in chunk
                     if m.user.id in hub.statuses
                 ]

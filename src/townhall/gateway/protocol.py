@@ -1,8 +1,10 @@
-"""Discord gateway v10 constants: opcodes, close codes, intents, and the intent each event needs."""
+"""Discord gateway v10 constants: opcodes, close codes, and the intent masks."""
 
 from __future__ import annotations
 
 import enum
+
+from townhall.wire.intents import Intent
 
 
 class Op(enum.IntEnum):
@@ -43,78 +45,5 @@ class GatewayClose(Exception):
         self.code, self.reason = code, reason
 
 
-class Intent(enum.IntFlag):
-    GUILDS = 1 << 0
-    GUILD_MEMBERS = 1 << 1
-    GUILD_MODERATION = 1 << 2
-    GUILD_EXPRESSIONS = 1 << 3
-    GUILD_INTEGRATIONS = 1 << 4
-    GUILD_WEBHOOKS = 1 << 5
-    GUILD_INVITES = 1 << 6
-    GUILD_VOICE_STATES = 1 << 7
-    GUILD_PRESENCES = 1 << 8
-    GUILD_MESSAGES = 1 << 9
-    GUILD_MESSAGE_REACTIONS = 1 << 10
-    GUILD_MESSAGE_TYPING = 1 << 11
-    DIRECT_MESSAGES = 1 << 12
-    DIRECT_MESSAGE_REACTIONS = 1 << 13
-    DIRECT_MESSAGE_TYPING = 1 << 14
-    MESSAGE_CONTENT = 1 << 15
-    GUILD_SCHEDULED_EVENTS = 1 << 16
-    AUTO_MODERATION_CONFIGURATION = 1 << 20
-    AUTO_MODERATION_EXECUTION = 1 << 21
-    GUILD_MESSAGE_POLLS = 1 << 24
-    DIRECT_MESSAGE_POLLS = 1 << 25
-
-
 ALL_INTENTS = int(sum(Intent))
 PRIVILEGED_INTENTS = int(Intent.GUILD_MEMBERS | Intent.GUILD_PRESENCES | Intent.MESSAGE_CONTENT)
-
-_GUILD_INTENTS: dict[str, Intent] = {
-    "GUILD_CREATE": Intent.GUILDS,
-    "GUILD_UPDATE": Intent.GUILDS,
-    "GUILD_DELETE": Intent.GUILDS,
-    "GUILD_ROLE_CREATE": Intent.GUILDS,
-    "GUILD_ROLE_UPDATE": Intent.GUILDS,
-    "GUILD_ROLE_DELETE": Intent.GUILDS,
-    "CHANNEL_CREATE": Intent.GUILDS,
-    "CHANNEL_UPDATE": Intent.GUILDS,
-    "CHANNEL_DELETE": Intent.GUILDS,
-    "CHANNEL_PINS_UPDATE": Intent.GUILDS,
-    "GUILD_MEMBER_ADD": Intent.GUILD_MEMBERS,
-    "GUILD_MEMBER_UPDATE": Intent.GUILD_MEMBERS,
-    "GUILD_MEMBER_REMOVE": Intent.GUILD_MEMBERS,
-    "GUILD_BAN_ADD": Intent.GUILD_MODERATION,
-    "GUILD_BAN_REMOVE": Intent.GUILD_MODERATION,
-    "INVITE_CREATE": Intent.GUILD_INVITES,
-    "INVITE_DELETE": Intent.GUILD_INVITES,
-    "PRESENCE_UPDATE": Intent.GUILD_PRESENCES,
-    "MESSAGE_CREATE": Intent.GUILD_MESSAGES,
-    "MESSAGE_UPDATE": Intent.GUILD_MESSAGES,
-    "MESSAGE_DELETE": Intent.GUILD_MESSAGES,
-    "MESSAGE_DELETE_BULK": Intent.GUILD_MESSAGES,
-    "MESSAGE_REACTION_ADD": Intent.GUILD_MESSAGE_REACTIONS,
-    "MESSAGE_REACTION_REMOVE": Intent.GUILD_MESSAGE_REACTIONS,
-    "MESSAGE_REACTION_REMOVE_ALL": Intent.GUILD_MESSAGE_REACTIONS,
-    "MESSAGE_REACTION_REMOVE_EMOJI": Intent.GUILD_MESSAGE_REACTIONS,
-    "TYPING_START": Intent.GUILD_MESSAGE_TYPING,
-}
-
-_DIRECT_INTENTS: dict[str, Intent] = {
-    "MESSAGE_CREATE": Intent.DIRECT_MESSAGES,
-    "MESSAGE_UPDATE": Intent.DIRECT_MESSAGES,
-    "MESSAGE_DELETE": Intent.DIRECT_MESSAGES,
-    "MESSAGE_DELETE_BULK": Intent.DIRECT_MESSAGES,
-    "CHANNEL_PINS_UPDATE": Intent.DIRECT_MESSAGES,
-    "MESSAGE_REACTION_ADD": Intent.DIRECT_MESSAGE_REACTIONS,
-    "MESSAGE_REACTION_REMOVE": Intent.DIRECT_MESSAGE_REACTIONS,
-    "MESSAGE_REACTION_REMOVE_ALL": Intent.DIRECT_MESSAGE_REACTIONS,
-    "MESSAGE_REACTION_REMOVE_EMOJI": Intent.DIRECT_MESSAGE_REACTIONS,
-    "TYPING_START": Intent.DIRECT_MESSAGE_TYPING,
-}
-
-
-def required_intent(event_type: str, *, in_guild: bool) -> int:
-    """The intent a session needs to receive this event (0: every session gets it)."""
-    table = _GUILD_INTENTS if in_guild else _DIRECT_INTENTS
-    return int(table.get(event_type, 0))

@@ -11,6 +11,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from townhall.domain.models import User
+from townhall.events.event import Envelope
 from townhall.gateway.transport import Compressor, Frames
 
 
@@ -49,6 +50,13 @@ class Session:
     """(seq, frame head, when): a frame is `head + str(seq) + b"}"`; heads are shared between
     sessions."""
     detached_at: float | None = None
+    opening: bool = True
+    """Until READY and its GUILD_CREATEs are out; events for the user meanwhile wait in `early`."""
+    early: list[Envelope] = field(default_factory=list)
+    joining: dict[int, list[Envelope]] = field(default_factory=dict)
+    """Guilds being loaded for this session, with the events that arrived for them meanwhile."""
+    resumable: bool = True
+    """False after this node lost events it should have delivered: a RESUME must not succeed."""
 
     def dispatch(self, head: bytes, now: float | None = None) -> None:
         """Number, remember and send one event whose frame starts with `head`.
@@ -75,6 +83,8 @@ class Session:
 
     def can_resume_from(self, seq: int) -> bool:
         """True when every event after `seq` is still in the buffer."""
+        if not self.resumable:
+            return False
         if seq > self.seq:
             return False
         if seq == self.seq:

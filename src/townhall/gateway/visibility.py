@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 
 from townhall.gateway.guild_state import GuildState
-from townhall.gateway.protocol import Intent
 from townhall.gateway.session import Session, dispatch_head
+from townhall.wire.intents import Intent
 
 
 class VisibilityDiff:
@@ -17,7 +17,8 @@ class VisibilityDiff:
         self, guild_sessions: dict[int, set[Session]], state: GuildState, only: int | None
     ) -> None:
         self.guild_sessions, self.state = guild_sessions, state
-        self.users = [only] if only is not None else list(state.member_roles)
+        local = {s.user.id for s in guild_sessions.get(state.guild_id, ())}
+        self.users = [only] if only is not None else list(local)
         self.before: dict[int, frozenset[int]] = {}
 
     def __enter__(self) -> None:

@@ -94,6 +94,25 @@ async def channels_of_guild(conn: AsyncConnection, guild_id: int) -> list[Channe
     return [_channel(row, overwrites[row["id"]]) for row in rows]
 
 
+async def channels_of_guilds(
+    conn: AsyncConnection, guild_ids: Collection[int]
+) -> dict[int, list[Channel]]:
+    """The channels of several guilds in two queries: guild id -> channels, in position order."""
+    found: dict[int, list[Channel]] = {guild_id: [] for guild_id in guild_ids}
+    if not guild_ids:
+        return found
+    query = (
+        select(channels)
+        .where(channels.c.guild_id.in_(list(guild_ids)))
+        .order_by(channels.c.position, channels.c.id)
+    )
+    rows = list((await conn.execute(query)).mappings())
+    overwrites = await _overwrites_by_channel(conn, [row["id"] for row in rows])
+    for row in rows:
+        found[row["guild_id"]].append(_channel(row, overwrites[row["id"]]))
+    return found
+
+
 async def count_channels(conn: AsyncConnection, guild_id: int) -> int:
     query = select(func.count()).select_from(channels).where(channels.c.guild_id == guild_id)
     return int((await conn.execute(query)).scalar_one())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -52,6 +54,44 @@ def create_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=False)
+
+
+class Database:
+    """An engine, and the rule for writing to it.
+
+    SQLite has one writer. A transaction that reads and then writes fails at once (no busy wait)
+    if another writer committed in between, so each process runs its SQLite writes one at a time;
+    reads stay concurrent. PostgreSQL takes concurrent writers.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that may write: commits on success, rolls back on error."""
+        if self.writer is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self.writer, self.engine.begin() as conn:
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncConnection]:
+        """Several reads that see one consistent state of the database.
+
+        PostgreSQL: a repeatable-read transaction. SQLite: this process's writes wait meanwhile
+        (its reads outside a transaction each see the latest commit)."""
+        if self.writer is None:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(isolation_level="REPEATABLE READ")
+                async with conn.begin():
+                    yield conn
+            return
+        async with self.writer, self.engine.connect() as conn:
+            yield conn
 
 
 def _upgrade(connection: Connection) -> None:

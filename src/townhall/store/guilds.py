@@ -35,6 +35,20 @@ async def update_guild(conn: AsyncConnection, guild_id: int, changes: Mapping[st
         await conn.execute(update(guilds).where(guilds.c.id == guild_id).values(**changes))
 
 
+async def bump_version(conn: AsyncConnection, guild_id: int, by: int) -> int | None:
+    """Count `by` more snapshot changes of the guild; its new version (None: the guild is gone).
+
+    On PostgreSQL the row stays locked until commit, so a guild's versions follow commit order."""
+    result = await conn.execute(
+        update(guilds)
+        .where(guilds.c.id == guild_id)
+        .values(version=guilds.c.version + by)
+        .returning(guilds.c.version)
+    )
+    row = result.first()
+    return None if row is None else int(row[0])
+
+
 async def delete_guild(conn: AsyncConnection, guild_id: int) -> None:
     await conn.execute(delete(guilds).where(guilds.c.id == guild_id))
 
@@ -70,6 +84,16 @@ async def roles_of_guilds(
         for row in (await conn.execute(query)).mappings():
             found[row["guild_id"]][row["id"]] = _role(row)
     return found
+
+
+async def guilds_with_versions(
+    conn: AsyncConnection, guild_ids: Collection[int]
+) -> list[tuple[Guild, int]]:
+    """Several guilds, each with the version of its snapshot (see `bump_version`)."""
+    if not guild_ids:
+        return []
+    result = await conn.execute(select(guilds).where(guilds.c.id.in_(list(guild_ids))))
+    return [(_guild(row), int(row["version"])) for row in result.mappings()]
 
 
 async def guild_ids_of_user(conn: AsyncConnection, user_id: int) -> list[int]:

@@ -166,6 +166,32 @@ async def memberships_of_user(
     return {row["guild_id"]: _member(row, role_ids[row["guild_id"]]) for row in rows}
 
 
+async def members_of_guilds(
+    conn: AsyncConnection, guild_ids: Collection[int]
+) -> dict[int, list[Member]]:
+    """Every member of several guilds, with their roles, in two queries."""
+    found: dict[int, list[Member]] = {guild_id: [] for guild_id in guild_ids}
+    if not guild_ids:
+        return found
+    ids = list(guild_ids)
+    query = (
+        select(*USER_COLUMNS, *_MEMBER_COLUMNS)
+        .select_from(members.join(users, users.c.id == members.c.user_id))
+        .where(members.c.guild_id.in_(ids))
+        .order_by(members.c.guild_id, members.c.user_id)
+    )
+    rows = list((await conn.execute(query)).mappings())
+    role_query = select(member_roles.c.guild_id, member_roles.c.user_id, member_roles.c.role_id)
+    role_ids: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for guild_id, user_id, role_id in (
+        await conn.execute(role_query.where(member_roles.c.guild_id.in_(ids)))
+    ).all():
+        role_ids[(guild_id, user_id)].append(role_id)
+    for row in rows:
+        found[row["guild_id"]].append(_member(row, role_ids[(row["guild_id"], row["id"])]))
+    return found
+
+
 async def count_members_of_guilds(
     conn: AsyncConnection, guild_ids: Collection[int]
 ) -> dict[int, int]:

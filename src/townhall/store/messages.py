@@ -408,3 +408,8 @@ async def pinned(
     authors: dict[int, User] = {}
     page = [_message(row, authors=authors) for row in (await conn.execute(query)).mappings()]
     return await hydrate(conn, page, viewer_id)
+
+
+async def prune_nonces(conn: AsyncConnection, before_ms: int) -> None:
+    """Drop nonce claims older than the window (those of authors who never sent again)."""
+    await conn.execute(delete(message_nonces).where(message_nonces.c.created_at < before_ms))

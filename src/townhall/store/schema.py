@@ -97,6 +97,9 @@ guilds = Table(
     Column("default_message_notifications", SmallInteger, nullable=False, server_default=text("0")),
     Column("explicit_content_filter", SmallInteger, nullable=False, server_default=text("0")),
     Column("preferred_locale", String(10), nullable=False, server_default="en-US"),
+    Column("version", BigInteger, nullable=False, server_default=text("0")),
+    # Counts the changes that a gateway snapshot of the guild reflects (roles, channels, members):
+    # each such event carries the number it made, so nodes tell what a snapshot already holds.
 )
 
 roles = Table(
@@ -262,4 +265,47 @@ reactions = Table(
     Column("channel_id", Id, nullable=False),
     Column("seq", Id, nullable=False),
     # A snowflake minted when the reaction was added: the order of "first reacted".
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    # Events committed with the change they describe, until a relay has put them on the bus.
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("owner", String(32), nullable=False),
+    # The lease holder of the process that wrote it: rows of a holder whose lease ended are adopted.
+    Column("created_at", Millis, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+)
+
+node_leases = Table(
+    "node_leases",
+    metadata,
+    # Each running process holds one node id (the node bits of the snowflakes it mints).
+    Column("node_id", Integer, primary_key=True, autoincrement=False),
+    Column("holder", String(32), nullable=False),
+    Column("expires_at", Millis, nullable=False),
+    Index("ix_node_leases_holder", "holder"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    # Durable background work: scheduled, retried, run once across nodes (actions/jobs.py).
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("kind", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("run_at", Millis, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("max_attempts", Integer, nullable=False, server_default=text("5")),
+    Column("locked_by", String(32)),
+    Column("locked_until", Millis),
+    Column("unique_key", String(200), unique=True),
+    # At most one pending job per key (a recurring task, the expiry of one invite).
+    Column("every_ms", BigInteger),
+    # Recurring jobs run again this long after each run, in the same row.
+    Column("finished_at", Millis),
+    Column("failed", Boolean, nullable=False, server_default=text("false")),
+    Column("last_error", Text),
+    Index("ix_jobs_due", "finished_at", "run_at"),
 )

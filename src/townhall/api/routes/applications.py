@@ -9,11 +9,11 @@ from pydantic import BaseModel, Field
 
 from townhall.actions import applications as application_actions
 from townhall.actions import bot_authorization
-from townhall.api import payloads
-from townhall.api.deps import MAX_SNOWFLAKE, Actor, ApplicationId, ServicesDep, Snowflake
+from townhall.api.deps import MAX_SNOWFLAKE, ApplicationId, CurrentActor, ServicesDep, Snowflake
 from townhall.api.responses import JSON
 from townhall.domain.applications import bot_flow_scopes
 from townhall.domain.models import UNSET
+from townhall.wire import payloads
 
 router = APIRouter(tags=["applications"])
 
@@ -55,57 +55,63 @@ def _patch(body: ModifyCurrentApplicationBody) -> application_actions.Applicatio
 
 
 @router.post("/applications", status_code=201, response_class=JSON)
-async def create_application(body: CreateApplicationBody, actor: Actor, s: ServicesDep) -> Any:
+async def create_application(
+    body: CreateApplicationBody, actor: CurrentActor, s: ServicesDep
+) -> Any:
     """Townhall's own route (Discord uses its developer portal); people only, not bots."""
     view = await application_actions.create_application(s, actor, body.name, body.description)
     return JSON(render(view), status_code=201)
 
 
 @router.get("/applications", response_class=JSON)
-async def list_applications(actor: Actor, s: ServicesDep) -> Any:
+async def list_applications(actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON([render(v) for v in await application_actions.list_applications(s, actor)])
 
 
 @router.get("/applications/@me", response_class=JSON)
-async def get_current_application(actor: Actor, s: ServicesDep) -> Any:
+async def get_current_application(actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(render(await application_actions.get_current_application(s, actor)))
 
 
 @router.patch("/applications/@me", response_class=JSON)
 async def modify_current_application(
-    body: ModifyCurrentApplicationBody, actor: Actor, s: ServicesDep
+    body: ModifyCurrentApplicationBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     view = await application_actions.modify_current_application(s, actor, _patch(body))
     return JSON(render(view))
 
 
 @router.get("/oauth2/applications/@me", response_class=JSON)
-async def get_current_bot_application(actor: Actor, s: ServicesDep) -> Any:
+async def get_current_bot_application(actor: CurrentActor, s: ServicesDep) -> Any:
     """What discord.py asks right after login (`Client.application_info`)."""
     return JSON(render(await application_actions.get_current_application(s, actor)))
 
 
 @router.get("/applications/{application_id}", response_class=JSON)
-async def get_application(application_id: ApplicationId, actor: Actor, s: ServicesDep) -> Any:
+async def get_application(
+    application_id: ApplicationId, actor: CurrentActor, s: ServicesDep
+) -> Any:
     return JSON(render(await application_actions.get_application(s, actor, application_id)))
 
 
 @router.patch("/applications/{application_id}", response_class=JSON)
 async def modify_application(
-    application_id: ApplicationId, body: ModifyApplicationBody, actor: Actor, s: ServicesDep
+    application_id: ApplicationId, body: ModifyApplicationBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     view = await application_actions.modify_application(s, actor, application_id, _patch(body))
     return JSON(render(view))
 
 
 @router.post("/applications/{application_id}/bot/reset", response_class=JSON)
-async def reset_bot_token(application_id: ApplicationId, actor: Actor, s: ServicesDep) -> Any:
+async def reset_bot_token(
+    application_id: ApplicationId, actor: CurrentActor, s: ServicesDep
+) -> Any:
     return JSON({"token": await application_actions.reset_bot_token(s, actor, application_id)})
 
 
 @router.get("/oauth2/authorize", response_class=JSON)
 async def get_authorization(
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
     client_id: int = ClientId,
     scope: str = Scope,
@@ -120,7 +126,7 @@ async def get_authorization(
         {
             "application": payloads.application(application.application, application.owner),
             "bot": payloads.user(application.bot),
-            "user": payloads.user(actor),
+            "user": payloads.user(actor.user),
             "scopes": sorted(scopes),
             "permissions": str(requested),
             "guilds": [
@@ -142,7 +148,7 @@ async def get_authorization(
 @router.post("/oauth2/authorize", response_class=JSON)
 async def authorize(
     body: AuthorizeBody,
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
     client_id: int = ClientId,
     scope: str = Scope,

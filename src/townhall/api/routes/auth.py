@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from townhall.actions import accounts
-from townhall.api.deps import Actor, ServicesDep, bearer_token
+from townhall.api.deps import CurrentActor, ServicesDep, bearer_token
 from townhall.api.responses import JSON, no_content
 
 router = APIRouter(tags=["auth"])
@@ -42,7 +42,7 @@ async def login(body: LoginBody, s: ServicesDep) -> Any:
 
 
 @router.post("/auth/logout", status_code=204)
-async def logout(request: Request, actor: Actor, s: ServicesDep) -> Response:
+async def logout(request: Request, actor: CurrentActor, s: ServicesDep) -> Response:
     token = bearer_token(request)
     assert token is not None
     await accounts.logout(s, actor, token)

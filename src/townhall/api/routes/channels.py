@@ -10,11 +10,11 @@ from starlette.responses import Response
 
 from townhall.actions import channels as channel_actions
 from townhall.actions import overwrites as overwrite_actions
-from townhall.api import payloads
-from townhall.api.deps import Actor, ChannelId, GuildId, OverwriteId, ServicesDep, Snowflake
+from townhall.api.deps import ChannelId, CurrentActor, GuildId, OverwriteId, ServicesDep, Snowflake
 from townhall.api.responses import JSON, no_content
 from townhall.domain.event_data import PrivateChannelView
 from townhall.domain.models import UNSET, Channel
+from townhall.wire import payloads
 
 router = APIRouter(tags=["channels"])
 
@@ -80,14 +80,14 @@ def render(view: Channel | PrivateChannelView) -> dict[str, Any]:
 
 
 @router.get("/guilds/{guild_id}/channels", response_class=JSON)
-async def list_guild_channels(guild_id: GuildId, actor: Actor, s: ServicesDep) -> Any:
+async def list_guild_channels(guild_id: GuildId, actor: CurrentActor, s: ServicesDep) -> Any:
     channels = await channel_actions.list_guild_channels(s, actor, guild_id)
     return JSON([payloads.channel(c) for c in channels])
 
 
 @router.post("/guilds/{guild_id}/channels", status_code=201, response_class=JSON)
 async def create_guild_channel(
-    guild_id: GuildId, body: CreateChannelBody, actor: Actor, s: ServicesDep
+    guild_id: GuildId, body: CreateChannelBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     draft = channel_actions.ChannelDraft(
         name=body.name,
@@ -112,7 +112,7 @@ async def create_guild_channel(
 @router.patch("/guilds/{guild_id}/channels", status_code=204)
 async def modify_guild_channel_positions(
     guild_id: GuildId,
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
     body: Annotated[list[ChannelPositionBody], Body(max_length=500)],
 ) -> Response:
@@ -130,13 +130,13 @@ async def modify_guild_channel_positions(
 
 
 @router.get("/channels/{channel_id}", response_class=JSON)
-async def get_channel(channel_id: ChannelId, actor: Actor, s: ServicesDep) -> Any:
+async def get_channel(channel_id: ChannelId, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(render(await channel_actions.get_channel(s, actor, channel_id)))
 
 
 @router.patch("/channels/{channel_id}", response_class=JSON)
 async def modify_channel(
-    channel_id: ChannelId, body: ModifyChannelBody, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, body: ModifyChannelBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     given = body.model_fields_set
     fields: dict[str, Any] = {name: getattr(body, name) for name in given}
@@ -147,7 +147,7 @@ async def modify_channel(
 
 
 @router.delete("/channels/{channel_id}", response_class=JSON)
-async def delete_channel(channel_id: ChannelId, actor: Actor, s: ServicesDep) -> Any:
+async def delete_channel(channel_id: ChannelId, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(render(await channel_actions.delete_channel(s, actor, channel_id)))
 
 
@@ -156,7 +156,7 @@ async def edit_channel_permissions(
     channel_id: ChannelId,
     overwrite_id: OverwriteId,
     body: EditOverwriteBody,
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
 ) -> Response:
     draft = overwrite_actions.OverwriteDraft(overwrite_id, body.type, body.allow, body.deny)
@@ -166,7 +166,7 @@ async def edit_channel_permissions(
 
 @router.delete("/channels/{channel_id}/permissions/{overwrite_id}", status_code=204)
 async def delete_channel_permission(
-    channel_id: ChannelId, overwrite_id: OverwriteId, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, overwrite_id: OverwriteId, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await overwrite_actions.delete_overwrite(s, actor, channel_id, overwrite_id)
     return no_content()

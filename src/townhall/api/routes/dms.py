@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from townhall.actions import private_channels as private_actions
-from townhall.api.deps import Actor, ChannelId, ServicesDep, Snowflake, UserId
+from townhall.api.deps import ChannelId, CurrentActor, ServicesDep, Snowflake, UserId
 from townhall.api.responses import JSON, no_content
 from townhall.api.routes.channels import render
 from townhall.domain import errors
@@ -35,13 +35,13 @@ class AddRecipientBody(BaseModel):
 
 
 @router.get("/users/@me/channels", response_class=JSON)
-async def list_private_channels(actor: Actor, s: ServicesDep) -> Any:
+async def list_private_channels(actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON([render(v) for v in await private_actions.list_private_channels(s, actor)])
 
 
 @router.post("/users/@me/channels", response_class=JSON)
 async def create_private_channel(
-    body: CreatePrivateChannelBody, actor: Actor, s: ServicesDep
+    body: CreatePrivateChannelBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     if body.recipient_id is not None:
         view = await private_actions.open_dm(s, actor, body.recipient_id)
@@ -60,7 +60,7 @@ async def create_private_channel(
 async def add_group_recipient(
     channel_id: ChannelId,
     user_id: UserId,
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
     body: AddRecipientBody | None = None,
 ) -> Response:
@@ -70,7 +70,7 @@ async def add_group_recipient(
 
 @router.delete("/channels/{channel_id}/recipients/{user_id}", status_code=204)
 async def remove_group_recipient(
-    channel_id: ChannelId, user_id: UserId, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, user_id: UserId, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await private_actions.remove_group_recipient(s, actor, channel_id, user_id)
     return no_content()

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from townhall.api.deps import Actor, ServicesDep
+from townhall.api.deps import CurrentActor, ServicesDep
 from townhall.api.responses import JSON
 
 router = APIRouter(tags=["gateway"])
@@ -24,7 +24,7 @@ async def get_gateway(request: Request, s: ServicesDep) -> Any:
 
 
 @router.get("/gateway/bot", response_class=JSON)
-async def get_gateway_bot(request: Request, _actor: Actor, s: ServicesDep) -> Any:
+async def get_gateway_bot(request: Request, _actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(
         {
             "url": gateway_address(request, s.settings.public_url),

@@ -9,10 +9,11 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from townhall.actions import guilds as guild_actions
-from townhall.api import payloads
-from townhall.api.deps import Actor, GuildId, ServicesDep, Snowflake
+from townhall.api.deps import CurrentActor, GuildId, ServicesDep, Snowflake
 from townhall.api.responses import JSON, no_content
+from townhall.domain.event_data import GuildView
 from townhall.domain.models import UNSET
+from townhall.wire import payloads
 
 router = APIRouter(tags=["guilds"])
 
@@ -34,25 +35,25 @@ class ModifyGuildBody(BaseModel):
     owner_id: Snowflake | None = None
 
 
-def render(view: guild_actions.GuildView) -> dict[str, Any]:
+def render(view: GuildView) -> dict[str, Any]:
     return payloads.guild(view.guild, view.roles, member_count=view.member_count)
 
 
 @router.post("/guilds", status_code=201, response_class=JSON)
-async def create_guild(body: CreateGuildBody, actor: Actor, s: ServicesDep) -> Any:
+async def create_guild(body: CreateGuildBody, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(render(await guild_actions.create_guild(s, actor, body.name)), status_code=201)
 
 
 @router.get("/guilds/{guild_id}", response_class=JSON)
 async def get_guild(
-    guild_id: GuildId, actor: Actor, s: ServicesDep, with_counts: bool = False
+    guild_id: GuildId, actor: CurrentActor, s: ServicesDep, with_counts: bool = False
 ) -> Any:
     return JSON(render(await guild_actions.get_guild(s, actor, guild_id, with_counts=with_counts)))
 
 
 @router.patch("/guilds/{guild_id}", response_class=JSON)
 async def modify_guild(
-    guild_id: GuildId, body: ModifyGuildBody, actor: Actor, s: ServicesDep
+    guild_id: GuildId, body: ModifyGuildBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     given = body.model_fields_set
     nullable = {"description", "system_channel_id", "afk_channel_id"}
@@ -66,6 +67,6 @@ async def modify_guild(
 
 
 @router.delete("/guilds/{guild_id}", status_code=204)
-async def delete_guild(guild_id: GuildId, actor: Actor, s: ServicesDep) -> Response:
+async def delete_guild(guild_id: GuildId, actor: CurrentActor, s: ServicesDep) -> Response:
     await guild_actions.delete_guild(s, actor, guild_id)
     return no_content()

@@ -12,11 +12,19 @@ from starlette.responses import Response
 
 from townhall.actions import bans as ban_actions
 from townhall.actions import members as member_actions
-from townhall.api import payloads
-from townhall.api.deps import MAX_SNOWFLAKE, Actor, GuildId, RoleId, ServicesDep, Snowflake, UserId
+from townhall.api.deps import (
+    MAX_SNOWFLAKE,
+    CurrentActor,
+    GuildId,
+    RoleId,
+    ServicesDep,
+    Snowflake,
+    UserId,
+)
 from townhall.api.responses import JSON, no_content
 from townhall.domain.models import UNSET
 from townhall.domain.validation import NICK_MAX
+from townhall.wire import payloads
 
 router = APIRouter(tags=["members"])
 
@@ -48,7 +56,7 @@ class BanBody(BaseModel):
 @router.get("/guilds/{guild_id}/members", response_class=JSON)
 async def list_members(
     guild_id: GuildId,
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
     limit: int = Query(default=1, ge=1, le=MAX_PAGE),
     after: int = Query(default=0, ge=0, le=MAX_SNOWFLAKE),
@@ -60,7 +68,7 @@ async def list_members(
 @router.get("/guilds/{guild_id}/members/search", response_class=JSON)
 async def search_members(
     guild_id: GuildId,
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
     query: str = Query(min_length=1, max_length=100),
     limit: int = Query(default=1, ge=1, le=MAX_PAGE),
@@ -71,7 +79,7 @@ async def search_members(
 
 @router.patch("/guilds/{guild_id}/members/@me", response_class=JSON)
 async def modify_current_member(
-    guild_id: GuildId, body: ModifyCurrentMemberBody, actor: Actor, s: ServicesDep
+    guild_id: GuildId, body: ModifyCurrentMemberBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     nick = body.nick if "nick" in body.model_fields_set else UNSET
     member = await member_actions.modify_current_member(s, actor, guild_id, nick)
@@ -80,7 +88,7 @@ async def modify_current_member(
 
 @router.patch("/guilds/{guild_id}/members/@me/nick", response_class=JSON)
 async def modify_current_user_nick(
-    guild_id: GuildId, body: ModifyCurrentMemberBody, actor: Actor, s: ServicesDep
+    guild_id: GuildId, body: ModifyCurrentMemberBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     """Deprecated by Discord in favour of PATCH .../members/@me; answers with the nick alone."""
     member = await member_actions.modify_current_member(s, actor, guild_id, body.nick)
@@ -88,13 +96,15 @@ async def modify_current_user_nick(
 
 
 @router.get("/guilds/{guild_id}/members/{user_id}", response_class=JSON)
-async def get_member(guild_id: GuildId, user_id: UserId, actor: Actor, s: ServicesDep) -> Any:
+async def get_member(
+    guild_id: GuildId, user_id: UserId, actor: CurrentActor, s: ServicesDep
+) -> Any:
     return JSON(payloads.member(await member_actions.get_member(s, actor, guild_id, user_id)))
 
 
 @router.patch("/guilds/{guild_id}/members/{user_id}", response_class=JSON)
 async def modify_member(
-    guild_id: GuildId, user_id: UserId, body: ModifyMemberBody, actor: Actor, s: ServicesDep
+    guild_id: GuildId, user_id: UserId, body: ModifyMemberBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     given = body.model_fields_set
     patch = member_actions.MemberPatch(
@@ -113,7 +123,7 @@ async def modify_member(
 
 @router.put("/guilds/{guild_id}/members/{user_id}/roles/{role_id}", status_code=204)
 async def add_member_role(
-    guild_id: GuildId, user_id: UserId, role_id: RoleId, actor: Actor, s: ServicesDep
+    guild_id: GuildId, user_id: UserId, role_id: RoleId, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await member_actions.add_member_role(s, actor, guild_id, user_id, role_id)
     return no_content()
@@ -121,14 +131,16 @@ async def add_member_role(
 
 @router.delete("/guilds/{guild_id}/members/{user_id}/roles/{role_id}", status_code=204)
 async def remove_member_role(
-    guild_id: GuildId, user_id: UserId, role_id: RoleId, actor: Actor, s: ServicesDep
+    guild_id: GuildId, user_id: UserId, role_id: RoleId, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await member_actions.remove_member_role(s, actor, guild_id, user_id, role_id)
     return no_content()
 
 
 @router.delete("/guilds/{guild_id}/members/{user_id}", status_code=204)
-async def kick_member(guild_id: GuildId, user_id: UserId, actor: Actor, s: ServicesDep) -> Response:
+async def kick_member(
+    guild_id: GuildId, user_id: UserId, actor: CurrentActor, s: ServicesDep
+) -> Response:
     await member_actions.kick_member(s, actor, guild_id, user_id)
     return no_content()
 
@@ -136,7 +148,7 @@ async def kick_member(guild_id: GuildId, user_id: UserId, actor: Actor, s: Servi
 @router.get("/guilds/{guild_id}/bans", response_class=JSON)
 async def list_bans(
     guild_id: GuildId,
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
     limit: int = Query(default=MAX_PAGE, ge=1, le=MAX_PAGE),
     before: int | None = Query(default=None, ge=0, le=MAX_SNOWFLAKE),
@@ -147,7 +159,7 @@ async def list_bans(
 
 
 @router.get("/guilds/{guild_id}/bans/{user_id}", response_class=JSON)
-async def get_ban(guild_id: GuildId, user_id: UserId, actor: Actor, s: ServicesDep) -> Any:
+async def get_ban(guild_id: GuildId, user_id: UserId, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(payloads.ban(await ban_actions.get_ban(s, actor, guild_id, user_id)))
 
 
@@ -155,7 +167,7 @@ async def get_ban(guild_id: GuildId, user_id: UserId, actor: Actor, s: ServicesD
 async def ban_user(
     guild_id: GuildId,
     user_id: UserId,
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
     body: BanBody | None = None,
     delete_message_seconds: int | None = Query(default=None, ge=0, le=MAX_DELETE_SECONDS),
@@ -176,7 +188,9 @@ async def ban_user(
 
 
 @router.delete("/guilds/{guild_id}/bans/{user_id}", status_code=204)
-async def remove_ban(guild_id: GuildId, user_id: UserId, actor: Actor, s: ServicesDep) -> Response:
+async def remove_ban(
+    guild_id: GuildId, user_id: UserId, actor: CurrentActor, s: ServicesDep
+) -> Response:
     await ban_actions.remove_ban(s, actor, guild_id, user_id)
     return no_content()
 

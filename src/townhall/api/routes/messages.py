@@ -14,11 +14,18 @@ from starlette.responses import Response
 
 from townhall.actions import message_changes
 from townhall.actions import messages as message_actions
-from townhall.api import payloads
-from townhall.api.deps import MAX_SNOWFLAKE, Actor, ChannelId, MessageId, ServicesDep, Snowflake
+from townhall.api.deps import (
+    MAX_SNOWFLAKE,
+    ChannelId,
+    CurrentActor,
+    MessageId,
+    ServicesDep,
+    Snowflake,
+)
 from townhall.api.responses import JSON, no_content
 from townhall.domain.mentions import AllowedMentions, allowed_mentions
 from townhall.domain.models import UNSET
+from townhall.wire import payloads
 
 router = APIRouter(tags=["messages"])
 
@@ -82,7 +89,7 @@ def _reply_to(body: MessageReferenceBody | None) -> message_actions.ReplyTo | No
 
 @router.post("/channels/{channel_id}/messages", response_class=JSON)
 async def create_message(
-    channel_id: ChannelId, body: CreateMessageBody, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, body: CreateMessageBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     draft = message_actions.Draft(
         content=body.content or "",
@@ -102,7 +109,7 @@ async def create_message(
 @router.get("/channels/{channel_id}/messages", response_class=JSON)
 async def list_messages(
     channel_id: ChannelId,
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
     around: QuerySnowflake = None,
     before: QuerySnowflake = None,
@@ -117,7 +124,7 @@ async def list_messages(
 
 @router.post("/channels/{channel_id}/messages/bulk-delete", status_code=204)
 async def bulk_delete_messages(
-    channel_id: ChannelId, body: BulkDeleteBody, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, body: BulkDeleteBody, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await message_changes.bulk_delete_messages(s, actor, channel_id, body.messages)
     return no_content()
@@ -125,7 +132,7 @@ async def bulk_delete_messages(
 
 @router.get(MESSAGE, response_class=JSON)
 async def get_message(
-    channel_id: ChannelId, message_id: MessageId, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, message_id: MessageId, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     return JSON(
         payloads.message(await message_actions.get_message(s, actor, channel_id, message_id))
@@ -137,7 +144,7 @@ async def edit_message(
     channel_id: ChannelId,
     message_id: MessageId,
     body: EditMessageBody,
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
 ) -> Any:
     given = body.model_fields_set
@@ -153,7 +160,7 @@ async def edit_message(
 
 @router.delete(MESSAGE, status_code=204)
 async def delete_message(
-    channel_id: ChannelId, message_id: MessageId, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, message_id: MessageId, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await message_changes.delete_message(s, actor, channel_id, message_id)
     return no_content()
@@ -161,13 +168,13 @@ async def delete_message(
 
 @router.post(MESSAGE + "/crosspost", response_class=JSON)
 async def crosspost_message(
-    channel_id: ChannelId, message_id: MessageId, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, message_id: MessageId, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     published = await message_changes.crosspost_message(s, actor, channel_id, message_id)
     return JSON(payloads.message(published))
 
 
 @router.post("/channels/{channel_id}/typing", status_code=204)
-async def trigger_typing(channel_id: ChannelId, actor: Actor, s: ServicesDep) -> Response:
+async def trigger_typing(channel_id: ChannelId, actor: CurrentActor, s: ServicesDep) -> Response:
     await message_actions.trigger_typing(s, actor, channel_id)
     return no_content()

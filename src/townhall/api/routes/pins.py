@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from townhall.actions import pins as pin_actions
-from townhall.api import payloads
-from townhall.api.deps import Actor, ChannelId, MessageId, ServicesDep
+from townhall.api.deps import ChannelId, CurrentActor, MessageId, ServicesDep
 from townhall.api.responses import JSON, no_content
+from townhall.wire import payloads
 
 router = APIRouter(tags=["pins"])
 
@@ -22,7 +22,7 @@ LEGACY_PAGE = 50
 @router.get("/channels/{channel_id}/messages/pins", response_class=JSON)
 async def list_pins(
     channel_id: ChannelId,
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
     before: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 50,
@@ -39,7 +39,7 @@ async def list_pins(
 
 @router.put("/channels/{channel_id}/messages/pins/{message_id:int}", status_code=204)
 async def pin_message(
-    channel_id: ChannelId, message_id: MessageId, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, message_id: MessageId, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await pin_actions.pin_message(s, actor, channel_id, message_id)
     return no_content()
@@ -47,14 +47,14 @@ async def pin_message(
 
 @router.delete("/channels/{channel_id}/messages/pins/{message_id:int}", status_code=204)
 async def unpin_message(
-    channel_id: ChannelId, message_id: MessageId, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, message_id: MessageId, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await pin_actions.unpin_message(s, actor, channel_id, message_id)
     return no_content()
 
 
 @router.get("/channels/{channel_id}/pins", response_class=JSON)
-async def list_pinned_messages(channel_id: ChannelId, actor: Actor, s: ServicesDep) -> Any:
+async def list_pinned_messages(channel_id: ChannelId, actor: CurrentActor, s: ServicesDep) -> Any:
     """Deprecated: the first 50 pins as plain messages."""
     found, _has_more = await pin_actions.list_pins(s, actor, channel_id, limit=LEGACY_PAGE)
     return JSON(payloads.message_list(found))
@@ -62,7 +62,7 @@ async def list_pinned_messages(channel_id: ChannelId, actor: Actor, s: ServicesD
 
 @router.put("/channels/{channel_id}/pins/{message_id:int}", status_code=204)
 async def pin_message_legacy(
-    channel_id: ChannelId, message_id: MessageId, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, message_id: MessageId, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await pin_actions.pin_message(s, actor, channel_id, message_id)
     return no_content()
@@ -70,7 +70,7 @@ async def pin_message_legacy(
 
 @router.delete("/channels/{channel_id}/pins/{message_id:int}", status_code=204)
 async def unpin_message_legacy(
-    channel_id: ChannelId, message_id: MessageId, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, message_id: MessageId, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await pin_actions.unpin_message(s, actor, channel_id, message_id)
     return no_content()

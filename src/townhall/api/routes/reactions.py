@@ -12,9 +12,9 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from townhall.actions import reactions as reaction_actions
-from townhall.api import payloads
-from townhall.api.deps import MAX_SNOWFLAKE, Actor, ChannelId, MessageId, ServicesDep, UserId
+from townhall.api.deps import MAX_SNOWFLAKE, ChannelId, CurrentActor, MessageId, ServicesDep, UserId
 from townhall.api.responses import JSON, no_content
+from townhall.wire import payloads
 
 router = APIRouter(tags=["reactions"])
 
@@ -24,7 +24,7 @@ REACTION = REACTIONS + "/{emoji}"
 
 @router.put(REACTION + "/@me", status_code=204)
 async def add_reaction(
-    channel_id: ChannelId, message_id: MessageId, emoji: str, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, message_id: MessageId, emoji: str, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await reaction_actions.add_reaction(s, actor, channel_id, message_id, emoji)
     return no_content()
@@ -32,7 +32,7 @@ async def add_reaction(
 
 @router.delete(REACTION + "/@me", status_code=204)
 async def remove_own_reaction(
-    channel_id: ChannelId, message_id: MessageId, emoji: str, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, message_id: MessageId, emoji: str, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await reaction_actions.remove_reaction(s, actor, channel_id, message_id, emoji, actor.id)
     return no_content()
@@ -44,7 +44,7 @@ async def remove_user_reaction(
     message_id: MessageId,
     emoji: str,
     user_id: UserId,
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
 ) -> Response:
     await reaction_actions.remove_reaction(s, actor, channel_id, message_id, emoji, user_id)
@@ -56,7 +56,7 @@ async def list_reactors(
     channel_id: ChannelId,
     message_id: MessageId,
     emoji: str,
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
     after: Annotated[int, Query(ge=0, le=MAX_SNOWFLAKE)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -70,7 +70,7 @@ async def list_reactors(
 
 @router.delete(REACTIONS, status_code=204)
 async def clear_reactions(
-    channel_id: ChannelId, message_id: MessageId, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, message_id: MessageId, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await reaction_actions.clear_reactions(s, actor, channel_id, message_id)
     return no_content()
@@ -78,7 +78,7 @@ async def clear_reactions(
 
 @router.delete(REACTION, status_code=204)
 async def clear_emoji_reactions(
-    channel_id: ChannelId, message_id: MessageId, emoji: str, actor: Actor, s: ServicesDep
+    channel_id: ChannelId, message_id: MessageId, emoji: str, actor: CurrentActor, s: ServicesDep
 ) -> Response:
     await reaction_actions.clear_reactions(s, actor, channel_id, message_id, emoji)
     return no_content()

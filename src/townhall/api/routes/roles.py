@@ -9,12 +9,12 @@ from pydantic import BaseModel, BeforeValidator, Field
 from starlette.responses import Response
 
 from townhall.actions import roles as role_actions
-from townhall.api import payloads
-from townhall.api.deps import Actor, GuildId, RoleId, ServicesDep, Snowflake
+from townhall.api.deps import CurrentActor, GuildId, RoleId, ServicesDep, Snowflake
 from townhall.api.responses import JSON, no_content
 from townhall.domain.models import UNSET
 from townhall.domain.permissions import parse_permissions
 from townhall.domain.validation import ROLE_NAME_MAX
+from townhall.wire import payloads
 
 router = APIRouter(tags=["roles"])
 
@@ -63,18 +63,18 @@ class RolePositionBody(BaseModel):
 
 
 @router.get("/guilds/{guild_id}/roles", response_class=JSON)
-async def list_roles(guild_id: GuildId, actor: Actor, s: ServicesDep) -> Any:
+async def list_roles(guild_id: GuildId, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON([payloads.role(r) for r in await role_actions.list_roles(s, actor, guild_id)])
 
 
 @router.get("/guilds/{guild_id}/roles/{role_id}", response_class=JSON)
-async def get_role(guild_id: GuildId, role_id: RoleId, actor: Actor, s: ServicesDep) -> Any:
+async def get_role(guild_id: GuildId, role_id: RoleId, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(payloads.role(await role_actions.get_role(s, actor, guild_id, role_id)))
 
 
 @router.post("/guilds/{guild_id}/roles", response_class=JSON)
 async def create_role(
-    guild_id: GuildId, actor: Actor, s: ServicesDep, body: RoleBody | None = None
+    guild_id: GuildId, actor: CurrentActor, s: ServicesDep, body: RoleBody | None = None
 ) -> Any:
     body = body or RoleBody()
     draft = role_actions.RoleDraft(
@@ -89,7 +89,7 @@ async def create_role(
 
 @router.patch("/guilds/{guild_id}/roles", response_class=JSON)
 async def modify_role_positions(
-    guild_id: GuildId, body: list[RolePositionBody], actor: Actor, s: ServicesDep
+    guild_id: GuildId, body: list[RolePositionBody], actor: CurrentActor, s: ServicesDep
 ) -> Any:
     moves = [(item.id, item.position) for item in body if item.position is not None]
     roles = await role_actions.modify_role_positions(s, actor, guild_id, moves)
@@ -98,7 +98,7 @@ async def modify_role_positions(
 
 @router.patch("/guilds/{guild_id}/roles/{role_id}", response_class=JSON)
 async def modify_role(
-    guild_id: GuildId, role_id: RoleId, body: RoleBody, actor: Actor, s: ServicesDep
+    guild_id: GuildId, role_id: RoleId, body: RoleBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     color = body.given_color()
     patch = role_actions.RolePatch(
@@ -112,6 +112,8 @@ async def modify_role(
 
 
 @router.delete("/guilds/{guild_id}/roles/{role_id}", status_code=204)
-async def delete_role(guild_id: GuildId, role_id: RoleId, actor: Actor, s: ServicesDep) -> Response:
+async def delete_role(
+    guild_id: GuildId, role_id: RoleId, actor: CurrentActor, s: ServicesDep
+) -> Response:
     await role_actions.delete_role(s, actor, guild_id, role_id)
     return no_content()

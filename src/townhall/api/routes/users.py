@@ -10,10 +10,10 @@ from starlette.responses import Response
 
 from townhall.actions import accounts
 from townhall.actions import guilds as guild_actions
-from townhall.api import payloads
-from townhall.api.deps import Actor, GuildId, ServicesDep, UserId
+from townhall.api.deps import CurrentActor, GuildId, ServicesDep, UserId
 from townhall.api.responses import JSON, no_content
 from townhall.domain.models import UNSET
+from townhall.wire import payloads
 
 router = APIRouter(tags=["users"])
 
@@ -28,12 +28,14 @@ class ModifyCurrentUserBody(BaseModel):
 
 
 @router.get("/users/@me", response_class=JSON)
-async def get_current_user(actor: Actor) -> Any:
-    return JSON(payloads.user(actor, private=True))
+async def get_current_user(actor: CurrentActor) -> Any:
+    return JSON(payloads.user(actor.user, private=True))
 
 
 @router.patch("/users/@me", response_class=JSON)
-async def modify_current_user(body: ModifyCurrentUserBody, actor: Actor, s: ServicesDep) -> Any:
+async def modify_current_user(
+    body: ModifyCurrentUserBody, actor: CurrentActor, s: ServicesDep
+) -> Any:
     given = body.model_fields_set
 
     def pick(name: str) -> Any:
@@ -56,7 +58,7 @@ async def modify_current_user(body: ModifyCurrentUserBody, actor: Actor, s: Serv
 
 @router.get("/users/@me/guilds", response_class=JSON)
 async def list_current_user_guilds(
-    actor: Actor,
+    actor: CurrentActor,
     s: ServicesDep,
     before: int | None = Query(default=None, ge=0, le=2**63 - 1),
     after: int | None = Query(default=None, ge=0, le=2**63 - 1),
@@ -84,11 +86,11 @@ async def list_current_user_guilds(
 
 
 @router.delete("/users/@me/guilds/{guild_id}", status_code=204)
-async def leave_guild(guild_id: GuildId, actor: Actor, s: ServicesDep) -> Response:
+async def leave_guild(guild_id: GuildId, actor: CurrentActor, s: ServicesDep) -> Response:
     await guild_actions.leave_guild(s, actor, guild_id)
     return no_content()
 
 
 @router.get("/users/{user_id}", response_class=JSON)
-async def get_user(user_id: UserId, actor: Actor, s: ServicesDep) -> Any:
+async def get_user(user_id: UserId, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(payloads.user(await accounts.get_user(s, actor, user_id)))

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from townhall.domain.event_data import InviteView, Presence
 from townhall.domain.models import (
     Application,
     Ban,
@@ -307,4 +308,143 @@ def application(a: Application, owner: User, bot: User | None = None) -> Payload
     }
     if bot is not None:
         body["bot"] = user(bot)
+    return body
+
+
+def presence(p: Presence, guild_id: int | None) -> Payload:
+    body: Payload = {
+        "user": {"id": str(p.user_id)},
+        "status": p.status,
+        "activities": list(p.activities),
+        "client_status": dict(p.client_status),
+    }
+    if p.last_seen is not None:
+        body["last_seen"] = timestamp(p.last_seen)
+    if guild_id is not None:
+        body["guild_id"] = str(guild_id)
+    return body
+
+
+def invite(view: InviteView, *, metadata: bool = False) -> Payload:
+    """An invite as `GET /invites/{code}` shows it; `metadata` adds uses, limits and creation."""
+    inv = view.invite
+    body: Payload = {
+        "type": 0,
+        "code": inv.code,
+        "guild": {
+            "id": str(view.guild.id),
+            "name": view.guild.name,
+            "icon": view.guild.icon,
+            "splash": None,
+            "banner": None,
+            "description": view.guild.description,
+            "features": [],
+            "verification_level": view.guild.verification_level,
+            "nsfw_level": 0,
+            "premium_subscription_count": 0,
+        },
+        "guild_id": str(view.guild.id),
+        "channel": {
+            "id": str(view.channel.id),
+            "name": view.channel.name,
+            "type": int(view.channel.type),
+        },
+        "inviter": user(view.inviter) if view.inviter else None,
+        "expires_at": timestamp(inv.expires_at()),
+    }
+    if view.member_count is not None:
+        body["approximate_member_count"] = view.member_count
+        body["approximate_presence_count"] = view.presence_count or 0
+    if metadata:
+        body.update(
+            uses=inv.uses,
+            max_uses=inv.max_uses,
+            max_age=inv.max_age,
+            temporary=inv.temporary,
+            created_at=timestamp(inv.created_at),
+        )
+    return body
+
+
+def invite_event(view: InviteView, *, deleted: bool) -> Payload:
+    """INVITE_CREATE (the invite's settings) or INVITE_DELETE (just where it was)."""
+    inv = view.invite
+    body: Payload = {
+        "channel_id": str(inv.channel_id),
+        "guild_id": str(inv.guild_id),
+        "code": inv.code,
+    }
+    if not deleted:
+        body.update(
+            created_at=timestamp(inv.created_at),
+            inviter=user(view.inviter) if view.inviter else None,
+            max_age=inv.max_age,
+            max_uses=inv.max_uses,
+            temporary=inv.temporary,
+            uses=inv.uses,
+            expires_at=timestamp(inv.expires_at()),
+        )
+    return body
+
+
+def ready(
+    u: User,
+    session_id: str,
+    resume_gateway_url: str,
+    *,
+    shard: list[int] | None = None,
+    application: Application | None = None,
+) -> Payload:
+    """READY without its `guilds` and `private_channels`, which the gateway hub fills in."""
+    body: Payload = {
+        "v": 10,
+        "user": user(u, private=True),
+        "session_id": session_id,
+        "session_type": "normal",
+        "resume_gateway_url": resume_gateway_url,
+        "guilds": [],
+        "private_channels": [],
+        "presences": [],
+        "relationships": [],
+        "guild_join_requests": [],
+        "geo_ordered_rtc_regions": [],
+        "user_settings": {},
+        "auth": {},
+    }
+    if shard is not None:
+        body["shard"] = shard
+    if application is not None:
+        body["application"] = {"id": str(application.id), "flags": application.flags}
+    return body
+
+
+def guild_create(
+    guild: Payload,
+    *,
+    roles: list[Any],
+    channels: list[Any],
+    members: list[Any],
+    member_count: int,
+    large: bool,
+    joined_at: str,
+    presences: list[Payload],
+) -> Payload:
+    """GUILD_CREATE for one session: the guild with what that member sees of it."""
+    body = dict(guild)
+    body.update(
+        roles=roles,
+        channels=channels,
+        members=members,
+        member_count=member_count,
+        large=large,
+        joined_at=joined_at,
+        presences=presences,
+        threads=[],
+        voice_states=[],
+        stage_instances=[],
+        guild_scheduled_events=[],
+        soundboard_sounds=[],
+        unavailable=False,
+        lazy=True,
+    )
     return body

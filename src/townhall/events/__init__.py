@@ -1,0 +1,1 @@
+"""Events: each declared once (catalog), encoded once (event), carried as bytes (codec)."""

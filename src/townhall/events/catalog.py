@@ -1,0 +1,498 @@
+"""Every event townhall emits, declared once: name, data, JSON, intent, audience, cache effect.
+
+Adding an event means adding it here and emitting it from its action. A declaration the gateway
+must act on (`structural=True`) needs a handler in `gateway/hub.py`; the hub checks at start-up that
+every structural event has one, and `tests/events/test_catalog.py` that every event renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+import orjson
+
+from townhall.domain.event_data import (
+    GuildView,
+    InviteView,
+    MessageDeleted,
+    MessagesDeleted,
+    PinsUpdate,
+    Presence,
+    PrivateChannelView,
+    ReactionChange,
+    ReactionsCleared,
+    Typing,
+)
+from townhall.domain.models import Channel, Member, Message, Role, User
+from townhall.domain.permissions import Permission
+from townhall.events.event import Audience, CacheKey, Encoded, Event, EventType
+from townhall.wire import payloads
+from townhall.wire.intents import Intent
+
+D = TypeVar("D")
+Payload = dict[str, Any]
+NO_CONTENT = "no_content"
+"""The variant of a message for bots without the MESSAGE_CONTENT intent."""
+
+REGISTRY: dict[str, EventType[Any]] = {}
+
+
+def declare(kind: EventType[D]) -> EventType[D]:
+    if kind.name in REGISTRY:
+        raise ValueError(f"{kind.name} is declared twice")
+    REGISTRY[kind.name] = kind
+    return kind
+
+
+# -- what events make stale ------------------------------------------------------------------
+
+
+def _guild_stale(e: Event[Any]) -> Iterable[CacheKey]:
+    return (("guild", e.guild_id),)
+
+
+def _channel_stale(e: Event[Channel | PrivateChannelView]) -> Iterable[CacheKey]:
+    data = e.data
+    channel = data.channel if isinstance(data, PrivateChannelView) else data
+    return (("channel", channel.id),)
+
+
+def _member_stale(e: Event[Member]) -> Iterable[CacheKey]:
+    return (("member", e.guild_id, e.data.user.id),)
+
+
+def _member_removed_stale(e: Event[User]) -> Iterable[CacheKey]:
+    return (("member", e.guild_id, e.data.id),)
+
+
+def _guild_gone_stale(e: Event[int]) -> Iterable[CacheKey]:
+    if e.user_ids is not None:  # members who left: only their memberships
+        return tuple(("member", e.guild_id, uid) for uid in sorted(e.user_ids))
+    return (("guild_all", e.guild_id),)
+
+
+def _user_stale(e: Event[Any]) -> Iterable[CacheKey]:
+    user_id = e.data.id if isinstance(e.data, User) else int(e.data)
+    return (("user", user_id),)
+
+
+# -- renderers -------------------------------------------------------------------------------
+
+
+def _with_guild(body: Payload, guild_id: int | None) -> Payload:
+    if guild_id is not None:
+        body["guild_id"] = str(guild_id)
+    return body
+
+
+def _channel(e: Event[Channel | PrivateChannelView]) -> Payload:
+    data = e.data
+    if isinstance(data, PrivateChannelView):
+        return payloads.channel(data.channel, list(data.recipients))
+    return payloads.channel(data)
+
+
+def _member(e: Event[Member]) -> Payload:
+    body = payloads.member(e.data)
+    body["guild_id"] = str(e.data.guild_id)
+    return body
+
+
+def _user_ref(e: Event[User]) -> Payload:
+    return _with_guild({"user": payloads.user(e.data)}, e.guild_id)
+
+
+def _role(e: Event[Role]) -> Payload:
+    return {"guild_id": str(e.data.guild_id), "role": payloads.role(e.data)}
+
+
+def _role_deleted(e: Event[Role]) -> Payload:
+    return {"guild_id": str(e.data.guild_id), "role_id": str(e.data.id)}
+
+
+def _message_deleted(e: Event[MessageDeleted]) -> Payload:
+    d = e.data
+    return _with_guild({"id": str(d.id), "channel_id": str(d.channel_id)}, d.guild_id)
+
+
+def _messages_deleted(e: Event[MessagesDeleted]) -> Payload:
+    d = e.data
+    body = {"ids": [str(i) for i in d.ids], "channel_id": str(d.channel_id)}
+    return _with_guild(body, d.guild_id)
+
+
+def _reaction(e: Event[ReactionChange]) -> Payload:
+    r = e.data
+    body: Payload = {
+        "user_id": str(r.user_id),
+        "channel_id": str(r.channel_id),
+        "message_id": str(r.message_id),
+        "emoji": {"id": None, "name": r.emoji},
+        "burst": False,
+        "type": 0,
+    }
+    if r.message_author_id is not None:
+        body["message_author_id"] = str(r.message_author_id)
+    if r.member is not None:
+        body["member"] = payloads.member(r.member)
+    return _with_guild(body, r.guild_id)
+
+
+def _cleared(e: Event[ReactionsCleared]) -> Payload:
+    r = e.data
+    body: Payload = {"channel_id": str(r.channel_id), "message_id": str(r.message_id)}
+    if r.emoji is not None:
+        body["emoji"] = {"id": None, "name": r.emoji}
+    return _with_guild(body, r.guild_id)
+
+
+def _pins(e: Event[PinsUpdate]) -> Payload:
+    d = e.data
+    body = {
+        "channel_id": str(d.channel_id),
+        "last_pin_timestamp": payloads.timestamp(d.last_pin_timestamp),
+    }
+    return _with_guild(body, d.guild_id)
+
+
+def _typing(e: Event[Typing]) -> Payload:
+    t = e.data
+    body: Payload = {
+        "channel_id": str(t.channel_id),
+        "user_id": str(t.user_id),
+        "timestamp": int(t.timestamp.timestamp()),
+    }
+    if t.member is not None:
+        body["member"] = payloads.member(t.member)
+    return _with_guild(body, t.guild_id)
+
+
+def _message_encoded(e: Event[Message]) -> Encoded:
+    """Messages get a second encoding without content, for bots lacking MESSAGE_CONTENT."""
+    message = e.data
+    return Encoded(
+        data=orjson.dumps(payloads.message(message)),
+        variants={NO_CONTENT: orjson.dumps(payloads.message(message, include_content=False))},
+        meta={"author_id": message.author.id, "mention_ids": list(message.mention_ids)},
+    )
+
+
+def _message(e: Event[Message]) -> Payload:
+    return payloads.message(e.data)
+
+
+def _id(e: Event[int]) -> Payload:
+    return {"id": str(e.data)}
+
+
+def _internal(e: Event[Any]) -> object:
+    """Events no client receives still travel the bus: their data is a bare value."""
+    data: object = e.data
+    return data
+
+
+# -- guilds ----------------------------------------------------------------------------------
+
+GUILD_CREATE: EventType[int] = declare(
+    EventType(
+        "GUILD_CREATE",
+        _id,
+        Audience.USERS,
+        guild_intent=Intent.GUILDS,
+        structural=True,
+    )
+)
+"""The users in `user_ids` joined (or created) guild `data`: the gateway loads it for them."""
+
+GUILD_UPDATE: EventType[GuildView] = declare(
+    EventType(
+        "GUILD_UPDATE",
+        lambda e: payloads.guild(e.data.guild, e.data.roles),
+        Audience.GUILD,
+        guild_intent=Intent.GUILDS,
+        stale=_guild_stale,
+        versioned=True,
+        structural=True,
+    )
+)
+
+GUILD_DELETE: EventType[int] = declare(
+    EventType(
+        "GUILD_DELETE",
+        _id,
+        Audience.GUILD,
+        guild_intent=Intent.GUILDS,
+        stale=_guild_gone_stale,
+        versioned=True,
+        structural=True,
+    )
+)
+"""The guild is gone; with `user_ids`, only those members left it (or were removed)."""
+
+GUILD_ROLE_CREATE: EventType[Role] = declare(
+    EventType(
+        "GUILD_ROLE_CREATE",
+        _role,
+        Audience.GUILD,
+        guild_intent=Intent.GUILDS,
+        stale=_guild_stale,
+        versioned=True,
+        structural=True,
+    )
+)
+GUILD_ROLE_UPDATE: EventType[Role] = declare(
+    EventType(
+        "GUILD_ROLE_UPDATE",
+        _role,
+        Audience.GUILD,
+        guild_intent=Intent.GUILDS,
+        stale=_guild_stale,
+        versioned=True,
+        structural=True,
+    )
+)
+GUILD_ROLE_DELETE: EventType[Role] = declare(
+    EventType(
+        "GUILD_ROLE_DELETE",
+        _role_deleted,
+        Audience.GUILD,
+        guild_intent=Intent.GUILDS,
+        stale=_guild_stale,
+        versioned=True,
+        structural=True,
+    )
+)
+
+# -- channels --------------------------------------------------------------------------------
+
+CHANNEL_CREATE: EventType[Channel | PrivateChannelView] = declare(
+    EventType(
+        "CHANNEL_CREATE",
+        _channel,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILDS,
+        stale=_channel_stale,
+        versioned=True,
+        structural=True,
+    )
+)
+CHANNEL_UPDATE: EventType[Channel | PrivateChannelView] = declare(
+    EventType(
+        "CHANNEL_UPDATE",
+        _channel,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILDS,
+        stale=_channel_stale,
+        versioned=True,
+        structural=True,
+    )
+)
+CHANNEL_DELETE: EventType[Channel | PrivateChannelView] = declare(
+    EventType(
+        "CHANNEL_DELETE",
+        _channel,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILDS,
+        stale=_channel_stale,
+        versioned=True,
+        structural=True,
+    )
+)
+CHANNEL_PINS_UPDATE: EventType[PinsUpdate] = declare(
+    EventType(
+        "CHANNEL_PINS_UPDATE",
+        _pins,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILDS,
+        direct_intent=Intent.DIRECT_MESSAGES,
+        stale=lambda e: (("channel", e.data.channel_id),),
+    )
+)
+
+# -- members and bans ------------------------------------------------------------------------
+
+GUILD_MEMBER_ADD: EventType[Member] = declare(
+    EventType(
+        "GUILD_MEMBER_ADD",
+        _member,
+        Audience.GUILD,
+        guild_intent=Intent.GUILD_MEMBERS,
+        stale=_member_stale,
+        versioned=True,
+        structural=True,
+    )
+)
+GUILD_MEMBER_UPDATE: EventType[Member] = declare(
+    EventType(
+        "GUILD_MEMBER_UPDATE",
+        _member,
+        Audience.GUILD,
+        guild_intent=Intent.GUILD_MEMBERS,
+        stale=_member_stale,
+        versioned=True,
+        structural=True,
+    )
+)
+GUILD_MEMBER_REMOVE: EventType[User] = declare(
+    EventType(
+        "GUILD_MEMBER_REMOVE",
+        _user_ref,
+        Audience.GUILD,
+        guild_intent=Intent.GUILD_MEMBERS,
+        stale=_member_removed_stale,
+        versioned=True,
+        structural=True,
+    )
+)
+GUILD_BAN_ADD: EventType[User] = declare(
+    EventType("GUILD_BAN_ADD", _user_ref, Audience.GUILD, guild_intent=Intent.GUILD_MODERATION)
+)
+GUILD_BAN_REMOVE: EventType[User] = declare(
+    EventType("GUILD_BAN_REMOVE", _user_ref, Audience.GUILD, guild_intent=Intent.GUILD_MODERATION)
+)
+
+# -- messages --------------------------------------------------------------------------------
+
+MESSAGE_CREATE: EventType[Message] = declare(
+    EventType(
+        "MESSAGE_CREATE",
+        _message,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILD_MESSAGES,
+        direct_intent=Intent.DIRECT_MESSAGES,
+        encode_variants=_message_encoded,
+    )
+)
+MESSAGE_UPDATE: EventType[Message] = declare(
+    EventType(
+        "MESSAGE_UPDATE",
+        _message,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILD_MESSAGES,
+        direct_intent=Intent.DIRECT_MESSAGES,
+        encode_variants=_message_encoded,
+    )
+)
+MESSAGE_DELETE: EventType[MessageDeleted] = declare(
+    EventType(
+        "MESSAGE_DELETE",
+        _message_deleted,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILD_MESSAGES,
+        direct_intent=Intent.DIRECT_MESSAGES,
+    )
+)
+MESSAGE_DELETE_BULK: EventType[MessagesDeleted] = declare(
+    EventType(
+        "MESSAGE_DELETE_BULK",
+        _messages_deleted,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILD_MESSAGES,
+        direct_intent=Intent.DIRECT_MESSAGES,
+    )
+)
+MESSAGE_REACTION_ADD: EventType[ReactionChange] = declare(
+    EventType(
+        "MESSAGE_REACTION_ADD",
+        _reaction,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILD_MESSAGE_REACTIONS,
+        direct_intent=Intent.DIRECT_MESSAGE_REACTIONS,
+    )
+)
+MESSAGE_REACTION_REMOVE: EventType[ReactionChange] = declare(
+    EventType(
+        "MESSAGE_REACTION_REMOVE",
+        _reaction,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILD_MESSAGE_REACTIONS,
+        direct_intent=Intent.DIRECT_MESSAGE_REACTIONS,
+    )
+)
+MESSAGE_REACTION_REMOVE_ALL: EventType[ReactionsCleared] = declare(
+    EventType(
+        "MESSAGE_REACTION_REMOVE_ALL",
+        _cleared,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILD_MESSAGE_REACTIONS,
+        direct_intent=Intent.DIRECT_MESSAGE_REACTIONS,
+    )
+)
+MESSAGE_REACTION_REMOVE_EMOJI: EventType[ReactionsCleared] = declare(
+    EventType(
+        "MESSAGE_REACTION_REMOVE_EMOJI",
+        _cleared,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILD_MESSAGE_REACTIONS,
+        direct_intent=Intent.DIRECT_MESSAGE_REACTIONS,
+    )
+)
+TYPING_START: EventType[Typing] = declare(
+    EventType(
+        "TYPING_START",
+        _typing,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILD_MESSAGE_TYPING,
+        direct_intent=Intent.DIRECT_MESSAGE_TYPING,
+        durable=False,
+    )
+)
+
+# -- invites ---------------------------------------------------------------------------------
+
+INVITE_CREATE: EventType[InviteView] = declare(
+    EventType(
+        "INVITE_CREATE",
+        lambda e: payloads.invite_event(e.data, deleted=False),
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILD_INVITES,
+        permission=Permission.MANAGE_CHANNELS,
+    )
+)
+INVITE_DELETE: EventType[InviteView] = declare(
+    EventType(
+        "INVITE_DELETE",
+        lambda e: payloads.invite_event(e.data, deleted=True),
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILD_INVITES,
+        permission=Permission.MANAGE_CHANNELS,
+    )
+)
+"""Discord sends invite events only to those who may manage the invite's channel."""
+
+# -- users and presence ----------------------------------------------------------------------
+
+USER_UPDATE: EventType[User] = declare(
+    EventType(
+        "USER_UPDATE",
+        lambda e: payloads.user(e.data, private=True),
+        Audience.USERS,
+        stale=_user_stale,
+    )
+)
+PRESENCE_UPDATE: EventType[Presence] = declare(
+    EventType(
+        "PRESENCE_UPDATE",
+        lambda e: payloads.presence(e.data, e.guild_id),
+        Audience.GUILD,
+        guild_intent=Intent.GUILD_PRESENCES,
+        durable=False,
+        structural=True,
+    )
+)
+TOKENS_REVOKED: EventType[int] = declare(
+    EventType(
+        "TOKENS_REVOKED",
+        _internal,
+        Audience.NODES,
+        stale=_user_stale,
+        structural=True,
+    )
+)
+"""Some of user `data`'s tokens were revoked: nodes forget cached tokens and end their sessions."""
+
+
+def required_intent(kind: EventType[Any], *, in_guild: bool) -> int:
+    """The intent a session needs to receive this event (0: every session gets it)."""
+    return kind.guild_intent if in_guild else kind.direct_intent

@@ -1,0 +1,217 @@
+"""How the hub handles the events that change its replicas or its sessions (`structural` events).
+
+Each handler updates the guild replica from the event's JSON (the same JSON clients get), then fans
+the event out; changes to who may see what go through `VisibilityDiff`, so members who gain or lose
+a channel get CHANNEL_CREATE or CHANNEL_DELETE. `structural_handlers` checks that every event the
+catalog declares structural has exactly one handler here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from townhall.actions import sessions as session_actions
+from townhall.events import catalog
+from townhall.events.event import Envelope, EventType
+from townhall.gateway.protocol import Close
+from townhall.gateway.session import Session, dispatch_head
+from townhall.gateway.visibility import VisibilityDiff
+
+if TYPE_CHECKING:
+    from townhall.gateway.hub import Hub
+
+Handler = Callable[[Envelope], None]
+
+
+def structural_handlers(hub: Hub) -> dict[EventType[Any], Handler]:
+    handlers = _Handlers(hub)
+    table: dict[EventType[Any], Handler] = {
+        catalog.GUILD_CREATE: handlers.guild_create,
+        catalog.GUILD_UPDATE: handlers.guild_update,
+        catalog.GUILD_DELETE: handlers.guild_delete,
+        catalog.GUILD_ROLE_CREATE: handlers.role_update,
+        catalog.GUILD_ROLE_UPDATE: handlers.role_update,
+        catalog.GUILD_ROLE_DELETE: handlers.role_delete,
+        catalog.CHANNEL_CREATE: handlers.channel_create,
+        catalog.CHANNEL_UPDATE: handlers.channel_update,
+        catalog.CHANNEL_DELETE: handlers.channel_delete,
+        catalog.GUILD_MEMBER_ADD: handlers.member_add,
+        catalog.GUILD_MEMBER_UPDATE: handlers.member_update,
+        catalog.GUILD_MEMBER_REMOVE: handlers.member_remove,
+        catalog.PRESENCE_UPDATE: handlers.presence_update,
+        catalog.TOKENS_REVOKED: handlers.tokens_revoked,
+    }
+    declared = {kind for kind in catalog.REGISTRY.values() if kind.structural}
+    if declared != set(table):
+        missing = sorted(k.name for k in declared - set(table))
+        extra = sorted(k.name for k in set(table) - declared)
+        raise RuntimeError(f"structural handlers out of step: missing {missing}, extra {extra}")
+    return table
+
+
+class _Handlers:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def _state_and_diff(self, envelope: Envelope, only: int | None = None) -> Any:
+        state = self.hub.guilds.get(envelope.guild_id or 0)
+        if state is None:
+            return None, None
+        return state, VisibilityDiff(self.hub.guild_sessions, state, only)
+
+    def guild_create(self, envelope: Envelope) -> None:
+        guild_id = envelope.guild_id
+        assert guild_id is not None
+        for user_id in envelope.user_ids or ():
+            for session in list(self.hub.by_user.get(user_id, ())):
+                if not session.opening:
+                    self.hub.join_later(session, guild_id)
+
+    def guild_update(self, envelope: Envelope) -> None:
+        state, diff = self._state_and_diff(envelope)
+        if state is not None:
+            with diff:
+                state.set_guild(orjson.loads(envelope.data))
+        self.hub.fan_out(envelope, self.hub.audience(envelope))
+
+    def guild_delete(self, envelope: Envelope) -> None:
+        hub, guild_id = self.hub, envelope.guild_id
+        assert guild_id is not None
+        if envelope.user_ids is None:
+            targets = list(hub.guild_sessions.get(guild_id, ()))
+        else:
+            targets = [s for s in hub.audience(envelope) if guild_id in s.guild_ids]
+        hub.fan_out(envelope, targets)
+        for session in targets:
+            hub.leave_guild(session, guild_id)
+        for session in list(hub.joining.get(guild_id, ())):
+            if envelope.user_ids is None or session.user.id in envelope.user_ids:
+                session.joining.pop(guild_id, None)
+        if envelope.user_ids is None:
+            hub.replicas.drop(guild_id)
+
+    def role_update(self, envelope: Envelope) -> None:
+        state, diff = self._state_and_diff(envelope)
+        if state is not None:
+            role = orjson.loads(envelope.data)["role"]
+            before = state.roles.get(int(role["id"]))
+            if before is None or before.permissions != int(role["permissions"]):
+                with diff:
+                    state.put_role(role)
+            else:
+                state.put_role(role)  # a move or a rename: nobody's view changes
+        self.hub.fan_out(envelope, self.hub.audience(envelope))
+
+    def role_delete(self, envelope: Envelope) -> None:
+        state, diff = self._state_and_diff(envelope)
+        if state is not None:
+            with diff:
+                state.remove_role(int(orjson.loads(envelope.data)["role_id"]))
+        self.hub.fan_out(envelope, self.hub.audience(envelope))
+
+    def channel_create(self, envelope: Envelope) -> None:
+        state = self.hub.guilds.get(envelope.guild_id or 0)
+        if state is not None:
+            state.put_channel(orjson.loads(envelope.data))
+        self.hub.fan_out(envelope, self.hub.audience(envelope))
+
+    def channel_update(self, envelope: Envelope) -> None:
+        hub = self.hub
+        state = hub.guilds.get(envelope.guild_id or 0)
+        if state is None:
+            hub.fan_out(envelope, hub.audience(envelope))
+            return
+        channel_id = envelope.channel_id or 0
+        could_see = {
+            s
+            for s in hub.guild_sessions.get(state.guild_id, ())
+            if state.can_view(s.user.id, channel_id)
+        }
+        # Only this channel's overwrites changed: who gains or loses it hears CHANNEL_CREATE or
+        # CHANNEL_DELETE instead of the update.
+        state.put_channel(orjson.loads(envelope.data))
+        can_see = list(hub.audience(envelope))
+        now_sees = set(can_see)
+        hub.fan_out(envelope, [s for s in can_see if s in could_see])
+        hub.fan_out(
+            _retyped(envelope, catalog.CHANNEL_CREATE), [s for s in can_see if s not in could_see]
+        )
+        hub.fan_out(
+            _retyped(envelope, catalog.CHANNEL_DELETE), [s for s in could_see if s not in now_sees]
+        )
+
+    def channel_delete(self, envelope: Envelope) -> None:
+        audience = list(self.hub.audience(envelope))
+        state = self.hub.guilds.get(envelope.guild_id or 0)
+        if state is not None:
+            state.remove_channel(envelope.channel_id or 0)
+        self.hub.fan_out(envelope, audience)
+
+    def member_add(self, envelope: Envelope) -> None:
+        state = self.hub.guilds.get(envelope.guild_id or 0)
+        if state is not None:
+            state.put_member(orjson.loads(envelope.data))
+        self.hub.fan_out(envelope, self.hub.audience(envelope))
+
+    def member_update(self, envelope: Envelope) -> None:
+        hub = self.hub
+        data = orjson.loads(envelope.data)
+        user_id = int(data["user"]["id"])
+        state, diff = self._state_and_diff(envelope, only=user_id)
+        if state is not None:
+            with diff:
+                state.put_member(data)
+        # A member always hears about their own update, whatever their intents.
+        audience = list(hub.audience(envelope))
+        hub.fan_out(envelope, [s for s in audience if s.user.id != user_id])
+        own = [s for s in audience if s.user.id == user_id]
+        if own:
+            head = dispatch_head(envelope.type, envelope.data)
+            for session in own:
+                session.dispatch(head)
+
+    def member_remove(self, envelope: Envelope) -> None:
+        state = self.hub.guilds.get(envelope.guild_id or 0)
+        if state is not None:
+            state.remove_member(int(orjson.loads(envelope.data)["user"]["id"]))
+        self.hub.fan_out(envelope, self.hub.audience(envelope))
+
+    def presence_update(self, envelope: Envelope) -> None:
+        hub = self.hub
+        data = orjson.loads(envelope.data)
+        user_id = int(data["user"]["id"])
+        if data["status"] == "offline":
+            hub.statuses.pop(user_id, None)
+        else:
+            hub.statuses[user_id] = data["status"]
+        hub.fan_out(envelope, [s for s in hub.audience(envelope) if s.user.id != user_id])
+
+    def tokens_revoked(self, envelope: Envelope) -> None:
+        user_id = int(orjson.loads(envelope.data))
+        sessions = list(self.hub.by_user.get(user_id, ()))
+        if sessions:
+            self.hub.spawn(self._end_revoked(sessions))
+
+    async def _end_revoked(self, sessions: list[Session]) -> None:
+        """Sessions opened with a token that no longer exists are closed (4004) and forgotten."""
+        hub = self.hub
+        for session in sessions:
+            if await session_actions.token_still_valid(hub.services, session.token_hash):
+                continue
+            if session.connection is not None:
+                session.connection.close(Close.AUTHENTICATION_FAILED, "Authentication failed")
+            await hub.end(session)
+
+
+def _retyped(envelope: Envelope, kind: EventType[Any]) -> Envelope:
+    return Envelope(
+        id=envelope.id,
+        kind=kind,
+        data=envelope.data,
+        guild_id=envelope.guild_id,
+        channel_id=envelope.channel_id,
+        user_ids=envelope.user_ids,
+    )

@@ -1,0 +1,94 @@
+"""Everything one townhall process runs on, wired in one place.
+
+`townhall serve` (through the ASGI lifespan), `townhall admin` and the benchmarks all start here:
+settings → database (migrated) → a leased node id → the event log (in-process, or a Redis stream)
+→ the outbox relay → the services actions use → and, for a server, the gateway hub and the job
+runner. `stop` takes it all down in the opposite order.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from townhall.actions import maintenance
+from townhall.actions.services import Services, password_hasher
+from townhall.bus.log import EventLog, LocalLog
+from townhall.bus.redis_stream import RedisStreamLog
+from townhall.bus.relay import Relay
+from townhall.config import Settings
+from townhall.gateway.hub import Hub
+from townhall.runtime.jobs import JobRunner
+from townhall.runtime.lease import NodeLease
+from townhall.store.database import Database, create_engine, migrate
+
+log = logging.getLogger("townhall.runtime")
+
+
+def make_log(settings: Settings) -> EventLog:
+    """In-process by default; a Redis stream when `TOWNHALL_BUS_URL` is set."""
+    if settings.bus_url:
+        return RedisStreamLog(
+            settings.bus_url,
+            settings.bus_channel,
+            retention_seconds=settings.bus_retention_seconds,
+        )
+    return LocalLog()
+
+
+@dataclass
+class Runtime:
+    """One process's wiring. `serve=False` (the CLI) runs no gateway, no jobs and reads no log:
+    its events wait in the outbox and a server adopts them once this process has stopped."""
+
+    settings: Settings
+    serve: bool = True
+
+    async def start(self) -> Services:
+        settings = self.settings
+        engine = create_engine(settings.effective_database_url)
+        await migrate(engine)
+        self.db = Database(engine)
+        self.lease = NodeLease(self.db)
+        ids = await self.lease.acquire()
+        self.log: EventLog | None = make_log(settings) if self.serve else None
+        self.relay = Relay(self.log, self.db, self.lease.holder, _clock)
+        self.services = services = Services(
+            settings=settings,
+            db=self.db,
+            relay=self.relay,
+            ids=ids,
+            passwords=password_hasher(settings),
+        )
+        self.relay.immediate.append(services.cache.on_envelope)
+        self.lease.start()
+        self.hub: Hub | None = None
+        self.jobs: JobRunner | None = None
+        if self.log is not None:
+            self.log.on_gap(services.cache.clear)
+            self.hub = Hub(services)
+            self.log.subscribe(self.hub.deliver)
+            self.log.on_gap(self.hub.resync)
+            self.hub.start()
+            await self.log.start()
+            self.relay.start()
+            await maintenance.schedule_recurring(services)
+            self.jobs = JobRunner(services, self.lease.holder)
+            self.jobs.start()
+        return services
+
+    async def stop(self) -> None:
+        if self.jobs is not None:
+            await self.jobs.close()
+        if self.hub is not None:
+            await self.hub.close()
+        await self.relay.close()
+        if self.log is not None:
+            await self.log.close()
+        await self.lease.release()
+        await self.db.engine.dispose()
+
+
+def _clock() -> int:
+    return int(time.time() * 1000)

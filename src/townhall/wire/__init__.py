@@ -1,0 +1,1 @@
+"""Discord wire shapes: the JSON of townhall objects, and gateway constants."""

@@ -1,0 +1,153 @@
+"""The event registry: every event declared once, renders, survives the bus, and is handled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+
+from townhall.domain.event_data import (
+    GuildView,
+    InviteView,
+    MessageDeleted,
+    MessagesDeleted,
+    PinsUpdate,
+    Presence,
+    PrivateChannelView,
+    ReactionChange,
+    ReactionsCleared,
+    Typing,
+)
+from townhall.domain.models import Channel, ChannelType, Guild, Invite, Member, Message, Role, User
+from townhall.events import catalog, codec
+from townhall.events.catalog import REGISTRY
+from townhall.events.event import Audience, Event, EventType, envelope_of
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+GUILD, CHANNEL, USER = 1_000, 2_000, 3_000
+alice = User(USER, "alice")
+guild = Guild(GUILD, "Club", owner_id=USER)
+channel = Channel(CHANNEL, ChannelType.GUILD_TEXT, guild_id=GUILD, name="general")
+role = Role(4_000, GUILD, "coach", permissions=1 << 10, position=1)
+member = Member(GUILD, alice, NOW, role_ids=(role.id,))
+message = Message(5_000, CHANNEL, alice, "hello", guild_id=GUILD, mention_ids=(USER,))
+invite = Invite("abc", GUILD, CHANNEL, USER, NOW, max_age=60, max_uses=0)
+
+SAMPLES: dict[str, Any] = {
+    "GUILD_CREATE": GUILD,
+    "GUILD_UPDATE": GuildView(guild, [role]),
+    "GUILD_DELETE": GUILD,
+    "GUILD_ROLE_CREATE": role,
+    "GUILD_ROLE_UPDATE": role,
+    "GUILD_ROLE_DELETE": role,
+    "CHANNEL_CREATE": channel,
+    "CHANNEL_UPDATE": PrivateChannelView(Channel(6_000, ChannelType.DM), (alice,)),
+    "CHANNEL_DELETE": channel,
+    "CHANNEL_PINS_UPDATE": PinsUpdate(CHANNEL, GUILD, NOW),
+    "GUILD_MEMBER_ADD": member,
+    "GUILD_MEMBER_UPDATE": member,
+    "GUILD_MEMBER_REMOVE": alice,
+    "GUILD_BAN_ADD": alice,
+    "GUILD_BAN_REMOVE": alice,
+    "MESSAGE_CREATE": message,
+    "MESSAGE_UPDATE": message,
+    "MESSAGE_DELETE": MessageDeleted(message.id, CHANNEL, GUILD),
+    "MESSAGE_DELETE_BULK": MessagesDeleted((message.id,), CHANNEL, GUILD),
+    "MESSAGE_REACTION_ADD": ReactionChange(USER, CHANNEL, message.id, GUILD, "👍", USER, member),
+    "MESSAGE_REACTION_REMOVE": ReactionChange(USER, CHANNEL, message.id, GUILD, "👍"),
+    "MESSAGE_REACTION_REMOVE_ALL": ReactionsCleared(CHANNEL, message.id, GUILD),
+    "MESSAGE_REACTION_REMOVE_EMOJI": ReactionsCleared(CHANNEL, message.id, GUILD, "👍"),
+    "TYPING_START": Typing(CHANNEL, GUILD, USER, NOW, member),
+    "INVITE_CREATE": InviteView(invite, guild, channel, alice),
+    "INVITE_DELETE": InviteView(invite, guild, channel, None),
+    "USER_UPDATE": alice,
+    "PRESENCE_UPDATE": Presence(USER, "online", (), (("web", "online"),)),
+    "TOKENS_REVOKED": USER,
+}
+
+
+def sample_event(kind: EventType[Any]) -> Event[Any]:
+    routing: dict[str, Any] = {"guild_id": GUILD}
+    if kind.audience is Audience.CHANNEL:
+        routing["channel_id"] = CHANNEL
+    if kind.audience is Audience.USERS:
+        routing = {"guild_id": GUILD, "user_ids": frozenset({USER})}
+    if kind.audience is Audience.NODES:
+        routing = {}
+    return Event(kind, SAMPLES[kind.name], **routing)
+
+
+def test_every_declared_event_has_a_sample_here() -> None:
+    assert set(SAMPLES) == set(REGISTRY)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_event_renders_to_json_and_survives_the_bus(name: str) -> None:
+    kind = REGISTRY[name]
+    envelope = envelope_of(sample_event(kind), event_id=42)
+    orjson.loads(envelope.data)  # valid JSON
+    back = codec.unpack(codec.pack(envelope))
+    assert back.kind is kind
+    assert (back.id, back.data, back.guild_id, back.channel_id, back.user_ids) == (
+        envelope.id,
+        envelope.data,
+        envelope.guild_id,
+        envelope.channel_id,
+        envelope.user_ids,
+    )
+    assert back.variants == envelope.variants and back.stale == envelope.stale
+
+
+def test_messages_carry_a_variant_without_content_for_bots_lacking_the_intent() -> None:
+    envelope = envelope_of(Event(catalog.MESSAGE_CREATE, message, GUILD, CHANNEL), 1)
+    assert orjson.loads(envelope.data)["content"] == "hello"
+    assert orjson.loads(envelope.variants[catalog.NO_CONTENT])["content"] == ""
+    assert envelope.meta == {"author_id": USER, "mention_ids": [USER]}
+
+
+def test_events_that_belong_to_a_guild_snapshot_are_the_ones_the_hub_applies() -> None:
+    for kind in REGISTRY.values():
+        if kind.versioned:
+            assert kind.structural, f"{kind.name} is versioned but the hub would not apply it"
+
+
+def test_cache_effects_name_exactly_what_changed() -> None:
+    def stale(name: str, **routing: Any) -> tuple[Any, ...]:
+        return envelope_of(Event(REGISTRY[name], SAMPLES[name], **routing), 1).stale
+
+    assert stale("GUILD_ROLE_UPDATE", guild_id=GUILD) == (("guild", GUILD),)
+    assert stale("GUILD_MEMBER_UPDATE", guild_id=GUILD) == (("member", GUILD, USER),)
+    assert stale("CHANNEL_DELETE", guild_id=GUILD, channel_id=CHANNEL) == (("channel", CHANNEL),)
+    assert stale("GUILD_DELETE", guild_id=GUILD) == (("guild_all", GUILD),)
+    left = stale("GUILD_DELETE", guild_id=GUILD, user_ids=frozenset({USER}))
+    assert left == (("member", GUILD, USER),)
+    assert stale("TOKENS_REVOKED") == (("user", USER),)
+    assert stale("MESSAGE_CREATE", guild_id=GUILD, channel_id=CHANNEL) == ()
+
+
+def test_an_event_without_its_audience_is_refused_where_it_is_made() -> None:
+    with pytest.raises(ValueError, match="channel_id"):
+        Event(catalog.MESSAGE_CREATE, message, guild_id=GUILD)
+    with pytest.raises(ValueError, match="user_ids"):
+        Event(catalog.USER_UPDATE, alice)
+
+
+def test_an_event_declared_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match="declared twice"):
+        catalog.declare(EventType("MESSAGE_CREATE", lambda e: {}, Audience.CHANNEL))
+
+
+def test_unknown_event_names_on_the_bus_are_refused_not_guessed() -> None:
+    envelope = envelope_of(Event(catalog.TOKENS_REVOKED, USER), 1)
+    raw = codec.pack(envelope).replace(b"TOKENS_REVOKED", b"TOKENS_REVOKEX")
+    with pytest.raises(codec.UnknownEvent):
+        codec.unpack(raw)
+
+
+def test_the_hub_has_a_handler_for_every_structural_event_and_no_other() -> None:
+    from townhall.gateway.structure import structural_handlers
+
+    handlers = structural_handlers(None)  # type: ignore[arg-type]
+    assert set(handlers) == {kind for kind in REGISTRY.values() if kind.structural}
