@@ -1,6 +1,6 @@
-"""The browser client: the built app (`townhall/web_dist`, made by `make run`/`make test` from `web/`)
-served at `/`, its client-side routes, long-lived caching of fingerprinted assets, and the security
-headers every page of it carries.
+"""The browser client: the built app (`townhall/web_dist`, built from `web/` by `make run` and
+`make test`) served at `/`, its client-side routes, long-lived caching of fingerprinted assets,
+and the security headers every page of it carries.
 
 Only GET and HEAD are answered here, and only for the app's own paths; everything else falls
 through to the API's 404. The gateway WebSocket also lives at `/`: it is a different ASGI scope
@@ -109,4 +109,3 @@ def _with_headers(send: Send) -> Send:
 def install(app: FastAPI) -> None:
     """Serve the built client in front of the API routes."""
     app.add_middleware(WebClient)
-

@@ -12,7 +12,6 @@ from tests.e2e.web.conftest import (
     PHONE,
     create_guild,
     invite_into,
-    new_context,
     open_as,
     post,
     sign_up,
@@ -29,7 +28,8 @@ def serious_violations(page: Page) -> list[str]:
             const r = await axe.run(document, { resultTypes: ['violations'] });
             return r.violations
                 .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-                .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+                .map((v) => `${v.id} (${v.impact}): ` +
+                    v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '));
         }"""
     )
     return list(result)
@@ -46,9 +46,7 @@ def test_main_screens_have_no_serious_accessibility_violations(
     post(friend, channel_id, f"Hi <@{owner.user_id}>, see https://example.org and `code`")
     reply_to = post(owner, channel_id, "> quoted\n**bold** and ||spoiler||")
     with owner.api() as http:
-        http.put(
-            f"/channels/{channel_id}/messages/{reply_to['id']}/reactions/%F0%9F%91%8D/@me"
-        )
+        http.put(f"/channels/{channel_id}/messages/{reply_to['id']}/reactions/%F0%9F%91%8D/@me")
         code = http.post(f"/channels/{channel_id}/invites", json={}).json()["code"]
     # The scan itself is injected, so this context lets a script tag past the page's CSP.
     context = browser.new_context(color_scheme=scheme, bypass_csp=True, reduced_motion="reduce")  # type: ignore[arg-type]

@@ -45,7 +45,9 @@ def visible_strings(page: Page) -> list[str]:
     found: list[str] = page.evaluate(
         """() => {
             const out = [];
-            for (const line of document.body.innerText.split('\\n')) if (line.trim()) out.push(line.trim());
+            for (const line of document.body.innerText.split('\\n')) {
+                if (line.trim()) out.push(line.trim());
+            }
             for (const e of document.querySelectorAll('[aria-label],[placeholder],[title]')) {
                 for (const a of ['aria-label', 'placeholder', 'title']) {
                     const v = e.getAttribute(a);
@@ -64,10 +66,13 @@ def assert_no_english(page: Page, language: str, where: str) -> None:
     assert leftovers == [], f"English on the {where} screen in {language}: {leftovers}"
 
 
-@pytest.mark.parametrize(("language", "heading", "settings"), [
-    ("de", "Willkommen zurück", "Einstellungen"),
-    ("fr", "Bon retour parmi nous", "Paramètres"),
-])
+@pytest.mark.parametrize(
+    ("language", "heading", "settings"),
+    [
+        ("de", "Willkommen zurück", "Einstellungen"),
+        ("fr", "Bon retour parmi nous", "Paramètres"),
+    ],
+)
 def test_the_interface_is_translated_without_english_left_over(
     browser: Browser, web_server: Server, language: str, heading: str, settings: str
 ) -> None:
@@ -120,7 +125,7 @@ def test_the_chosen_language_is_stored_on_the_server_and_follows_the_person(
         page.get_by_label("Language").select_option("fr")
         expect(page.get_by_role("dialog", name="Paramètres")).to_be_visible()
         with person.api() as http:
-            assert http.get("/users/@me").json()["locale"] == "fr"
+            assert http.get("/users/@me/settings").json()["locale"] == "fr"
         other = open_as(second, person)
         expect(other.get_by_role("heading", name="Vos messages privés")).to_be_visible()
     finally:

@@ -51,7 +51,9 @@ def test_private_channel_appears_and_vanishes_live_with_the_role(
         channels.get_by_role("link", name=re.compile(r"\bboard-room$")).click()
         expect(page.get_by_role("heading", name="board-room", exact=True)).to_be_visible()
         with owner.api() as http:
-            http.post(f"/channels/{secret['id']}/messages", json={"content": "minutes of the board"})
+            http.post(
+                f"/channels/{secret['id']}/messages", json={"content": "minutes of the board"}
+            )
         expect(page.get_by_text("minutes of the board")).to_be_visible()
         with owner.api() as http:
             gone = http.delete(f"/guilds/{guild_id}/members/{member.user_id}/roles/{role['id']}")

@@ -1,4 +1,4 @@
-"""On a 390×844 phone the sidebars are drawers and every control is big enough to touch."""
+"""On a 390 by 844 phone the sidebars are drawers and every control is big enough to touch."""
 
 from __future__ import annotations
 
@@ -43,8 +43,10 @@ def test_the_phone_layout_uses_drawers_and_touch_sized_controls(
         small = page.evaluate(
             """() => [...document.querySelectorAll('button, a[href], input, select, textarea')]
                 .filter((e) => e.offsetParent !== null && !e.closest('.message'))
-                .map((e) => [e.getAttribute('aria-label') || e.textContent.trim(), e.getBoundingClientRect()])
-                .filter(([, r]) => r.width > 0 && r.right > 0 && r.left < innerWidth && (r.height < 44 || r.width < 44))
+                .map((e) => [e.getAttribute('aria-label') || e.textContent.trim(),
+                             e.getBoundingClientRect()])
+                .filter(([, r]) => r.width > 0 && r.right > 0 && r.left < innerWidth)
+                .filter(([, r]) => r.height < 44 || r.width < 44)
                 .map(([name, r]) => `${name} ${Math.round(r.width)}x${Math.round(r.height)}`)"""
         )
         assert small == []

@@ -74,7 +74,9 @@ def test_a_message_over_the_limit_is_explained_and_kept(
         box = page.get_by_role("combobox", name=re.compile("^Write a message"))
         box.fill("x" * 2001)
         box.press("Enter")
-        expect(page.get_by_role("alert").filter(has_text="at most 2,000 characters")).to_be_visible()
+        expect(
+            page.get_by_role("alert").filter(has_text="at most 2,000 characters")
+        ).to_be_visible()
         expect(box).to_have_value("x" * 2001)
     finally:
         context.close()
@@ -99,7 +101,9 @@ def test_a_message_the_server_refuses_is_marked_failed_with_the_reason_and_a_ret
         box.fill("second, too soon")
         box.press("Enter")
         failed = page.get_by_role("article").filter(has_text="second, too soon")
-        expect(failed.get_by_role("alert")).to_contain_text(re.compile(r"Not sent: Slow down: you can try again in \d+ seconds"))
+        expect(failed.get_by_role("alert")).to_contain_text(
+            re.compile(r"Not sent: Slow down: you can try again in \d+ seconds")
+        )
         expect(failed.get_by_role("button", name="Try again")).to_be_visible()
         failed.get_by_role("button", name="Discard").click()
         expect(failed).to_have_count(0)

@@ -16,15 +16,25 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def test_client_routes_load_the_app_uncached_with_security_headers(web_server: Server) -> None:
     with httpx.Client(base_url=web_server.url) as http:
-        for path in ("/", "/login", "/register", "/channels/@me", "/channels/@me/123",
-                     "/channels/1/2", "/invite/AbC123"):
+        for path in (
+            "/",
+            "/login",
+            "/register",
+            "/channels/@me",
+            "/channels/@me/123",
+            "/channels/1/2",
+            "/invite/AbC123",
+        ):
             response = http.get(path)
             assert response.status_code == 200, path
             assert response.headers["content-type"].startswith("text/html")
             assert response.headers["cache-control"] == "no-cache"
             csp = response.headers["content-security-policy"]
             assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
-            assert "unsafe-eval" not in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+            assert (
+                "unsafe-eval" not in csp
+                and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+            )
             assert response.headers["referrer-policy"] == "no-referrer"
             assert response.headers["x-content-type-options"] == "nosniff"
 
@@ -32,7 +42,9 @@ def test_client_routes_load_the_app_uncached_with_security_headers(web_server: S
 def test_the_page_has_no_inline_script(web_server: Server) -> None:
     html = httpx.get(web_server.url + "/").text
     scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S)
-    assert scripts and all("src=" in attributes and not body.strip() for attributes, body in scripts)
+    assert scripts and all(
+        "src=" in attributes and not body.strip() for attributes, body in scripts
+    )
 
 
 def test_fingerprinted_assets_are_cached_for_a_year(web_server: Server) -> None:

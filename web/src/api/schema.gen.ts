@@ -104,7 +104,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Logout */
+        /**
+         * Logout
+         * @description Sign out this device, or with `?all=true` every device (every token of the account).
+         */
         post: operations["logout_api_v10_auth_logout_post"];
         delete?: never;
         options?: never;
@@ -201,6 +204,26 @@ export interface paths {
         head?: never;
         /** Edit Message */
         patch: operations["edit_message_api_v10_channels__channel_id__messages__message_id__patch"];
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/messages/{message_id}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ack Message
+         * @description Mark the channel read up to this message, for all of the person's devices.
+         */
+        post: operations["ack_message_api_v10_channels__channel_id__messages__message_id__ack_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v10/channels/{channel_id}/messages/{message_id}/crosspost": {
@@ -875,10 +898,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v10/users/@me/guilds/{guild_id}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Modify Guild Settings
+         * @description One's notification settings for a guild and its channels (a partial update).
+         */
+        patch: operations["modify_guild_settings_api_v10_users__me_guilds__guild_id__settings_patch"];
+        trace?: never;
+    };
+    "/api/v10/users/@me/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get User Settings */
+        get: operations["get_user_settings_api_v10_users__me_settings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Modify User Settings
+         * @description The settings that follow the person everywhere: interface language and theme.
+         */
+        patch: operations["modify_user_settings_api_v10_users__me_settings_patch"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AckBody
+         * @description What Discord's client sends; `token` is always null nowadays.
+         */
+        AckBody: {
+            /** Manual */
+            manual?: boolean | null;
+            /** Mention Count */
+            mention_count?: number | null;
+            /** Token */
+            token?: string | null;
+        };
         /**
          * AddRecipientBody
          * @description Discord's fields for bots with the `gdm.join` scope; townhall needs neither.
@@ -920,6 +996,16 @@ export interface components {
         BulkDeleteBody: {
             /** Messages */
             messages: number[];
+        };
+        /** ChannelOverrideBody */
+        ChannelOverrideBody: {
+            /** Collapsed */
+            collapsed?: boolean | null;
+            /** Message Notifications */
+            message_notifications?: number | null;
+            mute_config?: components["schemas"]["MuteConfigBody"] | null;
+            /** Muted */
+            muted?: boolean | null;
         };
         /** ChannelPositionBody */
         ChannelPositionBody: {
@@ -1051,6 +1137,30 @@ export interface components {
             /** Type */
             type: number;
         };
+        /**
+         * GuildSettingsBody
+         * @description Discord's client fields; `message_notifications`: 0 all, 1 only @mentions, 2 nothing,
+         *     3 as the guild says. Channel overrides are keyed by channel id.
+         */
+        GuildSettingsBody: {
+            /** Channel Overrides */
+            channel_overrides?: {
+                [key: string]: components["schemas"]["ChannelOverrideBody"];
+            } | null;
+            /** Hide Muted Channels */
+            hide_muted_channels?: boolean | null;
+            /** Message Notifications */
+            message_notifications?: number | null;
+            /** Mobile Push */
+            mobile_push?: boolean | null;
+            mute_config?: components["schemas"]["MuteConfigBody"] | null;
+            /** Muted */
+            muted?: boolean | null;
+            /** Suppress Everyone */
+            suppress_everyone?: boolean | null;
+            /** Suppress Roles */
+            suppress_roles?: boolean | null;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1178,6 +1288,13 @@ export interface components {
             /** Roles */
             roles?: number[] | null;
         };
+        /** MuteConfigBody */
+        MuteConfigBody: {
+            /** End Time */
+            end_time?: string | null;
+            /** Selected Time Window */
+            selected_time_window?: number | null;
+        };
         /** OverwriteBody */
         OverwriteBody: {
             /** Allow */
@@ -1235,6 +1352,13 @@ export interface components {
             id: number;
             /** Position */
             position?: number | null;
+        };
+        /** UserSettingsBody */
+        UserSettingsBody: {
+            /** Locale */
+            locale?: string | null;
+            /** Theme */
+            theme?: string | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -1499,7 +1623,9 @@ export interface operations {
     };
     logout_api_v10_auth_logout_post: {
         parameters: {
-            query?: never;
+            query?: {
+                all?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1512,6 +1638,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
@@ -1870,6 +2005,44 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["EditMessageBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ack_message_api_v10_channels__channel_id__messages__message_id__ack_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+                /** @description message id */
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AckBody"] | null;
             };
         };
         responses: {
@@ -3880,6 +4053,95 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    modify_guild_settings_api_v10_users__me_guilds__guild_id__settings_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuildSettingsBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_user_settings_api_v10_users__me_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+        };
+    };
+    modify_user_settings_api_v10_users__me_settings_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserSettingsBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
             };
             /** @description Validation Error */
             422: {
