@@ -65,7 +65,8 @@ class WebClient:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        response = self.response_for(path)
+        accept = dict(scope["headers"]).get(b"accept-encoding", b"")
+        response = self.response_for(path, gzip=b"gzip" in accept)
         if response is None:
             await self.app(scope, receive, send)
             return
@@ -78,14 +79,20 @@ class WebClient:
             return found
         return None
 
-    def response_for(self, path: str) -> Response | None:
+    def response_for(self, path: str, *, gzip: bool = False) -> Response | None:
         if path.startswith("/api/"):
             return None
         found = self.file(path) if path not in ("/", "/index.html") else None
         if found is not None:
             cache = ONE_YEAR if path.startswith("/assets/") else NO_CACHE
             media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
-            return FileResponse(found, media_type=media_type, headers={"cache-control": cache})
+            headers = {"cache-control": cache, "vary": "accept-encoding"}
+            packed = found.with_name(found.name + ".gz")
+            if gzip and packed.is_file():
+                # The build compresses scripts and styles once (scripts/build-web).
+                headers["content-encoding"] = "gzip"
+                return FileResponse(packed, media_type=media_type, headers=headers)
+            return FileResponse(found, media_type=media_type, headers=headers)
         if is_client_route(path) or path == "/index.html":
             index = self.file("/index.html")
             if index is None:

@@ -56,6 +56,11 @@ def test_fingerprinted_assets_are_cached_for_a_year(web_server: Server) -> None:
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert "javascript" in response.headers["content-type"]
     assert response.headers["x-content-type-options"] == "nosniff"
+    packed = httpx.get(web_server.url + asset.group(1), headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.content == response.content  # httpx decodes it
+    plain = httpx.get(web_server.url + asset.group(1), headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == response.content
 
 
 def test_other_paths_stay_the_apis_and_nothing_outside_the_build_is_served(

@@ -72,6 +72,15 @@ function format(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
 export const formatTime = (date: Date) => format({ hour: "numeric", minute: "2-digit" }).format(date);
 export const formatDay = (date: Date) => format({ dateStyle: "long" }).format(date);
 export const formatDateTime = (date: Date) => format({ dateStyle: "medium", timeStyle: "short" }).format(date);
+/** "Today at 10:47", "Yesterday at 18:02", else the date and time (as chat apps write it). */
+export function formatMessageTime(date: Date, now = new Date()): string {
+  const day = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((day(now) - day(date)) / 86_400_000);
+  if (days === 0) return i18next.t("time.today_at", { time: formatTime(date) });
+  if (days === 1) return i18next.t("time.yesterday_at", { time: formatTime(date) });
+  return formatDateTime(date);
+}
+
 export const formatNumber = (value: number) => new Intl.NumberFormat(i18next.language).format(value);
 export function formatRelative(date: Date, now = Date.now()): string {
   const seconds = Math.round((date.getTime() - now) / 1000);

@@ -21,6 +21,9 @@ import type { GatewayStatus } from "../gateway/client";
 import { compareIds } from "../lib/snowflake";
 
 export const MAX_WINDOW = 300;
+/** A window may grow this far past MAX_WINDOW before it is cut back (in one step, not one
+ * message at a time, so the list on screen moves rarely). */
+export const TRIM_SLACK = 100;
 export const MAX_CACHED_CHANNELS = 20;
 export const TYPING_MS = 10_000;
 
@@ -37,6 +40,8 @@ export interface ChannelMessages {
   byId: Record<string, ChatMessage>;
   hasMoreBefore: boolean;
   hasMoreAfter: boolean;
+  /** The person scrolled up, away from the newest messages: live ones are not kept once full. */
+  detached?: boolean;
 }
 
 export interface GuildEntry {
@@ -237,13 +242,13 @@ function emptyWindow(): ChannelMessages {
 
 /** Keep at most `MAX_WINDOW` messages: drop from the end away from where the person reads. */
 export function trimWindow(window: ChannelMessages, keep: "newest" | "oldest"): ChannelMessages {
-  if (window.ids.length <= MAX_WINDOW) return window;
+  if (window.ids.length <= MAX_WINDOW + TRIM_SLACK) return window;
   const ids = keep === "newest" ? window.ids.slice(-MAX_WINDOW) : window.ids.slice(0, MAX_WINDOW);
   const byId: Record<string, ChatMessage> = {};
   for (const id of ids) byId[id] = window.byId[id];
   return keep === "newest"
-    ? { ids, byId, hasMoreBefore: true, hasMoreAfter: window.hasMoreAfter }
-    : { ids, byId, hasMoreBefore: window.hasMoreBefore, hasMoreAfter: true };
+    ? { ...window, ids, byId, hasMoreBefore: true }
+    : { ...window, ids, byId, hasMoreAfter: true };
 }
 
 function sortIds(ids: string[]): string[] {
@@ -339,7 +344,10 @@ function addMessage(state: State, message: Message): State {
     next = putMember(next, guildId, { ...message.member, user: message.author });
   }
   const window = next.messages[message.channel_id];
-  if (window && !window.hasMoreAfter) {
+  if (window && !window.hasMoreAfter && window.detached && window.ids.length >= MAX_WINDOW) {
+    // Reading far up a busy channel: the newest messages wait on the server ("jump to present").
+    next = { ...next, messages: { ...next.messages, [message.channel_id]: { ...window, hasMoreAfter: true } } };
+  } else if (window && !window.hasMoreAfter) {
     const pendingId = own && message.nonce != null
       ? window.ids.find((id) => window.byId[id]?.local && String(window.byId[id].nonce) === String(message.nonce))
       : undefined;
@@ -573,6 +581,12 @@ function sortPrivate(state: State): string[] {
 }
 
 // -- local messages (sent from this tab) --------------------------------------------------------
+
+export function setDetached(state: State, channelId: string, detached: boolean): State {
+  const window = state.messages[channelId];
+  if (!window || !!window.detached === detached) return state;
+  return { ...state, messages: { ...state.messages, [channelId]: { ...window, detached } } };
+}
 
 export function addLocalMessage(state: State, message: ChatMessage): State {
   const window = state.messages[message.channel_id] ?? { ...emptyWindow(), hasMoreBefore: false };

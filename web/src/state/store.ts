@@ -15,6 +15,7 @@ import {
   reduce,
   removeLocalMessage,
   setLocalState,
+  setDetached,
   setRead,
   setWindow,
   type ChatMessage,
@@ -196,6 +197,11 @@ export const actions = {
     } finally {
       actions.signedOut();
     }
+  },
+
+  /** The person scrolled away from (or back to) the newest messages of a channel. */
+  setDetached(channelId: string, detached: boolean) {
+    setState((s) => setDetached(s, channelId, detached));
   },
 
   setCurrentChannel(channelId: string | null) {

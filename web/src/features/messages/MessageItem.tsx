@@ -1,7 +1,7 @@
 import { lazy, memo, Suspense, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
-import { formatDateTime, formatTime } from "../../i18n";
+import { formatDateTime, formatMessageTime, formatTime } from "../../i18n";
 import { P } from "../../lib/permissions";
 import { actions, getState, useStore } from "../../state/store";
 import type { ChatMessage } from "../../state/reducer";
@@ -168,6 +168,34 @@ function LocalStatus({ message }: { message: ChatMessage }) {
   );
 }
 
+/** Discord's system messages (a pin, a new member, …) as a line of text, not as chat. */
+const SYSTEM_KEYS: Record<number, string> = { 6: "pinned", 7: "joined", 8: "boosted" };
+
+function SystemMessage({ message, name }: { message: ChatMessage; name: string }) {
+  const { t } = useTranslation();
+  const key = SYSTEM_KEYS[message.type] ?? "other";
+  return (
+    <article className="message system-message" tabIndex={-1} data-message-id={message.id} aria-label={t(`messages.system.${key}`, { name })}>
+      <div className="message-row">
+        <div className="message-gutter">
+          <Icon name={message.type === 6 ? "pin" : "members"} size={16} />
+        </div>
+        <div className="message-main">
+          <span>{t(`messages.system.${key}`, { name })}</span>{" "}
+          {message.type === 6 && (
+            <button type="button" className="link-button" onClick={() => setUi({ pins: true })}>
+              {t("messages.system.see_pins")}
+            </button>
+          )}{" "}
+          <time className="message-time" dateTime={message.timestamp}>
+            {formatTime(new Date(message.timestamp))}
+          </time>
+        </div>
+      </div>
+    </article>
+  );
+}
+
 function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJump, highlighted }: Props) {
   const { t } = useTranslation();
   const guildId = message.guild_id ?? getState().channels[message.channel_id]?.guild_id ?? null;
@@ -181,6 +209,7 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
   });
   const date = new Date(message.timestamp);
   const isReply = message.type === 19;
+  if (message.type !== 0 && !isReply) return <SystemMessage message={message} name={name} />;
   const openProfile = (element: HTMLElement) => {
     const rect = element.getBoundingClientRect();
     setUi({ profile: { userId: message.author.id, guildId, x: rect.right + 8, y: rect.top } });
@@ -209,7 +238,7 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
               </button>
               {message.author.bot && <span className="bot-tag">{t("messages.bot")}</span>}
               <time className="message-time" dateTime={message.timestamp} title={formatDateTime(date)}>
-                {formatDateTime(date)}
+                {formatMessageTime(date)}
               </time>
             </div>
           )}

@@ -38,24 +38,26 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
   const [atBottom, setAtBottom] = useState(true);
   const [highlight, setHighlight] = useState<string | null>(null);
   const loading = useRef(false);
-  const first = useRef<{ id: string | undefined; index: number }>({ id: undefined, index: START_INDEX });
+  const first = useRef<{ ids: string[]; index: number }>({ ids: [], index: START_INDEX });
   const focused = useFocused();
   const ids = window.ids;
 
-  // firstItemIndex goes down by the number of messages put before the first one we had.
+  // Virtuoso numbers items from firstItemIndex: it goes down by the messages put before the first
+  // one, and up by those the bounded window dropped from the top.
   const firstItemIndex = useMemo(() => {
     const previous = first.current;
-    if (previous.id === undefined || !ids.length) {
-      first.current = { id: ids[0], index: START_INDEX };
-    } else if (ids[0] !== previous.id) {
-      const at = ids.indexOf(previous.id);
-      first.current = { id: ids[0], index: at >= 0 ? previous.index - at : START_INDEX - ids.length };
+    let index = previous.index;
+    if (ids[0] !== previous.ids[0]) {
+      const dropped = previous.ids.indexOf(ids[0]);
+      const added = previous.ids.length ? ids.indexOf(previous.ids[0]) : -1;
+      index = dropped > 0 ? previous.index + dropped : added > 0 ? previous.index - added : START_INDEX;
     }
-    return first.current.index;
+    first.current = { ids, index };
+    return index;
   }, [ids]);
 
   useEffect(() => {
-    first.current = { id: undefined, index: START_INDEX };
+    first.current = { ids: [], index: START_INDEX };
   }, [channelId]);
 
   const unreadIndex = useMemo(() => {
@@ -68,15 +70,31 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
     if (atBottom && focused && !window.hasMoreAfter) actions.markRead(channelId);
   }, [atBottom, focused, ids, channelId, window.hasMoreAfter]);
 
+  const bottom = useRef(true);
+  const onBottom = useCallback(
+    (isAtBottom: boolean) => {
+      bottom.current = isAtBottom;
+      setAtBottom(isAtBottom);
+      // Back at the newest messages: live ones are kept again (see loadOlder for leaving).
+      if (isAtBottom) actions.setDetached(channelId, false);
+    },
+    [channelId],
+  );
+
   const loadOlder = useCallback(async () => {
     if (loading.current || !window.hasMoreBefore) return;
+    // At the bottom of a full list the top is far out of sight: nothing to load yet.
+    if (bottom.current && window.ids.length >= 50) return;
     loading.current = true;
     try {
+      // Reading older pages means reading away from the present (a burst of new messages
+      // pushing the bottom out of view for a moment does not).
+      actions.setDetached(channelId, true);
       await actions.loadOlder(channelId);
     } finally {
       loading.current = false;
     }
-  }, [channelId, window.hasMoreBefore]);
+  }, [channelId, window.hasMoreBefore, window.ids.length]);
 
   const loadNewer = useCallback(async () => {
     if (loading.current || !window.hasMoreAfter) return;
@@ -120,6 +138,7 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
       !newDay &&
       !unreadLine &&
       previous.author.id === message.author.id &&
+      (previous.type === 0 || previous.type === 19) &&
       Date.parse(message.timestamp) - Date.parse(previous.timestamp) < GROUP_MS;
     return (
       <div className="message-slot">
@@ -172,7 +191,7 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
           startReached={loadOlder}
           endReached={loadNewer}
           followOutput={(bottom) => (bottom && !window.hasMoreAfter ? "auto" : false)}
-          atBottomStateChange={setAtBottom}
+          atBottomStateChange={onBottom}
           atBottomThreshold={64}
           increaseViewportBy={{ top: 600, bottom: 300 }}
         />
