@@ -274,6 +274,7 @@ export function mergePage(
   }
   const full = page.length >= limit;
   const next: ChannelMessages = {
+    detached: base.detached,
     ids: [...sortIds([...ids].filter((id) => !byId[id]?.local)), ...pending.filter((id) => !ids.has(id))],
     byId,
     hasMoreBefore: direction === "after" ? base.hasMoreBefore : full,

@@ -213,7 +213,8 @@ export const actions = {
     currentChannel = channelId;
     const window = state.messages[channelId];
     if (window) {
-      setState((s) => setWindow(s, channelId, window));
+      // Already in memory: it renders from there; the "visited last" order can wait a moment.
+      if (state.visited[0] !== channelId) setTimeout(() => setState((s) => (s.messages[channelId] ? setWindow(s, channelId, s.messages[channelId]) : s)), 500);
       return;
     }
     await actions.loadLatest(channelId);

@@ -214,9 +214,22 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
     const rect = element.getBoundingClientRect();
     setUi({ profile: { userId: message.author.id, guildId, x: rect.right + 8, y: rect.top } });
   };
+  // The toolbar's buttons exist only while the pointer or the focus is on the message: a screen of
+  // messages renders without them (and their permission checks).
+  const [active, setActive] = useState(false);
   const classes = ["message", continuation && !isReply ? "continuation" : "", mentioned ? "mentioned" : "", highlighted ? "highlighted" : "", message.local ? `local ${message.local}` : ""];
   return (
-    <article className={classes.join(" ")} tabIndex={-1} aria-label={t("messages.message_label", { name, time: formatDateTime(date) })} data-message-id={message.id}>
+    <article
+      className={classes.join(" ")}
+      tabIndex={-1}
+      aria-label={t("messages.message_label", { name, time: formatDateTime(date) })}
+      data-message-id={message.id}
+      onMouseEnter={() => setActive(true)}
+      onMouseLeave={(e) => !e.currentTarget.contains(document.activeElement) && setActive(false)}
+      onFocus={() => setActive(true)}
+      onBlur={(e) => !e.currentTarget.contains(e.relatedTarget as Node | null) && setActive(false)}
+      onTouchStart={() => setActive(true)}
+    >
       {isReply && <ReplyPreview message={message} onJump={onJump} />}
       <div className="message-row">
         <div className="message-gutter">
@@ -259,7 +272,7 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
           <LocalStatus message={message} />
           <Reactions message={message} />
         </div>
-        {!message.local && !editing && <Toolbar message={message} onEdit={onEdit} onReply={onReply} />}
+        {active && !message.local && !editing && <Toolbar message={message} onEdit={onEdit} onReply={onReply} />}
       </div>
     </article>
   );

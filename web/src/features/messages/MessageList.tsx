@@ -56,10 +56,6 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
     return index;
   }, [ids]);
 
-  useEffect(() => {
-    first.current = { ids: [], index: START_INDEX };
-  }, [channelId]);
-
   const unreadIndex = useMemo(() => {
     if (!unreadAfter) return -1;
     const me = getState().me?.id;
@@ -71,12 +67,15 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
   }, [atBottom, focused, ids, channelId, window.hasMoreAfter]);
 
   const bottom = useRef(true);
+  // When the person last scrolled by hand (wheel, touch, keys): only that takes the list away from
+  // the present. A burst of new messages pushing the bottom out of view for a moment does not.
+  const handScrolled = useRef(0);
+  const byHand = () => Date.now() - handScrolled.current < 1500;
   const onBottom = useCallback(
     (isAtBottom: boolean) => {
       bottom.current = isAtBottom;
       setAtBottom(isAtBottom);
-      // Back at the newest messages: live ones are kept again (see loadOlder for leaving).
-      if (isAtBottom) actions.setDetached(channelId, false);
+      if (isAtBottom || byHand()) actions.setDetached(channelId, !isAtBottom);
     },
     [channelId],
   );
@@ -87,9 +86,7 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
     if (bottom.current && window.ids.length >= 50) return;
     loading.current = true;
     try {
-      // Reading older pages means reading away from the present (a burst of new messages
-      // pushing the bottom out of view for a moment does not).
-      actions.setDetached(channelId, true);
+      if (byHand()) actions.setDetached(channelId, true);
       await actions.loadOlder(channelId);
     } finally {
       loading.current = false;
@@ -125,9 +122,9 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
     list.current?.scrollToIndex({ index: count - 1, align: "end", behavior: "auto" });
   };
 
-  const item = (index: number) => {
-    const position = index - firstItemIndex;
-    const id = ids[position];
+  const positions = useMemo(() => new Map(ids.map((id, i) => [id, i])), [ids]);
+  const item = (id: string) => {
+    const position = positions.get(id) ?? -1;
     const message = window.byId[id];
     if (!message) return <div className="message-placeholder" />;
     const previous = position > 0 ? window.byId[ids[position - 1]] : undefined;
@@ -167,7 +164,14 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
 
   const initial = unreadIndex > 0 ? unreadIndex : Math.max(0, ids.length - 1);
   return (
-    <div className="message-list-wrap">
+    <div
+      className="message-list-wrap"
+      onWheel={() => (handScrolled.current = Date.now())}
+      onTouchMove={() => (handScrolled.current = Date.now())}
+      onKeyDown={(e) => {
+        if (["ArrowUp", "PageUp", "Home"].includes(e.key)) handScrolled.current = Date.now();
+      }}
+    >
       {ids.length === 0 && !window.hasMoreBefore ? (
         <div className="channel-start" role="log" aria-label={label}>
           <h2>{t("messages.start_title", { name: title })}</h2>
@@ -186,11 +190,11 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
           data={ids}
           firstItemIndex={firstItemIndex}
           initialTopMostItemIndex={{ index: initial, align: unreadIndex > 0 ? "start" : "end" }}
-          computeItemKey={(index) => ids[index - firstItemIndex] ?? index}
-          itemContent={(index) => item(index)}
+          computeItemKey={(_index, id) => id}
+          itemContent={(_index, id) => item(id)}
           startReached={loadOlder}
           endReached={loadNewer}
-          followOutput={(bottom) => (bottom && !window.hasMoreAfter ? "auto" : false)}
+          followOutput={() => (!window.detached && !window.hasMoreAfter ? "auto" : false)}
           atBottomStateChange={onBottom}
           atBottomThreshold={64}
           increaseViewportBy={{ top: 600, bottom: 300 }}
