@@ -99,10 +99,10 @@ def test_two_people_chat_in_real_time_from_sign_up_to_pins(
         # Alice pins it; the pins panel shows it for Bob.
         hello_alice.hover()
         hello_alice.get_by_role("button", name="Pin").click()
-        bob.get_by_role("button", name="Pinned messages").click()
+        bob.get_by_role("button", name="Pinned messages", exact=True).click()
         pins = bob.get_by_role("complementary", name="Pinned messages")
         expect(pins.get_by_text("welcome to the club!")).to_be_visible()
-        bob.get_by_role("button", name="Pinned messages").click()
+        bob.get_by_role("button", name="Pinned messages", exact=True).click()
 
         # Bob deletes his "Thanks" after confirming; it disappears for Alice.
         thanks = message(bob, "Glad to be here")

@@ -162,6 +162,7 @@ export class Api {
   // -- channels -------------------------------------------------------------------------------
   createChannel = (guildId: string, body: Body<"CreateChannelBody">) =>
     this.request<Channel>("POST", `/guilds/${guildId}/channels`, body);
+  channel = (channelId: string) => this.request<Channel>("GET", `/channels/${channelId}`);
   modifyChannel = (channelId: string, body: Body<"ModifyChannelBody">) =>
     this.request<Channel>("PATCH", `/channels/${channelId}`, body);
   deleteChannel = (channelId: string) => this.request<Channel>("DELETE", `/channels/${channelId}`);

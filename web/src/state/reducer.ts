@@ -332,7 +332,12 @@ function addMessage(state: State, message: Message): State {
   const me = state.me;
   const own = me !== null && message.author.id === me.id;
   let next = state;
-  const channel = state.channels[message.channel_id];
+  if (!state.channels[message.channel_id] && !message.guild_id) {
+    // A conversation someone just started with us: known by its first message (the store asks
+    // for the full channel right after).
+    next = putChannel(next, { id: message.channel_id, type: 1, recipients: own ? [] : [message.author] });
+  }
+  const channel = next.channels[message.channel_id];
   if (channel) {
     next = { ...next, channels: { ...next.channels, [channel.id]: { ...channel, last_message_id: message.id } } };
     if (!channel.guild_id && next.privateChannelIds[0] !== channel.id) {

@@ -90,6 +90,12 @@ export const gateway = new GatewayClient(
     setState((s) => reduce(s, event));
     for (const listener of dispatchListeners) listener(event, before, state);
     if (event.t === "GUILD_CREATE") requestMembers((event.d as { id: string }).id);
+    if (event.t === "MESSAGE_CREATE") {
+      const message = event.d as Message;
+      if (!message.guild_id && !before.channels[message.channel_id]) {
+        api.channel(message.channel_id).then((channel) => setState((s) => reduce(s, { t: "CHANNEL_UPDATE", d: channel })), () => undefined);
+      }
+    }
   },
   (status, resumed) => {
     setState((s) => (s.status === status ? s : { ...s, status }));
@@ -323,6 +329,13 @@ export const actions = {
         api.ack(channelId, last).catch(() => undefined);
       }, 300),
     );
+  },
+
+  /** Opens (or finds) a conversation; it is in the state before the app goes there. */
+  async openConversation(recipients: string[]) {
+    const channel = recipients.length === 1 ? await api.openDm(recipients[0]) : await api.createGroupDm(recipients);
+    setState((s) => reduce(s, { t: "CHANNEL_CREATE", d: channel }));
+    return channel;
   },
 
   async toggleReaction(message: Message, emoji: string) {

@@ -13,8 +13,11 @@ export function Dialog(props: { title: string; onClose: () => void; children: Re
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     const node = ref.current!;
-    const first = node.querySelector<HTMLElement>("[autofocus], [data-autofocus]") ?? node.querySelector<HTMLElement>(FOCUSABLE);
-    (first ?? node).focus();
+    // A field with autoFocus inside has taken the focus already; else the marked or first control.
+    if (!node.contains(document.activeElement)) {
+      const first = node.querySelector<HTMLElement>("[data-autofocus]") ?? node.querySelector<HTMLElement>(FOCUSABLE);
+      (first ?? node).focus();
+    }
     return () => previous?.focus?.();
   }, []);
   const onKeyDown = (event: React.KeyboardEvent) => {

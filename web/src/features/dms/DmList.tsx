@@ -1,8 +1,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api } from "../../api/client";
 import { formatNumber } from "../../i18n";
-import { useStore } from "../../state/store";
+import { actions, useStore } from "../../state/store";
 import { channelBadge, privateChannelName } from "../../state/selectors";
 import { Avatar } from "../../ui/Avatar";
 import { Dialog } from "../../ui/Dialog";
@@ -66,7 +65,7 @@ function NewDmDialog() {
     .slice(0, 20);
   const start = async () => {
     try {
-      const channel = chosen.length === 1 ? await api.openDm(chosen[0]) : await api.createGroupDm(chosen);
+      const channel = await actions.openConversation(chosen);
       setUi({ newDm: false });
       navigate(channelPath(null, channel.id));
     } catch (e) {

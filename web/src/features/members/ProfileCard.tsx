@@ -1,8 +1,7 @@
 import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
-import { api } from "../../api/client";
 import { formatDay } from "../../i18n";
-import { useStore } from "../../state/store";
+import { actions, useStore } from "../../state/store";
 import { displayName } from "../../state/selectors";
 import { Avatar } from "../../ui/Avatar";
 import { describeError } from "../../ui/errors";
@@ -33,7 +32,7 @@ export function ProfileCard({ userId, guildId, x, y }: { userId: string; guildId
   const top = Math.max(8, Math.min(y, window.innerHeight - 360));
   const message = async () => {
     try {
-      const channel = await api.openDm(userId);
+      const channel = await actions.openConversation([userId]);
       close();
       navigate(channelPath(null, channel.id));
     } catch (e) {
