@@ -34,8 +34,10 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    """Per module: the sync API runs an event loop of its own while it is open, which must be
+    closed again before the next module's asyncio tests start."""
     if not (DIST / "index.html").exists():
         pytest.fail("the web client is not built: run scripts/build-web (make test does)")
     if not Path(CHROMIUM).exists():
@@ -44,7 +46,7 @@ def playwright() -> Iterator[Playwright]:
         yield found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     launched = playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
