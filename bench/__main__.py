@@ -1,4 +1,4 @@
-"""`python -m bench`: every benchmark in turn (10 to 15 minutes), then a summary."""
+"""`python -m bench`: every benchmark in turn (about 40 minutes), then a summary."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import fanout, history, idle, report, send, two_nodes
+from bench import fanout, history, idle, people, reconnect, report, send, throughput, two_nodes
 
 
 def _row(name: str, value: str, goal: str, met: bool | None) -> str:
@@ -82,6 +82,34 @@ def summary(results: dict[str, dict[str, Any]]) -> list[str]:
             None,
         )
     )
+    for backend in ("sqlite", "postgresql"):
+        r = results["throughput"][backend]
+        lines.append(
+            _row(
+                f"throughput, 50 receivers, 8 in flight ({backend})",
+                f"{r['messages_per_s']} msg/s, p99 {r['p99_ms']} ms",
+                "1,000 msg/s, p99 < 50 ms",
+                r["meets_goal"],
+            )
+        )
+    r = results["reconnect"]
+    lines.append(
+        _row(
+            f"reconnect storm, {r['sessions']:,} sessions",
+            f"{r['all_ready_again_seconds']} s",
+            "< 15 s",
+            r["meets_goal"],
+        )
+    )
+    r = results["people"]
+    lines.append(
+        _row(
+            "people per machine (p99 < 200 ms)",
+            f"{r['most_people_within_goal']:,}",
+            "≥ 2,000",
+            r["meets_goal"],
+        )
+    )
     for variant, r in results["idle"]["variants"].items():
         lines.append(
             _row(
@@ -100,6 +128,9 @@ def main() -> None:
         "history": history.run,
         "fanout": fanout.run,
         "two_nodes": two_nodes.run,
+        "throughput": throughput.run,
+        "reconnect": reconnect.run,
+        "people": people.run,
         "idle": idle.run,
     }
     report.machine()  # the commit and machine the whole run is attributed to

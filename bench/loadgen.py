@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import queue
+import random
 import subprocess
 import sys
 import threading
@@ -63,8 +64,13 @@ class Receivers:
         self.compress: str | None = config.get("compress")
         self.intents: int = config.get("intents", GUILDS | GUILD_MESSAGES)
         self.gate = asyncio.Semaphore(config.get("concurrency", 100))
+        self.reconnect: bool = config.get("reconnect", False)
+        """Identify again when a ready connection is lost (the reconnect-storm benchmark)."""
         self.steps: dict[int, Step] = {}
         self.ready = 0
+        self.armed_at: float | None = None
+        self.back = 0
+        """Connections ready again since the storm was armed."""
         self.failed: list[str] = []
         self.lost = 0
         self.all_done = asyncio.get_running_loop().create_future()
@@ -84,18 +90,22 @@ class Receivers:
         entry.count += 1
         entry.bytes += size
 
+    def address(self, number: int) -> tuple[str, str | None]:
+        index = self.offset + number
+        url = self.urls[index % len(self.urls)]
+        token = self.tokens[index % len(self.tokens)] if self.tokens else None
+        if self.compress:
+            url += f"&compress={self.compress}"
+        return url, token
+
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
 
         async def one(number: int) -> None:
-            index = self.offset + number
-            url = self.urls[index % len(self.urls)]
-            token = self.tokens[index % len(self.tokens)] if self.tokens else None
-            if self.compress:
-                url += f"&compress={self.compress}"
+            url, token = self.address(number)
             uri = parse_uri(url)
             await self.gate.acquire()
-            receiver = Receiver(self, url, token)
+            receiver = Receiver(self, url, token, number)
             try:
                 await loop.create_connection(lambda: receiver, uri.host, uri.port)
             except OSError as error:
@@ -105,6 +115,38 @@ class Receivers:
             await receiver.settled
 
         await asyncio.gather(*(one(i) for i in range(self.count)))
+
+    def arm(self) -> None:
+        """Count connections from now: the next `reconnected` event says when all are back."""
+        self.armed_at, self.back = time.monotonic(), 0
+
+    def lost_one(self, number: int) -> None:
+        if self.reconnect:
+            asyncio.get_running_loop().create_task(self.come_back(number))
+
+    async def come_back(self, number: int) -> None:
+        """Reconnect and identify until it works, as a client does after a server restart."""
+        loop = asyncio.get_running_loop()
+        url, token = self.address(number)
+        uri = parse_uri(url)
+        await asyncio.sleep(random.uniform(0.0, 0.25))
+        while True:
+            receiver = Receiver(self, url, token, number, again=True)
+            try:
+                await loop.create_connection(lambda r=receiver: r, uri.host, uri.port)
+            except OSError:
+                await asyncio.sleep(0.25)
+                continue
+            await receiver.settled
+            if receiver.is_ready:
+                return
+            await asyncio.sleep(0.25)
+
+    def returned(self) -> None:
+        self.back += 1
+        if self.armed_at is not None and self.back == self.count:
+            emit({"event": "reconnected", "seconds": round(time.monotonic() - self.armed_at, 3)})
+            self.armed_at = None
 
     def report(self) -> dict[str, Any]:
         return {
@@ -122,9 +164,13 @@ class Receiver(asyncio.Protocol):
     """One gateway client. `websockets` makes the opening handshake and the (masked) client
     frames; server frames, unmasked and unfragmented, are read by `frames` below."""
 
-    def __init__(self, owner: Receivers, url: str, token: str | None) -> None:
+    def __init__(
+        self, owner: Receivers, url: str, token: str | None, number: int, again: bool = False
+    ) -> None:
         self.owner = owner
         self.token = token
+        self.number = number
+        self.again = again
         self.request = ClientProtocol(parse_uri(url)).connect()
         self.accept = accept_key(self.request.headers["Sec-WebSocket-Key"]).encode()
         self.transport: asyncio.Transport | None = None
@@ -185,6 +231,9 @@ class Receiver(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self.is_ready:
             self.owner.lost += 1
+            self.owner.lost_one(self.number)
+        elif self.again:
+            self.give_up_attempt()
         else:
             self.fail(f"closed before ready: {exc}")
 
@@ -239,12 +288,25 @@ class Receiver(asyncio.Protocol):
         if self.settled.done():
             return
         self.is_ready = True
+        self.settled.set_result(None)
+        if self.again:
+            self.owner.returned()
+            return
         self.owner.ready += 1
         self.owner.gate.release()
-        self.settled.set_result(None)
         self.owner.settled()
 
+    def give_up_attempt(self) -> None:
+        """A reconnect attempt that failed before READY: the caller tries again."""
+        if not self.settled.done():
+            self.settled.set_result(None)
+
     def fail(self, reason: str) -> None:
+        if self.again:
+            self.give_up_attempt()
+            if self.transport is not None:
+                self.transport.abort()
+            return
         if self.settled.done():
             return
         self.owner.failed.append(reason)
@@ -288,6 +350,8 @@ async def serve_commands(config: dict[str, Any]) -> None:
         command = line.strip().decode()
         if command == "report":
             emit(receivers.report())
+        elif command == "arm":
+            receivers.arm()
         elif command in ("stop", ""):
             break
     opening.cancel()
@@ -307,11 +371,12 @@ def main() -> None:
 
 
 class LoadGenerator:
-    """One load-generator process, driven over its stdin/stdout."""
+    """One load-generator process (`bench.loadgen`, or another `module` that speaks the same
+    line protocol, such as `bench.actors`), driven over its stdin/stdout."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], module: str = "bench.loadgen") -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.loadgen"],
+            [sys.executable, "-m", module],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=ROOT,
@@ -331,6 +396,9 @@ class LoadGenerator:
             self._lines.put(json.loads(line))
         self._lines.put(None)
 
+    def command(self, line: str) -> None:
+        self._command(line)
+
     def _command(self, line: str) -> None:
         assert self.process.stdin is not None
         self.process.stdin.write(line.encode() + b"\n")
@@ -344,6 +412,13 @@ class LoadGenerator:
 
     def wait_ready(self, timeout: float = 600) -> dict[str, Any]:
         return self._expect("ready", timeout)
+
+    def arm(self) -> None:
+        """Start timing a reconnect storm; `wait_reconnected` returns when all are back."""
+        self._command("arm")
+
+    def wait_reconnected(self, timeout: float = 300) -> dict[str, Any]:
+        return self._expect("reconnected", timeout)
 
     def report(self, timeout: float = 60) -> dict[str, Any]:
         self._command("report")

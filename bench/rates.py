@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from bench.http import Http
 from bench.loadgen import BUCKET_NS, LoadGenerator
 from bench.proc import CONTENDED_PERCENT, CpuMeter, wait_for_quiet
 from bench.report import histogram_percentile
@@ -48,59 +49,24 @@ class Sender(Protocol):
 
 
 class HttpSender:
-    """`POST /channels/{id}/messages` over a few keep-alive HTTP/1.1 connections.
-
-    A hand-rolled client (request bytes prebuilt, response read by Content-Length) rather than
-    httpx: on two cores, every microsecond the sender spends is taken from the server it measures.
-    """
+    """`POST /channels/{id}/messages` over a few keep-alive connections (bench/http.py)."""
 
     def __init__(self, api: str, channel_id: int, token: str, connections: int = 16) -> None:
-        host_port = api.split("://", 1)[1].split("/", 1)[0]
-        self.host, port = host_port.split(":")
-        self.port = int(port)
-        path = api.split(host_port, 1)[1] + f"/channels/{channel_id}/messages"
-        self.head = (
-            f"POST {path} HTTP/1.1\r\nHost: {host_port}\r\nAuthorization: {token}\r\n"
-            "Content-Type: application/json\r\nContent-Length: "
-        ).encode()
-        self.size = connections
-        self.pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = (
-            asyncio.Queue()
+        self.http = Http(api, connections)
+        self.head = self.http.head("POST", f"/channels/{channel_id}/messages", token) + (
+            b"Content-Type: application/json\r\nContent-Length: "
         )
 
     async def open(self) -> None:
-        for _ in range(self.size):
-            self.pool.put_nowait(await asyncio.open_connection(self.host, self.port))
+        await self.http.open()
 
     async def send(self, content: str) -> bool:
         body = orjson.dumps({"content": content})
-        request = self.head + str(len(body)).encode() + b"\r\n\r\n" + body
-        reader, writer = await self.pool.get()
-        for _attempt in range(2):
-            try:
-                writer.write(request)
-                status = await reader.readline()
-                if not status:
-                    # uvicorn closes a keep-alive connection idle for 5 s (between steps).
-                    raise ConnectionResetError("closed by the server")
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    if line[:15].lower() == b"content-length:":
-                        length = int(line[15:])
-                await reader.readexactly(length)
-            except (ConnectionError, asyncio.IncompleteReadError):
-                writer.close()
-                reader, writer = await asyncio.open_connection(self.host, self.port)
-                continue
-            self.pool.put_nowait((reader, writer))
-            return status.split(b" ", 2)[1] == b"200"
-        self.pool.put_nowait((reader, writer))
-        return False
+        status, _ = await self.http.send(self.head + str(len(body)).encode() + b"\r\n\r\n" + body)
+        return status == 200
 
     async def close(self) -> None:
-        while not self.pool.empty():
-            _reader, writer = self.pool.get_nowait()
-            writer.close()
+        await self.http.close()
 
 
 def merge(reports: Sequence[Mapping[str, Any]], step: int) -> tuple[dict[int, int], int, int]:

@@ -99,6 +99,20 @@ class Townhall:
         return self.process.pid
 
     @property
+    def pids(self) -> list[int]:
+        """The server and its worker processes (TOWNHALL_WORKERS), for CPU accounting."""
+        found, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            try:
+                with open(f"/proc/{pid}/task/{pid}/children") as children:
+                    todo.extend(int(child) for child in children.read().split())
+            except OSError:
+                continue
+        return found
+
+    @property
     def log_path(self) -> Path:
         return self.data_dir / f"server-{self.port}.log"
 
@@ -156,6 +170,10 @@ def data_directory(name: str) -> Iterator[Path]:
         yield Path(path)
 
 
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+"""`BENCH_WORKERS=2 python -m bench.x`: the server runs that many workers on a Redis log."""
+
+
 @contextmanager
 def townhall(backend: str, name: str, env: dict[str, str] | None = None) -> Iterator[Townhall]:
     """One running server on a fresh database, stopped and cleaned up afterwards."""
@@ -163,6 +181,12 @@ def townhall(backend: str, name: str, env: dict[str, str] | None = None) -> Iter
         server_env = dict(env or {})
         if url:
             server_env["TOWNHALL_DATABASE_URL"] = url
+        if WORKERS > 1 and "TOWNHALL_WORKERS" not in server_env:
+            server_env.update(
+                TOWNHALL_WORKERS=str(WORKERS),
+                TOWNHALL_BUS_URL=REDIS_URL,
+                TOWNHALL_BUS_CHANNEL=f"townhall:bench:{uuid.uuid4().hex[:8]}",
+            )
         server = Townhall(data_dir, server_env)
         try:
             yield server.start()

@@ -8,9 +8,13 @@ environment otherwise; every process is stopped when its deployment ends.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +23,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import httpx
 
 from tests.conftest import PG_ADMIN_DSN, run_pg_admin
@@ -159,6 +165,23 @@ class Deployment:
             timeout=60,
             check=False,
         )
+
+    def sql(self, statement: str) -> list[tuple[Any, ...]]:
+        """Run one statement on this installation's database, as an operator at a SQL prompt."""
+        if self.database_url is None:
+            path = self.data_dir / "townhall.sqlite3"
+            with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+                return [tuple(row) for row in conn.execute(statement)]
+
+        async def fetch() -> list[tuple[Any, ...]]:
+            conn = await asyncpg.connect(self.database_url)
+            try:
+                return [tuple(row) for row in await conn.fetch(statement)]
+            finally:
+                await conn.close()
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, fetch()).result()
 
     def stop_all(self) -> None:
         for server in self.servers:

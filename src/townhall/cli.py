@@ -16,30 +16,9 @@ T = TypeVar("T")
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from townhall.runtime.server import serve
 
-    from townhall import logs
-    from townhall.api.app import create_app
-    from townhall.gateway.transport import DirectWebSocketProtocol
-
-    settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    logs.configure(settings.log_level)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        ws=DirectWebSocketProtocol,
-        ws_per_message_deflate=False,
-        ws_ping_interval=None,
-        access_log=False,
-        log_config=None,
-        lifespan="on",
-        timeout_graceful_shutdown=5,
-    )
-    return 0
+    return serve(Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir))
 
 
 def _with_services(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:

@@ -57,6 +57,10 @@ class Settings:
     replay_buffer_events: int = 1000
     replay_buffer_seconds: int = 120
     heartbeat_interval_ms: int = 41250
+    workers: int = 1
+    """Processes serving the port together (each a node; more than one needs `bus_url`)."""
+    resume_port: int | None = None
+    """Set by the supervisor in each worker: the worker's own port, for `resume_gateway_url`."""
 
     @property
     def effective_database_url(self) -> str:
@@ -103,5 +107,6 @@ class Settings:
             heartbeat_interval_ms=_env_int(
                 "TOWNHALL_HEARTBEAT_INTERVAL_MS", cls.heartbeat_interval_ms
             ),
+            workers=_env_int("TOWNHALL_WORKERS", cls.workers),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

@@ -8,7 +8,6 @@ telling the same story as the database.
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from tests.gateway.client import ALL_INTENTS, GatewayClient, Recorder, recording
 from tests.gateway.client_state import guild_views
 from tests.redis_process import RedisServer, private_redis
 from tests.server_process import Deployment, Server, new_deployment
+from tests.waiting import eventually
 
 VIEW_CHANNEL = 1 << 10
 RETENTION_SECONDS = 2
@@ -227,7 +227,7 @@ async def test_a_node_paused_longer_than_the_stream_keeps_events_resynchronises_
             first = redis_client.xinfo_stream("townhall:events")["first-entry"]
             return first is None or _entry(first[0]) > _entry(newest)
 
-        await _eventually(trimmed_past_it, timeout=RETENTION_SECONDS * 10)
+        await eventually(trimmed_past_it, RETENTION_SECONDS * 10, "the stream trims")
     finally:
         system.b.process.send_signal(signal.SIGCONT)
 
@@ -242,13 +242,3 @@ def _entry(value: bytes | str) -> tuple[int, int]:
     text = value.decode() if isinstance(value, bytes) else value
     ms, _, seq = text.partition("-")
     return int(ms), int(seq or 0)
-
-
-async def _eventually(condition: Any, timeout: float) -> None:
-    """Poll an outside condition (Redis trimming its stream) until it holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await asyncio.to_thread(condition):
-        if loop.time() > deadline:
-            raise TimeoutError("the condition did not come true")
-        await asyncio.sleep(0.2)

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tests.e2e.conftest import Deployment, Server, register, unique
+from tests.gateway.client import GatewayClient
 from townhall.store import users as user_store
 from townhall.store.database import create_engine
 
@@ -112,6 +113,25 @@ def test_admin_reset_password_signs_the_user_out_and_sets_the_new_password(
         assert http.get("/users/@me").status_code == 401
     assert login(server, name).status_code == 400
     assert login(server, name, new_password).status_code == 200
+
+
+async def test_an_operator_password_reset_ends_the_users_open_sessions_at_once(
+    shared_deployment: Deployment, server: Server
+) -> None:
+    """The CLI's events wait in the outbox; the running server adopts them within seconds."""
+    name = unique("frank")
+    registered = register(server, name)
+    token = registered["token"]
+    with server.client(token) as http:
+        assert http.get("/users/@me").status_code == 200  # the token is now in the server's cache
+    session = GatewayClient(server.gateway)
+    await session.connect()
+    await session.identify(token)
+    reset = shared_deployment.admin("reset-password", name, "--password-stdin", password="x" * 12)
+    assert reset.returncode == 0, reset.stderr
+    assert await session.closed_with(timeout=15) == 4004
+    with server.client(token) as http:
+        assert http.get("/users/@me").status_code == 401
 
 
 def test_closed_registration_refuses_sign_up_but_operators_can_still_create_users(

@@ -11,10 +11,10 @@ Json = dict[str, Any]
 
 @dataclass
 class GuildView:
-    """Channels (id → overwrites), roles (id → permissions) and members (id → role ids)."""
+    """Channels (id → overwrites), roles (id → permissions, position), members (id → role ids)."""
 
     channels: dict[str, list[Json]] = field(default_factory=dict)
-    roles: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, tuple[str, int]] = field(default_factory=dict)
     members: dict[str, list[str]] = field(default_factory=dict)
     owner_id: str = ""
 
@@ -24,7 +24,7 @@ class GuildView:
         for channel in guild["channels"]:
             view.channels[channel["id"]] = _overwrites(channel)
         for role in guild["roles"]:
-            view.roles[role["id"]] = role["permissions"]
+            view.roles[role["id"]] = (role["permissions"], role["position"])
         for member in guild.get("members", ()):
             view.members[member["user"]["id"]] = sorted(member["roles"])
         return view
@@ -35,7 +35,8 @@ class GuildView:
         elif event_type == "CHANNEL_DELETE":
             self.channels.pop(data["id"], None)
         elif event_type in ("GUILD_ROLE_CREATE", "GUILD_ROLE_UPDATE"):
-            self.roles[data["role"]["id"]] = data["role"]["permissions"]
+            role = data["role"]
+            self.roles[role["id"]] = (role["permissions"], role["position"])
         elif event_type == "GUILD_ROLE_DELETE":
             self.roles.pop(data["role_id"], None)
             for user_id, roles in self.members.items():
@@ -46,7 +47,7 @@ class GuildView:
             self.members.pop(data["user"]["id"], None)
         elif event_type == "GUILD_UPDATE":
             self.owner_id = data["owner_id"]
-            self.roles = {role["id"]: role["permissions"] for role in data["roles"]}
+            self.roles = {r["id"]: (r["permissions"], r["position"]) for r in data["roles"]}
 
 
 def _overwrites(channel: Json) -> list[Json]:

@@ -24,8 +24,8 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Se
             "TOWNHALL_HEARTBEAT_INTERVAL_MS": "5000",
         }
         yield (
-            deployment.start(**shared, TOWNHALL_WORKER_ID="1"),
-            deployment.start(**shared, TOWNHALL_WORKER_ID="2"),
+            deployment.start(**shared),
+            deployment.start(**shared),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 from typing import Annotated
@@ -36,12 +37,15 @@ def bearer_token(request: Request) -> str | None:
 
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_PROCESS = secrets.token_hex(4)
+_requests = itertools.count(1)
 
 
 def request_id(request: Request) -> str:
-    """The client's `X-Request-Id` when it is a plain token, else a new one."""
+    """The client's `X-Request-Id` when it is a plain token, else a new one (this process's
+    prefix and a counter: unique without a random number per request)."""
     given = request.headers.get("x-request-id", "")
-    return given if _REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
+    return given if _REQUEST_ID.fullmatch(given) else f"{_PROCESS}-{next(_requests)}"
 
 
 def audit_reason(request: Request) -> str | None:

@@ -79,10 +79,8 @@ class Delivery:
                 log.exception("gap handler failed")
 
 
-class LocalLog:
-    """The embedded default: one process, so appending is delivering."""
-
-    synchronous = True
+class Subscribers:
+    """What every log shares: the handlers of this node, reached through one `Delivery`."""
 
     def __init__(self) -> None:
         self._delivery = Delivery()
@@ -95,6 +93,12 @@ class LocalLog:
 
     def on_gap(self, handler: GapHandler) -> None:
         self._delivery.gap_handlers.append(handler)
+
+
+class LocalLog(Subscribers):
+    """The embedded default: one process, so appending is delivering."""
+
+    synchronous = True
 
     async def append(self, envelopes: Sequence[Envelope]) -> None:
         self.deliver(envelopes)

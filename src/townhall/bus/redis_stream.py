@@ -23,9 +23,9 @@ from typing import Any, cast
 import redis.asyncio as redis
 from redis.exceptions import RedisError, ResponseError
 
-from townhall.bus.log import Delivery, GapHandler, LogUnavailable
+from townhall.bus.log import LogUnavailable, Subscribers
 from townhall.events import codec
-from townhall.events.event import Envelope, Handler
+from townhall.events.event import Envelope
 
 log = logging.getLogger("townhall.bus")
 
@@ -42,7 +42,7 @@ def _as_bytes(value: bytes | str) -> bytes:
     return value if isinstance(value, bytes) else value.encode()
 
 
-class RedisStreamLog:
+class RedisStreamLog(Subscribers):
     synchronous = False
 
     def __init__(
@@ -53,10 +53,10 @@ class RedisStreamLog:
         retention_seconds: float = 300.0,
         max_length: int = 1_000_000,
     ) -> None:
+        super().__init__()
         self.key = key
         self.retention_seconds = retention_seconds
         self.max_length = max_length
-        self._delivery = Delivery()
         # One connection each: appends keep their order; the reader may block.
         self._writer = redis.Redis.from_url(
             url, single_connection_client=True, socket_timeout=5, socket_connect_timeout=2
@@ -76,15 +76,6 @@ class RedisStreamLog:
         """Set while the reader is connected and caught up enough to block on new entries."""
 
     # -- the EventLog interface --------------------------------------------------------------
-
-    def subscribe(self, handler: Handler) -> None:
-        self._delivery.handlers.append(handler)
-
-    def unsubscribe(self, handler: Handler) -> None:
-        self._delivery.handlers.remove(handler)
-
-    def on_gap(self, handler: GapHandler) -> None:
-        self._delivery.gap_handlers.append(handler)
 
     async def append(self, envelopes: Sequence[Envelope]) -> None:
         try:

@@ -180,7 +180,8 @@ class ReactionCount:
     me: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a history page builds hundreds, and frozen costs 3x; never
+# mutate one (use dataclasses.replace, as for the frozen models)
 class Message:
     id: int
     channel_id: int

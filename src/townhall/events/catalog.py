@@ -7,7 +7,7 @@ every structural event has one, and `tests/events/test_catalog.py` that every ev
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import orjson
@@ -193,158 +193,107 @@ def _internal(e: Event[Any]) -> object:
     return data
 
 
+def _snapshot(
+    name: str,
+    render: Callable[[Event[D]], object],
+    audience: Audience,
+    intent: int,
+    stale: Callable[[Event[D]], Iterable[CacheKey]],
+) -> EventType[D]:
+    """An event that changes what GUILD_CREATE shows: numbered per guild, applied by the hub."""
+    return declare(
+        EventType(
+            name,
+            render,
+            audience,
+            guild_intent=intent,
+            stale=stale,
+            versioned=True,
+            structural=True,
+        )
+    )
+
+
+def _about_messages(
+    name: str,
+    render: Callable[[Event[D]], object],
+    guild_intent: int,
+    direct_intent: int,
+    **more: Any,
+) -> EventType[D]:
+    """An event of a channel's messages: for its viewers, or a DM's recipients."""
+    return declare(
+        EventType(
+            name,
+            render,
+            Audience.CHANNEL,
+            guild_intent=guild_intent,
+            direct_intent=direct_intent,
+            **more,
+        )
+    )
+
+
 # -- guilds ----------------------------------------------------------------------------------
 
 GUILD_CREATE: EventType[int] = declare(
-    EventType(
-        "GUILD_CREATE",
-        _id,
-        Audience.USERS,
-        guild_intent=Intent.GUILDS,
-        structural=True,
-    )
+    EventType("GUILD_CREATE", _id, Audience.USERS, guild_intent=Intent.GUILDS, structural=True)
 )
 """The users in `user_ids` joined (or created) guild `data`: the gateway loads it for them."""
 
-GUILD_UPDATE: EventType[GuildView] = declare(
-    EventType(
-        "GUILD_UPDATE",
-        lambda e: payloads.guild(e.data.guild, e.data.roles),
-        Audience.GUILD,
-        guild_intent=Intent.GUILDS,
-        stale=_guild_stale,
-        versioned=True,
-        structural=True,
-    )
+GUILD_UPDATE: EventType[GuildView] = _snapshot(
+    "GUILD_UPDATE",
+    lambda e: payloads.guild(e.data.guild, e.data.roles),
+    Audience.GUILD,
+    Intent.GUILDS,
+    _guild_stale,
 )
-
-GUILD_DELETE: EventType[int] = declare(
-    EventType(
-        "GUILD_DELETE",
-        _id,
-        Audience.GUILD,
-        guild_intent=Intent.GUILDS,
-        stale=_guild_gone_stale,
-        versioned=True,
-        structural=True,
-    )
+GUILD_DELETE: EventType[int] = _snapshot(
+    "GUILD_DELETE", _id, Audience.GUILD, Intent.GUILDS, _guild_gone_stale
 )
 """The guild is gone; with `user_ids`, only those members left it (or were removed)."""
 
-GUILD_ROLE_CREATE: EventType[Role] = declare(
-    EventType(
-        "GUILD_ROLE_CREATE",
-        _role,
-        Audience.GUILD,
-        guild_intent=Intent.GUILDS,
-        stale=_guild_stale,
-        versioned=True,
-        structural=True,
-    )
+GUILD_ROLE_CREATE: EventType[Role] = _snapshot(
+    "GUILD_ROLE_CREATE", _role, Audience.GUILD, Intent.GUILDS, _guild_stale
 )
-GUILD_ROLE_UPDATE: EventType[Role] = declare(
-    EventType(
-        "GUILD_ROLE_UPDATE",
-        _role,
-        Audience.GUILD,
-        guild_intent=Intent.GUILDS,
-        stale=_guild_stale,
-        versioned=True,
-        structural=True,
-    )
+GUILD_ROLE_UPDATE: EventType[Role] = _snapshot(
+    "GUILD_ROLE_UPDATE", _role, Audience.GUILD, Intent.GUILDS, _guild_stale
 )
-GUILD_ROLE_DELETE: EventType[Role] = declare(
-    EventType(
-        "GUILD_ROLE_DELETE",
-        _role_deleted,
-        Audience.GUILD,
-        guild_intent=Intent.GUILDS,
-        stale=_guild_stale,
-        versioned=True,
-        structural=True,
-    )
+GUILD_ROLE_DELETE: EventType[Role] = _snapshot(
+    "GUILD_ROLE_DELETE", _role_deleted, Audience.GUILD, Intent.GUILDS, _guild_stale
 )
 
 # -- channels --------------------------------------------------------------------------------
 
-CHANNEL_CREATE: EventType[Channel | PrivateChannelView] = declare(
-    EventType(
-        "CHANNEL_CREATE",
-        _channel,
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILDS,
-        stale=_channel_stale,
-        versioned=True,
-        structural=True,
-    )
+AnyChannel = Channel | PrivateChannelView
+
+CHANNEL_CREATE: EventType[AnyChannel] = _snapshot(
+    "CHANNEL_CREATE", _channel, Audience.CHANNEL, Intent.GUILDS, _channel_stale
 )
-CHANNEL_UPDATE: EventType[Channel | PrivateChannelView] = declare(
-    EventType(
-        "CHANNEL_UPDATE",
-        _channel,
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILDS,
-        stale=_channel_stale,
-        versioned=True,
-        structural=True,
-    )
+CHANNEL_UPDATE: EventType[AnyChannel] = _snapshot(
+    "CHANNEL_UPDATE", _channel, Audience.CHANNEL, Intent.GUILDS, _channel_stale
 )
-CHANNEL_DELETE: EventType[Channel | PrivateChannelView] = declare(
-    EventType(
-        "CHANNEL_DELETE",
-        _channel,
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILDS,
-        stale=_channel_stale,
-        versioned=True,
-        structural=True,
-    )
+CHANNEL_DELETE: EventType[AnyChannel] = _snapshot(
+    "CHANNEL_DELETE", _channel, Audience.CHANNEL, Intent.GUILDS, _channel_stale
 )
-CHANNEL_PINS_UPDATE: EventType[PinsUpdate] = declare(
-    EventType(
-        "CHANNEL_PINS_UPDATE",
-        _pins,
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILDS,
-        direct_intent=Intent.DIRECT_MESSAGES,
-        stale=lambda e: (("channel", e.data.channel_id),),
-    )
+CHANNEL_PINS_UPDATE: EventType[PinsUpdate] = _about_messages(
+    "CHANNEL_PINS_UPDATE",
+    _pins,
+    Intent.GUILDS,
+    Intent.DIRECT_MESSAGES,
+    stale=lambda e: (("channel", e.data.channel_id),),
 )
 
 # -- members and bans ------------------------------------------------------------------------
 
-GUILD_MEMBER_ADD: EventType[Member] = declare(
-    EventType(
-        "GUILD_MEMBER_ADD",
-        _member,
-        Audience.GUILD,
-        guild_intent=Intent.GUILD_MEMBERS,
-        stale=_member_stale,
-        versioned=True,
-        structural=True,
-    )
+GUILD_MEMBER_ADD: EventType[Member] = _snapshot(
+    "GUILD_MEMBER_ADD", _member, Audience.GUILD, Intent.GUILD_MEMBERS, _member_stale
 )
-GUILD_MEMBER_UPDATE: EventType[Member] = declare(
-    EventType(
-        "GUILD_MEMBER_UPDATE",
-        _member,
-        Audience.GUILD,
-        guild_intent=Intent.GUILD_MEMBERS,
-        stale=_member_stale,
-        versioned=True,
-        structural=True,
-    )
+GUILD_MEMBER_UPDATE: EventType[Member] = _snapshot(
+    "GUILD_MEMBER_UPDATE", _member, Audience.GUILD, Intent.GUILD_MEMBERS, _member_stale
 )
-GUILD_MEMBER_REMOVE: EventType[User] = declare(
-    EventType(
-        "GUILD_MEMBER_REMOVE",
-        _user_ref,
-        Audience.GUILD,
-        guild_intent=Intent.GUILD_MEMBERS,
-        stale=_member_removed_stale,
-        versioned=True,
-        structural=True,
-    )
+GUILD_MEMBER_REMOVE: EventType[User] = _snapshot(
+    "GUILD_MEMBER_REMOVE", _user_ref, Audience.GUILD, Intent.GUILD_MEMBERS, _member_removed_stale
 )
 GUILD_BAN_ADD: EventType[User] = declare(
     EventType("GUILD_BAN_ADD", _user_ref, Audience.GUILD, guild_intent=Intent.GUILD_MODERATION)
@@ -355,110 +304,56 @@ GUILD_BAN_REMOVE: EventType[User] = declare(
 
 # -- messages --------------------------------------------------------------------------------
 
-MESSAGE_CREATE: EventType[Message] = declare(
-    EventType(
-        "MESSAGE_CREATE",
-        _message,
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILD_MESSAGES,
-        direct_intent=Intent.DIRECT_MESSAGES,
-        encode_variants=_message_encoded,
-    )
+MESSAGES, DIRECT = Intent.GUILD_MESSAGES, Intent.DIRECT_MESSAGES
+REACTIONS, DIRECT_REACTIONS = Intent.GUILD_MESSAGE_REACTIONS, Intent.DIRECT_MESSAGE_REACTIONS
+
+MESSAGE_CREATE: EventType[Message] = _about_messages(
+    "MESSAGE_CREATE", _message, MESSAGES, DIRECT, encode_variants=_message_encoded
 )
-MESSAGE_UPDATE: EventType[Message] = declare(
-    EventType(
-        "MESSAGE_UPDATE",
-        _message,
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILD_MESSAGES,
-        direct_intent=Intent.DIRECT_MESSAGES,
-        encode_variants=_message_encoded,
-    )
+MESSAGE_UPDATE: EventType[Message] = _about_messages(
+    "MESSAGE_UPDATE", _message, MESSAGES, DIRECT, encode_variants=_message_encoded
 )
-MESSAGE_DELETE: EventType[MessageDeleted] = declare(
-    EventType(
-        "MESSAGE_DELETE",
-        _message_deleted,
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILD_MESSAGES,
-        direct_intent=Intent.DIRECT_MESSAGES,
-    )
+MESSAGE_DELETE: EventType[MessageDeleted] = _about_messages(
+    "MESSAGE_DELETE", _message_deleted, MESSAGES, DIRECT
 )
-MESSAGE_DELETE_BULK: EventType[MessagesDeleted] = declare(
-    EventType(
-        "MESSAGE_DELETE_BULK",
-        _messages_deleted,
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILD_MESSAGES,
-        direct_intent=Intent.DIRECT_MESSAGES,
-    )
+MESSAGE_DELETE_BULK: EventType[MessagesDeleted] = _about_messages(
+    "MESSAGE_DELETE_BULK", _messages_deleted, MESSAGES, DIRECT
 )
-MESSAGE_REACTION_ADD: EventType[ReactionChange] = declare(
-    EventType(
-        "MESSAGE_REACTION_ADD",
-        _reaction,
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILD_MESSAGE_REACTIONS,
-        direct_intent=Intent.DIRECT_MESSAGE_REACTIONS,
-    )
+MESSAGE_REACTION_ADD: EventType[ReactionChange] = _about_messages(
+    "MESSAGE_REACTION_ADD", _reaction, REACTIONS, DIRECT_REACTIONS
 )
-MESSAGE_REACTION_REMOVE: EventType[ReactionChange] = declare(
-    EventType(
-        "MESSAGE_REACTION_REMOVE",
-        _reaction,
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILD_MESSAGE_REACTIONS,
-        direct_intent=Intent.DIRECT_MESSAGE_REACTIONS,
-    )
+MESSAGE_REACTION_REMOVE: EventType[ReactionChange] = _about_messages(
+    "MESSAGE_REACTION_REMOVE", _reaction, REACTIONS, DIRECT_REACTIONS
 )
-MESSAGE_REACTION_REMOVE_ALL: EventType[ReactionsCleared] = declare(
-    EventType(
-        "MESSAGE_REACTION_REMOVE_ALL",
-        _cleared,
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILD_MESSAGE_REACTIONS,
-        direct_intent=Intent.DIRECT_MESSAGE_REACTIONS,
-    )
+MESSAGE_REACTION_REMOVE_ALL: EventType[ReactionsCleared] = _about_messages(
+    "MESSAGE_REACTION_REMOVE_ALL", _cleared, REACTIONS, DIRECT_REACTIONS
 )
-MESSAGE_REACTION_REMOVE_EMOJI: EventType[ReactionsCleared] = declare(
-    EventType(
-        "MESSAGE_REACTION_REMOVE_EMOJI",
-        _cleared,
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILD_MESSAGE_REACTIONS,
-        direct_intent=Intent.DIRECT_MESSAGE_REACTIONS,
-    )
+MESSAGE_REACTION_REMOVE_EMOJI: EventType[ReactionsCleared] = _about_messages(
+    "MESSAGE_REACTION_REMOVE_EMOJI", _cleared, REACTIONS, DIRECT_REACTIONS
 )
-TYPING_START: EventType[Typing] = declare(
-    EventType(
-        "TYPING_START",
-        _typing,
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILD_MESSAGE_TYPING,
-        direct_intent=Intent.DIRECT_MESSAGE_TYPING,
-        durable=False,
-    )
+TYPING_START: EventType[Typing] = _about_messages(
+    "TYPING_START",
+    _typing,
+    Intent.GUILD_MESSAGE_TYPING,
+    Intent.DIRECT_MESSAGE_TYPING,
+    durable=False,
 )
 
 # -- invites ---------------------------------------------------------------------------------
 
-INVITE_CREATE: EventType[InviteView] = declare(
-    EventType(
-        "INVITE_CREATE",
-        lambda e: payloads.invite_event(e.data, deleted=False),
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILD_INVITES,
-        permission=Permission.MANAGE_CHANNELS,
-    )
+INVITE_CREATE: EventType[InviteView] = _about_messages(
+    "INVITE_CREATE",
+    lambda e: payloads.invite_event(e.data, deleted=False),
+    Intent.GUILD_INVITES,
+    0,
+    permission=Permission.MANAGE_CHANNELS,
 )
-INVITE_DELETE: EventType[InviteView] = declare(
-    EventType(
-        "INVITE_DELETE",
-        lambda e: payloads.invite_event(e.data, deleted=True),
-        Audience.CHANNEL,
-        guild_intent=Intent.GUILD_INVITES,
-        permission=Permission.MANAGE_CHANNELS,
-    )
+INVITE_DELETE: EventType[InviteView] = _about_messages(
+    "INVITE_DELETE",
+    lambda e: payloads.invite_event(e.data, deleted=True),
+    Intent.GUILD_INVITES,
+    0,
+    permission=Permission.MANAGE_CHANNELS,
 )
 """Discord sends invite events only to those who may manage the invite's channel."""
 
@@ -499,13 +394,7 @@ USER_SETTINGS_UPDATE: EventType[UserSettings] = declare(
     EventType("USER_SETTINGS_UPDATE", lambda e: payloads.user_settings(e.data), Audience.USERS)
 )
 TOKENS_REVOKED: EventType[int] = declare(
-    EventType(
-        "TOKENS_REVOKED",
-        _internal,
-        Audience.NODES,
-        stale=_user_stale,
-        structural=True,
-    )
+    EventType("TOKENS_REVOKED", _internal, Audience.NODES, stale=_user_stale, structural=True)
 )
 """Some of user `data`'s tokens were revoked: nodes forget cached tokens and end their sessions."""
 

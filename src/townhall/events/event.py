@@ -79,6 +79,12 @@ class EventType(Generic[D]):
     encode_variants: Callable[[Event[D]], Encoded] | None = None
     """A custom encoding with variants (messages without content for some bots)."""
 
+    def __post_init__(self) -> None:
+        # Plain ints: `session.intents & kind.guild_intent` runs per receiver, and IntFlag's
+        # operators are Python code.
+        for name in ("guild_intent", "direct_intent", "permission"):
+            object.__setattr__(self, name, int(getattr(self, name)))
+
     def encode(self, event: Event[D]) -> Encoded:
         if self.encode_variants is not None:
             return self.encode_variants(event)

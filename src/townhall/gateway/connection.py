@@ -246,11 +246,15 @@ class GatewayConnection:
         session.dispatch(b'{"op":0,"t":"RESUMED","d":null,"s":')
 
     def resume_url(self) -> str:
-        if self.settings.public_url:
-            return gateway_url(self.settings.public_url)
-        headers = self.websocket.headers
+        """Where to RESUME: this process (with several workers, its own port)."""
+        settings = self.settings
+        if settings.public_url:
+            return gateway_url(settings.public_url)
+        host = self.websocket.headers.get("host", f"{settings.host}:{settings.port}")
         scheme = "wss" if self.websocket.url.scheme == "wss" else "ws"
-        return f"{scheme}://{headers.get('host', f'{self.settings.host}:{self.settings.port}')}"
+        if settings.resume_port is not None:
+            host = f"{host.rsplit(':', 1)[0]}:{settings.resume_port}"
+        return f"{scheme}://{host}"
 
 
 async def gateway_endpoint(websocket: WebSocket) -> None:

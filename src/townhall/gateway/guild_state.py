@@ -58,16 +58,25 @@ class ChannelEntry:
 @dataclass(slots=True)
 class MemberEntry:
     role_ids: frozenset[int]
-    payload: orjson.Fragment
-    """The member object with its user, already encoded."""
+    encoded: bytes
+    """The member object with its user, as JSON (compact: a guild may have thousands)."""
     joined_at: str
+
+    @property
+    def payload(self) -> orjson.Fragment:
+        return orjson.Fragment(self.encoded)
+
+    def without_role(self, role_id: int) -> MemberEntry:
+        member = orjson.loads(self.encoded)
+        member["roles"] = [r for r in member["roles"] if int(r) != role_id]
+        return member_entry(member)
 
 
 def member_entry(payload: dict[str, Any]) -> MemberEntry:
     payload.pop("guild_id", None)
     return MemberEntry(
         role_ids=frozenset(int(r) for r in payload.get("roles", ())),
-        payload=orjson.Fragment(orjson.dumps(payload)),
+        encoded=orjson.dumps(payload),
         joined_at=str(payload.get("joined_at")),
     )
 
@@ -124,10 +133,11 @@ class GuildState:
         return changed
 
     def remove_role(self, role_id: int) -> None:
+        """A deleted role leaves every member who had it, as clients apply GUILD_ROLE_DELETE."""
         self.roles.pop(role_id, None)
-        for entry in self.members.values():
+        for user_id, entry in self.members.items():
             if role_id in entry.role_ids:
-                entry.role_ids = entry.role_ids - {role_id}
+                self.members[user_id] = entry.without_role(role_id)
         self._visible.clear()
 
     def put_channel(self, channel: Json) -> None:

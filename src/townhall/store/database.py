@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import fcntl
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +16,16 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from townhall.store import sqlite_driver  # noqa: F401 (registers sqlite+townhall)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def async_url(url: str) -> str:
     """Pick the async driver for a plain `sqlite:///` or `postgresql://` URL."""
     parsed = make_url(url)
-    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
-        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"):
+        parsed = parsed.set(drivername="sqlite+townhall")  # aiosqlite, one trip per statement
     elif parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
     return parsed.render_as_string(hide_password=False)
@@ -101,20 +104,35 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
+MIGRATION_LOCK = 0x7068_616C_6C00
+"""PostgreSQL advisory lock key held while migrating ("thall")."""
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest version; runs at every start and is a no-op when current."""
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+    """Bring the schema to the newest version; runs at every start and is a no-op when current.
+
+    Processes starting together (several workers, several nodes) take turns: on PostgreSQL
+    through an advisory lock, on SQLite through a lock file beside the database."""
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            await connection.run_sync(_upgrade)
+        return
+    path = make_url(engine.url).database
+    lock_path = Path(f"{path}.migrate-lock") if path and path != ":memory:" else None
+    with _file_lock(lock_path):
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade)
 
 
-def run_migrations_blocking(url: str) -> None:
-    """Migrate from synchronous code (the CLI)."""
-
-    async def run() -> None:
-        engine = create_engine(url)
+@contextlib.contextmanager
+def _file_lock(path: Path | None) -> Iterator[None]:
+    if path is None:
+        yield
+        return
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # brief: only while another process migrates
         try:
-            await migrate(engine)
+            yield
         finally:
-            await engine.dispose()
-
-    asyncio.run(run())
+            fcntl.flock(handle, fcntl.LOCK_UN)

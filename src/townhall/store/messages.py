@@ -116,9 +116,21 @@ def _values(message: Message) -> dict[str, object]:
     }
 
 
-# The send path runs these for every message: built once, executed with parameters, so no
-# statement is constructed and cache-keyed per message.
+# The send path and the history pages run these all the time: built once, executed with
+# parameters, so no statement is constructed and cache-keyed per request.
 _INSERT_MESSAGE = insert(messages)
+_LATEST_PAGE = (
+    _with_author()
+    .where(messages.c.channel_id == bindparam("channel_id"))
+    .order_by(messages.c.id.desc())
+    .limit(bindparam("limit"))
+)
+_PAGE_BEFORE = (
+    _with_author()
+    .where(messages.c.channel_id == bindparam("channel_id"), messages.c.id < bindparam("before"))
+    .order_by(messages.c.id.desc())
+    .limit(bindparam("limit"))
+)
 _ADVANCE_LAST_MESSAGE = (
     update(channels)
     .where(channels.c.id == bindparam("channel_id"))
@@ -275,11 +287,13 @@ async def history(
     elif after is not None:
         query = query.where(in_channel, messages.c.id > after).order_by(messages.c.id).limit(limit)
     else:
-        query = query.where(in_channel)
-        if before is not None:
-            query = query.where(messages.c.id < before)
-        query = query.order_by(messages.c.id.desc()).limit(limit)
-    authors: dict[int, User] = {}
+        # The pages every client asks for on opening a channel and scrolling up: prebuilt.
+        query = _LATEST_PAGE if before is None else _PAGE_BEFORE
+        parameters = {"channel_id": channel_id, "limit": limit, "before": before}
+        rows = (await conn.execute(query, parameters)).mappings()
+        authors: dict[int, User] = {}
+        return await hydrate(conn, [_message(row, authors=authors) for row in rows], viewer_id)
+    authors = {}
     page = [_message(row, authors=authors) for row in (await conn.execute(query)).mappings()]
     if after is not None and around is None:
         page.reverse()
@@ -317,13 +331,12 @@ async def hydrate(
         if m.reference and m.reference.message_id in referenced:
             original = referenced[m.reference.message_id]
             parent = replace(original, mentions=mentions_of(original))
+        found = counts.get(m.id, ())
+        if parent is None and not found and not m.mention_ids:
+            result_page.append(m)  # most messages: nothing to add, no copy
+            continue
         result_page.append(
-            replace(
-                m,
-                mentions=mentions_of(m),
-                referenced_message=parent,
-                reactions=counts.get(m.id, ()),
-            )
+            replace(m, mentions=mentions_of(m), referenced_message=parent, reactions=found)
         )
     return result_page
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, delete, distinct, func, insert, select
+from sqlalchemy import and_, bindparam, case, delete, distinct, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -94,21 +94,30 @@ async def reactors(
     return [user_from_row(row) for row in (await conn.execute(query)).mappings()]
 
 
+_FIRST_USE = func.min(reactions.c.seq)
+_COUNTS = (
+    select(
+        reactions.c.message_id,
+        reactions.c.emoji,
+        func.count(),
+        func.max(case((reactions.c.user_id == bindparam("viewer_id"), 1), else_=0)),
+        _FIRST_USE,
+    )
+    .where(reactions.c.message_id.in_(bindparam("ids", expanding=True)))
+    .group_by(reactions.c.message_id, reactions.c.emoji)
+    .order_by(reactions.c.message_id, _FIRST_USE)
+)
+"""Built once: every history page runs it."""
+
+
 async def counts(
     conn: AsyncConnection, message_ids: Collection[int], viewer_id: int | None
 ) -> dict[int, tuple[ReactionCount, ...]]:
     """Every listed message's reactions, in order of each emoji's first use, in one query."""
     if not message_ids:
         return {}
-    mine = func.max(case((reactions.c.user_id == (viewer_id or 0), 1), else_=0))
-    first = func.min(reactions.c.seq)
-    query = (
-        select(reactions.c.message_id, reactions.c.emoji, func.count(), mine, first)
-        .where(reactions.c.message_id.in_(list(message_ids)))
-        .group_by(reactions.c.message_id, reactions.c.emoji)
-        .order_by(reactions.c.message_id, first)
-    )
+    parameters = {"ids": list(message_ids), "viewer_id": viewer_id or 0}
     found: dict[int, list[ReactionCount]] = defaultdict(list)
-    for message_id, emoji, count, me, _first in (await conn.execute(query)).all():
+    for message_id, emoji, count, me, _first in (await conn.execute(_COUNTS, parameters)).all():
         found[message_id].append(ReactionCount(emoji=emoji, count=int(count), me=bool(me)))
     return {message_id: tuple(items) for message_id, items in found.items()}

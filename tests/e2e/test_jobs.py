@@ -1,0 +1,95 @@
+"""Durable background jobs: scheduled with the change that needs them, run once, across restarts
+and across nodes. Invite expiry is the job people see: an invite past its `max_age` is deleted and
+those who manage its channel hear INVITE_DELETE."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import Account
+from tests.e2e.conftest import register, unique
+from tests.gateway.client import Recorder, recording
+from tests.server_process import Deployment, Server, new_deployment
+from tests.waiting import eventually
+
+GUILDS, GUILD_INVITES = 1 << 0, 1 << 6
+
+
+def owner_with_channel(server: Server) -> tuple[Account, str]:
+    owner = register(server, unique("owner"))
+    with server.client(owner["token"]) as http:
+        channel_id = http.post("/guilds", json={"name": "Jobs"}).json()["system_channel_id"]
+    account = Account(int(owner["user_id"]), "owner", owner["token"], None)  # type: ignore[arg-type]
+    return account, channel_id
+
+
+def create_invite(server: Server, token: str, channel_id: str, max_age: int) -> str:
+    with server.client(token) as http:
+        made = http.post(
+            f"/channels/{channel_id}/invites", json={"max_age": max_age, "unique": True}
+        )
+    assert made.status_code == 200, made.text
+    code: str = made.json()["code"]
+    return code
+
+
+def expiry_jobs(deployment: Deployment) -> list[tuple[str, int, bool, bool]]:
+    """(payload, attempts, finished, failed) of each invite expiry job."""
+    rows = deployment.sql(
+        "SELECT payload, attempts, finished_at IS NOT NULL, failed FROM jobs"
+        " WHERE kind = 'invite.expire' ORDER BY id"
+    )
+    return [(str(p), int(a), bool(done), bool(failed)) for p, a, done, failed in rows]
+
+
+def all_finished(deployment: Deployment) -> bool:
+    return all(done for _, _, done, _ in expiry_jobs(deployment))
+
+
+async def test_a_job_scheduled_before_a_kill_9_runs_exactly_once_after_the_restart(
+    deployment: Deployment,
+) -> None:
+    server = deployment.start()
+    owner, channel_id = owner_with_channel(server)
+    code = create_invite(server, owner.token, channel_id, max_age=8)
+    server.kill()
+    assert expiry_jobs(deployment) == [(f'{{"code":"{code}"}}', 0, False, False)]
+
+    restarted = deployment.start()
+    watcher = await recording(restarted, owner, GUILDS | GUILD_INVITES)
+    await watcher.until(
+        lambda r: any(p["d"]["code"] == code for p in r.dispatches("INVITE_DELETE"))
+    )
+    await watcher.close()
+    await eventually(lambda: all_finished(deployment), 10, "the job is marked done")
+    assert expiry_jobs(deployment) == [(f'{{"code":"{code}"}}', 1, True, False)]
+    assert deployment.sql(f"SELECT count(*) FROM invites WHERE code = '{code}'") == [(0,)]
+    with restarted.client(owner.token) as http:
+        assert http.get(f"/invites/{code}").status_code == 404
+        assert http.get(f"/channels/{channel_id}/invites").json() == []
+
+
+async def test_two_nodes_run_each_due_job_once(tmp_path: Path) -> None:
+    with new_deployment("postgresql", tmp_path / "data") as deployment:
+        shared = {
+            "TOWNHALL_BUS_URL": "redis://127.0.0.1:6379/0",
+            "TOWNHALL_BUS_CHANNEL": unique("jobs"),
+        }
+        a, b = deployment.start(**shared), deployment.start(**shared)
+        owner, channel_id = owner_with_channel(a)
+        watcher = await recording(a, owner, GUILDS | GUILD_INVITES)
+        codes = {create_invite(node, owner.token, channel_id, 2) for node in (a, b) * 10}
+
+        def all_deleted(r: Recorder) -> bool:
+            return {p["d"]["code"] for p in r.dispatches("INVITE_DELETE")} >= codes
+
+        await watcher.until(all_deleted, timeout=60)
+        deletes = [p["d"]["code"] for p in watcher.dispatches("INVITE_DELETE")]
+        await watcher.close()
+        assert sorted(deletes) == sorted(codes), "each invite deleted once"
+        await eventually(lambda: all_finished(deployment), 10, "the jobs are marked done")
+        runs = expiry_jobs(deployment)
+        assert len(runs) == 20
+        assert {(attempts, finished, failed) for _, attempts, finished, failed in runs} == {
+            (1, True, False)
+        }
