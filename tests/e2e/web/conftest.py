@@ -14,7 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from tests.e2e.conftest import unique
 from tests.server_process import Server, new_deployment
@@ -31,6 +38,9 @@ CHROMIUM_ARGS = [
 DIST = Path(__file__).resolve().parents[3] / "src" / "townhall" / "web_dist"
 PASSWORD = "correct horse battery"
 PHONE = {"width": 390, "height": 844}
+
+# The machine is small and shared: waiting for an expected state gets the time an action gets.
+expect.set_options(timeout=15_000)
 DESKTOP = {"width": 1280, "height": 800}
 
 
