@@ -1,8 +1,7 @@
 import { useTranslation } from "react-i18next";
 import { formatNumber } from "../../i18n";
-import { useStore } from "../../state/store";
+import { getState, useStore } from "../../state/store";
 import { guildBadge, navigableChannels, privateBadge } from "../../state/selectors";
-import { getState } from "../../state/store";
 import { initials } from "../../ui/Avatar";
 import { Icon } from "../../ui/Icon";
 import { navigate, channelPath } from "../app/router";
@@ -86,5 +85,3 @@ export function ServerRail({ activeGuild }: { activeGuild: string | null }) {
     </nav>
   );
 }
-
-export { channelPath };

@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { Virtuoso, type VirtuosoHandle } from "react-virtuoso";
 import { formatDay } from "../../i18n";
 import { compareIds } from "../../lib/snowflake";
-import { actions, getState, useStore } from "../../state/store";
+import { actions, getState } from "../../state/store";
 import type { ChannelMessages } from "../../state/reducer";
 import { Icon } from "../../ui/Icon";
 import { MessageItem } from "./MessageItem";
@@ -225,8 +225,4 @@ function useFocused(): boolean {
     };
   }, []);
   return focused;
-}
-
-export function useStoreWindow(channelId: string) {
-  return useStore((s) => s.messages[channelId]);
 }
