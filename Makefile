@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test lint typecheck unit services bench clean
+.PHONY: run test lint typecheck unit services web bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-run: $(STAMP)
+web: $(STAMP)
+	scripts/build-web
+
+run: $(STAMP) web
 	$(BIN)/townhall serve
 
 services:
@@ -27,13 +30,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) services
+test: $(STAMP) services web
 	$(MAKE) --no-print-directory lint typecheck
 	scripts/ensure-js-deps
+	scripts/ensure-chromium
+	cd web && node_modules/.bin/vitest run
 	$(BIN)/pytest -p no:cacheprovider
 
 bench: $(STAMP) services
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache src/townhall/web_dist web/node_modules

@@ -21,6 +21,13 @@ from townhall.domain.event_data import (
     Typing,
 )
 from townhall.domain.models import Channel, ChannelType, Guild, Invite, Member, Message, Role, User
+from townhall.domain.notifications import (
+    ChannelOverride,
+    GuildSettings,
+    ReadPosition,
+    UserSettings,
+    VersionedGuildSettings,
+)
 from townhall.events import catalog, codec
 from townhall.events.catalog import REGISTRY
 from townhall.events.event import Audience, Event, EventType, envelope_of
@@ -65,6 +72,11 @@ SAMPLES: dict[str, Any] = {
     "USER_UPDATE": alice,
     "PRESENCE_UPDATE": Presence(USER, "online", (), (("web", "online"),)),
     "TOKENS_REVOKED": USER,
+    "MESSAGE_ACK": ReadPosition(CHANNEL, 5_000, 1),
+    "USER_GUILD_SETTINGS_UPDATE": VersionedGuildSettings(
+        GuildSettings(GUILD, channel_overrides=(ChannelOverride(CHANNEL, muted=True),)), 1
+    ),
+    "USER_SETTINGS_UPDATE": UserSettings(locale="de"),
 }
 
 

@@ -140,6 +140,13 @@ async def logout(s: Services, actor: Actor, token: str) -> None:
         tx.emit(tokens_revoked(actor.id))
 
 
+async def logout_everywhere(s: Services, actor: Actor) -> None:
+    """Every token of the account stops working; its gateway sessions end."""
+    async with s.write() as tx:
+        await user_store.delete_tokens_of_user(tx.conn, actor.id)
+        tx.emit(tokens_revoked(actor.id))
+
+
 @dataclass(frozen=True)
 class ProfilePatch:
     username: str | Unset = UNSET

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from townhall import __version__
-from townhall.api import access_log, errors, ratelimit
+from townhall.api import access_log, errors, ratelimit, web_client
 from townhall.api.responses import JSON
 from townhall.api.routes import (
     applications,
@@ -105,6 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def healthz() -> Any:
         return JSON({"status": "ok"})
 
+    web_client.install(app)
     if settings.rate_limits:
         app.add_middleware(ratelimit.RateLimits, settings=settings, openapi=app.openapi)
     if settings.access_log:

@@ -25,6 +25,7 @@ from townhall.domain.event_data import (
     Typing,
 )
 from townhall.domain.models import Channel, Member, Message, Role, User
+from townhall.domain.notifications import ReadPosition, UserSettings, VersionedGuildSettings
 from townhall.domain.permissions import Permission
 from townhall.events.event import Audience, CacheKey, Encoded, Event, EventType
 from townhall.wire import payloads
@@ -375,6 +376,22 @@ PRESENCE_UPDATE: EventType[Presence] = declare(
         durable=False,
         structural=True,
     )
+)
+# -- a person's own state, for their other sessions --------------------------------------------
+
+MESSAGE_ACK: EventType[ReadPosition] = declare(
+    EventType("MESSAGE_ACK", lambda e: payloads.message_ack(e.data), Audience.USERS)
+)
+"""The person read a channel up to a message (Discord's client event; bots never get it)."""
+USER_GUILD_SETTINGS_UPDATE: EventType[VersionedGuildSettings] = declare(
+    EventType(
+        "USER_GUILD_SETTINGS_UPDATE",
+        lambda e: payloads.user_guild_settings(e.data),
+        Audience.USERS,
+    )
+)
+USER_SETTINGS_UPDATE: EventType[UserSettings] = declare(
+    EventType("USER_SETTINGS_UPDATE", lambda e: payloads.user_settings(e.data), Audience.USERS)
 )
 TOKENS_REVOKED: EventType[int] = declare(
     EventType("TOKENS_REVOKED", _internal, Audience.NODES, stale=_user_stale, structural=True)

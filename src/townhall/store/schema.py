@@ -267,6 +267,35 @@ reactions = Table(
     # A snowflake minted when the reaction was added: the order of "first reacted".
 )
 
+read_states = Table(
+    "read_states",
+    metadata,
+    # How far each person has read each channel, so that it follows them across devices.
+    Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("channel_id", Id, _cascade("channels.id"), primary_key=True),
+    Column("last_message_id", Id, nullable=False),
+    Column("version", BigInteger, nullable=False),
+)
+
+user_guild_settings = Table(
+    "user_guild_settings",
+    metadata,
+    # A person's notification settings for one guild, in Discord's JSON shape.
+    Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("guild_id", Id, _cascade("guilds.id"), primary_key=True),
+    Column("settings", Text, nullable=False),
+    Column("version", BigInteger, nullable=False),
+)
+
+user_settings = Table(
+    "user_settings",
+    metadata,
+    # Settings that follow a person everywhere: the interface language, the theme.
+    Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("locale", String(16)),
+    Column("theme", String(16)),
+)
+
 outbox = Table(
     "outbox",
     metadata,

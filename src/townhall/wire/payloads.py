@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from townhall.domain import notifications
 from townhall.domain.event_data import InviteView, Presence
 from townhall.domain.models import (
     Application,
@@ -22,6 +23,12 @@ from townhall.domain.models import (
     MessageType,
     Role,
     User,
+)
+from townhall.domain.notifications import (
+    PersonalState,
+    ReadPosition,
+    UserSettings,
+    VersionedGuildSettings,
 )
 from townhall.domain.permissions import Overwrite
 from townhall.domain.snowflake import snowflake_time
@@ -387,6 +394,36 @@ def invite_event(view: InviteView, *, deleted: bool) -> Payload:
     return body
 
 
+def message_ack(position: ReadPosition) -> Payload:
+    return {
+        "channel_id": str(position.channel_id),
+        "message_id": str(position.message_id),
+        "version": position.version,
+        "mention_count": position.mention_count,
+        "manual": position.manual,
+        "ack_type": 0,
+    }
+
+
+def read_state_entry(channel_id: int, last_message_id: int, mention_count: int) -> Payload:
+    return {
+        "id": str(channel_id),
+        "last_message_id": str(last_message_id),
+        "mention_count": mention_count,
+        "last_pin_timestamp": None,
+        "flags": 0,
+    }
+
+
+def user_guild_settings(found: VersionedGuildSettings) -> Payload:
+    return {**notifications.to_json(found.settings), "version": found.version}
+
+
+def user_settings(settings: UserSettings) -> Payload:
+    """`locale` and `theme` are null until the person chooses (the client follows the browser)."""
+    return {"locale": settings.locale, "theme": settings.theme}
+
+
 def ready(
     u: User,
     session_id: str,
@@ -394,8 +431,12 @@ def ready(
     *,
     shard: list[int] | None = None,
     application: Application | None = None,
+    personal: PersonalState | None = None,
 ) -> Payload:
-    """READY without its `guilds` and `private_channels`, which the gateway hub fills in."""
+    """READY without its `guilds` and `private_channels`, which the gateway hub fills in.
+
+    A person (not a bot) also gets what Discord's client gets: read states, notification
+    settings per guild, and their settings (language)."""
     body: Payload = {
         "v": 10,
         "user": user(u, private=True),
@@ -415,6 +456,18 @@ def ready(
         body["shard"] = shard
     if application is not None:
         body["application"] = {"id": str(application.id), "flags": application.flags}
+    if personal is not None:
+        body["read_state"] = {
+            "entries": [read_state_entry(*entry) for entry in personal.read_states],
+            "partial": False,
+            "version": personal.version,
+        }
+        body["user_guild_settings"] = {
+            "entries": [user_guild_settings(found) for found in personal.guild_settings],
+            "partial": False,
+            "version": personal.version,
+        }
+        body["user_settings"] = user_settings(personal.settings)
     return body
 
 

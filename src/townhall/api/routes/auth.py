@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
@@ -42,8 +42,17 @@ async def login(body: LoginBody, s: ServicesDep) -> Any:
 
 
 @router.post("/auth/logout", status_code=204)
-async def logout(request: Request, actor: CurrentActor, s: ServicesDep) -> Response:
+async def logout(
+    request: Request,
+    actor: CurrentActor,
+    s: ServicesDep,
+    everywhere: bool = Query(False, alias="all"),
+) -> Response:
+    """Sign out this device, or with `?all=true` every device (every token of the account)."""
     token = bearer_token(request)
     assert token is not None
-    await accounts.logout(s, actor, token)
+    if everywhere:
+        await accounts.logout_everywhere(s, actor)
+    else:
+        await accounts.logout(s, actor, token)
     return no_content()

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from townhall.actions import message_changes
 from townhall.actions import messages as message_actions
+from townhall.actions import read_states as read_state_actions
 from townhall.api.deps import (
     MAX_SNOWFLAKE,
     ChannelId,
@@ -69,6 +70,14 @@ class EditMessageBody(BaseModel):
     embeds: list[dict[str, Any]] | None = None
     flags: int | None = None
     allowed_mentions: AllowedMentionsBody | None = None
+
+
+class AckBody(BaseModel):
+    """What Discord's client sends; `token` is always null nowadays."""
+
+    token: str | None = None
+    manual: bool | None = None
+    mention_count: int | None = Field(default=None, ge=0)
 
 
 class BulkDeleteBody(BaseModel):
@@ -172,6 +181,20 @@ async def crosspost_message(
 ) -> Any:
     published = await message_changes.crosspost_message(s, actor, channel_id, message_id)
     return JSON(payloads.message(published))
+
+
+@router.post(MESSAGE + "/ack", response_class=JSON)
+async def ack_message(
+    channel_id: ChannelId,
+    message_id: MessageId,
+    actor: CurrentActor,
+    s: ServicesDep,
+    body: AckBody | None = None,
+) -> Any:
+    """Mark the channel read up to this message, for all of the person's devices."""
+    manual = bool(body and body.manual)
+    await read_state_actions.ack_message(s, actor, channel_id, message_id, manual=manual)
+    return JSON({"token": None})
 
 
 @router.post("/channels/{channel_id}/typing", status_code=204)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from starlette.responses import Response
 
 from townhall.actions import accounts
 from townhall.actions import guilds as guild_actions
+from townhall.actions import user_settings as settings_actions
 from townhall.api.deps import CurrentActor, GuildId, ServicesDep, UserId
 from townhall.api.responses import JSON, no_content
 from townhall.domain.models import UNSET
@@ -89,6 +90,61 @@ async def list_current_user_guilds(
 async def leave_guild(guild_id: GuildId, actor: CurrentActor, s: ServicesDep) -> Response:
     await guild_actions.leave_guild(s, actor, guild_id)
     return no_content()
+
+
+class MuteConfigBody(BaseModel):
+    end_time: str | None = None
+    selected_time_window: int | None = None
+
+
+class ChannelOverrideBody(BaseModel):
+    muted: StrictBool | None = None
+    mute_config: MuteConfigBody | None = None
+    message_notifications: int | None = Field(default=None, ge=0, le=3)
+    collapsed: StrictBool | None = None
+
+
+class GuildSettingsBody(BaseModel):
+    """Discord's client fields; `message_notifications`: 0 all, 1 only @mentions, 2 nothing,
+    3 as the guild says. Channel overrides are keyed by channel id."""
+
+    muted: StrictBool | None = None
+    mute_config: MuteConfigBody | None = None
+    message_notifications: int | None = Field(default=None, ge=0, le=3)
+    suppress_everyone: StrictBool | None = None
+    suppress_roles: StrictBool | None = None
+    mobile_push: StrictBool | None = None
+    hide_muted_channels: StrictBool | None = None
+    channel_overrides: dict[str, ChannelOverrideBody] | None = Field(default=None, max_length=500)
+
+
+class UserSettingsBody(BaseModel):
+    locale: str | None = Field(default=None, max_length=16)
+    theme: str | None = Field(default=None, max_length=16)
+
+
+@router.patch("/users/@me/guilds/{guild_id}/settings", response_class=JSON)
+async def modify_guild_settings(
+    guild_id: GuildId, body: GuildSettingsBody, actor: CurrentActor, s: ServicesDep
+) -> Any:
+    """One's notification settings for a guild and its channels (a partial update)."""
+    patch = body.model_dump(exclude_unset=True)
+    found = await settings_actions.modify_guild_settings(s, actor, guild_id, patch)
+    return JSON(payloads.user_guild_settings(found))
+
+
+@router.get("/users/@me/settings", response_class=JSON)
+async def get_user_settings(actor: CurrentActor, s: ServicesDep) -> Any:
+    return JSON(payloads.user_settings(await settings_actions.get_user_settings(s, actor)))
+
+
+@router.patch("/users/@me/settings", response_class=JSON)
+async def modify_user_settings(body: UserSettingsBody, actor: CurrentActor, s: ServicesDep) -> Any:
+    """The settings that follow the person everywhere: interface language and theme."""
+    found = await settings_actions.modify_user_settings(
+        s, actor, locale=body.locale, theme=body.theme
+    )
+    return JSON(payloads.user_settings(found))
 
 
 @router.get("/users/{user_id}", response_class=JSON)

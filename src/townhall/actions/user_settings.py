@@ -1,0 +1,99 @@
+"""A person's own settings: notifications per guild and channel, and their interface language.
+
+Stored on the server, in the shapes Discord's client uses (`PATCH /users/@me/guilds/{id}/settings`,
+`PATCH /users/@me/settings`), so they follow the person to every device; each change is sent to
+the person's other sessions (`USER_GUILD_SETTINGS_UPDATE`, `USER_SETTINGS_UPDATE`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from townhall.actions.access import guild_access
+from townhall.actions.read_states import read_states_with_mentions
+from townhall.actions.services import Services
+from townhall.domain import errors, notifications
+from townhall.domain.actor import Actor
+from townhall.domain.models import User
+from townhall.domain.notifications import (
+    GuildSettings,
+    PersonalState,
+    UserSettings,
+    VersionedGuildSettings,
+)
+from townhall.events import catalog
+from townhall.events.event import Event
+from townhall.store import channels as channel_store
+from townhall.store import user_settings as settings_store
+
+
+def _people_only(actor: Actor) -> None:
+    """Bots have no notification or interface settings (Discord refuses them too)."""
+    if actor.user.bot:
+        raise errors.Unauthorized()
+
+
+async def modify_guild_settings(
+    s: Services, actor: Actor, guild_id: int, patch: Mapping[str, Any]
+) -> VersionedGuildSettings:
+    _people_only(actor)
+    version = s.now_ms()
+    async with s.write() as tx:
+        await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
+        stored = await settings_store.guild_settings_of_user(tx.conn, actor.id, guild_id)
+        current = notifications.from_json(stored[0][0]) if stored else GuildSettings(guild_id)
+        changed = notifications.apply_patch(current, patch)
+        known = {c.id for c in await channel_store.channels_of_guild(tx.conn, guild_id)}
+        strangers = [o.channel_id for o in changed.channel_overrides if o.channel_id not in known]
+        if strangers:
+            raise errors.InvalidFormBody.field(
+                f"channel_overrides.{strangers[0]}", "Unknown channel.", "CHANNEL_INVALID"
+            )
+        await settings_store.put_guild_settings(
+            tx.conn, actor.id, guild_id, notifications.to_json(changed), version
+        )
+        found = VersionedGuildSettings(changed, version)
+        tx.emit(Event(catalog.USER_GUILD_SETTINGS_UPDATE, found, user_ids=frozenset({actor.id})))
+    return found
+
+
+async def get_user_settings(s: Services, actor: Actor) -> UserSettings:
+    _people_only(actor)
+    async with s.engine.connect() as conn:
+        return UserSettings(**await settings_store.get_user_settings(conn, actor.id))
+
+
+async def modify_user_settings(
+    s: Services, actor: Actor, *, locale: str | None = None, theme: str | None = None
+) -> UserSettings:
+    _people_only(actor)
+    changes: dict[str, str] = {}
+    if locale is not None:
+        if locale not in notifications.LOCALES:
+            raise errors.InvalidFormBody.field("locale", "Unknown locale.", "LOCALE_INVALID")
+        changes["locale"] = locale
+    if theme is not None:
+        if theme not in notifications.THEMES:
+            raise errors.InvalidFormBody.field("theme", "Unknown theme.", "BASE_TYPE_CHOICES")
+        changes["theme"] = theme
+    async with s.write() as tx:
+        if changes:
+            await settings_store.put_user_settings(tx.conn, actor.id, changes)
+        settings = UserSettings(**await settings_store.get_user_settings(tx.conn, actor.id))
+        if changes:
+            tx.emit(Event(catalog.USER_SETTINGS_UPDATE, settings, user_ids=frozenset({actor.id})))
+    return settings
+
+
+async def personal_state(s: Services, user: User) -> PersonalState:
+    """For READY: read states with their mention counts, notification settings, language."""
+    async with s.engine.connect() as conn:
+        stored = await settings_store.guild_settings_of_user(conn, user.id)
+        settings = UserSettings(**await settings_store.get_user_settings(conn, user.id))
+    guild_settings = tuple(
+        VersionedGuildSettings(notifications.from_json(body), version) for body, version in stored
+    )
+    by_guild = {found.settings.guild_id: found.settings for found in guild_settings}
+    read_states = await read_states_with_mentions(s, user.id, by_guild)
+    return PersonalState(tuple(read_states), guild_settings, settings, s.now_ms())

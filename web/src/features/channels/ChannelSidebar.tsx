@@ -1,0 +1,127 @@
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { ChannelType, type Channel } from "../../api/types";
+import { formatNumber } from "../../i18n";
+import { P } from "../../lib/permissions";
+import { useStore } from "../../state/store";
+import { canInGuild, channelBadge, sidebarChannels } from "../../state/selectors";
+import { Icon } from "../../ui/Icon";
+import { navigate, channelPath } from "../app/router";
+import { setUi } from "../app/ui";
+import { ChannelIcon } from "./ChannelIcon";
+import { GuildMenu } from "./GuildMenu";
+
+const COLLAPSED = "townhall.collapsed";
+
+function readCollapsed(): Set<string> {
+  try {
+    return new Set(JSON.parse(localStorage.getItem(COLLAPSED) ?? "[]") as string[]);
+  } catch {
+    return new Set();
+  }
+}
+
+function ChannelLink({ channel, active }: { channel: Channel; active: boolean }) {
+  const { t } = useTranslation();
+  const badge = useStore((s) => channelBadge(s, channel.id));
+  const unreadLabel = badge.mentions
+    ? t("channels.mentions", { count: badge.mentions })
+    : badge.unread
+      ? t("channels.unread")
+      : "";
+  return (
+    <li>
+      <a
+        href={channelPath(channel.guild_id, channel.id)}
+        className={`channel-link ${active ? "active" : ""} ${badge.unread ? "unread" : ""} ${badge.muted ? "muted" : ""}`}
+        aria-current={active ? "page" : undefined}
+        onClick={(e) => {
+          e.preventDefault();
+          navigate(channelPath(channel.guild_id, channel.id));
+          setUi({ drawer: "none" });
+        }}
+      >
+        {badge.unread && <span className="unread-pip" aria-hidden="true" />}
+        <ChannelIcon channel={channel} />
+        <span className="channel-name">{channel.name}</span>
+        {unreadLabel && <span className="sr-only">{`, ${unreadLabel}`}</span>}
+        {badge.muted && <span className="sr-only">{`, ${t("channels.muted")}`}</span>}
+        {badge.mentions > 0 && (
+          <span className="badge" aria-hidden="true">
+            {formatNumber(badge.mentions)}
+          </span>
+        )}
+      </a>
+    </li>
+  );
+}
+
+export function ChannelSidebar({ guildId, channelId }: { guildId: string; channelId: string | null }) {
+  const { t } = useTranslation();
+  const guild = useStore((s) => s.guilds[guildId]);
+  const groups = useStore((s) => s.guilds[guildId]?.channelIds && sidebarChannels(s, guildId));
+  const mayManageChannels = useStore((s) => canInGuild(s, guildId, P.MANAGE_CHANNELS));
+  const [collapsed, setCollapsed] = useState(readCollapsed);
+  const [menu, setMenu] = useState(false);
+  if (!guild) return null;
+  const toggle = (id: string) => {
+    const next = new Set(collapsed);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    localStorage.setItem(COLLAPSED, JSON.stringify([...next]));
+    setCollapsed(next);
+  };
+  return (
+    <nav className="sidebar" aria-label={t("channels.list_label", { name: guild.name })}>
+      <header className="sidebar-head">
+        <button type="button" className="guild-name-button" aria-expanded={menu} aria-haspopup="menu" onClick={() => setMenu(!menu)}>
+          <span className="guild-name">{guild.name}</span>
+          <Icon name="category" size={16} />
+        </button>
+        {menu && <GuildMenu guildId={guildId} onClose={() => setMenu(false)} />}
+      </header>
+      <div className="sidebar-scroll">
+        {(groups || []).map(({ category, channels }) => {
+          const open = !category || !collapsed.has(category.id);
+          const visible = open ? channels : channels.filter((c) => c.id === channelId);
+          return (
+            <section key={category?.id ?? "none"} className="channel-group">
+              {category && (
+                <div className="category-row">
+                  <button type="button" className="category" aria-expanded={open} onClick={() => toggle(category.id)}>
+                    <span className={`chevron ${open ? "" : "closed"}`}>
+                      <Icon name="category" size={12} />
+                    </span>
+                    <span>{category.name}</span>
+                  </button>
+                  {mayManageChannels && (
+                    <button
+                      type="button"
+                      className="icon-button small"
+                      aria-label={t("channels.create_in", { name: category.name })}
+                      onClick={() => setUi({ createChannel: { guildId, parentId: category.id } })}
+                    >
+                      <Icon name="plus" size={14} />
+                    </button>
+                  )}
+                </div>
+              )}
+              <ul className="channel-list">
+                {visible
+                  .filter((c) => c.type !== ChannelType.GUILD_CATEGORY)
+                  .map((c) => (
+                    <ChannelLink key={c.id} channel={c} active={c.id === channelId} />
+                  ))}
+              </ul>
+            </section>
+          );
+        })}
+        {mayManageChannels && (
+          <button type="button" className="sidebar-add" onClick={() => setUi({ createChannel: { guildId } })}>
+            <Icon name="plus" size={16} /> {t("channels.create")}
+          </button>
+        )}
+      </div>
+    </nav>
+  );
+}

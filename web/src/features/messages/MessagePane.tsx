@@ -1,0 +1,175 @@
+import { useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api } from "../../api/client";
+import { ChannelType, type Channel, type Message } from "../../api/types";
+import { formatDateTime } from "../../i18n";
+import { actions, getState, useStore } from "../../state/store";
+import { displayName, lastReadId, privateChannelName } from "../../state/selectors";
+import { Icon } from "../../ui/Icon";
+import { describeError } from "../../ui/errors";
+import { notify, setUi, useUi } from "../app/ui";
+import { ChannelIcon } from "../channels/ChannelIcon";
+import { Composer } from "./Composer";
+import { Markdown } from "./Markdown";
+import { MessageList } from "./MessageList";
+
+function TypingIndicator({ channel }: { channel: Channel }) {
+  const { t } = useTranslation();
+  const names = useStore((s) => {
+    const typing = s.typing[channel.id] ?? {};
+    return Object.keys(typing)
+      .map((id) => displayName(s, id, channel.guild_id))
+      .join("\u0000");
+  });
+  const list = names ? names.split("\u0000") : [];
+  return (
+    <div className="typing" aria-live="polite">
+      {list.length > 0 && (
+        <>
+          <span className="typing-dots" aria-hidden="true">
+            <i />
+            <i />
+            <i />
+          </span>
+          {list.length > 3 ? t("typing.several") : t("typing.names", { count: list.length, names: new Intl.ListFormat(undefined, { type: "conjunction" }).format(list) })}
+        </>
+      )}
+    </div>
+  );
+}
+
+function PinsPanel({ channel }: { channel: Channel }) {
+  const { t } = useTranslation();
+  const [pins, setPins] = useState<{ pinned_at: string; message: Message }[] | null>(null);
+  const lastPin = useStore((s) => s.channels[channel.id]?.last_pin_timestamp);
+  useEffect(() => {
+    api.pins(channel.id).then((r) => setPins(r.items), (e) => notify(describeError(t, e)));
+  }, [channel.id, lastPin, t]);
+  return (
+    <aside className="side-panel pins-panel" aria-label={t("pins.title")}>
+      <header className="panel-head">
+        <h2>{t("pins.title")}</h2>
+        <button type="button" className="icon-button" aria-label={t("common.close")} onClick={() => setUi({ pins: false })}>
+          <Icon name="close" />
+        </button>
+      </header>
+      {pins === null ? (
+        <p className="muted">{t("common.loading")}</p>
+      ) : pins.length === 0 ? (
+        <p className="muted">{t("pins.empty")}</p>
+      ) : (
+        <ul className="pin-list">
+          {pins.map(({ message }) => (
+            <li key={message.id} className="pin">
+              <div className="pin-head">
+                <strong>{displayName(getState(), message.author.id, channel.guild_id)}</strong>
+                <time dateTime={message.timestamp}>{formatDateTime(new Date(message.timestamp))}</time>
+              </div>
+              <div className="pin-content">
+                <Markdown source={message.content} />
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </aside>
+  );
+}
+
+export function MessagePane({ channel }: { channel: Channel }) {
+  const { t } = useTranslation();
+  const window = useStore((s) => s.messages[channel.id]);
+  const showPins = useUi((u) => u.pins);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [replyTo, setReplyTo] = useState<string | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  const unreadAfter = useRef<{ channel: string; id: string } | null>(null);
+  if (unreadAfter.current?.channel !== channel.id) {
+    unreadAfter.current = { channel: channel.id, id: lastReadId(getState(), channel.id) };
+  }
+
+  useEffect(() => {
+    setEditing(null);
+    setReplyTo(null);
+    setFailed(null);
+    actions.openChannel(channel.id).catch((e) => setFailed(describeError(t, e, "READ_MESSAGE_HISTORY")));
+    return () => actions.setCurrentChannel(null);
+  }, [channel.id, t]);
+
+  const editLast = () => {
+    const s = getState();
+    const w = s.messages[channel.id];
+    const mine = w ? [...w.ids].reverse().find((id) => !w.byId[id].local && w.byId[id].author.id === s.me?.id) : undefined;
+    if (mine) setEditing(mine);
+  };
+
+  const isGuild = !!channel.guild_id;
+  const title = isGuild ? channel.name ?? "" : privateChannelName(getState(), channel);
+  const label = isGuild ? t("messages.log_label", { name: title }) : t("messages.log_label_dm", { name: title });
+  const voice = channel.type === ChannelType.GUILD_VOICE || channel.type === ChannelType.GUILD_STAGE_VOICE;
+
+  return (
+    <section className="message-pane" aria-label={title}>
+      <header className="pane-head">
+        <button type="button" className="icon-button phone-only" aria-label={t("nav.open_navigation")} onClick={() => setUi({ drawer: "nav" })}>
+          <Icon name="menu" />
+        </button>
+        <ChannelIcon channel={channel} />
+        <h1 className="pane-title">{title}</h1>
+        {channel.topic && (
+          <span className="pane-topic" title={channel.topic}>
+            {channel.topic}
+          </span>
+        )}
+        <div className="pane-actions">
+          {isGuild && (
+            <button type="button" className="icon-button" aria-label={t("notifications.channel_button")} onClick={() => setUi({ notifications: { guildId: channel.guild_id!, channelId: channel.id } })}>
+              <Icon name="bell" />
+            </button>
+          )}
+          <button type="button" className="icon-button" aria-label={t("pins.title")} aria-pressed={showPins} onClick={() => setUi({ pins: !showPins })}>
+            <Icon name="pin" />
+          </button>
+          {isGuild && (
+            <>
+              <button type="button" className="icon-button desktop-only" aria-label={t("members.toggle")} onClick={() => setUi((u) => ({ showMembers: !u.showMembers }))}>
+                <Icon name="members" />
+              </button>
+              <button type="button" className="icon-button phone-only" aria-label={t("members.open")} onClick={() => setUi({ drawer: "members" })}>
+                <Icon name="members" />
+              </button>
+            </>
+          )}
+        </div>
+      </header>
+      <div className="pane-body">
+        <div className="pane-main">
+          {voice && <div className="voice-note">{t("channels.voice_note")}</div>}
+          {failed ? (
+            <div className="pane-error" role="alert">
+              {failed}
+            </div>
+          ) : window ? (
+            <MessageList
+              channelId={channel.id}
+              window={window}
+              unreadAfter={unreadAfter.current.id}
+              editing={editing}
+              onEdit={setEditing}
+              onReply={setReplyTo}
+              label={label}
+              title={channel.guild_id ? `#${title}` : title}
+            />
+          ) : (
+            <div className="message-list-wrap loading" role="log" aria-label={label} aria-busy="true">
+              <p className="muted">{t("common.loading")}</p>
+            </div>
+          )}
+          <Composer channel={channel} replyTo={replyTo} onCancelReply={() => setReplyTo(null)} onEditLast={editLast} />
+          <TypingIndicator channel={channel} />
+        </div>
+        {showPins && <PinsPanel channel={channel} />}
+      </div>
+    </section>
+  );
+}

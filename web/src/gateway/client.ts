@@ -1,0 +1,222 @@
+/** The one gateway client: Discord gateway v10 over a WebSocket, as a bot speaks it. HELLO, then
+ * IDENTIFY (or RESUME after a drop), heartbeats with zombie detection, reconnects with exponential
+ * backoff and jitter, and every DISPATCH handed to the listener in order. */
+
+export const Op = {
+  DISPATCH: 0,
+  HEARTBEAT: 1,
+  IDENTIFY: 2,
+  PRESENCE_UPDATE: 3,
+  RESUME: 6,
+  RECONNECT: 7,
+  REQUEST_GUILD_MEMBERS: 8,
+  INVALID_SESSION: 9,
+  HELLO: 10,
+  HEARTBEAT_ACK: 11,
+} as const;
+
+/** Every intent a person's client needs (people get message content without asking). */
+export const INTENTS =
+  (1 << 0) | (1 << 1) | (1 << 2) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) |
+  (1 << 12) | (1 << 13) | (1 << 14) | (1 << 15);
+
+export type GatewayStatus = "connecting" | "ready" | "offline";
+
+export interface Dispatch {
+  t: string;
+  d: unknown;
+}
+
+interface Frame {
+  op: number;
+  d: unknown;
+  s: number | null;
+  t: string | null;
+}
+
+const AUTH_FAILED = 4004;
+const FATAL = new Set([4004, 4010, 4011, 4012, 4013, 4014]);
+
+export function backoffDelay(attempt: number, random = Math.random): number {
+  const base = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
+  return Math.round(base / 2 + random() * (base / 2));
+}
+
+export function defaultGatewayUrl(): string {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${location.host}`;
+}
+
+export class GatewayClient {
+  private socket: WebSocket | null = null;
+  private sessionId: string | null = null;
+  private resumeUrl: string | null = null;
+  private seq: number | null = null;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private firstBeat: ReturnType<typeof setTimeout> | null = null;
+  private acked = true;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = true;
+  status: GatewayStatus = "offline";
+
+  constructor(
+    private readonly token: () => string | null,
+    private readonly onDispatch: (event: Dispatch) => void,
+    private readonly onStatus: (status: GatewayStatus, resumed: boolean) => void,
+    private readonly onAuthFailed: () => void,
+    private readonly baseUrl: () => string = defaultGatewayUrl,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.sessionId = null;
+    this.seq = null;
+    this.clearTimers();
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close(1000, "bye");
+    this.setStatus("offline", false);
+  }
+
+  /** Drop the connection as a network failure would; the client resumes. (Used by tests.) */
+  drop(): void {
+    this.socket?.close(4000, "dropped");
+  }
+
+  send(op: number, d: unknown): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ op, d }));
+  }
+
+  /** Reconnect now (the browser said the network is back) instead of waiting out the backoff. */
+  nudge(): void {
+    if (this.stopped || this.socket) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.connect();
+  }
+
+  private setStatus(status: GatewayStatus, resumed: boolean): void {
+    this.status = status;
+    this.onStatus(status, resumed);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.setStatus("connecting", false);
+    const base = (this.sessionId && this.resumeUrl) || this.baseUrl();
+    const socket = new WebSocket(`${base}/?v=10&encoding=json`);
+    this.socket = socket;
+    socket.onmessage = (message) => {
+      if (this.socket === socket) this.receive(JSON.parse(String(message.data)) as Frame);
+    };
+    socket.onclose = (close) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.clearTimers();
+      if (this.stopped) return;
+      if (close.code === AUTH_FAILED) {
+        this.stopped = true;
+        this.setStatus("offline", false);
+        this.onAuthFailed();
+        return;
+      }
+      if (FATAL.has(close.code) || close.code === 4007 || close.code === 4009) {
+        this.sessionId = null;
+        this.seq = null;
+      }
+      this.setStatus("offline", false);
+      this.scheduleReconnect();
+    };
+  }
+
+  private scheduleReconnect(): void {
+    const delay = this.attempt === 0 ? 250 : backoffDelay(this.attempt);
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, delay);
+  }
+
+  private receive(frame: Frame): void {
+    if (frame.s != null) this.seq = frame.s;
+    switch (frame.op) {
+      case Op.HELLO:
+        this.startHeartbeat((frame.d as { heartbeat_interval: number }).heartbeat_interval);
+        this.authenticate();
+        break;
+      case Op.HEARTBEAT:
+        this.send(Op.HEARTBEAT, this.seq);
+        break;
+      case Op.HEARTBEAT_ACK:
+        this.acked = true;
+        break;
+      case Op.RECONNECT:
+        this.socket?.close(4000, "reconnect");
+        break;
+      case Op.INVALID_SESSION:
+        this.sessionId = null;
+        this.seq = null;
+        setTimeout(() => this.authenticate(), 500 + Math.random() * 1000);
+        break;
+      case Op.DISPATCH: {
+        const t = frame.t ?? "";
+        if (t === "READY") {
+          const ready = frame.d as { session_id: string; resume_gateway_url: string };
+          this.sessionId = ready.session_id;
+          this.resumeUrl = ready.resume_gateway_url;
+        }
+        this.onDispatch({ t, d: frame.d });
+        if (t === "READY" || t === "RESUMED") {
+          this.attempt = 0;
+          this.setStatus("ready", t === "RESUMED");
+        }
+        break;
+      }
+    }
+  }
+
+  private authenticate(): void {
+    const token = this.token();
+    if (!token) return;
+    if (this.sessionId && this.seq != null) {
+      this.send(Op.RESUME, { token, session_id: this.sessionId, seq: this.seq });
+      return;
+    }
+    this.send(Op.IDENTIFY, {
+      token,
+      intents: INTENTS,
+      properties: { os: navigator.platform || "web", browser: "townhall-web", device: "townhall-web" },
+      presence: { status: "online", since: null, activities: [], afk: false },
+    });
+  }
+
+  private startHeartbeat(interval: number): void {
+    this.acked = true;
+    const beat = () => {
+      if (!this.acked) {
+        this.socket?.close(4000, "zombie");
+        return;
+      }
+      this.acked = false;
+      this.send(Op.HEARTBEAT, this.seq);
+    };
+    this.heartbeat = setInterval(beat, interval);
+    this.firstBeat = setTimeout(beat, Math.random() * Math.min(interval, 5000));
+  }
+
+  private clearTimers(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    if (this.firstBeat) clearTimeout(this.firstBeat);
+    this.firstBeat = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+}
