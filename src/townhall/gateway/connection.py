@@ -18,7 +18,6 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from townhall.actions import applications as application_actions
 from townhall.actions import sessions as session_actions
-from townhall.actions import user_settings as settings_actions
 from townhall.domain.applications import granted_privileged_intents
 from townhall.gateway.hub import Hub
 from townhall.gateway.members import send_member_chunks
@@ -203,16 +202,8 @@ class GatewayConnection:
             connection=self.connection,
         )
         self.session = session
-        personal = (
-            None if user.bot else await settings_actions.personal_state(self.hub.services, user)
-        )
         ready = payloads.ready(
-            user,
-            session.id,
-            self.resume_url(),
-            shard=shard,
-            application=application,
-            personal=personal,
+            user, session.id, self.resume_url(), shard=shard, application=application
         )
         await self.hub.open(session, ready)
 

@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from townhall.actions import sessions as session_actions
+from townhall.actions import user_settings as settings_actions
 from townhall.actions.services import Services
 from townhall.domain.event_data import Presence
 from townhall.domain.permissions import has
@@ -114,6 +115,10 @@ class Hub:
                 private = []
                 if not user.bot and session.gets_direct_messages:
                     private = await session_actions.private_channels(self.services, user)
+                if not user.bot:
+                    # After registering: an ack from another device meanwhile waits in `early`.
+                    personal = await settings_actions.personal_state(self.services, user)
+                    ready.update(payloads.ready_personal(personal))
                 states = await self.replicas.ensure(guild_ids)
             finally:
                 waiting = self._stop_expecting(session, guild_ids)

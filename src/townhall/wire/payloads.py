@@ -431,12 +431,9 @@ def ready(
     *,
     shard: list[int] | None = None,
     application: Application | None = None,
-    personal: PersonalState | None = None,
 ) -> Payload:
-    """READY without its `guilds` and `private_channels`, which the gateway hub fills in.
-
-    A person (not a bot) also gets what Discord's client gets: read states, notification
-    settings per guild, and their settings (language)."""
+    """READY without its `guilds`, `private_channels` and personal state (`ready_personal`),
+    which the gateway hub fills in."""
     body: Payload = {
         "v": 10,
         "user": user(u, private=True),
@@ -456,19 +453,25 @@ def ready(
         body["shard"] = shard
     if application is not None:
         body["application"] = {"id": str(application.id), "flags": application.flags}
-    if personal is not None:
-        body["read_state"] = {
+    return body
+
+
+def ready_personal(personal: PersonalState) -> Payload:
+    """What a person (not a bot) also gets in READY, as Discord's client does: read states,
+    notification settings per guild, and their settings (language)."""
+    return {
+        "read_state": {
             "entries": [read_state_entry(*entry) for entry in personal.read_states],
             "partial": False,
             "version": personal.version,
-        }
-        body["user_guild_settings"] = {
+        },
+        "user_guild_settings": {
             "entries": [user_guild_settings(found) for found in personal.guild_settings],
             "partial": False,
             "version": personal.version,
-        }
-        body["user_settings"] = user_settings(personal.settings)
-    return body
+        },
+        "user_settings": user_settings(personal.settings),
+    }
 
 
 def guild_create(
