@@ -122,7 +122,7 @@ async def login(s: Services, login: str, password: str) -> tuple[User, str]:
         await s.verify_password(await _dummy_hash(s), password)
         raise errors.InvalidCredentials()
     user, password_hash = found
-    if not await s.verify_password(password_hash, password):
+    if not await s.verify_password(password_hash, password) or user.bot:
         raise errors.InvalidCredentials()
     if s.passwords.check_needs_rehash(password_hash):
         new_hash = await s.hash_password(password)
@@ -152,6 +152,8 @@ async def modify_current_user(
 ) -> tuple[User, str | None]:
     """Change one's own profile; a new password revokes every other token and returns a new one."""
     changes: dict[str, object] = {}
+    if actor.bot:
+        _refuse_bot_credentials(patch)
     sensitive = not isinstance(patch.new_password, Unset) or not isinstance(patch.email, Unset)
     if not isinstance(patch.username, Unset) and patch.username != actor.username:
         changes["username"] = validation.username(patch.username)
@@ -196,6 +198,16 @@ async def modify_current_user(
     if public_change or changes.keys() & {"email"}:
         await s.publish(Event("USER_UPDATE", user, user_ids=frozenset({actor.id})))
     return user, new_token_value
+
+
+def _refuse_bot_credentials(patch: ProfilePatch) -> None:
+    """Bots have no password and no email: they sign in with their token only, which the
+    application's owner can reset. A password would outlive that reset."""
+    for name in ("new_password", "email", "password"):
+        if not isinstance(getattr(patch, name), Unset):
+            raise errors.InvalidFormBody.field(
+                name, "Bots cannot have a password or an email address.", "BASE_TYPE_INVALID"
+            )
 
 
 async def get_user(s: Services, actor: User, user_id: int) -> User:

@@ -155,11 +155,16 @@ async def modify_current_application(
 
 
 async def reset_bot_token(s: Services, actor: User, application_id: int) -> str:
-    """A new token for the bot; every earlier one stops working at once."""
+    """A new token for the bot; every earlier token and gateway session stops working at once."""
     async with s.write() as conn:
         application = await _owned(conn, actor, application_id)
         token = accounts.new_token(application.bot_user_id)
         await user_store.delete_tokens_of_user(conn, application.bot_user_id)
+        # Nothing but the new token opens the bot: no password or email (an older server let a
+        # bot set one) survives the reset.
+        await user_store.update_user(
+            conn, application.bot_user_id, {"password_hash": None, "email": None}
+        )
         await user_store.insert_token(
             conn, accounts.token_hash(token), application.bot_user_id, s.now_ms()
         )

@@ -70,10 +70,13 @@ async def get_users(conn: AsyncConnection, user_ids: Collection[int]) -> dict[in
 
 
 async def find_login(conn: AsyncConnection, login: str) -> tuple[User, str] | None:
-    """The account whose username or email is `login`, with its password hash."""
+    """The person whose username or email is `login`, with its password hash (bots never sign
+    in with a password; a username match wins over an email match)."""
     key = login_key(login)
-    query = select(*USER_COLUMNS, users.c.password_hash).where(
-        (users.c.username_key == key) | (users.c.email_key == key)
+    query = (
+        select(*USER_COLUMNS, users.c.password_hash)
+        .where((users.c.username_key == key) | (users.c.email_key == key), users.c.bot.is_(False))
+        .order_by((users.c.username_key == key).desc())
     )
     row = (await conn.execute(query)).mappings().first()
     if row is None or row["password_hash"] is None:
