@@ -20,6 +20,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from townhall import logs
     from townhall.api.app import create_app
+    from townhall.api.http_timeouts import header_deadline_protocol
     from townhall.gateway.transport import DirectWebSocketProtocol
 
     settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir)
@@ -30,8 +31,12 @@ def _serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
+        http=header_deadline_protocol(settings.http_header_timeout_seconds),
         ws=DirectWebSocketProtocol,
+        # X-Forwarded-For only from the configured proxies (uvicorn would trust 127.0.0.1).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
+        timeout_keep_alive=settings.http_keep_alive_seconds,
         ws_per_message_deflate=False,
         ws_ping_interval=None,
         access_log=False,

@@ -15,12 +15,13 @@ from tests.server_process import Server, new_deployment
 GATEWAY_SETTINGS = {
     "TOWNHALL_HEARTBEAT_INTERVAL_MS": "2000",
     "TOWNHALL_REPLAY_BUFFER_SECONDS": "30",
+    "TOWNHALL_GATEWAY_PRESENCE_WINDOW_SECONDS": "2",
 }
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One embedded-default server for the module (the gateway code is the same on both backends)."""
+    """One embedded-default server per module (the gateway is the same code on both backends)."""
     with new_deployment("sqlite", tmp_path_factory.mktemp("security") / "data") as deployment:
         yield deployment.start(**GATEWAY_SETTINGS)
 

@@ -44,9 +44,7 @@ async def test_a_bot_cannot_give_itself_a_password_or_an_email(api: Api) -> None
         {"email": "bot@example.org"},
         {"password": "anything", "new_password": NEW_PASSWORD},
     ):
-        response = await api.http.patch(
-            "/users/@me", json=body, headers=as_bot(api.http, token)
-        )
+        response = await api.http.patch("/users/@me", json=body, headers=as_bot(api.http, token))
         assert (response.status_code, error_code(response)) == (400, 50035), body
         assert next(iter(response.json()["errors"])) in body
     username = application["bot"]["username"]

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 from townhall.actions import invites as invite_actions
+from townhall.actions import login_limits
 from townhall.actions.services import Services
 from townhall.bus.events import Event
 from townhall.config import Registration
@@ -114,21 +115,33 @@ async def register(
     return user, await issue_token(s, user.id)
 
 
-async def login(s: Services, login: str, password: str) -> tuple[User, str]:
+async def login(
+    s: Services, login: str, password: str, *, device_token: str | None = None
+) -> tuple[User, str, str]:
+    """Sign in: (user, new token, the device token to present at the next sign-in).
+
+    Failures back off per account (actions/login_limits.py); a known device is never held back.
+    """
     async with s.engine.connect() as conn:
         found = await user_store.find_login(conn, login)
+    key = login_limits.account_key(found[0].id if found else None, user_store.login_key(login))
+    if found is None or not await login_limits.is_known_device(s, found[0].id, device_token):
+        await login_limits.require_no_backoff(s, key)
     if found is None:
         # Spend the same time as a real check, so timing does not reveal which accounts exist.
         await s.verify_password(await _dummy_hash(s), password)
+        await login_limits.record_failure(s, key)
         raise errors.InvalidCredentials()
     user, password_hash = found
     if not await s.verify_password(password_hash, password) or user.bot:
+        await login_limits.record_failure(s, key)
         raise errors.InvalidCredentials()
+    device_token = await login_limits.record_success(s, key, user.id, device_token)
     if s.passwords.check_needs_rehash(password_hash):
         new_hash = await s.hash_password(password)
         async with s.write() as conn:
             await user_store.update_user(conn, user.id, {"password_hash": new_hash})
-    return user, await issue_token(s, user.id)
+    return user, await issue_token(s, user.id), device_token
 
 
 async def logout(s: Services, actor: User, token: str) -> None:

@@ -172,6 +172,16 @@ async def reset_bot_token(s: Services, actor: User, application_id: int) -> str:
     return token
 
 
+async def require_application_access(s: Services, actor: User, application_id: int) -> None:
+    """The application's own bot or its owner; 10002 when there is none, 50001 for others."""
+    async with s.engine.connect() as conn:
+        application = await application_store.get_application(conn, application_id)
+    if application is None:
+        raise errors.UnknownApplication()
+    if actor.id not in (application.bot_user_id, application.owner_id):
+        raise errors.MissingAccess()
+
+
 async def application_for_bot(s: Services, bot_user_id: int) -> Application | None:
     """The application a bot user belongs to; the gateway reads its flags at IDENTIFY."""
     async with s.engine.connect() as conn:

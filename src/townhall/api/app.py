@@ -15,12 +15,13 @@ from fastapi.staticfiles import StaticFiles
 
 from townhall import __version__
 from townhall.actions.services import Services, password_hasher
-from townhall.api import access_log, errors, ratelimit
+from townhall.api import access_log, body_limits, errors, ratelimit
 from townhall.api.responses import JSON
 from townhall.api.routes import (
     applications,
     auth,
     channels,
+    commands,
     dms,
     gateway,
     guilds,
@@ -30,6 +31,7 @@ from townhall.api.routes import (
     pins,
     reactions,
     roles,
+    user_settings,
     users,
 )
 from townhall.bus.base import Bus
@@ -50,6 +52,7 @@ ROUTERS = (
     pins.router,
     channels.router,
     users.router,
+    user_settings.router,
     dms.router,
     guilds.router,
     roles.router,
@@ -57,6 +60,7 @@ ROUTERS = (
     invites.router,
     auth.router,
     applications.router,
+    commands.router,
     gateway.router,
 )
 
@@ -135,6 +139,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     if settings.rate_limits:
         app.add_middleware(ratelimit.RateLimits, settings=settings, openapi=app.openapi)
+    app.add_middleware(body_limits.BodyLimits, settings=settings)  # outside the rate limits
     if settings.access_log:
         app.add_middleware(access_log.AccessLog)
     return app

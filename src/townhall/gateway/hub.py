@@ -25,6 +25,7 @@ from townhall.domain.event_data import Presence
 from townhall.domain.models import Member
 from townhall.gateway.encode import NO_CONTENT, presence_payload
 from townhall.gateway.guild_state import GuildState
+from townhall.gateway.limits import AddressSlots, PresenceGate
 from townhall.gateway.protocol import Close, Intent, required_intent
 from townhall.gateway.session import Session, dispatch_head
 from townhall.gateway.visibility import VisibilityDiff
@@ -59,6 +60,12 @@ class Hub:
         self.statuses: dict[int, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+        self.presence_gate = PresenceGate(
+            self.set_presence,
+            lambda uid: uid in self.by_user,
+            services.settings.gateway_presence_window_seconds,
+        )
+        self.address_slots = AddressSlots(services.settings.gateway_connections_per_address)
 
     # -- lifecycle -------------------------------------------------------------------------
 

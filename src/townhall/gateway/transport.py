@@ -21,6 +21,8 @@ import zstandard
 from starlette.websockets import WebSocket
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
+from townhall.gateway.limits import PayloadLimitedProtocol
+
 OP_TEXT = 0x1
 OP_BINARY = 0x2
 MAX_WRITE_BUFFER = 4 * 1024 * 1024
@@ -75,7 +77,12 @@ class DirectFrames:
 
 
 class DirectWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's sans-I/O WebSocket protocol, plus the direct frame writer as a scope extension."""
+    """uvicorn's sans-I/O WebSocket protocol, plus the direct frame writer as a scope extension,
+    and client payloads bounded as Discord bounds them (gateway/limits.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conn = PayloadLimitedProtocol(logger=self.conn.logger)
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
