@@ -67,10 +67,8 @@ async def create_user(
         validation.username(username)
     if password is not None:
         validation.password(password)
-    if email is not None and ("@" not in email or len(email) > 254):
-        raise errors.InvalidFormBody.field(
-            "email", "Not a well formed email address.", "EMAIL_TYPE_INVALID_EMAIL"
-        )
+    if email is not None:
+        validation.email(email)
     user = User(
         id=s.ids.next_id(),
         username=username,
@@ -83,6 +81,8 @@ async def create_user(
     try:
         async with s.write() as conn:
             await user_store.insert_user(conn, user, password_hash)
+    except user_store.EmailTaken:
+        raise _email_taken() from None
     except user_store.UsernameTaken:
         raise errors.InvalidFormBody.field(
             "username",
@@ -179,7 +179,7 @@ async def modify_current_user(
             else None
         )
     if not isinstance(patch.email, Unset):
-        changes["email"] = patch.email
+        changes["email"] = validation.email(patch.email) if patch.email else None
     if sensitive and not actor.bot:
         async with s.engine.connect() as conn:
             stored = await user_store.get_password_hash(conn, actor.id)
@@ -199,6 +199,8 @@ async def modify_current_user(
             if "password_hash" in changes:
                 await user_store.delete_tokens_of_user(conn, actor.id)
             user = await user_store.get_user(conn, actor.id)
+    except user_store.EmailTaken:
+        raise _email_taken() from None
     except user_store.UsernameTaken:
         raise errors.InvalidFormBody.field(
             "username", "Username is unavailable.", "USERNAME_ALREADY_TAKEN"
@@ -211,6 +213,12 @@ async def modify_current_user(
     if public_change or changes.keys() & {"email"}:
         await s.publish(Event("USER_UPDATE", user, user_ids=frozenset({actor.id})))
     return user, new_token_value
+
+
+def _email_taken() -> errors.InvalidFormBody:
+    return errors.InvalidFormBody.field(
+        "email", "Email is already registered.", "EMAIL_ALREADY_REGISTERED"
+    )
 
 
 def _refuse_bot_credentials(patch: ProfilePatch) -> None:

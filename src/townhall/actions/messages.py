@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from townhall.actions import dm_privacy
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.services import Services
 from townhall.bus.events import Event
@@ -27,7 +28,7 @@ from townhall.domain.mentions import (
     parse_mentions,
     resolve_mentions,
 )
-from townhall.domain.models import Message, MessageReference, MessageType, User
+from townhall.domain.models import ChannelType, Message, MessageReference, MessageType, User
 from townhall.domain.permissions import Permission, has
 from townhall.domain.snowflake import snowflake_at, snowflake_time
 from townhall.store import messages as message_store
@@ -167,6 +168,9 @@ async def _create(
         access = await channel_access(conn, actor, channel_id, now, s.cache)
         require_message_channel(access)
         access.require(Permission.SEND_MESSAGES)
+        if access.channel.type is ChannelType.DM:
+            other = next((u for u in access.channel.recipient_ids if u != actor.id), actor.id)
+            await dm_privacy.require_may_dm(conn, actor, other)
         await _check_slowmode(conn, s, actor, access)
         replied = await _replied_message(conn, access, draft.reply_to)
         allowed = draft.allowed_mentions or DEFAULT_ALLOWED_MENTIONS

@@ -107,7 +107,7 @@ class GatewayConnection:
                 Close.DISALLOWED_INTENTS,
             ):
                 await self.hub.end(self.session)
-        with contextlib.suppress(RuntimeError):  # the client may already be gone
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # the client may be gone
             await self.websocket.close(code, reason)
 
     async def lose(self, code: int) -> None:

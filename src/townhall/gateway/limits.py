@@ -96,7 +96,7 @@ def presence_update(data: object) -> Presence:
     if not isinstance(data, dict):
         raise decode_error("presence must be an object")
     status = data.get("status", "online")
-    if status not in STATUSES:
+    if not isinstance(status, str) or status not in STATUSES:
         raise decode_error("invalid status")
     activities = data.get("activities")
     if activities is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from townhall.actions import dm_privacy
 from townhall.api.deps import Actor, ServicesDep, Snowflake
@@ -18,7 +18,7 @@ router = APIRouter(tags=["users"])
 class ModifySettingsBody(BaseModel):
     restricted_guilds: list[Snowflake] | None = Field(default=None, max_length=200)
     """Guilds whose members may not DM me (the others' members may)."""
-    default_guilds_restricted: bool | None = None
+    default_guilds_restricted: StrictBool | None = None
     """Whether a guild I join later goes on `restricted_guilds`."""
 
 
