@@ -30,6 +30,7 @@ typecheck: $(STAMP)
 test: $(STAMP) services
 	$(MAKE) --no-print-directory lint typecheck
 	scripts/ensure-js-deps
+	scripts/ensure-python-bots
 	$(BIN)/pytest -p no:cacheprovider
 
 bench: $(STAMP) services
