@@ -8,6 +8,7 @@ a failure names the seed and the frames of the failing case.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -23,6 +24,8 @@ from tests.security.gateway_helpers import DOCUMENTED_CLOSE_CODES, server_failur
 from tests.server_process import Server
 
 BUDGET = float(os.environ.get("TOWNHALL_FUZZ_SECONDS", "20"))
+ANSWER_SECONDS = 10.0
+"""A connection that neither answers the heartbeat nor closes within this is a failure."""
 OPCODES = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11]
 
 
@@ -140,13 +143,16 @@ async def run_case(server: Server, frames: Frames, account: Account, identify: b
             await client.ws.send(frame)
         await client.ws.send(orjson.dumps({"op": 1, "d": None}).decode())
         while True:
-            payload = orjson.loads(await client.ws.recv(decode=False))
+            answer = await asyncio.wait_for(client.ws.recv(decode=False), ANSWER_SECONDS)
+            payload = orjson.loads(answer)
             if isinstance(payload, dict) and payload.get("op") == 11:
                 return sent
     except websockets.ConnectionClosed as closed:
         code = closed.rcvd.code if closed.rcvd else 1006
         assert code in DOCUMENTED_CLOSE_CODES, (code, sent)
         return sent
+    except TimeoutError:
+        raise AssertionError(("no heartbeat ACK and no close", sent)) from None
     finally:
         await client.close()
 
