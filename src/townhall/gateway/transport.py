@@ -19,8 +19,8 @@ from typing import Any, Protocol
 
 import zstandard
 from starlette.websockets import WebSocket
-from websockets.exceptions import PayloadTooBig
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import PayloadTooBig
 
 from townhall.gateway.limits import PayloadLimitedProtocol
 
