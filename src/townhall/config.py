@@ -29,6 +29,15 @@ def _env_int(name: str, default: int) -> int:
     return default if value is None or value == "" else int(value)
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else float(value)
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -61,6 +70,22 @@ class Settings:
     """Processes serving the port together (each a node; more than one needs `bus_url`)."""
     resume_port: int | None = None
     """Set by the supervisor in each worker: the worker's own port, for `resume_gateway_url`."""
+    replay_buffer_bytes: int = 2 * 1024 * 1024
+    gateway_identify_timeout_seconds: float = 30.0
+    """A gateway connection that has not identified (or resumed) by then is closed with 4003."""
+    gateway_connections_per_address: int = 250
+    gateway_presence_window_seconds: float = 20.0
+    """Each user's presence reaches others at most 5 times per this window; more are coalesced."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed; none by default."""
+    http_header_timeout_seconds: float = 10.0
+    http_keep_alive_seconds: int = 5
+    max_json_body_bytes: int = 256 * 1024
+    sign_in_failures: int = 5
+    """Failed sign-ins per account within `sign_in_window_seconds` before backoff starts."""
+    sign_in_window_seconds: int = 30 * 60
+    sign_in_backoff_seconds: float = 60.0
+    """The first backoff; each further failure doubles it, up to the window."""
 
     @property
     def effective_database_url(self) -> str:
@@ -108,5 +133,30 @@ class Settings:
                 "TOWNHALL_HEARTBEAT_INTERVAL_MS", cls.heartbeat_interval_ms
             ),
             workers=_env_int("TOWNHALL_WORKERS", cls.workers),
+            replay_buffer_bytes=_env_int("TOWNHALL_REPLAY_BUFFER_BYTES", cls.replay_buffer_bytes),
+            gateway_identify_timeout_seconds=_env_float(
+                "TOWNHALL_GATEWAY_IDENTIFY_TIMEOUT_SECONDS", cls.gateway_identify_timeout_seconds
+            ),
+            gateway_connections_per_address=_env_int(
+                "TOWNHALL_GATEWAY_CONNECTIONS_PER_ADDRESS", cls.gateway_connections_per_address
+            ),
+            gateway_presence_window_seconds=_env_float(
+                "TOWNHALL_GATEWAY_PRESENCE_WINDOW_SECONDS", cls.gateway_presence_window_seconds
+            ),
+            trusted_proxies=_env_list("TOWNHALL_TRUSTED_PROXIES"),
+            http_header_timeout_seconds=_env_float(
+                "TOWNHALL_HTTP_HEADER_TIMEOUT_SECONDS", cls.http_header_timeout_seconds
+            ),
+            http_keep_alive_seconds=_env_int(
+                "TOWNHALL_HTTP_KEEP_ALIVE_SECONDS", cls.http_keep_alive_seconds
+            ),
+            max_json_body_bytes=_env_int("TOWNHALL_MAX_JSON_BODY_BYTES", cls.max_json_body_bytes),
+            sign_in_failures=_env_int("TOWNHALL_SIGN_IN_FAILURES", cls.sign_in_failures),
+            sign_in_window_seconds=_env_int(
+                "TOWNHALL_SIGN_IN_WINDOW_SECONDS", cls.sign_in_window_seconds
+            ),
+            sign_in_backoff_seconds=_env_float(
+                "TOWNHALL_SIGN_IN_BACKOFF_SECONDS", cls.sign_in_backoff_seconds
+            ),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

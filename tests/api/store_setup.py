@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from tests.conftest import direct_write
 from townhall.actions.services import Services
-from townhall.domain.models import Channel, ChannelType, Message, Role, User
+from townhall.domain.models import Channel, ChannelType, Guild, Message, Role, User
 from townhall.domain.permissions import Overwrite, OverwriteType
 from townhall.domain.private_channels import dm_key
 from townhall.domain.snowflake import DISCORD_EPOCH_MS
@@ -118,9 +118,13 @@ async def channel(app: FastAPI, guild_id: str, kind: ChannelType, name: str = "e
 
 
 async def dm(app: FastAPI, user_id: int, other_id: int) -> str:
-    """The DM channel of two users."""
+    """The DM channel of two users, who share a guild so that they may write to each other."""
     s = services(app)
     made = Channel(id=s.ids.next_id(), type=ChannelType.DM, recipient_ids=(user_id, other_id))
+    shared = Guild(id=s.ids.next_id(), name="Shared", owner_id=user_id)
     async with direct_write(s) as conn:
+        await guild_store.insert_guild(conn, shared)
+        for member in (user_id, other_id):
+            await member_store.insert_member(conn, shared.id, member, s.now_ms())
         await channel_store.insert_channel(conn, made, dm_key=dm_key(user_id, other_id))
     return str(made.id)

@@ -15,7 +15,15 @@ async def open_dm(account: Account, other: Account) -> dict[str, Any]:
     return body
 
 
+async def acquainted(first: Account, *others: Account) -> None:
+    """Give everyone a guild in common: messages and group DMs need one (actions/dm_privacy.py)."""
+    guild = await first.guild("Shared")
+    for other in {o.id: o for o in others if o.id != first.id}.values():
+        await other.join(first, guild["system_channel_id"])
+
+
 async def group(owner: Account, *others: Account) -> dict[str, Any]:
+    await acquainted(owner, *others)
     response = await owner.post(
         "/users/@me/channels", json={"recipients": [str(o.id) for o in others]}
     )
@@ -214,6 +222,7 @@ async def test_any_recipient_adds_someone_to_a_group_dm(
 ) -> None:
     owner, bob, carol = await api.account(), await api.account(), await api.account()
     gdm = await group(owner, bob)
+    await acquainted(bob, carol)
     published.clear()
     response = await bob.put(f"/channels/{gdm['id']}/recipients/{carol.id}")
     assert response.status_code == 204

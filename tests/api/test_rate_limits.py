@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -64,7 +65,8 @@ def client_at(api: Api, address: str) -> httpx.AsyncClient:
 
 
 async def wrong_login(http: httpx.AsyncClient, **kwargs: Any) -> httpx.Response:
-    body = {"login": "nobody-by-that-name", "password": "not the password"}
+    # A new name each time: one name's own failures back off too (actions/login_limits.py).
+    body = {"login": f"nobody-{uuid.uuid4().hex[:12]}", "password": "not the password"}
     return await http.post("/auth/login", json=body, **kwargs)
 
 

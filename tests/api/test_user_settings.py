@@ -87,7 +87,12 @@ async def test_the_interface_language_is_stored_and_sent_to_the_persons_sessions
     api: Api, published: list[Envelope]
 ) -> None:
     person = await api.account("speaker")
-    assert (await person.get("/users/@me/settings")).json() == {"locale": None, "theme": None}
+    assert (await person.get("/users/@me/settings")).json() == {
+        "locale": None,
+        "theme": None,
+        "restricted_guilds": [],
+        "default_guilds_restricted": False,
+    }
     response = await person.patch("/users/@me/settings", json={"locale": "de"})
     assert response.status_code == 200 and response.json()["locale"] == "de"
     assert (await person.get("/users/@me/settings")).json()["locale"] == "de"

@@ -164,6 +164,8 @@ async def test_typing_reaches_other_members(server: Server, remote: Api) -> None
 
 async def test_direct_messages_reach_only_the_two_people(server: Server, remote: Api) -> None:
     alice, bob, carol = await remote.account(), await remote.account(), await remote.account()
+    shared = await alice.guild()  # people write to each other when they share a guild
+    await bob.join(alice, shared["system_channel_id"])
     bob_gw, carol_gw = await connected(server, bob), await connected(server, carol)
     dm = await alice.post("/users/@me/channels", json={"recipient_id": str(bob.id)})
     assert dm.status_code == 200, dm.text

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 from townhall.actions import invites as invite_actions
+from townhall.actions import login_limits
 from townhall.actions.services import Services
 from townhall.config import Registration
 from townhall.domain import errors, validation
@@ -69,10 +70,8 @@ async def create_user(
         validation.username(username)
     if password is not None:
         validation.password(password)
-    if email is not None and ("@" not in email or len(email) > 254):
-        raise errors.InvalidFormBody.field(
-            "email", "Not a well formed email address.", "EMAIL_TYPE_INVALID_EMAIL"
-        )
+    if email is not None:
+        validation.email(email)
     user = User(
         id=s.ids.next_id(),
         username=username,
@@ -85,6 +84,8 @@ async def create_user(
     try:
         async with s.write() as tx:
             await user_store.insert_user(tx.conn, user, password_hash)
+    except user_store.EmailTaken:
+        raise _email_taken() from None
     except user_store.UsernameTaken:
         raise errors.InvalidFormBody.field(
             "username",
@@ -117,21 +118,33 @@ async def register(
     return user, await issue_token(s, user.id)
 
 
-async def login(s: Services, login: str, password: str) -> tuple[User, str]:
+async def login(
+    s: Services, login: str, password: str, *, device_token: str | None = None
+) -> tuple[User, str, str]:
+    """Sign in: (user, new token, the device token to present at the next sign-in).
+
+    Failures back off per account (actions/login_limits.py); a known device is never held back.
+    """
     async with s.engine.connect() as conn:
         found = await user_store.find_login(conn, login)
+    key = login_limits.account_key(found[0].id if found else None, user_store.login_key(login))
+    if found is None or not await login_limits.is_known_device(s, found[0].id, device_token):
+        await login_limits.require_no_backoff(s, key)
     if found is None:
         # Spend the same time as a real check, so timing does not reveal which accounts exist.
         await s.verify_password(await _dummy_hash(s), password)
+        await login_limits.record_failure(s, key)
         raise errors.InvalidCredentials()
     user, password_hash = found
-    if not await s.verify_password(password_hash, password):
+    if not await s.verify_password(password_hash, password) or user.bot:
+        await login_limits.record_failure(s, key)
         raise errors.InvalidCredentials()
+    device_token = await login_limits.record_success(s, key, user.id, device_token)
     if s.passwords.check_needs_rehash(password_hash):
         new_hash = await s.hash_password(password)
         async with s.write() as tx:
             await user_store.update_user(tx.conn, user.id, {"password_hash": new_hash})
-    return user, await issue_token(s, user.id)
+    return user, await issue_token(s, user.id), device_token
 
 
 async def logout(s: Services, actor: Actor, token: str) -> None:
@@ -162,6 +175,8 @@ async def modify_current_user(
 ) -> tuple[User, str | None]:
     """Change one's own profile; a new password revokes every other token and returns a new one."""
     changes: dict[str, object] = {}
+    if actor.user.bot:
+        _refuse_bot_credentials(patch)
     sensitive = not isinstance(patch.new_password, Unset) or not isinstance(patch.email, Unset)
     if not isinstance(patch.username, Unset) and patch.username != actor.user.username:
         changes["username"] = validation.username(patch.username)
@@ -174,7 +189,7 @@ async def modify_current_user(
             else None
         )
     if not isinstance(patch.email, Unset):
-        changes["email"] = patch.email
+        changes["email"] = validation.email(patch.email) if patch.email else None
     if sensitive and not actor.user.bot:
         async with s.engine.connect() as conn:
             stored = await user_store.get_password_hash(conn, actor.id)
@@ -198,6 +213,8 @@ async def modify_current_user(
             assert user is not None
             if changes.keys() & {"username", "global_name", "email"}:
                 tx.emit(Event(catalog.USER_UPDATE, user, user_ids=frozenset({actor.id})))
+    except user_store.EmailTaken:
+        raise _email_taken() from None
     except user_store.UsernameTaken:
         raise errors.InvalidFormBody.field(
             "username", "Username is unavailable.", "USERNAME_ALREADY_TAKEN"
@@ -205,6 +222,22 @@ async def modify_current_user(
     if "password_hash" in changes:
         new_token_value = await issue_token(s, actor.id)
     return user, new_token_value
+
+
+def _email_taken() -> errors.InvalidFormBody:
+    return errors.InvalidFormBody.field(
+        "email", "Email is already registered.", "EMAIL_ALREADY_REGISTERED"
+    )
+
+
+def _refuse_bot_credentials(patch: ProfilePatch) -> None:
+    """Bots have no password and no email: they sign in with their token only, which the
+    application's owner can reset. A password would outlive that reset."""
+    for name in ("new_password", "email", "password"):
+        if not isinstance(getattr(patch, name), Unset):
+            raise errors.InvalidFormBody.field(
+                name, "Bots cannot have a password or an email address.", "BASE_TYPE_INVALID"
+            )
 
 
 async def get_user(s: Services, actor: Actor, user_id: int) -> User:

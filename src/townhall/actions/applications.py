@@ -158,16 +158,31 @@ async def modify_current_application(
 
 
 async def reset_bot_token(s: Services, actor: Actor, application_id: int) -> str:
-    """A new token for the bot; every earlier one stops working at once."""
+    """A new token for the bot; every earlier token and gateway session stops working at once."""
     async with s.write() as tx:
         application = await _owned(tx.conn, actor, application_id)
         token = accounts.new_token(application.bot_user_id)
         await user_store.delete_tokens_of_user(tx.conn, application.bot_user_id)
+        # Nothing but the new token opens the bot: no password or email (an older server let a
+        # bot set one) survives the reset.
+        await user_store.update_user(
+            tx.conn, application.bot_user_id, {"password_hash": None, "email": None}
+        )
         await user_store.insert_token(
             tx.conn, accounts.token_hash(token), application.bot_user_id, s.now_ms()
         )
         tx.emit(accounts.tokens_revoked(application.bot_user_id))
     return token
+
+
+async def require_application_access(s: Services, actor: Actor, application_id: int) -> None:
+    """The application's own bot or its owner; 10002 when there is none, 50001 for others."""
+    async with s.engine.connect() as conn:
+        application = await application_store.get_application(conn, application_id)
+    if application is None:
+        raise errors.UnknownApplication()
+    if actor.id not in (application.bot_user_id, application.owner_id):
+        raise errors.MissingAccess()
 
 
 async def application_for_bot(s: Services, bot_user_id: int) -> Application | None:

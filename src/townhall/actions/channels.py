@@ -91,10 +91,10 @@ async def create_guild_channel(
             if kind is ChannelType.GUILD_CATEGORY:
                 raise _categories_cannot_nest()
             parent = _category(existing, draft.parent_id, "parent_id")
-        may_manage = has(access.permissions, Permission.MANAGE_CHANNELS) or (
-            parent is not None and has(access.in_channel(parent), Permission.MANAGE_CHANNELS)
-        )
-        if not may_manage:
+        if parent is not None:
+            # The new channel takes the category's overwrites: the actor must manage it.
+            require_manages(access, parent)
+        elif not has(access.permissions, Permission.MANAGE_CHANNELS):
             raise errors.MissingPermissions()
         if len(existing) >= rules.MAX_GUILD_CHANNELS:
             raise errors.MaxChannels()
@@ -157,6 +157,15 @@ def _category(channels: Sequence[Channel], channel_id: int, path: str) -> Channe
     return found
 
 
+def require_manages(access: GuildAccess, channel: Channel) -> None:
+    """MANAGE_CHANNELS in this channel itself: 50001 when the actor cannot see it, else 50013."""
+    permissions = access.in_channel(channel)
+    if not has(permissions, Permission.VIEW_CHANNEL):
+        raise errors.MissingAccess()
+    if not has(permissions, Permission.MANAGE_CHANNELS):
+        raise errors.MissingPermissions()
+
+
 def _categories_cannot_nest() -> errors.InvalidFormBody:
     return errors.InvalidFormBody.field(
         "parent_id", "Categories cannot have subcategories", "CHANNEL_PARENT_INVALID"
@@ -168,7 +177,10 @@ async def reorder_guild_channels(
 ) -> None:
     """Move channels: position, category, and with `lock_permissions` the category's overwrites.
 
-    Syncing overwrites changes who sees a channel, so it also needs MANAGE_ROLES.
+    Each moved channel, and each category it moves into, needs MANAGE_CHANNELS there (so a
+    channel the actor cannot see cannot be moved). Syncing overwrites changes who sees a channel,
+    so it also needs MANAGE_ROLES, and the category's overwrites pass the same "only what you
+    hold" check as an edit of the channel's own.
     """
     async with s.write() as tx:
         access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
@@ -184,8 +196,18 @@ async def reorder_guild_channels(
             after[change.id] = _moved(after[change.id], change, channels, index)
         moved = [c for c in after.values() if c != before[c.id]]
         synced = [c for c in moved if _overwrites_differ(c, before[c.id])]
+        for channel in moved:
+            require_manages(access, before[channel.id])
+            parent_changed = channel.parent_id != before[channel.id].parent_id
+            if channel.parent_id is not None and (parent_changed or channel in synced):
+                require_manages(access, before[channel.parent_id])
         if synced:
             access.require(Permission.MANAGE_ROLES)
+        for channel in synced:
+            old = {o.id: o for o in before[channel.id].permission_overwrites}
+            overwrite_actions.require_grantable(
+                access.permissions, old, channel.permission_overwrites
+            )
         await channel_store.set_channel_positions(
             tx.conn, [{"id": c.id, "position": c.position, "parent_id": c.parent_id} for c in moved]
         )
@@ -294,7 +316,7 @@ async def _channel_changes(
             if kind is ChannelType.GUILD_CATEGORY:
                 raise _categories_cannot_nest()
             siblings = await channel_store.channels_of_guild(conn, access.guild.id)
-            _category(siblings, patch.parent_id, "parent_id")
+            require_manages(access, _category(siblings, patch.parent_id, "parent_id"))
         changes["parent_id"] = patch.parent_id
     return changes
 

@@ -30,7 +30,7 @@ from townhall.domain.embeds import has_visible_content, validate_embeds
 from townhall.domain.event_data import MessageDeleted, MessagesDeleted
 from townhall.domain.mentions import DEFAULT_ALLOWED_MENTIONS, AllowedMentions, parse_mentions
 from townhall.domain.models import UNSET, ChannelType, Message, MessageType, Unset
-from townhall.domain.permissions import Permission, has
+from townhall.domain.permissions import Permission, communication_disabled, has
 from townhall.domain.snowflake import snowflake_time
 from townhall.events import catalog
 from townhall.events.event import Event
@@ -71,6 +71,8 @@ async def edit_message(
             raise errors.CannotEditOthersMessage()
         if message.type not in REPLYABLE_TYPES:
             raise errors.CannotExecuteOnSystemMessage()
+        if access.guild is not None and communication_disabled(access.guild.context):
+            raise errors.MissingPermissions()
         changes: dict[str, object] = {}
         if not isinstance(edit.flags, Unset) and edit.flags is not None:
             changes["flags"] = (message.flags & ~EDITABLE_FLAGS) | (edit.flags & EDITABLE_FLAGS)

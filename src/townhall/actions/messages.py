@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from townhall.actions import dm_privacy
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.services import Services
 from townhall.domain import errors
@@ -28,7 +29,7 @@ from townhall.domain.mentions import (
     parse_mentions,
     resolve_mentions,
 )
-from townhall.domain.models import Message, MessageReference, MessageType, User
+from townhall.domain.models import ChannelType, Message, MessageReference, MessageType, User
 from townhall.domain.permissions import Permission, has
 from townhall.domain.snowflake import snowflake_at, snowflake_time
 from townhall.events import catalog
@@ -172,6 +173,9 @@ async def _create(
         access = await channel_access(tx.conn, actor.user, channel_id, now, s.cache)
         require_message_channel(access)
         access.require(Permission.SEND_MESSAGES)
+        if access.channel.type is ChannelType.DM:
+            other = next((u for u in access.channel.recipient_ids if u != actor.id), actor.id)
+            await dm_privacy.require_may_dm(tx.conn, actor.user, other)
         await _check_slowmode(tx.conn, s, actor, access)
         replied = await _replied_message(tx.conn, access, draft.reply_to)
         allowed = draft.allowed_mentions or DEFAULT_ALLOWED_MENTIONS

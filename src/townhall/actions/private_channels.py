@@ -2,7 +2,8 @@
 
 Two users share exactly one DM, whoever opens it (stored under `domain.private_channels.dm_key`).
 Closing a DM only hides it from the closer's list; opening it again finds the same channel and
-history. Anyone may DM anyone who exists: townhall is private by server, not by user.
+history. Anyone may open a DM with anyone who exists, but messages and group DMs reach only people
+who accept them (actions/dm_privacy.py: a shared guild they have not restricted).
 
 Every recipient sees the others as `recipients` (never themselves), so each event about a private
 channel is published once per recipient with that recipient's view; a group DM has at most ten.
@@ -15,6 +16,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from townhall.actions import dm_privacy
 from townhall.actions.access import channel_access
 from townhall.actions.accounts import token_hash
 from townhall.actions.services import Services
@@ -109,6 +111,9 @@ async def create_group_dm(
         users = await user_store.get_users(tx.conn, set(wanted) | {actor.id})
         if any(uid not in users for uid in wanted):
             raise errors.UnknownUser()
+        for user_id in dict.fromkeys(recipient_ids):  # those given by token agreed already
+            if user_id != actor.id:
+                await dm_privacy.require_may_dm(tx.conn, actor.user, user_id)
         channel = Channel(
             id=s.ids.next_id(),
             type=ChannelType.GROUP_DM,
@@ -175,6 +180,7 @@ async def add_group_recipient(s: Services, actor: Actor, channel_id: int, user_i
             return
         if len(channel.recipient_ids) >= MAX_GROUP_DM_RECIPIENTS:
             raise errors.MaxGroupRecipients()
+        await dm_privacy.require_may_dm(tx.conn, actor.user, user_id)
         await channel_store.add_recipient(tx.conn, channel_id, user_id)
         channel = replace(channel, recipient_ids=tuple(sorted((*channel.recipient_ids, user_id))))
         users = await user_store.get_users(tx.conn, set(channel.recipient_ids))

@@ -238,6 +238,11 @@ async def delete_role(s: Services, actor: Actor, guild_id: int, role_id: int) ->
             for channel in await channel_store.channels_of_guild(tx.conn, guild_id)
             if any(o.id == role_id for o in channel.permission_overwrites)
         ]
+        for channel in touched:
+            # Its overwrites go with it, which changes who sees those channels: the actor must
+            # be able to edit each channel's overwrites, as for deleting one by hand.
+            if not has(access.in_channel(channel), Permission.MANAGE_ROLES):
+                raise errors.MissingPermissions()
         await channel_store.delete_overwrites_for_target(tx.conn, role_id)
         await guild_store.delete_role(tx.conn, role_id)
         kept = {c.id: tuple(o for o in c.permission_overwrites if o.id != role_id) for c in touched}

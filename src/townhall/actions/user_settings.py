@@ -1,4 +1,5 @@
-"""A person's own settings: notifications per guild and channel, and their interface language.
+"""A person's own settings: notifications per guild and channel, their interface language and
+theme, and who may DM them.
 
 Stored on the server, in the shapes Discord's client uses (`PATCH /users/@me/guilds/{id}/settings`,
 `PATCH /users/@me/settings`), so they follow the person to every device; each change is sent to
@@ -7,15 +8,18 @@ the person's other sessions (`USER_GUILD_SETTINGS_UPDATE`, `USER_SETTINGS_UPDATE
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.actions.access import guild_access
 from townhall.actions.read_states import read_states_with_mentions
 from townhall.actions.services import Services
 from townhall.domain import errors, notifications
 from townhall.domain.actor import Actor
-from townhall.domain.models import User
+from townhall.domain.models import UNSET, Unset, User
 from townhall.domain.notifications import (
     GuildSettings,
     PersonalState,
@@ -25,13 +29,14 @@ from townhall.domain.notifications import (
 from townhall.events import catalog
 from townhall.events.event import Event
 from townhall.store import channels as channel_store
+from townhall.store import dm_privacy as privacy_store
 from townhall.store import user_settings as settings_store
 
 
 def _people_only(actor: Actor) -> None:
-    """Bots have no notification or interface settings (Discord refuses them too)."""
+    """Bots have no notification or interface settings: 20001, as Discord answers them."""
     if actor.user.bot:
-        raise errors.Unauthorized()
+        raise errors.BotsCannotUse()
 
 
 async def modify_guild_settings(
@@ -58,30 +63,53 @@ async def modify_guild_settings(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class SettingsPatch:
+    locale: str | Unset = UNSET
+    theme: str | Unset = UNSET
+    restricted_guilds: Sequence[int] | Unset = UNSET
+    default_guilds_restricted: bool | Unset = UNSET
+
+
+async def _settings(conn: AsyncConnection, user_id: int) -> UserSettings:
+    return UserSettings(
+        **await settings_store.get_user_settings(conn, user_id),
+        restricted_guilds=tuple(await privacy_store.restricted_guild_ids(conn, user_id)),
+        default_guilds_restricted=await privacy_store.default_guilds_restricted(conn, user_id),
+    )
+
+
 async def get_user_settings(s: Services, actor: Actor) -> UserSettings:
     _people_only(actor)
     async with s.engine.connect() as conn:
-        return UserSettings(**await settings_store.get_user_settings(conn, actor.id))
+        return await _settings(conn, actor.id)
 
 
-async def modify_user_settings(
-    s: Services, actor: Actor, *, locale: str | None = None, theme: str | None = None
-) -> UserSettings:
+async def modify_user_settings(s: Services, actor: Actor, patch: SettingsPatch) -> UserSettings:
     _people_only(actor)
     changes: dict[str, str] = {}
-    if locale is not None:
-        if locale not in notifications.LOCALES:
+    if isinstance(patch.locale, str):
+        if patch.locale not in notifications.LOCALES:
             raise errors.InvalidFormBody.field("locale", "Unknown locale.", "LOCALE_INVALID")
-        changes["locale"] = locale
-    if theme is not None:
-        if theme not in notifications.THEMES:
+        changes["locale"] = patch.locale
+    if isinstance(patch.theme, str):
+        if patch.theme not in notifications.THEMES:
             raise errors.InvalidFormBody.field("theme", "Unknown theme.", "BASE_TYPE_CHOICES")
-        changes["theme"] = theme
+        changes["theme"] = patch.theme
     async with s.write() as tx:
+        before = await _settings(tx.conn, actor.id)
         if changes:
             await settings_store.put_user_settings(tx.conn, actor.id, changes)
-        settings = UserSettings(**await settings_store.get_user_settings(tx.conn, actor.id))
-        if changes:
+        if isinstance(patch.default_guilds_restricted, bool):
+            await privacy_store.set_default_guilds_restricted(
+                tx.conn, actor.id, patch.default_guilds_restricted
+            )
+        if not isinstance(patch.restricted_guilds, Unset):
+            await privacy_store.set_restricted_guilds(
+                tx.conn, actor.id, set(patch.restricted_guilds)
+            )
+        settings = await _settings(tx.conn, actor.id)
+        if settings != before:
             tx.emit(Event(catalog.USER_SETTINGS_UPDATE, settings, user_ids=frozenset({actor.id})))
     return settings
 
@@ -90,7 +118,7 @@ async def personal_state(s: Services, user: User) -> PersonalState:
     """For READY: read states with their mention counts, notification settings, language."""
     async with s.engine.connect() as conn:
         stored = await settings_store.guild_settings_of_user(conn, user.id)
-        settings = UserSettings(**await settings_store.get_user_settings(conn, user.id))
+        settings = await _settings(conn, user.id)
     guild_settings = tuple(
         VersionedGuildSettings(notifications.from_json(body), version) for body, version in stored
     )

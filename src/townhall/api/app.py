@@ -14,12 +14,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from townhall import __version__
-from townhall.api import access_log, errors, ratelimit, web_client
+from townhall.api import access_log, body_limits, errors, ratelimit, web_client
 from townhall.api.responses import JSON
 from townhall.api.routes import (
     applications,
     auth,
     channels,
+    commands,
     dms,
     gateway,
     guilds,
@@ -50,6 +51,7 @@ ROUTERS = (
     invites.router,
     auth.router,
     applications.router,
+    commands.router,
     gateway.router,
 )
 
@@ -108,6 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
     web_client.install(app)
     if settings.rate_limits:
         app.add_middleware(ratelimit.RateLimits, settings=settings, openapi=app.openapi)
+    app.add_middleware(body_limits.BodyLimits, settings=settings)  # outside the rate limits
     if settings.access_log:
         app.add_middleware(access_log.AccessLog)
     return app

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from townhall.api.responses import JSON
-from townhall.domain.errors import InvalidFormBody, SlowmodeRateLimited, TownhallError
+from townhall.domain.errors import InvalidFormBody, RateLimited, TownhallError
 
 log = logging.getLogger("townhall.api")
 
@@ -61,7 +61,7 @@ def install(app: FastAPI) -> None:
         errors = error.errors if isinstance(error, InvalidFormBody) else None
         body = error_body(error.code, error.message, errors)
         headers: dict[str, str] = {}
-        if isinstance(error, SlowmodeRateLimited):
+        if isinstance(error, RateLimited):
             body.update(retry_after=round(error.retry_after, 3), **{"global": False})
             headers["Retry-After"] = str(max(1, int(error.retry_after + 0.999)))
         return JSON(body, status_code=error.status, headers=headers)

@@ -1,10 +1,14 @@
 """Discord-style rate limits: per-route buckets and a global limit per caller, as pure ASGI.
 
 A bucket is keyed by (the route's limit, its major parameter — channel_id, guild_id or webhook_id in
-the path —, the caller). The caller is the hash of the token it sent, or its IP address when it sent
-none (and always its IP for sign-in and sign-up, so that guessing passwords costs the same with or
-without a token). Every response of a limited route carries Discord's `X-RateLimit-*` headers, so
-discord.py and discord.js pace themselves before they are ever refused.
+the path, as a number, so that `/channels/0042` counts as `/channels/42` —, the caller). The caller
+is the user a valid token belongs to, or the client address for a request without a token or with a
+token that is not valid (a random token must not buy a fresh bucket), and always the address for
+sign-in and sign-up, so that guessing passwords costs the same with or without a token. A sign-up
+that carries a usable invite code counts in a bucket of its own, per code and address, sized for a
+school class registering behind one address (the invite's own `max_uses` bounds the rest). Every
+response of a limited route carries Discord's `X-RateLimit-*` headers, so discord.py and discord.js
+pace themselves before they are ever refused.
 
 Windows are fixed: the first request opens a window of `per` seconds, `requests` fit in it. The
 counts live in this process's memory: several nodes behind a load balancer each count on their own,
@@ -27,7 +31,12 @@ import orjson
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from townhall.actions import accounts
+from townhall.actions import invites as invite_actions
+from townhall.actions.services import Services
+from townhall.api.body_limits import BODY_SCOPE_KEY
 from townhall.config import Settings
+from townhall.domain.errors import TownhallError
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,8 @@ TYPING = Limit("typing", 5, 5.0)
 CHANNEL_EDIT = Limit("channel-edit", 10, 10.0)
 SIGN_IN = Limit("sign-in", 5, 60.0, per_ip=True)
 SIGN_UP = Limit("sign-up", 5, 60.0, per_ip=True)
+INVITED_SIGN_UP = Limit("sign-up-invited", 40, 60.0, per_ip=True)
+"""Sign-ups carrying a usable invite code, per code and address: a class of pupils at once."""
 GUILD_CREATE = Limit("guild-create", 10, 60.0)
 INVITE_ACCEPT = Limit("invite-accept", 10, 60.0)
 DEFAULT_REQUESTS, DEFAULT_PER = 50, 1.0
@@ -165,6 +176,7 @@ class RateLimits:
         self.prefix = prefix
         scale = settings.rate_limit_scale
         self.global_counter = Counter(GLOBAL, scale, clock)
+        self.invited_sign_ups = Counter(INVITED_SIGN_UP, scale, clock)
         counters: dict[str, Counter] = {}
         # Candidates by (method, number of path segments): a request is matched against a handful
         # of regexes, not all of them. In document order, which is the router's order.
@@ -193,7 +205,7 @@ class RateLimits:
         if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
             await self.app(scope, receive, send)
             return
-        caller = _caller(scope)
+        caller = await _caller(scope)
         overall = self.global_counter.hit(caller)
         if not overall.allowed:
             await _refuse(send, overall, bucket=None)
@@ -203,9 +215,11 @@ class RateLimits:
             await self.app(scope, receive, send)
             return
         candidate, major = found
-        who = _client_ip(scope) if candidate.counter.limit.per_ip else caller
-        verdict = candidate.counter.hit(f"{major}|{who}")
-        bucket = candidate.bucket
+        counter, bucket = candidate.counter, candidate.bucket
+        who = _client_ip(scope) if counter.limit.per_ip else caller
+        if counter.limit is SIGN_UP and (code := await _usable_invite(scope)) is not None:
+            counter, bucket, major = self.invited_sign_ups, _INVITED_BUCKET, code
+        verdict = counter.hit(f"{major}|{who}")
         if not verdict.allowed:
             await _refuse(send, verdict, bucket=bucket)
             return
@@ -223,7 +237,8 @@ class RateLimits:
         for candidate in self.candidates.get((method, path.count("/")), ()):
             match = candidate.regex.match(path)
             if match is not None:
-                return candidate, match.group(candidate.major) if candidate.major else ""
+                major = match.group(candidate.major) if candidate.major else ""
+                return candidate, major.lstrip("0") or "0" if major else ""
         return None
 
 
@@ -232,8 +247,14 @@ def _client_ip(scope: Scope) -> str:
     return f"ip:{client[0] if client else 'unknown'}"
 
 
-def _caller(scope: Scope) -> str:
-    """The token's hash (never the token itself: these keys could end up in a heap dump)."""
+def _services(scope: Scope) -> Services:
+    services: Services = scope["app"].state.services
+    return services
+
+
+async def _caller(scope: Scope) -> str:
+    """The user of a valid token, else the client address. The token is looked up as the route
+    will look it up (from the node's cache, once known), so this costs a dictionary lookup."""
     for name, value in scope["headers"]:
         if name == b"authorization":
             scheme, _, rest = value.partition(b" ")
@@ -241,8 +262,30 @@ def _caller(scope: Scope) -> str:
                 rest.strip() if rest and scheme.lower() in (b"bot", b"bearer") else value.strip()
             )
             if token:
-                return "token:" + hashlib.sha256(token).hexdigest()[:32]
+                text = token.decode("latin-1")
+                user = await accounts.authenticate(_services(scope), text)
+                if user is not None:
+                    return f"user:{user.id}"
+            break
     return _client_ip(scope)
+
+
+_INVITED_BUCKET = bucket_hash(INVITED_SIGN_UP.name)
+
+
+async def _usable_invite(scope: Scope) -> str | None:
+    """The invite code a sign-up body carries, if that invite can still be used."""
+    try:
+        code = orjson.loads(scope.get(BODY_SCOPE_KEY, b"") or b"{}").get("invite")
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    if not isinstance(code, str) or not 0 < len(code) <= 32:
+        return None
+    try:
+        await invite_actions.require_usable_invite(_services(scope), code)
+    except TownhallError:
+        return None
+    return code
 
 
 def _headers(verdict: Verdict, bucket: bytes) -> list[tuple[bytes, bytes]]:

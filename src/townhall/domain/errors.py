@@ -155,13 +155,19 @@ class MaxChannels(TownhallError):
     code, message = 30013, "Maximum number of guild channels reached (500)"
 
 
-class SlowmodeRateLimited(TownhallError):
-    status, code = 429, 20016
-    message = "This action cannot be performed due to slowmode rate limit."
+class RateLimited(TownhallError):
+    """429 with Discord's `retry_after` (seconds) and `global: false`."""
+
+    status, code, message = 429, 0, "You are being rate limited."
 
     def __init__(self, retry_after: float) -> None:
         super().__init__()
         self.retry_after = retry_after
+
+
+class SlowmodeRateLimited(RateLimited):
+    code = 20016
+    message = "This action cannot be performed due to slowmode rate limit."
 
 
 class CannotSendToUser(Forbidden):

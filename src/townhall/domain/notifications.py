@@ -319,8 +319,14 @@ class VersionedGuildSettings:
 
 @dataclass(frozen=True, slots=True)
 class UserSettings:
+    """Discord's user settings object, as far as townhall keeps it."""
+
     locale: str | None = None
     theme: str | None = None
+    restricted_guilds: tuple[int, ...] = ()
+    """Guilds whose members may not DM the person (actions/dm_privacy.py)."""
+    default_guilds_restricted: bool = False
+    """Whether a guild the person joins later goes on `restricted_guilds`."""
 
 
 @dataclass(frozen=True, slots=True)

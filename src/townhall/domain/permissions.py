@@ -192,6 +192,14 @@ def base_permissions(member: MemberContext) -> int:
     return permissions
 
 
+def communication_disabled(member: MemberContext) -> bool:
+    """Timed out, and neither owner nor administrator (who are exempt from timeouts).
+
+    Discord's timeout prevents "sending or reacting to messages"; editing one's own message is
+    sending new text, so it is refused too, though it needs no permission bit."""
+    return member.timed_out and _guild_permissions(member) != ALL_PERMISSIONS
+
+
 def channel_permissions(member: MemberContext, overwrites: Iterable[Overwrite]) -> int:
     """What the member may do in one channel, in Discord's documented order.
 

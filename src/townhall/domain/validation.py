@@ -28,6 +28,19 @@ def username(value: str, path: str = "username") -> str:
     return value
 
 
+EMAIL_MAX = 254
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+def email(value: str, path: str = "email") -> str:
+    """`local@domain`, no spaces, at most 254 characters; kept as typed (compared casefolded)."""
+    if len(value) > EMAIL_MAX or not _EMAIL.match(value):
+        raise InvalidFormBody.field(
+            path, "Not a well formed email address.", "EMAIL_TYPE_INVALID_EMAIL"
+        )
+    return value
+
+
 def password(value: str, path: str = "password") -> str:
     if not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
         raise InvalidFormBody.field(

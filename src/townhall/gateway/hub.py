@@ -32,6 +32,7 @@ from townhall.events import catalog
 from townhall.events.catalog import NO_CONTENT, required_intent
 from townhall.events.event import Envelope, Event
 from townhall.gateway.guild_state import GuildState
+from townhall.gateway.limits import AddressSlots, PresenceGate
 from townhall.gateway.protocol import Op
 from townhall.gateway.replicas import Order, Replicas
 from townhall.gateway.session import Session, dispatch_head
@@ -57,6 +58,12 @@ class Hub:
         self.handlers = structural_handlers(self)
         self._tasks: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+        self.presence_gate = PresenceGate(
+            self.set_presence,
+            lambda uid: uid in self.by_user,
+            services.settings.gateway_presence_window_seconds,
+        )
+        self.address_slots = AddressSlots(services.settings.gateway_connections_per_address)
 
     @property
     def guilds(self) -> dict[int, GuildState]:

@@ -8,6 +8,7 @@ import orjson
 
 from townhall.actions import sessions as session_actions
 from townhall.domain.event_data import Presence
+from townhall.gateway import limits
 from townhall.gateway.hub import Hub
 from townhall.gateway.protocol import Close, GatewayClose
 from townhall.gateway.session import Session, dispatch_head
@@ -17,20 +18,18 @@ from townhall.wire.intents import Intent
 CHUNK_SIZE = 1000
 
 
-def _ids(value: Any) -> list[int]:
-    values = value if isinstance(value, list) else [value]
-    try:
-        return [int(v) for v in values if v is not None]
-    except (TypeError, ValueError):
-        raise GatewayClose(Close.DECODE_ERROR, "invalid snowflake") from None
-
-
 async def send_member_chunks(hub: Hub, session: Session, data: dict[str, Any]) -> None:
-    guild_ids = _ids(data.get("guild_id"))
+    guild_ids = limits.snowflakes(data.get("guild_id"))
     query = data.get("query")
     limit = data.get("limit", 0)
-    user_ids = _ids(data["user_ids"]) if data.get("user_ids") is not None else None
-    if not isinstance(limit, int) or (query is None and user_ids is None):
+    user_ids = limits.snowflakes(data["user_ids"]) if data.get("user_ids") is not None else None
+    if (
+        isinstance(limit, bool)
+        or not isinstance(limit, int)
+        or limit < 0
+        or (query is not None and not isinstance(query, str))
+        or (query is None and user_ids is None)
+    ):
         raise GatewayClose(Close.DECODE_ERROR, "query or user_ids is required")
     wants_everyone = user_ids is None and not query and limit == 0
     if wants_everyone and session.user.bot and not session.intents & Intent.GUILD_MEMBERS:
@@ -39,6 +38,8 @@ async def send_member_chunks(hub: Hub, session: Session, data: dict[str, Any]) -
         session.intents & Intent.GUILD_PRESENCES or not session.user.bot
     )
     nonce = data.get("nonce")
+    if not isinstance(nonce, str) or len(nonce.encode()) > limits.NONCE_MAX_BYTES:
+        nonce = None  # Discord ignores a nonce longer than 32 bytes
     for guild_id in guild_ids:
         if guild_id not in session.guild_ids:
             continue

@@ -57,6 +57,10 @@ class Session:
     """Guilds being loaded for this session, with the events that arrived for them meanwhile."""
     resumable: bool = True
     """False after this node lost events it should have delivered: a RESUME must not succeed."""
+    max_bytes: int = 2 * 1024 * 1024
+    """The replay buffer's bound in bytes of frames, besides its bound in events and age: a
+    RESUME writes the whole buffer at once, and it must fit the socket's write buffer."""
+    replay_bytes: int = 0
 
     def dispatch(self, head: bytes, now: float | None = None) -> None:
         """Number, remember and send one event whose frame starts with `head`.
@@ -67,8 +71,9 @@ class Session:
             now = time.monotonic()
         replay = self.replay
         replay.append((seq, head, now))
-        if len(replay) > self.max_events:
-            replay.popleft()
+        self.replay_bytes += len(head)
+        while len(replay) > self.max_events or self.replay_bytes > self.max_bytes:
+            self.replay_bytes -= len(replay.popleft()[1])
         self.trim(now)
         connection = self.connection
         if connection is not None and not connection.send(head + str(seq).encode() + b"}"):
@@ -79,7 +84,7 @@ class Session:
         """Drop buffered events older than the age bound (also run for idle sessions)."""
         replay, horizon = self.replay, now - self.max_age
         while replay and replay[0][2] < horizon:
-            replay.popleft()
+            self.replay_bytes -= len(replay.popleft()[1])
 
     def can_resume_from(self, seq: int) -> bool:
         """True when every event after `seq` is still in the buffer."""

@@ -20,11 +20,16 @@ from typing import Any, Protocol
 import zstandard
 from starlette.websockets import WebSocket
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import PayloadTooBig
+
+from townhall.gateway.limits import PayloadLimitedProtocol
 
 OP_TEXT = 0x1
 OP_BINARY = 0x2
 MAX_WRITE_BUFFER = 4 * 1024 * 1024
 """A receiver this far behind is cut off rather than let the server's memory grow without bound."""
+DRAIN_SECONDS = 2.0
+"""How long the rest of an oversized payload is read and thrown away after its close frame."""
 
 
 class Frames(Protocol):
@@ -75,7 +80,29 @@ class DirectFrames:
 
 
 class DirectWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's sans-I/O WebSocket protocol, plus the direct frame writer as a scope extension."""
+    """uvicorn's sans-I/O WebSocket protocol, plus the direct frame writer as a scope extension,
+    and client payloads bounded as Discord bounds them (gateway/limits.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conn = PayloadLimitedProtocol(logger=self.conn.logger)
+        self._draining = False
+
+    def handle_parser_exception(self) -> None:
+        """A payload over the limit: send the close (4002) and discard what the client is still
+        sending for a moment before closing. Closing at once, with its data unread, would make the
+        kernel reset the connection, and the client would never read why it was closed."""
+        if self._draining:
+            return
+        if not isinstance(self.conn.parser_exc, PayloadTooBig) or self.conn.close_sent is None:
+            super().handle_parser_exception()
+            return
+        self._draining = True
+        close = self.conn.close_sent
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": close.code})
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        self.loop.call_later(DRAIN_SECONDS, self.transport.close)
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)

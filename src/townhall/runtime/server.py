@@ -38,6 +38,7 @@ class WorkersNeedABus(SystemExit):
 
 def uvicorn_config(settings: Settings) -> uvicorn.Config:
     from townhall.api.app import create_app
+    from townhall.api.http_timeouts import header_deadline_protocol
     from townhall.gateway.transport import DirectWebSocketProtocol
 
     return uvicorn.Config(
@@ -45,8 +46,12 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
+        http=header_deadline_protocol(settings.http_header_timeout_seconds),
         ws=DirectWebSocketProtocol,
+        # X-Forwarded-For only from the configured proxies (uvicorn would trust 127.0.0.1).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
+        timeout_keep_alive=settings.http_keep_alive_seconds,
         ws_per_message_deflate=False,
         ws_ping_interval=None,
         access_log=False,

@@ -66,7 +66,14 @@ async def insert_member(
         async with conn.begin_nested():
             await conn.execute(
                 insert(members).values(
-                    guild_id=guild_id, user_id=user_id, joined_at=joined_at_ms, temporary=temporary
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    joined_at=joined_at_ms,
+                    temporary=temporary,
+                    # Discord's `default_guilds_restricted`: a new guild restricts DMs if so set.
+                    dms_restricted=select(users.c.default_guilds_restricted)
+                    .where(users.c.id == user_id)
+                    .scalar_subquery(),
                 )
             )
     except IntegrityError:

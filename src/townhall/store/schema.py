@@ -57,6 +57,8 @@ users = Table(
     Column("bot", Boolean, nullable=False, server_default=text("false")),
     Column("is_admin", Boolean, nullable=False, server_default=text("false")),
     Column("flags", Integer, nullable=False, server_default=text("0")),
+    Column("default_guilds_restricted", Boolean, nullable=False, server_default=text("false")),
+    # Guilds joined from now on go on the user's `restricted_guilds` (members.dms_restricted).
 )
 
 tokens = Table(
@@ -175,6 +177,8 @@ members = Table(
     Column("mute", Boolean, nullable=False, server_default=text("false")),
     Column("flags", Integer, nullable=False, server_default=text("0")),
     Column("temporary", Boolean, nullable=False, server_default=text("false")),
+    Column("dms_restricted", Boolean, nullable=False, server_default=text("false")),
+    # This guild is on the member's `restricted_guilds`: its other members may not DM them.
     Index("ix_members_user", "user_id"),
 )
 
@@ -337,4 +341,24 @@ jobs = Table(
     Column("failed", Boolean, nullable=False, server_default=text("false")),
     Column("last_error", Text),
     Index("ix_jobs_due", "finished_at", "run_at"),
+)
+
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    # "user:<id>", or "login:<login as typed, casefolded>" when no account matches.
+    Column("key", String(300), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", Millis, nullable=False),
+    Column("blocked_until", Millis, nullable=False),
+)
+
+known_devices = Table(
+    "known_devices",
+    metadata,
+    # Devices that signed in to the account before: never held back by its sign-in backoff.
+    Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("token_hash", LargeBinary(32), primary_key=True),
+    Column("created_at", Millis, nullable=False),
+    Column("last_used_at", Millis, nullable=False),
 )

@@ -28,6 +28,20 @@ class UsernameTaken(Exception):
     """The username (or email) is already used by another account."""
 
 
+class EmailTaken(UsernameTaken):
+    """The email, compared without regard to case, is another account's."""
+
+
+async def _taken(conn: AsyncConnection, email: object, user_id: int) -> UsernameTaken:
+    if isinstance(email, str):
+        query = select(users.c.id).where(
+            users.c.email_key == login_key(email), users.c.id != user_id
+        )
+        if (await conn.execute(query)).first() is not None:
+            return EmailTaken()
+    return UsernameTaken()
+
+
 def login_key(value: str) -> str:
     """Usernames and emails are unique without regard to case."""
     return value.strip().casefold()
@@ -51,7 +65,7 @@ async def insert_user(conn: AsyncConnection, user: User, password_hash: str | No
                 )
             )
     except IntegrityError as error:
-        raise UsernameTaken from error
+        raise await _taken(conn, user.email, user.id) from error
     return user
 
 
@@ -70,10 +84,13 @@ async def get_users(conn: AsyncConnection, user_ids: Collection[int]) -> dict[in
 
 
 async def find_login(conn: AsyncConnection, login: str) -> tuple[User, str] | None:
-    """The account whose username or email is `login`, with its password hash."""
+    """The person whose username or email is `login`, with its password hash (bots never sign
+    in with a password; a username match wins over an email match)."""
     key = login_key(login)
-    query = select(*USER_COLUMNS, users.c.password_hash).where(
-        (users.c.username_key == key) | (users.c.email_key == key)
+    query = (
+        select(*USER_COLUMNS, users.c.password_hash)
+        .where((users.c.username_key == key) | (users.c.email_key == key), users.c.bot.is_(False))
+        .order_by((users.c.username_key == key).desc())
     )
     row = (await conn.execute(query)).mappings().first()
     if row is None or row["password_hash"] is None:
@@ -108,7 +125,7 @@ async def update_user(conn: AsyncConnection, user_id: int, changes: Mapping[str,
         async with conn.begin_nested():
             await conn.execute(update(users).where(users.c.id == user_id).values(**values))
     except IntegrityError as error:
-        raise UsernameTaken from error
+        raise await _taken(conn, values.get("email"), user_id) from error
 
 
 async def insert_token(conn: AsyncConnection, token_hash: bytes, user_id: int, now_ms: int) -> None:

@@ -421,7 +421,12 @@ def user_guild_settings(found: VersionedGuildSettings) -> Payload:
 
 def user_settings(settings: UserSettings) -> Payload:
     """`locale` and `theme` are null until the person chooses (the client follows the browser)."""
-    return {"locale": settings.locale, "theme": settings.theme}
+    return {
+        "locale": settings.locale,
+        "theme": settings.theme,
+        "restricted_guilds": [str(g) for g in settings.restricted_guilds],
+        "default_guilds_restricted": settings.default_guilds_restricted,
+    }
 
 
 def ready(

@@ -15,13 +15,16 @@ from townhall.wire import payloads
 router = APIRouter(tags=["invites"])
 
 InviteCode = Path(max_length=32, pattern=r"^[A-Za-z0-9-]+$")
+DEFAULT_MAX_AGE = 86400
 
 
 class CreateInviteBody(BaseModel):
-    max_age: int = Field(default=86400, ge=0, le=604800)
-    max_uses: int = Field(default=0, ge=0, le=100)
-    temporary: bool = False
-    unique: bool = False
+    """Every field optional; null means the default, as Discord's optional fields allow."""
+
+    max_age: int | None = Field(default=None, ge=0, le=604800)
+    max_uses: int | None = Field(default=None, ge=0, le=100)
+    temporary: bool | None = None
+    unique: bool | None = None
 
 
 @router.post("/channels/{channel_id}/invites", response_class=JSON)
@@ -33,10 +36,10 @@ async def create_channel_invite(
         s,
         actor,
         channel_id,
-        max_age=body.max_age,
-        max_uses=body.max_uses,
-        temporary=body.temporary,
-        unique=body.unique,
+        max_age=body.max_age if body.max_age is not None else DEFAULT_MAX_AGE,
+        max_uses=body.max_uses or 0,
+        temporary=bool(body.temporary),
+        unique=bool(body.unique),
     )
     return JSON(payloads.invite(view, metadata=True))
 

@@ -46,7 +46,8 @@ class AllowedMentionsBody(BaseModel):
 
 
 class MessageReferenceBody(BaseModel):
-    type: int = 0
+    type: int | None = None
+    """Absent or null is 0 (DEFAULT, a reply), as on Discord: py-cord sends `"type": null`."""
     message_id: Snowflake | None = None
     channel_id: Snowflake | None = None
     guild_id: Snowflake | None = None
@@ -92,7 +93,7 @@ def _reply_to(body: MessageReferenceBody | None) -> message_actions.ReplyTo | No
         channel_id=body.channel_id,
         guild_id=body.guild_id,
         fail_if_not_exists=body.fail_if_not_exists is not False,
-        type=body.type,
+        type=body.type if body.type is not None else message_actions.REFERENCE_DEFAULT,
     )
 
 

@@ -35,7 +35,7 @@ Color = Annotated[int, Field(ge=0, le=MAX_COLOR)]
 
 
 class RoleColorsBody(BaseModel):
-    primary_color: Color = 0
+    primary_color: Color | None = None
     secondary_color: Color | None = None
     tertiary_color: Color | None = None
 

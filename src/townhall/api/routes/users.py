@@ -11,7 +11,8 @@ from starlette.responses import Response
 from townhall.actions import accounts
 from townhall.actions import guilds as guild_actions
 from townhall.actions import user_settings as settings_actions
-from townhall.api.deps import CurrentActor, GuildId, ServicesDep, UserId
+from townhall.actions.user_settings import SettingsPatch
+from townhall.api.deps import CurrentActor, GuildId, ServicesDep, Snowflake, UserId
 from townhall.api.responses import JSON, no_content
 from townhall.domain.models import UNSET
 from townhall.wire import payloads
@@ -121,6 +122,10 @@ class GuildSettingsBody(BaseModel):
 class UserSettingsBody(BaseModel):
     locale: str | None = Field(default=None, max_length=16)
     theme: str | None = Field(default=None, max_length=16)
+    restricted_guilds: list[Snowflake] | None = Field(default=None, max_length=200)
+    """Guilds whose members may not DM me (the others' members may)."""
+    default_guilds_restricted: StrictBool | None = None
+    """Whether a guild I join later goes on `restricted_guilds`."""
 
 
 @router.patch("/users/@me/guilds/{guild_id}/settings", response_class=JSON)
@@ -140,10 +145,9 @@ async def get_user_settings(actor: CurrentActor, s: ServicesDep) -> Any:
 
 @router.patch("/users/@me/settings", response_class=JSON)
 async def modify_user_settings(body: UserSettingsBody, actor: CurrentActor, s: ServicesDep) -> Any:
-    """The settings that follow the person everywhere: interface language and theme."""
-    found = await settings_actions.modify_user_settings(
-        s, actor, locale=body.locale, theme=body.theme
-    )
+    """The settings that follow the person everywhere: language, theme, who may DM them."""
+    given = body.model_dump(exclude_none=True)
+    found = await settings_actions.modify_user_settings(s, actor, SettingsPatch(**given))
     return JSON(payloads.user_settings(found))
 
 

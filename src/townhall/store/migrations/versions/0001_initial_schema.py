@@ -57,6 +57,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     op.create_table(
+        "sign_in_failures",
+        sa.Column("key", sa.String(length=300), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("window_started_at", sa.BigInteger(), nullable=False),
+        sa.Column("blocked_until", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_sign_in_failures")),
+    )
+    op.create_table(
         "users",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("username", sa.String(length=32), nullable=False),
@@ -69,6 +77,12 @@ def upgrade() -> None:
         sa.Column("bot", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
         sa.Column("is_admin", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
         sa.Column("flags", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "default_guilds_restricted",
+            sa.Boolean(),
+            server_default=sa.text("(false)"),
+            nullable=False,
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email_key", name=op.f("uq_users_email_key")),
         sa.UniqueConstraint("username_key", name=op.f("uq_users_username_key")),
@@ -141,6 +155,20 @@ def upgrade() -> None:
     with op.batch_alter_table("guilds", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_guilds_owner_id"), ["owner_id"], unique=False)
 
+    op.create_table(
+        "known_devices",
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("token_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("last_used_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_known_devices_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", "token_hash", name=op.f("pk_known_devices")),
+    )
     op.create_table(
         "tokens",
         sa.Column("token_hash", sa.LargeBinary(length=32), nullable=False),
@@ -221,6 +249,9 @@ def upgrade() -> None:
         sa.Column("mute", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
         sa.Column("flags", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("temporary", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column(
+            "dms_restricted", sa.Boolean(), server_default=sa.text("(false)"), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["guild_id"], ["guilds.id"], name=op.f("fk_members_guild_id_guilds"), ondelete="CASCADE"
         ),
@@ -500,6 +531,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_tokens_user_id"))
 
     op.drop_table("tokens")
+    op.drop_table("known_devices")
     with op.batch_alter_table("guilds", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_guilds_owner_id"))
 
@@ -509,6 +541,7 @@ def downgrade() -> None:
 
     op.drop_table("applications")
     op.drop_table("users")
+    op.drop_table("sign_in_failures")
     op.drop_table("outbox")
     with op.batch_alter_table("node_leases", schema=None) as batch_op:
         batch_op.drop_index("ix_node_leases_holder")

@@ -1,0 +1,99 @@
+"""Request bodies: refused with 413 past their route's size before they are read, and with 50035
+when their text is not valid Unicode (api/json_text.py), before any route sees them.
+
+JSON routes take a few hundred kB at most (`TOWNHALL_MAX_JSON_BODY_BYTES`, 256 KiB by default);
+sign-in and sign-up, which anyone can call without a token, take 16 KiB. A `Content-Length` over
+the limit is answered at once and the connection closed, so the body is never received; a body
+sent in chunks is counted as it arrives and cut off at the limit. Uploads will have their own route
+and limit. The accepted body is handed on in one piece (and left in the scope as
+`townhall.body`, for the rate limits of sign-up).
+"""
+
+from __future__ import annotations
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from townhall.api.json_text import invalid_text_errors
+from townhall.config import Settings
+
+UNAUTHENTICATED_PREFIXES = ("/api/v10/auth/",)
+UNAUTHENTICATED_LIMIT = 16 * 1024
+BODY_SCOPE_KEY = "townhall.body"
+
+
+class BodyLimits:
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        self.limit = settings.max_json_body_bytes
+
+    def limit_for(self, path: str) -> int:
+        if path.startswith(UNAUTHENTICATED_PREFIXES):
+            return min(self.limit, UNAUTHENTICATED_LIMIT)
+        return self.limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _too_large(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _too_large(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        errors = invalid_text_errors(body) if body else None
+        if errors is not None:
+            await _respond(
+                send, 400, {"code": 50035, "message": "Invalid Form Body", "errors": errors}
+            )
+            return
+        scope[BODY_SCOPE_KEY] = body
+        replayed = False
+
+        async def receive_body() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, receive_body, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() and len(value) < 20 else None
+    return None
+
+
+async def _too_large(send: Send) -> None:
+    """Discord's 40005; the connection closes, so the rest of the body is never read."""
+    await _respond(send, 413, {"code": 40005, "message": "Request entity too large"}, close=True)
+
+
+async def _respond(send: Send, status: int, body: dict[str, object], close: bool = False) -> None:
+    content = orjson.dumps(body)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(content)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": content})
