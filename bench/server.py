@@ -37,9 +37,11 @@ BENCH_ENV = {
     "TOWNHALL_ACCESS_LOG": "false",
     "TOWNHALL_LOG_LEVEL": "warning",
     "TOWNHALL_HEARTBEAT_INTERVAL_MS": "600000",
+    "TOWNHALL_GATEWAY_CONNECTIONS_PER_ADDRESS": "100000",
 }
-"""No rate limits, cheap (still argon2id) password hashing, no access log, and heartbeats so rare
-that idle sessions need none during a run."""
+"""No rate limits, cheap (still argon2id) password hashing, no access log, heartbeats so rare
+that idle sessions need none during a run, and no cap on gateway connections per address (every
+simulated person connects from 127.0.0.1)."""
 
 
 def raise_nofile() -> None:

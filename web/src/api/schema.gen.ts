@@ -60,6 +60,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v10/applications/{application_id}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Global Application Commands */
+        get: operations["list_global_application_commands_api_v10_applications__application_id__commands_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v10/applications/@me": {
         parameters: {
             query?: never;
@@ -811,6 +828,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v10/soundboard-default-sounds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Default Soundboard Sounds */
+        get: operations["list_default_soundboard_sounds_api_v10_soundboard_default_sounds_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v10/users/{user_id}": {
         parameters: {
             query?: never;
@@ -934,7 +968,7 @@ export interface paths {
         head?: never;
         /**
          * Modify User Settings
-         * @description The settings that follow the person everywhere: interface language and theme.
+         * @description The settings that follow the person everywhere: language, theme, who may DM them.
          */
         patch: operations["modify_user_settings_api_v10_users__me_settings_patch"];
         trace?: never;
@@ -1056,28 +1090,19 @@ export interface components {
             /** Name */
             name: string;
         };
-        /** CreateInviteBody */
+        /**
+         * CreateInviteBody
+         * @description Every field optional; null means the default, as Discord's optional fields allow.
+         */
         CreateInviteBody: {
-            /**
-             * Max Age
-             * @default 86400
-             */
-            max_age?: number;
-            /**
-             * Max Uses
-             * @default 0
-             */
-            max_uses?: number;
-            /**
-             * Temporary
-             * @default false
-             */
-            temporary?: boolean;
-            /**
-             * Unique
-             * @default false
-             */
-            unique?: boolean;
+            /** Max Age */
+            max_age?: number | null;
+            /** Max Uses */
+            max_uses?: number | null;
+            /** Temporary */
+            temporary?: boolean | null;
+            /** Unique */
+            unique?: boolean | null;
         };
         /** CreateMessageBody */
         CreateMessageBody: {
@@ -1168,6 +1193,8 @@ export interface components {
         };
         /** LoginBody */
         LoginBody: {
+            /** Device Token */
+            device_token?: string | null;
             /** Login */
             login: string;
             /** Password */
@@ -1183,11 +1210,8 @@ export interface components {
             guild_id?: number | null;
             /** Message Id */
             message_id?: number | null;
-            /**
-             * Type
-             * @default 0
-             */
-            type?: number;
+            /** Type */
+            type?: number | null;
         };
         /** ModifyApplicationBody */
         ModifyApplicationBody: {
@@ -1336,11 +1360,8 @@ export interface components {
         };
         /** RoleColorsBody */
         RoleColorsBody: {
-            /**
-             * Primary Color
-             * @default 0
-             */
-            primary_color?: number;
+            /** Primary Color */
+            primary_color?: number | null;
             /** Secondary Color */
             secondary_color?: number | null;
             /** Tertiary Color */
@@ -1355,8 +1376,12 @@ export interface components {
         };
         /** UserSettingsBody */
         UserSettingsBody: {
+            /** Default Guilds Restricted */
+            default_guilds_restricted?: boolean | null;
             /** Locale */
             locale?: string | null;
+            /** Restricted Guilds */
+            restricted_guilds?: number[] | null;
             /** Theme */
             theme?: string | null;
         };
@@ -1506,6 +1531,40 @@ export interface operations {
     reset_bot_token_api_v10_applications__application_id__bot_reset_post: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_global_application_commands_api_v10_applications__application_id__commands_get: {
+        parameters: {
+            query?: {
+                with_localizations?: boolean;
+            };
             header?: never;
             path: {
                 /** @description application id */
@@ -3859,6 +3918,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_default_soundboard_sounds_api_v10_soundboard_default_sounds_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
                 };
             };
         };
