@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from townhall.actions.access import channel_access
 from townhall.actions.messages import load_message
 from townhall.actions.services import Services
@@ -55,18 +57,16 @@ def count_mentions(
 
 
 async def read_states_with_mentions(
-    s: Services, user_id: int, settings: dict[int, GuildSettings]
+    conn: AsyncConnection, user_id: int, settings: dict[int, GuildSettings]
 ) -> list[tuple[int, int, int]]:
     """(channel, last read message, mentions after it) for each channel the person has read and
     can still reach."""
-    async with s.engine.connect() as conn:
-        reachable = await read_state_store.readable_channel_ids(conn, user_id)
-        states: list[ReadState] = [
-            state
-            for state in await read_state_store.read_states_of_user(conn, user_id)
-            if state.channel_id in reachable
-        ]
-        found = await read_state_store.unread_mentions(conn, user_id, states)
-        roles = await settings_store.role_ids_by_guild(conn, user_id) if found else {}
+    states: list[ReadState] = await read_state_store.read_states_of_user(conn, user_id)
+    if not states:
+        return []
+    reachable = await read_state_store.readable_channel_ids(conn, user_id)
+    states = [state for state in states if state.channel_id in reachable]
+    found = await read_state_store.unread_mentions(conn, user_id, states)
+    roles = await settings_store.role_ids_by_guild(conn, user_id) if found else {}
     counts = count_mentions(user_id, found, roles, settings)
     return [(st.channel_id, st.last_message_id, counts[st.channel_id]) for st in states]

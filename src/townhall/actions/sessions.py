@@ -8,9 +8,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from townhall.actions import accounts
 from townhall.actions.services import Services
+from townhall.actions.user_settings import personal_state
 from townhall.domain.models import Channel, Guild, Member, Role, User
+from townhall.domain.notifications import PersonalState
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import members as member_store
@@ -34,6 +38,16 @@ class PrivateChannel:
     recipients: list[User]
 
 
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """What a session reads once it is registered, beside its guilds' replicas."""
+
+    guild_ids: list[int]
+    private_channels: list[PrivateChannel]
+    personal: PersonalState | None
+    """Read states and settings; None for bots, which have neither."""
+
+
 def session_token_hash(token: str) -> bytes:
     """The stored form of a gateway token (`Bot ` prefix tolerated, as discord.js may send it)."""
     return accounts.token_hash(token.removeprefix("Bot ").removeprefix("Bearer ").strip())
@@ -49,9 +63,19 @@ async def token_still_valid(s: Services, hashed: bytes) -> bool:
         return await user_store.user_for_token(conn, hashed) is not None
 
 
-async def guild_ids(s: Services, user: User) -> list[int]:
+async def opening(s: Services, user: User, *, direct_messages: bool) -> Opening:
+    """The user's guilds, DMs (if the session receives them) and personal state, in one
+    connection: a few prebuilt queries, as a reconnect storm runs this thousands of times."""
     async with s.engine.connect() as conn:
-        return await guild_store.guild_ids_of_user(conn, user.id)
+        memberships = await guild_store.memberships_of_user(conn, user.id)
+        private = []
+        if direct_messages and not user.bot:
+            private = await _private_channels(conn, user)
+        personal = None
+        if not user.bot:
+            restricted = sorted(guild_id for guild_id, no_dms in memberships if no_dms)
+            personal = await personal_state(conn, s, user.id, restricted)
+    return Opening([guild_id for guild_id, _ in memberships], private, personal)
 
 
 async def guild_snapshots(s: Services, guild_ids: Collection[int]) -> dict[int, GuildSnapshot]:
@@ -91,10 +115,11 @@ async def member_chunk(
         )
 
 
-async def private_channels(s: Services, user: User) -> list[PrivateChannel]:
-    async with s.engine.connect() as conn:
-        found = await channel_store.private_channels_of_user(conn, user.id)
-        users = await user_store.get_users(conn, {uid for c in found for uid in c.recipient_ids})
+async def _private_channels(conn: AsyncConnection, user: User) -> list[PrivateChannel]:
+    found = await channel_store.private_channels_of_user(conn, user.id)
+    if not found:
+        return []
+    users = await user_store.get_users(conn, {uid for c in found for uid in c.recipient_ids})
     return [
         PrivateChannel(
             c, [users[uid] for uid in c.recipient_ids if uid != user.id and uid in users]

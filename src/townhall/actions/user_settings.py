@@ -19,7 +19,7 @@ from townhall.actions.read_states import read_states_with_mentions
 from townhall.actions.services import Services
 from townhall.domain import errors, notifications
 from townhall.domain.actor import Actor
-from townhall.domain.models import UNSET, Unset, User
+from townhall.domain.models import UNSET, Unset
 from townhall.domain.notifications import (
     GuildSettings,
     PersonalState,
@@ -71,10 +71,15 @@ class SettingsPatch:
     default_guilds_restricted: bool | Unset = UNSET
 
 
-async def _settings(conn: AsyncConnection, user_id: int) -> UserSettings:
+async def _settings(
+    conn: AsyncConnection, user_id: int, restricted_guilds: Sequence[int] | None = None
+) -> UserSettings:
+    """The person's settings (`restricted_guilds` is read unless the caller already has it)."""
+    if restricted_guilds is None:
+        restricted_guilds = await privacy_store.restricted_guild_ids(conn, user_id)
     return UserSettings(
         **await settings_store.get_user_settings(conn, user_id),
-        restricted_guilds=tuple(await privacy_store.restricted_guild_ids(conn, user_id)),
+        restricted_guilds=tuple(restricted_guilds),
         default_guilds_restricted=await privacy_store.default_guilds_restricted(conn, user_id),
     )
 
@@ -114,14 +119,16 @@ async def modify_user_settings(s: Services, actor: Actor, patch: SettingsPatch) 
     return settings
 
 
-async def personal_state(s: Services, user: User) -> PersonalState:
-    """For READY: read states with their mention counts, notification settings, language."""
-    async with s.engine.connect() as conn:
-        stored = await settings_store.guild_settings_of_user(conn, user.id)
-        settings = await _settings(conn, user.id)
+async def personal_state(
+    conn: AsyncConnection, s: Services, user_id: int, restricted_guilds: Sequence[int]
+) -> PersonalState:
+    """For READY (read in the session's opening connection, `actions/sessions.py`): read states
+    with their mention counts, notification settings, language."""
+    stored = await settings_store.guild_settings_of_user(conn, user_id)
+    settings = await _settings(conn, user_id, restricted_guilds)
     guild_settings = tuple(
         VersionedGuildSettings(notifications.from_json(body), version) for body, version in stored
     )
     by_guild = {found.settings.guild_id: found.settings for found in guild_settings}
-    read_states = await read_states_with_mentions(s, user.id, by_guild)
+    read_states = await read_states_with_mentions(conn, user_id, by_guild)
     return PersonalState(tuple(read_states), guild_settings, settings, s.now_ms())

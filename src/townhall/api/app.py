@@ -94,12 +94,8 @@ def create_app(settings: Settings) -> FastAPI:
         default_response_class=JSON,
     )
     errors.install(app)
-    for router in ROUTERS:
-        app.include_router(router, prefix=API_PREFIX)
-
-    mount_docs(app)
-
-    # The gateway WebSocket, at the root as Discord's is, and at /gateway.
+    # Routes are matched in order: the gateway WebSocket (at the root as Discord's is, and at
+    # /gateway) and the health check first, as they are cheap to tell apart and asked for often.
     app.add_api_websocket_route("/", gateway_endpoint)
     app.add_api_websocket_route("/gateway", gateway_endpoint)
 
@@ -107,6 +103,9 @@ def create_app(settings: Settings) -> FastAPI:
     async def healthz() -> Any:
         return JSON({"status": "ok"})
 
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    mount_docs(app)
     web_client.install(app)
     if settings.rate_limits:
         app.add_middleware(ratelimit.RateLimits, settings=settings, openapi=app.openapi)

@@ -21,6 +21,9 @@ DIST = Path(__file__).resolve().parent.parent / "web_dist"
 CLIENT_ROUTES = ("/login", "/register", "/channels", "/invite")
 """Paths the client routes itself (`/channels/{guild}/{channel}`, `/invite/{code}` …)."""
 
+NOT_OURS = ("/api/", "/healthz")
+"""Paths passed straight on, without looking for a file (the API, and a load balancer's check)."""
+
 ONE_YEAR = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
 
@@ -61,7 +64,11 @@ class WebClient:
         self.dist = dist.resolve()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or scope["path"].startswith(NOT_OURS)
+        ):
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
@@ -80,7 +87,7 @@ class WebClient:
         return None
 
     def response_for(self, path: str, *, gzip: bool = False) -> Response | None:
-        if path.startswith("/api/"):
+        if path.startswith(NOT_OURS):
             return None
         found = self.file(path) if path not in ("/", "/index.html") else None
         if found is not None:

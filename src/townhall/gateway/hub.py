@@ -24,7 +24,6 @@ from typing import Any
 import orjson
 
 from townhall.actions import sessions as session_actions
-from townhall.actions import user_settings as settings_actions
 from townhall.actions.services import Services
 from townhall.domain.event_data import Presence
 from townhall.domain.permissions import has
@@ -112,20 +111,14 @@ class Hub:
         self.sessions[session.id] = session
         self.by_user[user.id].add(session)
         try:
-            guild_ids = [
-                g
-                for g in await session_actions.guild_ids(self.services, user)
-                if session.wants_guild(g)
-            ]
+            # Read after registering: what changes meanwhile (an ack from another device, a
+            # guild joined) waits in `early`.
+            opening = await session_actions.opening(
+                self.services, user, direct_messages=session.gets_direct_messages
+            )
+            guild_ids = [g for g in opening.guild_ids if session.wants_guild(g)]
             self._expect(session, guild_ids)
             try:
-                private = []
-                if not user.bot and session.gets_direct_messages:
-                    private = await session_actions.private_channels(self.services, user)
-                if not user.bot:
-                    # After registering: an ack from another device meanwhile waits in `early`.
-                    personal = await settings_actions.personal_state(self.services, user)
-                    ready.update(payloads.ready_personal(personal))
                 states = await self.replicas.ensure(guild_ids)
             finally:
                 waiting = self._stop_expecting(session, guild_ids)
@@ -137,7 +130,11 @@ class Hub:
         # From here on nothing awaits until every GUILD_CREATE is out.
         member_of = [g for g in guild_ids if g in states and user.id in states[g].members]
         ready["guilds"] = [{"id": str(g), "unavailable": True} for g in member_of]
-        ready["private_channels"] = [payloads.channel(p.channel, p.recipients) for p in private]
+        ready["private_channels"] = [
+            payloads.channel(p.channel, p.recipients) for p in opening.private_channels
+        ]
+        if opening.personal is not None:
+            ready.update(payloads.ready_personal(opening.personal))
         first_session = len(self.by_user[user.id]) == 1
         session.dispatch(dispatch_head("READY", orjson.dumps(ready)))
         for guild_id in member_of:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 
-from sqlalchemy import RowMapping, delete, func, insert, select, update
+from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -227,17 +227,23 @@ async def _recipients_by_channel(
     return found
 
 
+_PRIVATE_CHANNELS_OF_USER = (
+    select(channels)
+    .select_from(
+        channels.join(channel_recipients, channel_recipients.c.channel_id == channels.c.id)
+    )
+    .where(
+        channel_recipients.c.user_id == bindparam("user_id"),
+        channel_recipients.c.closed.is_(False),
+    )
+    .order_by(channels.c.id)
+)
+"""Every IDENTIFY runs it: prebuilt."""
+
+
 async def private_channels_of_user(conn: AsyncConnection, user_id: int) -> list[Channel]:
     """The user's DMs and group DMs, except DMs they closed."""
-    query = (
-        select(channels)
-        .select_from(
-            channels.join(channel_recipients, channel_recipients.c.channel_id == channels.c.id)
-        )
-        .where(channel_recipients.c.user_id == user_id, channel_recipients.c.closed.is_(False))
-        .order_by(channels.c.id)
-    )
-    rows = list((await conn.execute(query)).mappings())
+    rows = list((await conn.execute(_PRIVATE_CHANNELS_OF_USER, {"user_id": user_id})).mappings())
     recipients = await _recipients_by_channel(conn, [row["id"] for row in rows])
     return [_channel(row, recipient_ids=recipients[row["id"]]) for row in rows]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
@@ -24,9 +24,14 @@ async def restricted_guild_ids(conn: AsyncConnection, user_id: int) -> list[int]
     return [row[0] for row in await conn.execute(query)]
 
 
+_DEFAULT_GUILDS_RESTRICTED = select(users.c.default_guilds_restricted).where(
+    users.c.id == bindparam("user_id")
+)
+
+
 async def default_guilds_restricted(conn: AsyncConnection, user_id: int) -> bool:
-    query = select(users.c.default_guilds_restricted).where(users.c.id == user_id)
-    return bool((await conn.execute(query)).scalar_one_or_none())
+    found = await conn.execute(_DEFAULT_GUILDS_RESTRICTED, {"user_id": user_id})
+    return bool(found.scalar_one_or_none())
 
 
 async def set_default_guilds_restricted(conn: AsyncConnection, user_id: int, value: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from sqlalchemy import RowMapping, delete, func, insert, select, update
+from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.domain.models import Guild, Role
@@ -96,9 +96,19 @@ async def guilds_with_versions(
     return [(_guild(row), int(row["version"])) for row in result.mappings()]
 
 
+_MEMBERSHIPS_OF_USER = select(members.c.guild_id, members.c.dms_restricted).where(
+    members.c.user_id == bindparam("user_id")
+)
+
+
+async def memberships_of_user(conn: AsyncConnection, user_id: int) -> list[tuple[int, bool]]:
+    """(guild, whether its members may not DM the user) for each guild the user is in."""
+    result = await conn.execute(_MEMBERSHIPS_OF_USER, {"user_id": user_id})
+    return [(guild_id, bool(restricted)) for guild_id, restricted in result]
+
+
 async def guild_ids_of_user(conn: AsyncConnection, user_id: int) -> list[int]:
-    result = await conn.execute(select(members.c.guild_id).where(members.c.user_id == user_id))
-    return list(result.scalars())
+    return [guild_id for guild_id, _restricted in await memberships_of_user(conn, user_id)]
 
 
 async def count_guilds_owned(conn: AsyncConnection, user_id: int) -> int:

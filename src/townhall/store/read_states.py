@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import Table, and_, bindparam, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,9 +31,26 @@ def upsert(conn: AsyncConnection, table: Table) -> postgresql.Insert | sqlite.In
     return sqlite.insert(table)
 
 
+_READ_STATES_OF_USER = select(
+    read_states.c.channel_id, read_states.c.last_message_id, read_states.c.version
+).where(read_states.c.user_id == bindparam("user_id"))
+_READABLE_CHANNEL_IDS = (
+    select(channels.c.id)
+    .join(
+        members,
+        and_(members.c.guild_id == channels.c.guild_id, members.c.user_id == bindparam("user_id")),
+    )
+    .union(
+        select(channel_recipients.c.channel_id).where(
+            channel_recipients.c.user_id == bindparam("user_id")
+        )
+    )
+)
+"""Both run at every IDENTIFY: prebuilt."""
+
+
 async def read_states_of_user(conn: AsyncConnection, user_id: int) -> list[ReadState]:
-    query = select(read_states.c.channel_id, read_states.c.last_message_id, read_states.c.version)
-    rows = await conn.execute(query.where(read_states.c.user_id == user_id))
+    rows = await conn.execute(_READ_STATES_OF_USER, {"user_id": user_id})
     return [ReadState(r.channel_id, r.last_message_id, r.version) for r in rows]
 
 
@@ -119,9 +136,5 @@ async def unread_mentions(
 
 async def readable_channel_ids(conn: AsyncConnection, user_id: int) -> set[int]:
     """Channels of the person's guilds and DMs (read states of others are dropped)."""
-    guild_channels = select(channels.c.id).join(
-        members, and_(members.c.guild_id == channels.c.guild_id, members.c.user_id == user_id)
-    )
-    private = select(channel_recipients.c.channel_id).where(channel_recipients.c.user_id == user_id)
-    rows = await conn.execute(guild_channels.union(private))
+    rows = await conn.execute(_READABLE_CHANNEL_IDS, {"user_id": user_id})
     return {row[0] for row in rows}

@@ -6,23 +6,30 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.store.read_states import upsert
 from townhall.store.schema import member_roles, user_guild_settings, user_settings
+
+_GUILD_SETTINGS_OF_USER = select(
+    user_guild_settings.c.settings, user_guild_settings.c.version
+).where(user_guild_settings.c.user_id == bindparam("user_id"))
+_USER_SETTINGS = select(user_settings.c.locale, user_settings.c.theme).where(
+    user_settings.c.user_id == bindparam("user_id")
+)
+"""Every IDENTIFY runs these: prebuilt."""
 
 
 async def guild_settings_of_user(
     conn: AsyncConnection, user_id: int, guild_id: int | None = None
 ) -> list[tuple[dict[str, Any], int]]:
     """(settings JSON, version) of each guild the person has settings for (or of one guild)."""
-    query = select(user_guild_settings.c.settings, user_guild_settings.c.version).where(
-        user_guild_settings.c.user_id == user_id
-    )
+    query = _GUILD_SETTINGS_OF_USER
     if guild_id is not None:
         query = query.where(user_guild_settings.c.guild_id == guild_id)
-    return [(orjson.loads(row.settings), row.version) for row in await conn.execute(query)]
+    rows = await conn.execute(query, {"user_id": user_id})
+    return [(orjson.loads(row.settings), row.version) for row in rows]
 
 
 async def put_guild_settings(
@@ -43,8 +50,7 @@ async def put_guild_settings(
 
 
 async def get_user_settings(conn: AsyncConnection, user_id: int) -> dict[str, str | None]:
-    query = select(user_settings.c.locale, user_settings.c.theme)
-    row = (await conn.execute(query.where(user_settings.c.user_id == user_id))).first()
+    row = (await conn.execute(_USER_SETTINGS, {"user_id": user_id})).first()
     return {"locale": row.locale, "theme": row.theme} if row else {"locale": None, "theme": None}
 
 
