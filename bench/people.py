@@ -36,8 +36,9 @@ def p99(histogram: dict[int, int], missing: int = 0) -> float:
 
 
 async def measure_step(
-    server_pid: int, gateway: str, api: str, people: list[town.Person], step: int
+    server_pids: list[int], gateway: str, api: str, people: list[town.Person], step: int
 ) -> dict[str, Any]:
+    """One step of N people; `server_pids` is the server and its workers (TOWNHALL_WORKERS)."""
     tokens = [p.account.token for p in people]
     receivers = await asyncio.to_thread(
         loadgen.start_all,
@@ -63,7 +64,7 @@ async def measure_step(
         await asyncio.to_thread(wait_for_quiet, 30.0, 10.0)
         actors.command(f"step {step}")
         meter = CpuMeter(
-            {"server": server_pid, "receivers": [g.pid for g in receivers], "actors": actors.pid}
+            {"server": server_pids, "receivers": [g.pid for g in receivers], "actors": actors.pid}
         )
         meter.start()
         await asyncio.sleep(MEASURE_SECONDS)
@@ -71,7 +72,7 @@ async def measure_step(
         rest = actors.report()
         await asyncio.sleep(rates.DRAIN_SECONDS)
         delivered = [await asyncio.to_thread(g.report) for g in receivers]
-        rss = rss_bytes(server_pid)
+        rss = sum(rss_bytes(pid) for pid in server_pids)
     finally:
         actors.stop()
         for generator in receivers:
@@ -115,7 +116,7 @@ async def measure(backend: str, steps: tuple[int, ...] = STEPS) -> dict[str, Any
         print(f"    built {len(everyone.people)} people in {time.monotonic() - started:.0f} s")
         for step, n in enumerate(steps, start=1):
             result = await measure_step(
-                server.pid, server.gateway, server.api, everyone.people[:n], step
+                server.pids, server.gateway, server.api, everyone.people[:n], step
             )
             results.append(result)
             print(f"    {_line(result)}", flush=True)

@@ -24,6 +24,7 @@ import pytest_asyncio
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tests.documented_shapes import DocumentedShapes
 from townhall.actions.services import Services
 from townhall.api.app import create_app
 from townhall.config import Settings
@@ -167,7 +168,9 @@ class Api:
 async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://townhall.test/api/v10"
+        transport=transport,
+        base_url="http://townhall.test/api/v10",
+        event_hooks={"response": [DocumentedShapes(app.openapi())]},
     ) as client:
         yield client
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -108,6 +109,9 @@ class Services:
     ids: SnowflakeGenerator
     passwords: PasswordHasher = field(default_factory=PasswordHasher)
     cache: AccessCache = field(default_factory=AccessCache)
+    renew_lease: Callable[[], Awaitable[None]] | None = None
+    """Renews the node lease behind `ids` now (runtime/lease.py). A write that finds the lease
+    run out (the process was paused past it) renews it first instead of failing."""
 
     @property
     def engine(self) -> AsyncEngine:
@@ -119,6 +123,7 @@ class Services:
 
         The events are handed to the relay right after the commit, before SQLite's writer lock
         is released, so they reach the log in commit order."""
+        await self.keep_lease()
         writer = self.db.writer
         if writer is None:
             async with self.engine.begin() as conn:
@@ -133,6 +138,12 @@ class Services:
                 yield tx
                 await tx.flush()
             self.relay.committed(tx.envelopes)
+
+    async def keep_lease(self) -> None:
+        """Renew the node lease now if it ran out (the process was paused past it), so that ids
+        can be minted again: each request and each write begins with this."""
+        if self.renew_lease is not None and time.monotonic() > self.ids.valid_until:
+            await self.renew_lease()
 
     def announce(self, *events: Event[Any]) -> None:
         """Send ephemeral events (typing, presence): not stored, not retried."""

@@ -22,6 +22,7 @@ MAX_SNOWFLAKE = 2**63 - 1
 async def get_services(request: Request) -> Services:
     # async: FastAPI runs a plain `def` dependency in its thread pool, once per request.
     services: Services = request.app.state.services
+    await services.keep_lease()
     return services
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 
-class JSON(Response):
+class JSON(JSONResponse):
+    """A JSONResponse, so that FastAPI documents a route's `response_model` as its body."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:

@@ -60,6 +60,7 @@ class Runtime:
             relay=self.relay,
             ids=ids,
             passwords=password_hasher(settings),
+            renew_lease=self.lease.renew,
         )
         self.relay.immediate.append(services.cache.on_envelope)
         self.lease.start()

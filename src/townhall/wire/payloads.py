@@ -181,6 +181,22 @@ def guild(g: Guild, roles: list[Role], *, member_count: int | None = None) -> Pa
     return body
 
 
+def partial_guild(g: Guild, permissions: int, *, owner: bool, count: int | None) -> Payload:
+    """A guild in `GET /users/@me/guilds`, with the user's permissions there."""
+    body: Payload = {
+        "id": str(g.id),
+        "name": g.name,
+        "icon": g.icon,
+        "banner": None,
+        "owner": owner,
+        "permissions": str(permissions),
+        "features": [],
+    }
+    if count is not None:
+        body.update(approximate_member_count=count, approximate_presence_count=0)
+    return body
+
+
 def member(m: Member, *, with_user: bool = True) -> Payload:
     body: Payload = {
         "nick": m.nick,

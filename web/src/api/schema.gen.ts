@@ -989,6 +989,11 @@ export interface components {
             /** Token */
             token?: string | null;
         };
+        /** AckToken */
+        AckToken: {
+            /** Token */
+            token: null;
+        };
         /**
          * AddRecipientBody
          * @description Discord's fields for bots with the `gdm.join` scope; townhall needs neither.
@@ -1010,6 +1015,83 @@ export interface components {
             /** Users */
             users?: number[] | null;
         };
+        /** Application */
+        Application: {
+            /** Approximate Guild Count */
+            approximate_guild_count: number;
+            bot?: components["schemas"]["User"];
+            /** Bot Public */
+            bot_public: boolean;
+            /** Bot Require Code Grant */
+            bot_require_code_grant: boolean;
+            /** Custom Install Url */
+            custom_install_url: null;
+            /** Description */
+            description: string;
+            /** Flags */
+            flags: number;
+            /** Icon */
+            icon: string | null;
+            /** Id */
+            id: string;
+            /** Install Params */
+            install_params: null;
+            /** Interactions Endpoint Url */
+            interactions_endpoint_url: null;
+            /** Name */
+            name: string;
+            owner: components["schemas"]["User"];
+            /** Privacy Policy Url */
+            privacy_policy_url: null;
+            /** Redirect Uris */
+            redirect_uris: string[];
+            /** Rpc Origins */
+            rpc_origins: string[];
+            /** Summary */
+            summary: string;
+            /** Tags */
+            tags: string[];
+            /** Team */
+            team: null;
+            /** Terms Of Service Url */
+            terms_of_service_url: null;
+            /** Type */
+            type: null;
+            /** Verify Key */
+            verify_key: string;
+        };
+        /**
+         * Authorization
+         * @description `GET /oauth2/authorize`: what the consent screen shows.
+         */
+        Authorization: {
+            application: components["schemas"]["Application"];
+            /** Authorized */
+            authorized: boolean;
+            bot: components["schemas"]["User"];
+            /** Guilds */
+            guilds: components["schemas"]["AuthorizationGuild"][];
+            /** Permissions */
+            permissions: string;
+            /** Redirect Uri */
+            redirect_uri: null;
+            /** Scopes */
+            scopes: string[];
+            user: components["schemas"]["User"];
+        };
+        /** AuthorizationGuild */
+        AuthorizationGuild: {
+            /** Icon */
+            icon: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: boolean;
+            /** Permissions */
+            permissions: string;
+        };
         /** AuthorizeBody */
         AuthorizeBody: {
             /** Authorize */
@@ -1019,6 +1101,12 @@ export interface components {
             /** Permissions */
             permissions?: string | number | null;
         };
+        /** Ban */
+        Ban: {
+            /** Reason */
+            reason: string | null;
+            user: components["schemas"]["User"];
+        };
         /** BanBody */
         BanBody: {
             /** Delete Message Days */
@@ -1026,10 +1114,71 @@ export interface components {
             /** Delete Message Seconds */
             delete_message_seconds?: number | null;
         };
+        /** BotToken */
+        BotToken: {
+            /** Token */
+            token: string;
+        };
         /** BulkDeleteBody */
         BulkDeleteBody: {
             /** Messages */
             messages: number[];
+        };
+        /**
+         * Channel
+         * @description A guild channel, a DM or a group DM: which fields appear depends on `type`.
+         */
+        Channel: {
+            /** Bitrate */
+            bitrate?: number;
+            /** Flags */
+            flags: number;
+            /** Guild Id */
+            guild_id?: string | null;
+            /** Icon */
+            icon?: string | null;
+            /** Id */
+            id: string;
+            /** Last Message Id */
+            last_message_id?: string | null;
+            /** Last Pin Timestamp */
+            last_pin_timestamp?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Nsfw */
+            nsfw?: boolean;
+            /** Owner Id */
+            owner_id?: string | null;
+            /** Parent Id */
+            parent_id?: string | null;
+            /** Permission Overwrites */
+            permission_overwrites?: components["schemas"]["Overwrite"][];
+            /** Position */
+            position?: number;
+            /** Rate Limit Per User */
+            rate_limit_per_user?: number;
+            /** Recipients */
+            recipients?: components["schemas"]["User"][];
+            /** Rtc Region */
+            rtc_region?: string | null;
+            /** Topic */
+            topic?: string | null;
+            /** Type */
+            type: number;
+            /** User Limit */
+            user_limit?: number;
+        };
+        /** ChannelOverride */
+        ChannelOverride: {
+            /** Channel Id */
+            channel_id: string;
+            /** Collapsed */
+            collapsed: boolean;
+            /** Message Notifications */
+            message_notifications: number;
+            mute_config: components["schemas"]["MuteConfig"] | null;
+            /** Muted */
+            muted: boolean;
         };
         /** ChannelOverrideBody */
         ChannelOverrideBody: {
@@ -1141,6 +1290,48 @@ export interface components {
             /** Recipients */
             recipients?: number[] | null;
         };
+        /**
+         * CurrentUser
+         * @description `PATCH /users/@me`: the user, and a new token when the password changed (the others end).
+         */
+        CurrentUser: {
+            /** Accent Color */
+            accent_color: null;
+            /** Avatar */
+            avatar: string | null;
+            /** Avatar Decoration Data */
+            avatar_decoration_data: null;
+            /** Banner */
+            banner: null;
+            /** Bot */
+            bot: boolean;
+            /** Discriminator */
+            discriminator: string;
+            /** Email */
+            email?: string | null;
+            /** Flags */
+            flags: number;
+            /** Global Name */
+            global_name: string | null;
+            /** Id */
+            id: string;
+            /** Locale */
+            locale?: string;
+            /** Mfa Enabled */
+            mfa_enabled?: boolean;
+            /** Premium Type */
+            premium_type?: number;
+            /** Public Flags */
+            public_flags: number;
+            /** System */
+            system: boolean;
+            /** Token */
+            token?: string;
+            /** Username */
+            username: string;
+            /** Verified */
+            verified?: boolean;
+        };
         /** EditMessageBody */
         EditMessageBody: {
             allowed_mentions?: components["schemas"]["AllowedMentionsBody"] | null;
@@ -1161,6 +1352,108 @@ export interface components {
             deny?: string | number | null;
             /** Type */
             type: number;
+        };
+        /** Emoji */
+        Emoji: {
+            /** Id */
+            id: string | null;
+            /** Name */
+            name: string;
+        };
+        /** Gateway */
+        Gateway: {
+            /** Url */
+            url: string;
+        };
+        /** GatewayBot */
+        GatewayBot: {
+            session_start_limit: components["schemas"]["SessionStartLimit"];
+            /** Shards */
+            shards: number;
+            /** Url */
+            url: string;
+        };
+        /** Guild */
+        Guild: {
+            /** Afk Channel Id */
+            afk_channel_id: string | null;
+            /** Afk Timeout */
+            afk_timeout: number;
+            /** Application Id */
+            application_id: null;
+            /**
+             * Approximate Member Count
+             * @description With `?with_counts=true`.
+             */
+            approximate_member_count?: number;
+            /** Approximate Presence Count */
+            approximate_presence_count?: number;
+            /** Banner */
+            banner: null;
+            /** Default Message Notifications */
+            default_message_notifications: number;
+            /** Description */
+            description: string | null;
+            /** Discovery Splash */
+            discovery_splash: null;
+            /** Emojis */
+            emojis: unknown[];
+            /** Explicit Content Filter */
+            explicit_content_filter: number;
+            /** Features */
+            features: string[];
+            /** Icon */
+            icon: string | null;
+            /** Icon Hash */
+            icon_hash: string | null;
+            /** Id */
+            id: string;
+            /** Max Members */
+            max_members: number;
+            /** Max Presences */
+            max_presences: null;
+            /** Mfa Level */
+            mfa_level: number;
+            /** Name */
+            name: string;
+            /** Nsfw Level */
+            nsfw_level: number;
+            /** Owner Id */
+            owner_id: string;
+            /** Preferred Locale */
+            preferred_locale: string;
+            /** Premium Progress Bar Enabled */
+            premium_progress_bar_enabled: boolean;
+            /** Premium Subscription Count */
+            premium_subscription_count: number;
+            /** Premium Tier */
+            premium_tier: number;
+            /** Public Updates Channel Id */
+            public_updates_channel_id: null;
+            /** Region */
+            region: string;
+            /** Roles */
+            roles: components["schemas"]["Role"][];
+            /** Rules Channel Id */
+            rules_channel_id: null;
+            /** Safety Alerts Channel Id */
+            safety_alerts_channel_id: null;
+            /** Splash */
+            splash: null;
+            /** Stickers */
+            stickers: unknown[];
+            /** System Channel Flags */
+            system_channel_flags: number;
+            /** System Channel Id */
+            system_channel_id: string | null;
+            /** Vanity Url Code */
+            vanity_url_code: null;
+            /** Verification Level */
+            verification_level: number;
+            /** Widget Channel Id */
+            widget_channel_id: null;
+            /** Widget Enabled */
+            widget_enabled: boolean;
         };
         /**
          * GuildSettingsBody
@@ -1191,6 +1484,77 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** Invite */
+        Invite: {
+            /** Approximate Member Count */
+            approximate_member_count?: number;
+            /** Approximate Presence Count */
+            approximate_presence_count?: number;
+            channel: components["schemas"]["InviteChannel"];
+            /** Code */
+            code: string;
+            /** Created At */
+            created_at?: string | null;
+            /** Expires At */
+            expires_at: string | null;
+            guild: components["schemas"]["InviteGuild"];
+            /** Guild Id */
+            guild_id: string;
+            inviter: components["schemas"]["User"] | null;
+            /** Max Age */
+            max_age?: number;
+            /** Max Uses */
+            max_uses?: number;
+            /** Temporary */
+            temporary?: boolean;
+            /** Type */
+            type: number;
+            /**
+             * Uses
+             * @description This and the rest: for those who manage the invite.
+             */
+            uses?: number;
+        };
+        /** InviteChannel */
+        InviteChannel: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string | null;
+            /** Type */
+            type: number;
+        };
+        /** InviteGuild */
+        InviteGuild: {
+            /** Banner */
+            banner: null;
+            /** Description */
+            description: string | null;
+            /** Features */
+            features: string[];
+            /** Icon */
+            icon: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Nsfw Level */
+            nsfw_level: number;
+            /** Premium Subscription Count */
+            premium_subscription_count: number;
+            /** Splash */
+            splash: null;
+            /** Verification Level */
+            verification_level: number;
+        };
+        /**
+         * Location
+         * @description Where the browser goes after the consent screen.
+         */
+        Location: {
+            /** Location */
+            location: string;
+        };
         /** LoginBody */
         LoginBody: {
             /** Device Token */
@@ -1199,6 +1563,92 @@ export interface components {
             login: string;
             /** Password */
             password: string;
+        };
+        /** Member */
+        Member: {
+            /** Avatar */
+            avatar: string | null;
+            /** Banner */
+            banner: string | null;
+            /** Communication Disabled Until */
+            communication_disabled_until: string | null;
+            /** Deaf */
+            deaf: boolean;
+            /** Flags */
+            flags: number;
+            /** Joined At */
+            joined_at: string | null;
+            /** Mute */
+            mute: boolean;
+            /** Nick */
+            nick: string | null;
+            /** Pending */
+            pending: boolean;
+            /** Premium Since */
+            premium_since: string | null;
+            /** Roles */
+            roles: string[];
+            /** @description Absent where the member is attached to a message (the message has the author). */
+            user?: components["schemas"]["User"];
+        };
+        /** Message */
+        Message: {
+            /** Attachments */
+            attachments: unknown[];
+            author: components["schemas"]["User"];
+            /** Channel Id */
+            channel_id: string;
+            /** Components */
+            components: unknown[];
+            /** Content */
+            content: string;
+            /** Edited Timestamp */
+            edited_timestamp: string | null;
+            /** Embeds */
+            embeds: {
+                [key: string]: unknown;
+            }[];
+            /** Flags */
+            flags: number;
+            /** Guild Id */
+            guild_id?: string;
+            /** Id */
+            id: string;
+            member?: components["schemas"]["Member"];
+            /** Mention Everyone */
+            mention_everyone: boolean;
+            /** Mention Roles */
+            mention_roles: string[];
+            /** Mentions */
+            mentions: components["schemas"]["User"][];
+            message_reference?: components["schemas"]["MessageReference"];
+            /** Nonce */
+            nonce?: string | number;
+            /** Pinned */
+            pinned: boolean;
+            /** Reactions */
+            reactions?: components["schemas"]["Reaction"][];
+            /** @description Replies only; null when the message replied to was deleted. */
+            referenced_message?: components["schemas"]["Message"] | null;
+            /** Timestamp */
+            timestamp: string;
+            /** Tts */
+            tts: boolean;
+            /** Type */
+            type: number;
+            /** Webhook Id */
+            webhook_id?: string;
+        };
+        /** MessageReference */
+        MessageReference: {
+            /** Channel Id */
+            channel_id: string;
+            /** Guild Id */
+            guild_id: string | null;
+            /** Message Id */
+            message_id: string | null;
+            /** Type */
+            type: number;
         };
         /** MessageReferenceBody */
         MessageReferenceBody: {
@@ -1312,12 +1762,38 @@ export interface components {
             /** Roles */
             roles?: number[] | null;
         };
+        /** MuteConfig */
+        MuteConfig: {
+            /** End Time */
+            end_time: string | null;
+            /** Selected Time Window */
+            selected_time_window: number | null;
+        };
         /** MuteConfigBody */
         MuteConfigBody: {
             /** End Time */
             end_time?: string | null;
             /** Selected Time Window */
             selected_time_window?: number | null;
+        };
+        /** Nick */
+        Nick: {
+            /** Nick */
+            nick: string | null;
+        };
+        /** Overwrite */
+        Overwrite: {
+            /** Allow */
+            allow: string;
+            /** Deny */
+            deny: string;
+            /** Id */
+            id: string;
+            /**
+             * Type
+             * @description 0: a role, 1: a member.
+             */
+            type: number;
         };
         /** OverwriteBody */
         OverwriteBody: {
@@ -1330,6 +1806,63 @@ export interface components {
             /** Type */
             type: number;
         };
+        /**
+         * PartialGuild
+         * @description `GET /users/@me/guilds`: each guild the user is in, with their permissions there.
+         */
+        PartialGuild: {
+            /** Approximate Member Count */
+            approximate_member_count?: number;
+            /** Approximate Presence Count */
+            approximate_presence_count?: number;
+            /** Banner */
+            banner: null;
+            /** Features */
+            features: string[];
+            /** Icon */
+            icon: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: boolean;
+            /** Permissions */
+            permissions: string;
+        };
+        /** PinnedMessage */
+        PinnedMessage: {
+            message: components["schemas"]["Message"];
+            /** Pinned At */
+            pinned_at: string | null;
+        };
+        /** PinsPage */
+        PinsPage: {
+            /** Has More */
+            has_more: boolean;
+            /** Items */
+            items: components["schemas"]["PinnedMessage"][];
+        };
+        /** Reaction */
+        Reaction: {
+            /** Burst Colors */
+            burst_colors: string[];
+            /** Count */
+            count: number;
+            count_details: components["schemas"]["ReactionCountDetails"];
+            emoji: components["schemas"]["Emoji"];
+            /** Me */
+            me: boolean;
+            /** Me Burst */
+            me_burst: boolean;
+        };
+        /** ReactionCountDetails */
+        ReactionCountDetails: {
+            /** Burst */
+            burst: number;
+            /** Normal */
+            normal: number;
+        };
         /** RegisterBody */
         RegisterBody: {
             /** Email */
@@ -1340,6 +1873,33 @@ export interface components {
             password: string;
             /** Username */
             username: string;
+        };
+        /** Role */
+        Role: {
+            /** Color */
+            color: number;
+            colors: components["schemas"]["RoleColors"];
+            /** Flags */
+            flags: number;
+            /** Hoist */
+            hoist: boolean;
+            /** Icon */
+            icon: string | null;
+            /** Id */
+            id: string;
+            /** Managed */
+            managed: boolean;
+            /** Mentionable */
+            mentionable: boolean;
+            /** Name */
+            name: string;
+            /** Permissions */
+            permissions: string;
+            /** Position */
+            position: number;
+            tags?: components["schemas"]["RoleTags"];
+            /** Unicode Emoji */
+            unicode_emoji: string | null;
         };
         /**
          * RoleBody
@@ -1358,6 +1918,15 @@ export interface components {
             /** Permissions */
             permissions?: number | null;
         };
+        /** RoleColors */
+        RoleColors: {
+            /** Primary Color */
+            primary_color: number;
+            /** Secondary Color */
+            secondary_color: number | null;
+            /** Tertiary Color */
+            tertiary_color: number | null;
+        };
         /** RoleColorsBody */
         RoleColorsBody: {
             /** Primary Color */
@@ -1373,6 +1942,113 @@ export interface components {
             id: number;
             /** Position */
             position?: number | null;
+        };
+        /** RoleTags */
+        RoleTags: {
+            /** Bot Id */
+            bot_id: string;
+        };
+        /** SessionStartLimit */
+        SessionStartLimit: {
+            /** Max Concurrency */
+            max_concurrency: number;
+            /** Remaining */
+            remaining: number;
+            /** Reset After */
+            reset_after: number;
+            /** Total */
+            total: number;
+        };
+        /** SignedIn */
+        SignedIn: {
+            /**
+             * Device Token
+             * @description Login only: lets this device sign in during a backoff after failed attempts elsewhere.
+             */
+            device_token?: string | null;
+            /** Token */
+            token: string;
+            /** User Id */
+            user_id: string;
+        };
+        /** User */
+        User: {
+            /** Accent Color */
+            accent_color: null;
+            /** Avatar */
+            avatar: string | null;
+            /** Avatar Decoration Data */
+            avatar_decoration_data: null;
+            /** Banner */
+            banner: null;
+            /** Bot */
+            bot: boolean;
+            /** Discriminator */
+            discriminator: string;
+            /**
+             * Email
+             * @description This and the rest: only for the user themselves (`/users/@me`, READY).
+             */
+            email?: string | null;
+            /** Flags */
+            flags: number;
+            /** Global Name */
+            global_name: string | null;
+            /** Id */
+            id: string;
+            /** Locale */
+            locale?: string;
+            /** Mfa Enabled */
+            mfa_enabled?: boolean;
+            /** Premium Type */
+            premium_type?: number;
+            /** Public Flags */
+            public_flags: number;
+            /** System */
+            system: boolean;
+            /** Username */
+            username: string;
+            /** Verified */
+            verified?: boolean;
+        };
+        /** UserGuildSettings */
+        UserGuildSettings: {
+            /** Channel Overrides */
+            channel_overrides: components["schemas"]["ChannelOverride"][];
+            /** Flags */
+            flags: number;
+            /** Guild Id */
+            guild_id: string;
+            /** Hide Muted Channels */
+            hide_muted_channels: boolean;
+            /** Message Notifications */
+            message_notifications: number;
+            /** Mobile Push */
+            mobile_push: boolean;
+            mute_config: components["schemas"]["MuteConfig"] | null;
+            /** Mute Scheduled Events */
+            mute_scheduled_events: boolean;
+            /** Muted */
+            muted: boolean;
+            /** Notify Highlights */
+            notify_highlights: number;
+            /** Suppress Everyone */
+            suppress_everyone: boolean;
+            /** Suppress Roles */
+            suppress_roles: boolean;
+            /** Version */
+            version: number;
+        };
+        /** UserSettings */
+        UserSettings: {
+            /** Default Guilds Restricted */
+            default_guilds_restricted: boolean;
+            /** Locale */
+            locale: string | null;
+            /** Restricted Guilds */
+            restricted_guilds: string[];
+            /** Theme */
+            theme: string | null;
         };
         /** UserSettingsBody */
         UserSettingsBody: {
@@ -1422,7 +2098,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Application"][];
                 };
             };
         };
@@ -1446,7 +2122,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Application"];
                 };
             };
             /** @description Validation Error */
@@ -1478,7 +2154,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Application"];
                 };
             };
             /** @description Validation Error */
@@ -1514,7 +2190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Application"];
                 };
             };
             /** @description Validation Error */
@@ -1546,7 +2222,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["BotToken"];
                 };
             };
             /** @description Validation Error */
@@ -1580,7 +2256,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": {
+                        [key: string]: unknown;
+                    }[];
                 };
             };
             /** @description Validation Error */
@@ -1609,7 +2287,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Application"];
                 };
             };
         };
@@ -1633,7 +2311,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Application"];
                 };
             };
             /** @description Validation Error */
@@ -1666,7 +2344,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["SignedIn"];
                 };
             };
             /** @description Validation Error */
@@ -1728,7 +2406,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["SignedIn"];
                 };
             };
             /** @description Validation Error */
@@ -1760,7 +2438,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Channel"];
                 };
             };
             /** @description Validation Error */
@@ -1792,7 +2470,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Channel"];
                 };
             };
             /** @description Validation Error */
@@ -1828,7 +2506,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Channel"];
                 };
             };
             /** @description Validation Error */
@@ -1860,7 +2538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Invite"][];
                 };
             };
             /** @description Validation Error */
@@ -1896,7 +2574,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Invite"];
                 };
             };
             /** @description Validation Error */
@@ -1933,7 +2611,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Message"][];
                 };
             };
             /** @description Validation Error */
@@ -1969,7 +2647,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description Validation Error */
@@ -2003,7 +2681,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description Validation Error */
@@ -2073,7 +2751,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description Validation Error */
@@ -2111,7 +2789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["AckToken"];
                 };
             };
             /** @description Validation Error */
@@ -2145,7 +2823,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description Validation Error */
@@ -2216,7 +2894,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["User"][];
                 };
             };
             /** @description Validation Error */
@@ -2419,7 +3097,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["PinsPage"];
                 };
             };
             /** @description Validation Error */
@@ -2583,7 +3261,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Message"][];
                 };
             };
             /** @description Validation Error */
@@ -2774,7 +3452,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Gateway"];
                 };
             };
         };
@@ -2794,7 +3472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["GatewayBot"];
                 };
             };
         };
@@ -2818,7 +3496,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Guild"];
                 };
             };
             /** @description Validation Error */
@@ -2852,7 +3530,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Guild"];
                 };
             };
             /** @description Validation Error */
@@ -2918,7 +3596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Guild"];
                 };
             };
             /** @description Validation Error */
@@ -2954,7 +3632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Ban"][];
                 };
             };
             /** @description Validation Error */
@@ -2988,7 +3666,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Ban"];
                 };
             };
             /** @description Validation Error */
@@ -3093,7 +3771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Channel"][];
                 };
             };
             /** @description Validation Error */
@@ -3129,7 +3807,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Channel"];
                 };
             };
             /** @description Validation Error */
@@ -3195,7 +3873,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Invite"][];
                 };
             };
             /** @description Validation Error */
@@ -3230,7 +3908,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Member"][];
                 };
             };
             /** @description Validation Error */
@@ -3264,7 +3942,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Member"];
                 };
             };
             /** @description Validation Error */
@@ -3334,7 +4012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Member"];
                 };
             };
             /** @description Validation Error */
@@ -3438,7 +4116,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Member"];
                 };
             };
             /** @description Validation Error */
@@ -3474,7 +4152,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Nick"];
                 };
             };
             /** @description Validation Error */
@@ -3509,7 +4187,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Member"][];
                 };
             };
             /** @description Validation Error */
@@ -3541,7 +4219,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Role"][];
                 };
             };
             /** @description Validation Error */
@@ -3577,7 +4255,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Role"];
                 };
             };
             /** @description Validation Error */
@@ -3613,7 +4291,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Role"][];
                 };
             };
             /** @description Validation Error */
@@ -3647,7 +4325,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Role"];
                 };
             };
             /** @description Validation Error */
@@ -3717,7 +4395,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Role"];
                 };
             };
             /** @description Validation Error */
@@ -3750,7 +4428,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Invite"];
                 };
             };
             /** @description Validation Error */
@@ -3781,7 +4459,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Invite"];
                 };
             };
             /** @description Validation Error */
@@ -3812,7 +4490,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Invite"];
                 };
             };
             /** @description Validation Error */
@@ -3841,7 +4519,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Application"];
                 };
             };
         };
@@ -3868,7 +4546,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Authorization"];
                 };
             };
             /** @description Validation Error */
@@ -3908,7 +4586,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Location"];
                 };
             };
             /** @description Validation Error */
@@ -3937,7 +4615,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": {
+                        [key: string]: unknown;
+                    }[];
                 };
             };
         };
@@ -3960,7 +4640,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Validation Error */
@@ -3989,7 +4669,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["User"];
                 };
             };
         };
@@ -4013,7 +4693,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["CurrentUser"];
                 };
             };
             /** @description Validation Error */
@@ -4042,7 +4722,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Channel"][];
                 };
             };
         };
@@ -4066,7 +4746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["Channel"];
                 };
             };
             /** @description Validation Error */
@@ -4100,7 +4780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["PartialGuild"][];
                 };
             };
             /** @description Validation Error */
@@ -4166,7 +4846,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["UserGuildSettings"];
                 };
             };
             /** @description Validation Error */
@@ -4195,7 +4875,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["UserSettings"];
                 };
             };
         };
@@ -4219,7 +4899,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["UserSettings"];
                 };
             };
             /** @description Validation Error */

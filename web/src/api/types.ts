@@ -1,36 +1,24 @@
-/** Discord-shaped objects as townhall's API and gateway send them (see api/payloads.py). The
- * server documents request bodies in its OpenAPI document (schema.gen.ts); these are the
- * response shapes the client reads. */
+/** Discord-shaped objects as townhall's API and gateway send them. The shapes come from the
+ * server's OpenAPI document (schema.gen.ts, generated from townhall/wire/schemas.py), so a field
+ * the server renames or drops fails the type check here; only READY, which is a gateway event
+ * and not a REST answer, is described by hand, out of the generated shapes. */
+
+import type { components } from "./schema.gen";
+
+type Schemas = components["schemas"];
 
 export type Snowflake = string;
+/** The generated shape `T`, of which the client relies on the fields `K` (a field the server drops
+ * or renames fails the type check) and reads the others when present: gateway events and the
+ * client's own optimistic objects carry only part of an object. */
+type Shape<T, K extends keyof T> = Pick<T, K> & Partial<Omit<T, K>>;
 
-export interface User {
-  id: Snowflake;
-  username: string;
-  global_name: string | null;
-  avatar: string | null;
-  bot?: boolean;
-  email?: string | null;
-  locale?: string;
-}
-
-export interface Role {
-  id: Snowflake;
-  name: string;
-  color: number;
-  hoist: boolean;
-  position: number;
-  permissions: string;
-  managed: boolean;
-  mentionable: boolean;
-}
-
-export interface Overwrite {
-  id: Snowflake;
-  type: 0 | 1;
-  allow: string;
-  deny: string;
-}
+export type User = Shape<Schemas["User"], "id" | "username" | "global_name" | "avatar">;
+export type Role = Shape<
+  Schemas["Role"],
+  "id" | "name" | "color" | "hoist" | "position" | "permissions" | "managed" | "mentionable"
+>;
+export type Overwrite = Schemas["Overwrite"];
 
 export const ChannelType = {
   GUILD_TEXT: 0,
@@ -43,46 +31,23 @@ export const ChannelType = {
   GUILD_FORUM: 15,
 } as const;
 
-export interface Channel {
-  id: Snowflake;
-  type: number;
-  guild_id?: Snowflake | null;
-  name?: string | null;
-  topic?: string | null;
-  position?: number;
-  parent_id?: Snowflake | null;
-  permission_overwrites?: Overwrite[];
-  last_message_id?: Snowflake | null;
-  last_pin_timestamp?: string | null;
+export interface Channel extends Omit<Shape<Schemas["Channel"], "id" | "type">, "recipients"> {
   recipients?: User[];
-  owner_id?: Snowflake | null;
-  rate_limit_per_user?: number;
-  nsfw?: boolean;
 }
 
-export interface Member {
+export interface Member extends Omit<Shape<Schemas["Member"], "nick" | "roles" | "joined_at">, "user"> {
   user?: User;
-  nick: string | null;
-  roles: Snowflake[];
-  joined_at: string | null;
-  communication_disabled_until?: string | null;
 }
 
-export interface Guild {
-  id: Snowflake;
-  name: string;
-  icon: string | null;
-  owner_id: Snowflake;
-  description: string | null;
+/** A guild as REST answers it; GUILD_CREATE adds what the member sees of it. */
+export interface Guild
+  extends Omit<Shape<Schemas["Guild"], "id" | "name" | "icon" | "owner_id" | "description">, "roles"> {
   roles: Role[];
   channels?: Channel[];
   members?: Member[];
   presences?: Presence[];
   member_count?: number;
-  approximate_member_count?: number;
-  approximate_presence_count?: number;
   unavailable?: boolean;
-  default_message_notifications?: number;
 }
 
 export interface Presence {
@@ -93,51 +58,33 @@ export interface Presence {
 
 export type Status = "online" | "idle" | "dnd" | "offline";
 
-export interface Reaction {
-  count: number;
-  me: boolean;
-  emoji: { id: Snowflake | null; name: string };
-}
+export type Reaction = Shape<Schemas["Reaction"], "count" | "me" | "emoji">;
+export type MessageReference = Shape<Schemas["MessageReference"], "message_id" | "channel_id">;
 
-export interface Message {
-  id: Snowflake;
-  channel_id: Snowflake;
-  guild_id?: Snowflake;
+type MessageFields =
+  | "id"
+  | "channel_id"
+  | "content"
+  | "timestamp"
+  | "edited_timestamp"
+  | "mention_everyone"
+  | "mention_roles"
+  | "pinned"
+  | "type"
+  | "flags";
+type MessageNested = "author" | "mentions" | "member" | "reactions" | "message_reference" | "referenced_message";
+
+export interface Message extends Omit<Shape<Schemas["Message"], MessageFields>, MessageNested> {
   author: User;
-  member?: Member;
-  content: string;
-  timestamp: string;
-  edited_timestamp: string | null;
-  mention_everyone: boolean;
   mentions: User[];
-  mention_roles: Snowflake[];
-  pinned: boolean;
-  type: number;
-  flags: number;
+  member?: Member;
   reactions?: Reaction[];
-  nonce?: string | number;
-  message_reference?: { message_id: Snowflake | null; channel_id: Snowflake; guild_id?: Snowflake | null };
+  message_reference?: MessageReference;
   referenced_message?: Message | null;
 }
 
-export interface Invite {
-  code: string;
-  guild: { id: Snowflake; name: string; icon: string | null; description: string | null };
-  channel: { id: Snowflake; name: string; type: number };
-  inviter: User | null;
-  expires_at: string | null;
-  approximate_member_count?: number;
-  approximate_presence_count?: number;
-  uses?: number;
-  max_uses?: number;
-  max_age?: number;
-  created_at?: string;
-}
-
-export interface Ban {
-  reason: string | null;
-  user: User;
-}
+export type Invite = Schemas["Invite"];
+export type Ban = Schemas["Ban"];
 
 /** Read states (Discord's `read_state` in READY, `MESSAGE_ACK`). */
 export interface ReadState {
@@ -147,37 +94,19 @@ export interface ReadState {
   last_pin_timestamp?: string | null;
 }
 
-export interface MuteConfig {
-  end_time: string | null;
-  selected_time_window: number | null;
-}
+export type MuteConfig = Schemas["MuteConfig"];
 
 /** 0: all messages, 1: only @mentions, 2: nothing, 3: as the community says (channels only). */
 export type NotificationLevel = 0 | 1 | 2 | 3;
 
-export interface ChannelOverride {
-  channel_id: Snowflake;
-  muted: boolean;
-  mute_config: MuteConfig | null;
-  message_notifications: NotificationLevel;
-  collapsed?: boolean;
-}
-
-export interface UserGuildSettings {
+export type ChannelOverride = Schemas["ChannelOverride"] & { message_notifications: NotificationLevel };
+export type UserGuildSettings = Omit<Schemas["UserGuildSettings"], "guild_id" | "channel_overrides"> & {
+  /** Null for the settings of direct messages. */
   guild_id: Snowflake | null;
-  muted: boolean;
-  mute_config: MuteConfig | null;
   message_notifications: NotificationLevel;
-  suppress_everyone: boolean;
-  suppress_roles: boolean;
   channel_overrides: ChannelOverride[];
-  version?: number;
-}
-
-export interface UserSettings {
-  locale?: string;
-  theme?: string;
-}
+};
+export type UserSettings = Partial<Schemas["UserSettings"]>;
 
 export interface Ready {
   v: number;

@@ -13,7 +13,7 @@ from townhall.api.deps import MAX_SNOWFLAKE, ApplicationId, CurrentActor, Servic
 from townhall.api.responses import JSON
 from townhall.domain.applications import bot_flow_scopes
 from townhall.domain.models import UNSET
-from townhall.wire import payloads
+from townhall.wire import payloads, schemas
 
 router = APIRouter(tags=["applications"])
 
@@ -54,7 +54,9 @@ def _patch(body: ModifyCurrentApplicationBody) -> application_actions.Applicatio
     return application_actions.ApplicationPatch(**{k: given.get(k, UNSET) for k in given})
 
 
-@router.post("/applications", status_code=201, response_class=JSON)
+@router.post(
+    "/applications", status_code=201, response_model=schemas.Application, response_class=JSON
+)
 async def create_application(
     body: CreateApplicationBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -63,17 +65,17 @@ async def create_application(
     return JSON(render(view), status_code=201)
 
 
-@router.get("/applications", response_class=JSON)
+@router.get("/applications", response_model=list[schemas.Application], response_class=JSON)
 async def list_applications(actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON([render(v) for v in await application_actions.list_applications(s, actor)])
 
 
-@router.get("/applications/@me", response_class=JSON)
+@router.get("/applications/@me", response_model=schemas.Application, response_class=JSON)
 async def get_current_application(actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(render(await application_actions.get_current_application(s, actor)))
 
 
-@router.patch("/applications/@me", response_class=JSON)
+@router.patch("/applications/@me", response_model=schemas.Application, response_class=JSON)
 async def modify_current_application(
     body: ModifyCurrentApplicationBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -81,20 +83,24 @@ async def modify_current_application(
     return JSON(render(view))
 
 
-@router.get("/oauth2/applications/@me", response_class=JSON)
+@router.get("/oauth2/applications/@me", response_model=schemas.Application, response_class=JSON)
 async def get_current_bot_application(actor: CurrentActor, s: ServicesDep) -> Any:
     """What discord.py asks right after login (`Client.application_info`)."""
     return JSON(render(await application_actions.get_current_application(s, actor)))
 
 
-@router.get("/applications/{application_id}", response_class=JSON)
+@router.get(
+    "/applications/{application_id}", response_model=schemas.Application, response_class=JSON
+)
 async def get_application(
     application_id: ApplicationId, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     return JSON(render(await application_actions.get_application(s, actor, application_id)))
 
 
-@router.patch("/applications/{application_id}", response_class=JSON)
+@router.patch(
+    "/applications/{application_id}", response_model=schemas.Application, response_class=JSON
+)
 async def modify_application(
     application_id: ApplicationId, body: ModifyApplicationBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -102,14 +108,16 @@ async def modify_application(
     return JSON(render(view))
 
 
-@router.post("/applications/{application_id}/bot/reset", response_class=JSON)
+@router.post(
+    "/applications/{application_id}/bot/reset", response_model=schemas.BotToken, response_class=JSON
+)
 async def reset_bot_token(
     application_id: ApplicationId, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     return JSON({"token": await application_actions.reset_bot_token(s, actor, application_id)})
 
 
-@router.get("/oauth2/authorize", response_class=JSON)
+@router.get("/oauth2/authorize", response_model=schemas.Authorization, response_class=JSON)
 async def get_authorization(
     actor: CurrentActor,
     s: ServicesDep,
@@ -145,7 +153,7 @@ async def get_authorization(
     )
 
 
-@router.post("/oauth2/authorize", response_class=JSON)
+@router.post("/oauth2/authorize", response_model=schemas.Location, response_class=JSON)
 async def authorize(
     body: AuthorizeBody,
     actor: CurrentActor,

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from townhall.actions import accounts
 from townhall.api.deps import CurrentActor, ServicesDep, bearer_token
 from townhall.api.responses import JSON, no_content
+from townhall.wire import schemas
 
 router = APIRouter(tags=["auth"])
 
@@ -30,7 +31,9 @@ class LoginBody(BaseModel):
     sign-in backoff (a townhall addition)."""
 
 
-@router.post("/auth/register", status_code=201, response_class=JSON)
+@router.post(
+    "/auth/register", status_code=201, response_model=schemas.SignedIn, response_class=JSON
+)
 async def register(body: RegisterBody, s: ServicesDep) -> Any:
     user, token = await accounts.register(
         s, body.username, body.password, email=body.email, invite=body.invite
@@ -38,7 +41,7 @@ async def register(body: RegisterBody, s: ServicesDep) -> Any:
     return JSON({"token": token, "user_id": str(user.id)}, status_code=201)
 
 
-@router.post("/auth/login", response_class=JSON)
+@router.post("/auth/login", response_model=schemas.SignedIn, response_class=JSON)
 async def login(body: LoginBody, s: ServicesDep) -> Any:
     user, token, device_token = await accounts.login(
         s, body.login, body.password, device_token=body.device_token

@@ -14,7 +14,7 @@ from townhall.api.deps import ChannelId, CurrentActor, GuildId, OverwriteId, Ser
 from townhall.api.responses import JSON, no_content
 from townhall.domain.event_data import PrivateChannelView
 from townhall.domain.models import UNSET, Channel
-from townhall.wire import payloads
+from townhall.wire import payloads, schemas
 
 router = APIRouter(tags=["channels"])
 
@@ -79,13 +79,20 @@ def render(view: Channel | PrivateChannelView) -> dict[str, Any]:
     return payloads.channel(view)
 
 
-@router.get("/guilds/{guild_id}/channels", response_class=JSON)
+@router.get(
+    "/guilds/{guild_id}/channels", response_model=list[schemas.Channel], response_class=JSON
+)
 async def list_guild_channels(guild_id: GuildId, actor: CurrentActor, s: ServicesDep) -> Any:
     channels = await channel_actions.list_guild_channels(s, actor, guild_id)
     return JSON([payloads.channel(c) for c in channels])
 
 
-@router.post("/guilds/{guild_id}/channels", status_code=201, response_class=JSON)
+@router.post(
+    "/guilds/{guild_id}/channels",
+    status_code=201,
+    response_model=schemas.Channel,
+    response_class=JSON,
+)
 async def create_guild_channel(
     guild_id: GuildId, body: CreateChannelBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -129,12 +136,12 @@ async def modify_guild_channel_positions(
     return no_content()
 
 
-@router.get("/channels/{channel_id}", response_class=JSON)
+@router.get("/channels/{channel_id}", response_model=schemas.Channel, response_class=JSON)
 async def get_channel(channel_id: ChannelId, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(render(await channel_actions.get_channel(s, actor, channel_id)))
 
 
-@router.patch("/channels/{channel_id}", response_class=JSON)
+@router.patch("/channels/{channel_id}", response_model=schemas.Channel, response_class=JSON)
 async def modify_channel(
     channel_id: ChannelId, body: ModifyChannelBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -146,7 +153,7 @@ async def modify_channel(
     return JSON(render(await channel_actions.modify_channel(s, actor, channel_id, patch)))
 
 
-@router.delete("/channels/{channel_id}", response_class=JSON)
+@router.delete("/channels/{channel_id}", response_model=schemas.Channel, response_class=JSON)
 async def delete_channel(channel_id: ChannelId, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(render(await channel_actions.delete_channel(s, actor, channel_id)))
 

@@ -20,12 +20,16 @@ from townhall.api.responses import JSON
 router = APIRouter(tags=["applications"])
 
 
-@router.get("/soundboard-default-sounds", response_class=JSON)
+@router.get("/soundboard-default-sounds", response_model=list[dict[str, Any]], response_class=JSON)
 async def list_default_soundboard_sounds(_actor: CurrentActor) -> Any:
     return JSON([])
 
 
-@router.get("/applications/{application_id}/commands", response_class=JSON)
+@router.get(
+    "/applications/{application_id}/commands",
+    response_model=list[dict[str, Any]],
+    response_class=JSON,
+)
 async def list_global_application_commands(
     application_id: ApplicationId,
     actor: CurrentActor,

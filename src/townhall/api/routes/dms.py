@@ -14,6 +14,7 @@ from townhall.api.responses import JSON, no_content
 from townhall.api.routes.channels import render
 from townhall.domain import errors
 from townhall.domain.private_channels import MAX_GROUP_DM_RECIPIENTS
+from townhall.wire import schemas
 
 router = APIRouter(tags=["dms"])
 
@@ -34,12 +35,12 @@ class AddRecipientBody(BaseModel):
     nick: str | None = None
 
 
-@router.get("/users/@me/channels", response_class=JSON)
+@router.get("/users/@me/channels", response_model=list[schemas.Channel], response_class=JSON)
 async def list_private_channels(actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON([render(v) for v in await private_actions.list_private_channels(s, actor)])
 
 
-@router.post("/users/@me/channels", response_class=JSON)
+@router.post("/users/@me/channels", response_model=schemas.Channel, response_class=JSON)
 async def create_private_channel(
     body: CreatePrivateChannelBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:

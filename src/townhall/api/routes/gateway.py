@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from townhall.api.deps import CurrentActor, ServicesDep
 from townhall.api.responses import JSON
+from townhall.wire import schemas
 
 router = APIRouter(tags=["gateway"])
 
@@ -18,12 +19,12 @@ def gateway_address(request: Request, public_url: str | None) -> str:
     return base.replace("https://", "wss://").replace("http://", "ws://").rstrip("/")
 
 
-@router.get("/gateway", response_class=JSON)
+@router.get("/gateway", response_model=schemas.Gateway, response_class=JSON)
 async def get_gateway(request: Request, s: ServicesDep) -> Any:
     return JSON({"url": gateway_address(request, s.settings.public_url)})
 
 
-@router.get("/gateway/bot", response_class=JSON)
+@router.get("/gateway/bot", response_model=schemas.GatewayBot, response_class=JSON)
 async def get_gateway_bot(request: Request, _actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(
         {

@@ -13,7 +13,7 @@ from townhall.api.deps import CurrentActor, GuildId, ServicesDep, Snowflake
 from townhall.api.responses import JSON, no_content
 from townhall.domain.event_data import GuildView
 from townhall.domain.models import UNSET
-from townhall.wire import payloads
+from townhall.wire import payloads, schemas
 
 router = APIRouter(tags=["guilds"])
 
@@ -39,19 +39,19 @@ def render(view: GuildView) -> dict[str, Any]:
     return payloads.guild(view.guild, view.roles, member_count=view.member_count)
 
 
-@router.post("/guilds", status_code=201, response_class=JSON)
+@router.post("/guilds", status_code=201, response_model=schemas.Guild, response_class=JSON)
 async def create_guild(body: CreateGuildBody, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(render(await guild_actions.create_guild(s, actor, body.name)), status_code=201)
 
 
-@router.get("/guilds/{guild_id}", response_class=JSON)
+@router.get("/guilds/{guild_id}", response_model=schemas.Guild, response_class=JSON)
 async def get_guild(
     guild_id: GuildId, actor: CurrentActor, s: ServicesDep, with_counts: bool = False
 ) -> Any:
     return JSON(render(await guild_actions.get_guild(s, actor, guild_id, with_counts=with_counts)))
 
 
-@router.patch("/guilds/{guild_id}", response_class=JSON)
+@router.patch("/guilds/{guild_id}", response_model=schemas.Guild, response_class=JSON)
 async def modify_guild(
     guild_id: GuildId, body: ModifyGuildBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:

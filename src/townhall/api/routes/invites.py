@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from townhall.actions import invites as invite_actions
 from townhall.api.deps import ChannelId, CurrentActor, GuildId, ServicesDep
 from townhall.api.responses import JSON
-from townhall.wire import payloads
+from townhall.wire import payloads, schemas
 
 router = APIRouter(tags=["invites"])
 
@@ -27,7 +27,7 @@ class CreateInviteBody(BaseModel):
     unique: bool | None = None
 
 
-@router.post("/channels/{channel_id}/invites", response_class=JSON)
+@router.post("/channels/{channel_id}/invites", response_model=schemas.Invite, response_class=JSON)
 async def create_channel_invite(
     channel_id: ChannelId, actor: CurrentActor, s: ServicesDep, body: CreateInviteBody | None = None
 ) -> Any:
@@ -44,29 +44,31 @@ async def create_channel_invite(
     return JSON(payloads.invite(view, metadata=True))
 
 
-@router.get("/channels/{channel_id}/invites", response_class=JSON)
+@router.get(
+    "/channels/{channel_id}/invites", response_model=list[schemas.Invite], response_class=JSON
+)
 async def list_channel_invites(channel_id: ChannelId, actor: CurrentActor, s: ServicesDep) -> Any:
     views = await invite_actions.list_channel_invites(s, actor, channel_id)
     return JSON([payloads.invite(v, metadata=True) for v in views])
 
 
-@router.get("/guilds/{guild_id}/invites", response_class=JSON)
+@router.get("/guilds/{guild_id}/invites", response_model=list[schemas.Invite], response_class=JSON)
 async def list_guild_invites(guild_id: GuildId, actor: CurrentActor, s: ServicesDep) -> Any:
     views = await invite_actions.list_guild_invites(s, actor, guild_id)
     return JSON([payloads.invite(v, metadata=True) for v in views])
 
 
-@router.get("/invites/{code}", response_class=JSON)
+@router.get("/invites/{code}", response_model=schemas.Invite, response_class=JSON)
 async def get_invite(s: ServicesDep, code: str = InviteCode, with_counts: bool = False) -> Any:
     return JSON(payloads.invite(await invite_actions.get_invite(s, code, with_counts=with_counts)))
 
 
-@router.post("/invites/{code}", response_class=JSON)
+@router.post("/invites/{code}", response_model=schemas.Invite, response_class=JSON)
 async def accept_invite(actor: CurrentActor, s: ServicesDep, code: str = InviteCode) -> Any:
     view, _member = await invite_actions.accept_invite(s, actor, code)
     return JSON(payloads.invite(view))
 
 
-@router.delete("/invites/{code}", response_class=JSON)
+@router.delete("/invites/{code}", response_model=schemas.Invite, response_class=JSON)
 async def delete_invite(actor: CurrentActor, s: ServicesDep, code: str = InviteCode) -> Any:
     return JSON(payloads.invite(await invite_actions.delete_invite(s, actor, code), metadata=True))

@@ -24,7 +24,7 @@ from townhall.api.deps import (
 from townhall.api.responses import JSON, no_content
 from townhall.domain.models import UNSET
 from townhall.domain.validation import NICK_MAX
-from townhall.wire import payloads
+from townhall.wire import payloads, schemas
 
 router = APIRouter(tags=["members"])
 
@@ -53,7 +53,7 @@ class BanBody(BaseModel):
     """Deprecated by Discord, still sent by older clients."""
 
 
-@router.get("/guilds/{guild_id}/members", response_class=JSON)
+@router.get("/guilds/{guild_id}/members", response_model=list[schemas.Member], response_class=JSON)
 async def list_members(
     guild_id: GuildId,
     actor: CurrentActor,
@@ -65,7 +65,9 @@ async def list_members(
     return JSON([payloads.member(m) for m in found])
 
 
-@router.get("/guilds/{guild_id}/members/search", response_class=JSON)
+@router.get(
+    "/guilds/{guild_id}/members/search", response_model=list[schemas.Member], response_class=JSON
+)
 async def search_members(
     guild_id: GuildId,
     actor: CurrentActor,
@@ -77,7 +79,7 @@ async def search_members(
     return JSON([payloads.member(m) for m in found])
 
 
-@router.patch("/guilds/{guild_id}/members/@me", response_class=JSON)
+@router.patch("/guilds/{guild_id}/members/@me", response_model=schemas.Member, response_class=JSON)
 async def modify_current_member(
     guild_id: GuildId, body: ModifyCurrentMemberBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -86,7 +88,9 @@ async def modify_current_member(
     return JSON(payloads.member(member))
 
 
-@router.patch("/guilds/{guild_id}/members/@me/nick", response_class=JSON)
+@router.patch(
+    "/guilds/{guild_id}/members/@me/nick", response_model=schemas.Nick, response_class=JSON
+)
 async def modify_current_user_nick(
     guild_id: GuildId, body: ModifyCurrentMemberBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -95,14 +99,18 @@ async def modify_current_user_nick(
     return JSON({"nick": member.nick})
 
 
-@router.get("/guilds/{guild_id}/members/{user_id}", response_class=JSON)
+@router.get(
+    "/guilds/{guild_id}/members/{user_id}", response_model=schemas.Member, response_class=JSON
+)
 async def get_member(
     guild_id: GuildId, user_id: UserId, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     return JSON(payloads.member(await member_actions.get_member(s, actor, guild_id, user_id)))
 
 
-@router.patch("/guilds/{guild_id}/members/{user_id}", response_class=JSON)
+@router.patch(
+    "/guilds/{guild_id}/members/{user_id}", response_model=schemas.Member, response_class=JSON
+)
 async def modify_member(
     guild_id: GuildId, user_id: UserId, body: ModifyMemberBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -145,7 +153,7 @@ async def kick_member(
     return no_content()
 
 
-@router.get("/guilds/{guild_id}/bans", response_class=JSON)
+@router.get("/guilds/{guild_id}/bans", response_model=list[schemas.Ban], response_class=JSON)
 async def list_bans(
     guild_id: GuildId,
     actor: CurrentActor,
@@ -158,7 +166,7 @@ async def list_bans(
     return JSON([payloads.ban(b) for b in found])
 
 
-@router.get("/guilds/{guild_id}/bans/{user_id}", response_class=JSON)
+@router.get("/guilds/{guild_id}/bans/{user_id}", response_model=schemas.Ban, response_class=JSON)
 async def get_ban(guild_id: GuildId, user_id: UserId, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(payloads.ban(await ban_actions.get_ban(s, actor, guild_id, user_id)))
 

@@ -26,7 +26,7 @@ from townhall.api.deps import (
 from townhall.api.responses import JSON, no_content
 from townhall.domain.mentions import AllowedMentions, allowed_mentions
 from townhall.domain.models import UNSET
-from townhall.wire import payloads
+from townhall.wire import payloads, schemas
 
 router = APIRouter(tags=["messages"])
 
@@ -97,7 +97,7 @@ def _reply_to(body: MessageReferenceBody | None) -> message_actions.ReplyTo | No
     )
 
 
-@router.post("/channels/{channel_id}/messages", response_class=JSON)
+@router.post("/channels/{channel_id}/messages", response_model=schemas.Message, response_class=JSON)
 async def create_message(
     channel_id: ChannelId, body: CreateMessageBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -116,7 +116,9 @@ async def create_message(
     return JSON(payloads.message(message))
 
 
-@router.get("/channels/{channel_id}/messages", response_class=JSON)
+@router.get(
+    "/channels/{channel_id}/messages", response_model=list[schemas.Message], response_class=JSON
+)
 async def list_messages(
     channel_id: ChannelId,
     actor: CurrentActor,
@@ -140,7 +142,7 @@ async def bulk_delete_messages(
     return no_content()
 
 
-@router.get(MESSAGE, response_class=JSON)
+@router.get(MESSAGE, response_model=schemas.Message, response_class=JSON)
 async def get_message(
     channel_id: ChannelId, message_id: MessageId, actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -149,7 +151,7 @@ async def get_message(
     )
 
 
-@router.patch(MESSAGE, response_class=JSON)
+@router.patch(MESSAGE, response_model=schemas.Message, response_class=JSON)
 async def edit_message(
     channel_id: ChannelId,
     message_id: MessageId,
@@ -176,7 +178,7 @@ async def delete_message(
     return no_content()
 
 
-@router.post(MESSAGE + "/crosspost", response_class=JSON)
+@router.post(MESSAGE + "/crosspost", response_model=schemas.Message, response_class=JSON)
 async def crosspost_message(
     channel_id: ChannelId, message_id: MessageId, actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -184,7 +186,7 @@ async def crosspost_message(
     return JSON(payloads.message(published))
 
 
-@router.post(MESSAGE + "/ack", response_class=JSON)
+@router.post(MESSAGE + "/ack", response_model=schemas.AckToken, response_class=JSON)
 async def ack_message(
     channel_id: ChannelId,
     message_id: MessageId,

@@ -12,14 +12,16 @@ from starlette.responses import Response
 from townhall.actions import pins as pin_actions
 from townhall.api.deps import ChannelId, CurrentActor, MessageId, ServicesDep
 from townhall.api.responses import JSON, no_content
-from townhall.wire import payloads
+from townhall.wire import payloads, schemas
 
 router = APIRouter(tags=["pins"])
 
 LEGACY_PAGE = 50
 
 
-@router.get("/channels/{channel_id}/messages/pins", response_class=JSON)
+@router.get(
+    "/channels/{channel_id}/messages/pins", response_model=schemas.PinsPage, response_class=JSON
+)
 async def list_pins(
     channel_id: ChannelId,
     actor: CurrentActor,
@@ -53,7 +55,9 @@ async def unpin_message(
     return no_content()
 
 
-@router.get("/channels/{channel_id}/pins", response_class=JSON)
+@router.get(
+    "/channels/{channel_id}/pins", response_model=list[schemas.Message], response_class=JSON
+)
 async def list_pinned_messages(channel_id: ChannelId, actor: CurrentActor, s: ServicesDep) -> Any:
     """Deprecated: the first 50 pins as plain messages."""
     found, _has_more = await pin_actions.list_pins(s, actor, channel_id, limit=LEGACY_PAGE)

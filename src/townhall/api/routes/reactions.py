@@ -14,7 +14,7 @@ from starlette.responses import Response
 from townhall.actions import reactions as reaction_actions
 from townhall.api.deps import MAX_SNOWFLAKE, ChannelId, CurrentActor, MessageId, ServicesDep, UserId
 from townhall.api.responses import JSON, no_content
-from townhall.wire import payloads
+from townhall.wire import payloads, schemas
 
 router = APIRouter(tags=["reactions"])
 
@@ -51,7 +51,7 @@ async def remove_user_reaction(
     return no_content()
 
 
-@router.get(REACTION, response_class=JSON)
+@router.get(REACTION, response_model=list[schemas.User], response_class=JSON)
 async def list_reactors(
     channel_id: ChannelId,
     message_id: MessageId,

@@ -14,7 +14,7 @@ from townhall.api.responses import JSON, no_content
 from townhall.domain.models import UNSET
 from townhall.domain.permissions import parse_permissions
 from townhall.domain.validation import ROLE_NAME_MAX
-from townhall.wire import payloads
+from townhall.wire import payloads, schemas
 
 router = APIRouter(tags=["roles"])
 
@@ -62,17 +62,17 @@ class RolePositionBody(BaseModel):
     position: int | None = Field(default=None, ge=0)
 
 
-@router.get("/guilds/{guild_id}/roles", response_class=JSON)
+@router.get("/guilds/{guild_id}/roles", response_model=list[schemas.Role], response_class=JSON)
 async def list_roles(guild_id: GuildId, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON([payloads.role(r) for r in await role_actions.list_roles(s, actor, guild_id)])
 
 
-@router.get("/guilds/{guild_id}/roles/{role_id}", response_class=JSON)
+@router.get("/guilds/{guild_id}/roles/{role_id}", response_model=schemas.Role, response_class=JSON)
 async def get_role(guild_id: GuildId, role_id: RoleId, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(payloads.role(await role_actions.get_role(s, actor, guild_id, role_id)))
 
 
-@router.post("/guilds/{guild_id}/roles", response_class=JSON)
+@router.post("/guilds/{guild_id}/roles", response_model=schemas.Role, response_class=JSON)
 async def create_role(
     guild_id: GuildId, actor: CurrentActor, s: ServicesDep, body: RoleBody | None = None
 ) -> Any:
@@ -87,7 +87,7 @@ async def create_role(
     return JSON(payloads.role(await role_actions.create_role(s, actor, guild_id, draft)))
 
 
-@router.patch("/guilds/{guild_id}/roles", response_class=JSON)
+@router.patch("/guilds/{guild_id}/roles", response_model=list[schemas.Role], response_class=JSON)
 async def modify_role_positions(
     guild_id: GuildId, body: list[RolePositionBody], actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -96,7 +96,9 @@ async def modify_role_positions(
     return JSON([payloads.role(r) for r in roles])
 
 
-@router.patch("/guilds/{guild_id}/roles/{role_id}", response_class=JSON)
+@router.patch(
+    "/guilds/{guild_id}/roles/{role_id}", response_model=schemas.Role, response_class=JSON
+)
 async def modify_role(
     guild_id: GuildId, role_id: RoleId, body: RoleBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:

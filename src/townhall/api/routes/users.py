@@ -15,7 +15,7 @@ from townhall.actions.user_settings import SettingsPatch
 from townhall.api.deps import CurrentActor, GuildId, ServicesDep, Snowflake, UserId
 from townhall.api.responses import JSON, no_content
 from townhall.domain.models import UNSET
-from townhall.wire import payloads
+from townhall.wire import payloads, schemas
 
 router = APIRouter(tags=["users"])
 
@@ -29,12 +29,12 @@ class ModifyCurrentUserBody(BaseModel):
     avatar: str | None = None
 
 
-@router.get("/users/@me", response_class=JSON)
+@router.get("/users/@me", response_model=schemas.User, response_class=JSON)
 async def get_current_user(actor: CurrentActor) -> Any:
     return JSON(payloads.user(actor.user, private=True))
 
 
-@router.patch("/users/@me", response_class=JSON)
+@router.patch("/users/@me", response_model=schemas.CurrentUser, response_class=JSON)
 async def modify_current_user(
     body: ModifyCurrentUserBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -58,7 +58,7 @@ async def modify_current_user(
     return JSON(body_out)
 
 
-@router.get("/users/@me/guilds", response_class=JSON)
+@router.get("/users/@me/guilds", response_model=list[schemas.PartialGuild], response_class=JSON)
 async def list_current_user_guilds(
     actor: CurrentActor,
     s: ServicesDep,
@@ -70,21 +70,12 @@ async def list_current_user_guilds(
     found = await guild_actions.list_current_user_guilds(
         s, actor, before=before, after=after, limit=limit, with_counts=with_counts
     )
-    result = []
-    for guild, permissions, count in found:
-        item: dict[str, object] = {
-            "id": str(guild.id),
-            "name": guild.name,
-            "icon": guild.icon,
-            "banner": None,
-            "owner": guild.owner_id == actor.id,
-            "permissions": str(permissions),
-            "features": [],
-        }
-        if count is not None:
-            item.update(approximate_member_count=count, approximate_presence_count=0)
-        result.append(item)
-    return JSON(result)
+    return JSON(
+        [
+            payloads.partial_guild(g, permissions, owner=g.owner_id == actor.id, count=count)
+            for g, permissions, count in found
+        ]
+    )
 
 
 @router.delete("/users/@me/guilds/{guild_id}", status_code=204)
@@ -128,7 +119,11 @@ class UserSettingsBody(BaseModel):
     """Whether a guild I join later goes on `restricted_guilds`."""
 
 
-@router.patch("/users/@me/guilds/{guild_id}/settings", response_class=JSON)
+@router.patch(
+    "/users/@me/guilds/{guild_id}/settings",
+    response_model=schemas.UserGuildSettings,
+    response_class=JSON,
+)
 async def modify_guild_settings(
     guild_id: GuildId, body: GuildSettingsBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
@@ -138,12 +133,12 @@ async def modify_guild_settings(
     return JSON(payloads.user_guild_settings(found))
 
 
-@router.get("/users/@me/settings", response_class=JSON)
+@router.get("/users/@me/settings", response_model=schemas.UserSettings, response_class=JSON)
 async def get_user_settings(actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(payloads.user_settings(await settings_actions.get_user_settings(s, actor)))
 
 
-@router.patch("/users/@me/settings", response_class=JSON)
+@router.patch("/users/@me/settings", response_model=schemas.UserSettings, response_class=JSON)
 async def modify_user_settings(body: UserSettingsBody, actor: CurrentActor, s: ServicesDep) -> Any:
     """The settings that follow the person everywhere: language, theme, who may DM them."""
     given = body.model_dump(exclude_none=True)
@@ -151,6 +146,6 @@ async def modify_user_settings(body: UserSettingsBody, actor: CurrentActor, s: S
     return JSON(payloads.user_settings(found))
 
 
-@router.get("/users/{user_id}", response_class=JSON)
+@router.get("/users/{user_id}", response_model=schemas.User, response_class=JSON)
 async def get_user(user_id: UserId, actor: CurrentActor, s: ServicesDep) -> Any:
     return JSON(payloads.user(await accounts.get_user(s, actor, user_id)))

@@ -1,0 +1,439 @@
+"""The documented shapes of what `payloads` builds: the OpenAPI document's response schemas.
+
+Routes name these as `response_model`, but return `payloads`' JSON directly, so nothing is
+validated on the way out and the hot path pays nothing: they exist for the document, for the web
+client's generated types (`web/src/api/schema.gen.ts`) and for bot authors. Every response the API
+tests receive is checked against them (`tests/api/documented_shapes.py`), and no field outside them
+is allowed, so a payload that changes without its schema fails a test.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired
+
+from pydantic import ConfigDict, with_config
+from typing_extensions import TypedDict
+
+_EXACT = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+@with_config(_EXACT)
+class User(TypedDict):
+    id: str
+    username: str
+    discriminator: str
+    global_name: str | None
+    avatar: str | None
+    bot: bool
+    system: bool
+    public_flags: int
+    flags: int
+    banner: None
+    accent_color: None
+    avatar_decoration_data: None
+    email: NotRequired[str | None]
+    """This and the rest: only for the user themselves (`/users/@me`, READY)."""
+    verified: NotRequired[bool]
+    mfa_enabled: NotRequired[bool]
+    locale: NotRequired[str]
+    premium_type: NotRequired[int]
+
+
+@with_config(_EXACT)
+class RoleColors(TypedDict):
+    primary_color: int
+    secondary_color: int | None
+    tertiary_color: int | None
+
+
+@with_config(_EXACT)
+class RoleTags(TypedDict):
+    bot_id: str
+
+
+@with_config(_EXACT)
+class Role(TypedDict):
+    id: str
+    name: str
+    color: int
+    colors: RoleColors
+    hoist: bool
+    icon: str | None
+    unicode_emoji: str | None
+    position: int
+    permissions: str
+    managed: bool
+    mentionable: bool
+    flags: int
+    tags: NotRequired[RoleTags]
+
+
+@with_config(_EXACT)
+class Overwrite(TypedDict):
+    id: str
+    type: int
+    """0: a role, 1: a member."""
+    allow: str
+    deny: str
+
+
+@with_config(_EXACT)
+class Channel(TypedDict):
+    """A guild channel, a DM or a group DM: which fields appear depends on `type`."""
+
+    id: str
+    type: int
+    flags: int
+    last_message_id: NotRequired[str | None]
+    guild_id: NotRequired[str | None]
+    name: NotRequired[str | None]
+    position: NotRequired[int]
+    parent_id: NotRequired[str | None]
+    permission_overwrites: NotRequired[list[Overwrite]]
+    nsfw: NotRequired[bool]
+    topic: NotRequired[str | None]
+    rate_limit_per_user: NotRequired[int]
+    last_pin_timestamp: NotRequired[str | None]
+    bitrate: NotRequired[int]
+    user_limit: NotRequired[int]
+    rtc_region: NotRequired[str | None]
+    recipients: NotRequired[list[User]]
+    icon: NotRequired[str | None]
+    owner_id: NotRequired[str | None]
+
+
+@with_config(_EXACT)
+class Member(TypedDict):
+    nick: str | None
+    avatar: str | None
+    banner: str | None
+    roles: list[str]
+    joined_at: str | None
+    premium_since: str | None
+    deaf: bool
+    mute: bool
+    flags: int
+    pending: bool
+    communication_disabled_until: str | None
+    user: NotRequired[User]
+    """Absent where the member is attached to a message (the message has the author)."""
+
+
+@with_config(_EXACT)
+class Guild(TypedDict):
+    id: str
+    name: str
+    icon: str | None
+    icon_hash: str | None
+    splash: None
+    discovery_splash: None
+    owner_id: str
+    afk_channel_id: str | None
+    afk_timeout: int
+    widget_enabled: bool
+    widget_channel_id: None
+    verification_level: int
+    default_message_notifications: int
+    explicit_content_filter: int
+    roles: list[Role]
+    emojis: list[Any]
+    stickers: list[Any]
+    features: list[str]
+    mfa_level: int
+    application_id: None
+    system_channel_id: str | None
+    system_channel_flags: int
+    rules_channel_id: None
+    public_updates_channel_id: None
+    safety_alerts_channel_id: None
+    max_members: int
+    max_presences: None
+    vanity_url_code: None
+    description: str | None
+    banner: None
+    premium_tier: int
+    premium_subscription_count: int
+    premium_progress_bar_enabled: bool
+    preferred_locale: str
+    nsfw_level: int
+    region: str
+    approximate_member_count: NotRequired[int]
+    """With `?with_counts=true`."""
+    approximate_presence_count: NotRequired[int]
+
+
+@with_config(_EXACT)
+class Ban(TypedDict):
+    reason: str | None
+    user: User
+
+
+@with_config(_EXACT)
+class Emoji(TypedDict):
+    id: str | None
+    name: str
+
+
+@with_config(_EXACT)
+class ReactionCountDetails(TypedDict):
+    burst: int
+    normal: int
+
+
+@with_config(_EXACT)
+class Reaction(TypedDict):
+    count: int
+    count_details: ReactionCountDetails
+    me: bool
+    me_burst: bool
+    burst_colors: list[str]
+    emoji: Emoji
+
+
+@with_config(_EXACT)
+class MessageReference(TypedDict):
+    type: int
+    message_id: str | None
+    channel_id: str
+    guild_id: str | None
+
+
+@with_config(_EXACT)
+class Message(TypedDict):
+    id: str
+    channel_id: str
+    author: User
+    content: str
+    timestamp: str
+    edited_timestamp: str | None
+    tts: bool
+    mention_everyone: bool
+    mentions: list[User]
+    mention_roles: list[str]
+    attachments: list[Any]
+    embeds: list[dict[str, Any]]
+    pinned: bool
+    type: int
+    flags: int
+    components: list[Any]
+    reactions: NotRequired[list[Reaction]]
+    guild_id: NotRequired[str]
+    nonce: NotRequired[str | int]
+    webhook_id: NotRequired[str]
+    message_reference: NotRequired[MessageReference]
+    referenced_message: NotRequired[Message | None]
+    """Replies only; null when the message replied to was deleted."""
+    member: NotRequired[Member]
+
+
+@with_config(_EXACT)
+class InviteGuild(TypedDict):
+    id: str
+    name: str
+    icon: str | None
+    splash: None
+    banner: None
+    description: str | None
+    features: list[str]
+    verification_level: int
+    nsfw_level: int
+    premium_subscription_count: int
+
+
+@with_config(_EXACT)
+class InviteChannel(TypedDict):
+    id: str
+    name: str | None
+    type: int
+
+
+@with_config(_EXACT)
+class Invite(TypedDict):
+    type: int
+    code: str
+    guild: InviteGuild
+    guild_id: str
+    channel: InviteChannel
+    inviter: User | None
+    expires_at: str | None
+    approximate_member_count: NotRequired[int]
+    approximate_presence_count: NotRequired[int]
+    uses: NotRequired[int]
+    """This and the rest: for those who manage the invite."""
+    max_uses: NotRequired[int]
+    max_age: NotRequired[int]
+    temporary: NotRequired[bool]
+    created_at: NotRequired[str | None]
+
+
+@with_config(_EXACT)
+class MuteConfig(TypedDict):
+    end_time: str | None
+    selected_time_window: int | None
+
+
+@with_config(_EXACT)
+class ChannelOverride(TypedDict):
+    channel_id: str
+    muted: bool
+    mute_config: MuteConfig | None
+    message_notifications: int
+    collapsed: bool
+
+
+@with_config(_EXACT)
+class UserGuildSettings(TypedDict):
+    guild_id: str
+    muted: bool
+    mute_config: MuteConfig | None
+    message_notifications: int
+    suppress_everyone: bool
+    suppress_roles: bool
+    mobile_push: bool
+    hide_muted_channels: bool
+    mute_scheduled_events: bool
+    notify_highlights: int
+    flags: int
+    channel_overrides: list[ChannelOverride]
+    version: int
+
+
+@with_config(_EXACT)
+class UserSettings(TypedDict):
+    locale: str | None
+    theme: str | None
+    restricted_guilds: list[str]
+    default_guilds_restricted: bool
+
+
+@with_config(_EXACT)
+class Application(TypedDict):
+    id: str
+    name: str
+    icon: str | None
+    description: str
+    summary: str
+    type: None
+    bot_public: bool
+    bot_require_code_grant: bool
+    verify_key: str
+    flags: int
+    owner: User
+    team: None
+    rpc_origins: list[str]
+    terms_of_service_url: None
+    privacy_policy_url: None
+    tags: list[str]
+    install_params: None
+    custom_install_url: None
+    redirect_uris: list[str]
+    interactions_endpoint_url: None
+    approximate_guild_count: int
+    bot: NotRequired[User]
+
+
+@with_config(_EXACT)
+class CurrentUser(User):
+    """`PATCH /users/@me`: the user, and a new token when the password changed (the others end)."""
+
+    token: NotRequired[str]
+
+
+@with_config(_EXACT)
+class SignedIn(TypedDict):
+    token: str
+    user_id: str
+    device_token: NotRequired[str | None]
+    """Login only: lets this device sign in during a backoff after failed attempts elsewhere."""
+
+
+@with_config(_EXACT)
+class BotToken(TypedDict):
+    token: str
+
+
+@with_config(_EXACT)
+class PartialGuild(TypedDict):
+    """`GET /users/@me/guilds`: each guild the user is in, with their permissions there."""
+
+    id: str
+    name: str
+    icon: str | None
+    banner: None
+    owner: bool
+    permissions: str
+    features: list[str]
+    approximate_member_count: NotRequired[int]
+    approximate_presence_count: NotRequired[int]
+
+
+@with_config(_EXACT)
+class PinnedMessage(TypedDict):
+    pinned_at: str | None
+    message: Message
+
+
+@with_config(_EXACT)
+class PinsPage(TypedDict):
+    items: list[PinnedMessage]
+    has_more: bool
+
+
+@with_config(_EXACT)
+class Gateway(TypedDict):
+    url: str
+
+
+@with_config(_EXACT)
+class SessionStartLimit(TypedDict):
+    total: int
+    remaining: int
+    reset_after: int
+    max_concurrency: int
+
+
+@with_config(_EXACT)
+class GatewayBot(TypedDict):
+    url: str
+    shards: int
+    session_start_limit: SessionStartLimit
+
+
+@with_config(_EXACT)
+class AuthorizationGuild(TypedDict):
+    id: str
+    name: str
+    icon: str | None
+    owner: bool
+    permissions: str
+
+
+@with_config(_EXACT)
+class Authorization(TypedDict):
+    """`GET /oauth2/authorize`: what the consent screen shows."""
+
+    application: Application
+    bot: User
+    user: User
+    scopes: list[str]
+    permissions: str
+    guilds: list[AuthorizationGuild]
+    authorized: bool
+    redirect_uri: None
+
+
+@with_config(_EXACT)
+class Location(TypedDict):
+    """Where the browser goes after the consent screen."""
+
+    location: str
+
+
+@with_config(_EXACT)
+class Nick(TypedDict):
+    nick: str | None
+
+
+@with_config(_EXACT)
+class AckToken(TypedDict):
+    token: None
