@@ -14,7 +14,6 @@ See docs/decisions/0004-outbox-and-redis-streams.md.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from typing import Any, cast
 import redis.asyncio as redis
 from redis.exceptions import RedisError, ResponseError
 
+from townhall import aio
 from townhall.bus.log import LogUnavailable, Subscribers
 from townhall.events import codec
 from townhall.events.event import Envelope
@@ -100,11 +100,7 @@ class RedisStreamLog(Subscribers):
         self._tasks = [loop.create_task(self._read()), loop.create_task(self._trim())]
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await aio.stop(self._tasks)
         await self._writer.aclose()
         await self._reader.aclose()
 

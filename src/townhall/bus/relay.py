@@ -14,11 +14,11 @@ adopted: every node periodically publishes rows whose writer no longer holds its
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 
+from townhall import aio
 from townhall.bus.log import EventLog, LocalLog, LogUnavailable
 from townhall.events import codec
 from townhall.events.event import Envelope, Handler
@@ -96,11 +96,7 @@ class Relay:
 
     async def close(self) -> None:
         """Publish what is pending if the log takes it; what is left stays in the outbox."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await aio.stop(self._tasks)
         if self.log is not None and not isinstance(self.log, LocalLog):
             try:
                 await asyncio.wait_for(self._publish_pending(), 2.0)

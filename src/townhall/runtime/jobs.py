@@ -15,6 +15,7 @@ import time
 
 import orjson
 
+from townhall import aio
 from townhall.actions.jobs import JOBS
 from townhall.actions.services import Services
 from townhall.store import jobs as job_store
@@ -41,10 +42,7 @@ class JobRunner:
         self._task = asyncio.get_running_loop().create_task(self._forever())
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        await aio.stop([self._task])
 
     def wake(self) -> None:
         """Look for due jobs now (a job was just scheduled for right away)."""

@@ -44,6 +44,7 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
 
   // Virtuoso numbers items from firstItemIndex: it goes down by the messages put before the first
   // one, and up by those the bounded window dropped from the top.
+  const droppedFromTop = useRef(false);
   const firstItemIndex = useMemo(() => {
     const previous = first.current;
     let index = previous.index;
@@ -51,10 +52,24 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
       const dropped = previous.ids.indexOf(ids[0]);
       const added = previous.ids.length ? ids.indexOf(previous.ids[0]) : -1;
       index = dropped > 0 ? previous.index + dropped : added > 0 ? previous.index - added : START_INDEX;
+      droppedFromTop.current = dropped > 0;
     }
     first.current = { ids, index };
     return index;
   }, [ids]);
+
+  // Virtuoso supports items put before the first (firstItemIndex going down), but when the window
+  // drops a hundred of its oldest messages at once while new ones arrive, it can keep its old
+  // measurements and leave the newest messages blank below (react-virtuoso#259; its author's advice
+  // is to remount). The window drops from the top only while the person follows the present, so
+  // the list starts again there, at the newest message.
+  const [remounts, setRemounts] = useState({ channelId, count: 0 });
+  const remount = remounts.channelId === channelId ? remounts.count : 0;
+  useEffect(() => {
+    if (!droppedFromTop.current) return;
+    droppedFromTop.current = false;
+    if (!window.detached && !window.hasMoreAfter) setRemounts({ channelId, count: remount + 1 });
+  }, [firstItemIndex, channelId, remount, window.detached, window.hasMoreAfter]);
 
   const unreadIndex = useMemo(() => {
     if (!unreadAfter) return -1;
@@ -71,11 +86,30 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
   // the present. A burst of new messages pushing the bottom out of view for a moment does not.
   const handScrolled = useRef(0);
   const byHand = () => Date.now() - handScrolled.current < 1500;
+  // Whether the list has been at the newest message since it opened this channel (it may open at
+  // the first unread one instead, and must stay there).
+  const reachedBottom = useRef(false);
+  useEffect(() => {
+    reachedBottom.current = false;
+  }, [channelId]);
   const onBottom = useCallback(
     (isAtBottom: boolean) => {
       bottom.current = isAtBottom;
       setAtBottom(isAtBottom);
-      if (isAtBottom || byHand()) actions.setDetached(channelId, !isAtBottom);
+      if (isAtBottom) reachedBottom.current = true;
+      if (isAtBottom || byHand()) {
+        actions.setDetached(channelId, !isAtBottom);
+        return;
+      }
+      // Messages arriving faster than Virtuoso follows them can push the bottom out of view;
+      // the person did not move away, so the list goes back to the newest message.
+      const current = getState().messages[channelId];
+      if (!reachedBottom.current || !current || current.detached || current.hasMoreAfter) return;
+      requestAnimationFrame(() => {
+        const count = getState().messages[channelId]?.ids.length ?? 0;
+        if (count > 0 && !bottom.current && !byHand())
+          list.current?.scrollToIndex({ index: count - 1, align: "end", behavior: "auto" });
+      });
     },
     [channelId],
   );
@@ -108,6 +142,9 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
       await actions.jumpTo(channelId, messageId);
       const index = getState().messages[channelId]?.ids.indexOf(messageId) ?? -1;
       if (index >= 0) {
+        // A jump is a move away from the present, as a scroll by hand is.
+        handScrolled.current = Date.now();
+        actions.setDetached(channelId, true);
         list.current?.scrollToIndex({ index, align: "center", behavior: "auto" });
         setHighlight(messageId);
         setTimeout(() => setHighlight((h) => (h === messageId ? null : h)), 2000);
@@ -162,12 +199,14 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
     );
   };
 
-  const initial = unreadIndex > 0 ? unreadIndex : Math.max(0, ids.length - 1);
+  const fromUnread = unreadIndex > 0 && remount === 0;
+  const initial = fromUnread ? unreadIndex : Math.max(0, ids.length - 1);
   return (
     <div
       className="message-list-wrap"
       onWheel={() => (handScrolled.current = Date.now())}
       onTouchMove={() => (handScrolled.current = Date.now())}
+      onPointerDown={() => (handScrolled.current = Date.now())}
       onKeyDown={(e) => {
         if (["ArrowUp", "PageUp", "Home"].includes(e.key)) handScrolled.current = Date.now();
       }}
@@ -179,7 +218,7 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
         </div>
       ) : (
         <Virtuoso
-          key={channelId}
+          key={`${channelId}:${remount}`}
           ref={list}
           className="message-list"
           role="log"
@@ -189,7 +228,7 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
           components={{ Scroller, Header: () => (window.hasMoreBefore ? <div className="history-loading">{t("messages.loading_older")}</div> : <div className="history-top">{t("messages.history_start")}</div>) }}
           data={ids}
           firstItemIndex={firstItemIndex}
-          initialTopMostItemIndex={{ index: initial, align: unreadIndex > 0 ? "start" : "end" }}
+          initialTopMostItemIndex={{ index: initial, align: fromUnread ? "start" : "end" }}
           computeItemKey={(_index, id) => id}
           itemContent={(_index, id) => item(id)}
           startReached={loadOlder}
