@@ -110,8 +110,7 @@ class Services:
     passwords: PasswordHasher = field(default_factory=PasswordHasher)
     cache: AccessCache = field(default_factory=AccessCache)
     renew_lease: Callable[[], Awaitable[None]] | None = None
-    """Renews the node lease behind `ids` now (runtime/lease.py). A write that finds the lease
-    run out (the process was paused past it) renews it first instead of failing."""
+    """Renews the node lease behind `ids` now (runtime/lease.py); see `keep_lease`."""
 
     @property
     def engine(self) -> AsyncEngine:
