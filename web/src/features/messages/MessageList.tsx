@@ -92,6 +92,11 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
   useEffect(() => {
     reachedBottom.current = false;
   }, [channelId]);
+  /** Scroll to the newest message the store holds for this channel now. */
+  const scrollToNewest = useCallback(() => {
+    const count = getState().messages[channelId]?.ids.length ?? 0;
+    if (count > 0) list.current?.scrollToIndex({ index: count - 1, align: "end", behavior: "auto" });
+  }, [channelId]);
   const onBottom = useCallback(
     (isAtBottom: boolean) => {
       bottom.current = isAtBottom;
@@ -106,12 +111,10 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
       const current = getState().messages[channelId];
       if (!reachedBottom.current || !current || current.detached || current.hasMoreAfter) return;
       requestAnimationFrame(() => {
-        const count = getState().messages[channelId]?.ids.length ?? 0;
-        if (count > 0 && !bottom.current && !byHand())
-          list.current?.scrollToIndex({ index: count - 1, align: "end", behavior: "auto" });
+        if (!bottom.current && !byHand()) scrollToNewest();
       });
     },
-    [channelId],
+    [channelId, scrollToNewest],
   );
 
   const loadOlder = useCallback(async () => {
@@ -155,8 +158,7 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
 
   const jumpToPresent = async () => {
     if (window.hasMoreAfter) await actions.loadLatest(channelId);
-    const count = getState().messages[channelId]?.ids.length ?? 0;
-    list.current?.scrollToIndex({ index: count - 1, align: "end", behavior: "auto" });
+    scrollToNewest();
   };
 
   const positions = useMemo(() => new Map(ids.map((id, i) => [id, i])), [ids]);
