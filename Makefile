@@ -34,6 +34,7 @@ test: $(STAMP) services web
 	$(MAKE) --no-print-directory lint typecheck
 	scripts/ensure-js-deps
 	scripts/ensure-chromium
+	scripts/ensure-clamav
 	cd web && node_modules/.bin/vitest run
 	scripts/ensure-python-bots
 	$(BIN)/pytest -p no:cacheprovider

@@ -30,6 +30,9 @@ from townhall.api.app import create_app
 from townhall.config import Settings
 from townhall.events.event import Envelope
 
+pytest_plugins = ["tests.clamd_process", "tests.s3_process"]
+"""A real clamd and a real S3-compatible server, started once per run for the tests needing them."""
+
 PG_ADMIN_DSN = os.environ.get("TOWNHALL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -81,6 +81,28 @@ class Settings:
     http_header_timeout_seconds: float = 10.0
     http_keep_alive_seconds: int = 5
     max_json_body_bytes: int = 256 * 1024
+    max_upload_request_bytes: int = 25 * 1024 * 1024
+    """A message's files sent with it (`multipart/form-data`), all together."""
+    max_file_bytes: int = 2 * 1024**3
+    """One file through a resumable upload (`/api/v10/uploads`)."""
+    upload_expiry_seconds: int = 24 * 3600
+    """An unfinished resumable upload untouched this long is removed."""
+    files_dir: Path | None = None
+    """None means `<data_dir>/files`; also holds `staging/` for uploads in progress."""
+    storage_url: str | None = None
+    """None means the local `files_dir`; `s3://bucket/prefix` keeps files in S3-compatible
+    storage (endpoint from `TOWNHALL_S3_ENDPOINT_URL`, credentials the usual `AWS_*` way)."""
+    s3_endpoint_url: str | None = None
+    scan: str = "off"
+    """`off`: files are shown at once; `required`: only their uploader sees them until clamd
+    says they are clean."""
+    clamd_socket: str = "/run/clamav/clamd.ctl"
+    max_image_pixels: int = 50_000_000
+    """Images claiming more pixels are kept as plain files, never decoded (decompression bombs)."""
+    user_storage_quota_bytes: int = 10 * 1024**3
+    """What one person's files may take in all (0: no limit)."""
+    guild_storage_quota_bytes: int = 100 * 1024**3
+    """What one community's files may take in all (0: no limit)."""
     sign_in_failures: int = 5
     """Failed sign-ins per account within `sign_in_window_seconds` before backoff starts."""
     sign_in_window_seconds: int = 30 * 60
@@ -92,6 +114,10 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'townhall.sqlite3').resolve()}"
+
+    @property
+    def effective_files_dir(self) -> Path:
+        return self.files_dir or self.data_dir / "files"
 
     @property
     def base_url(self) -> str:
@@ -151,6 +177,25 @@ class Settings:
                 "TOWNHALL_HTTP_KEEP_ALIVE_SECONDS", cls.http_keep_alive_seconds
             ),
             max_json_body_bytes=_env_int("TOWNHALL_MAX_JSON_BODY_BYTES", cls.max_json_body_bytes),
+            max_upload_request_bytes=_env_int(
+                "TOWNHALL_MAX_UPLOAD_REQUEST_BYTES", cls.max_upload_request_bytes
+            ),
+            max_file_bytes=_env_int("TOWNHALL_MAX_FILE_BYTES", cls.max_file_bytes),
+            upload_expiry_seconds=_env_int(
+                "TOWNHALL_UPLOAD_EXPIRY_SECONDS", cls.upload_expiry_seconds
+            ),
+            files_dir=Path(env["TOWNHALL_FILES_DIR"]) if env.get("TOWNHALL_FILES_DIR") else None,
+            storage_url=env.get("TOWNHALL_STORAGE_URL") or None,
+            s3_endpoint_url=env.get("TOWNHALL_S3_ENDPOINT_URL") or None,
+            scan=env.get("TOWNHALL_SCAN", cls.scan),
+            clamd_socket=env.get("TOWNHALL_CLAMD_SOCKET", cls.clamd_socket),
+            max_image_pixels=_env_int("TOWNHALL_MAX_IMAGE_PIXELS", cls.max_image_pixels),
+            user_storage_quota_bytes=_env_int(
+                "TOWNHALL_USER_STORAGE_QUOTA_BYTES", cls.user_storage_quota_bytes
+            ),
+            guild_storage_quota_bytes=_env_int(
+                "TOWNHALL_GUILD_STORAGE_QUOTA_BYTES", cls.guild_storage_quota_bytes
+            ),
             sign_in_failures=_env_int("TOWNHALL_SIGN_IN_FAILURES", cls.sign_in_failures),
             sign_in_window_seconds=_env_int(
                 "TOWNHALL_SIGN_IN_WINDOW_SECONDS", cls.sign_in_window_seconds

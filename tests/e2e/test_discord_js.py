@@ -68,3 +68,46 @@ async def test_discord_js_bot_logs_in_hears_replies_reacts_reads_edits_and_delet
         if process.returncode is None:
             process.kill()
         await process.wait()
+
+
+async def test_discord_js_bot_downloads_a_file_and_sends_one(
+    sqlite_server: Server, remote: Api
+) -> None:
+    node = shutil.which("node")
+    assert node is not None, "Node.js is needed (make test installs the bot's packages with npm)"
+    owner = await remote.account("jsfiles")
+    guild = await owner.guild("discord.js files")
+    bot = await add_bot(owner, guild["id"], name="JsFiles")
+    env = {**os.environ, "TOWNHALL_API": f"{sqlite_server.url}/api", "TOWNHALL_TOKEN": bot.token}
+    process = await asyncio.create_subprocess_exec(
+        node, "files_bot.js", cwd=BOT_DIR, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    try:
+        await next_step(process.stdout, "ready")
+        channel_id = guild["system_channel_id"]
+        sent = await owner.post(
+            f"/channels/{channel_id}/messages",
+            data={"payload_json": json.dumps({"content": "my notes"})},
+            files={"files[0]": ("notes.txt", b"meeting at nine\n", "text/plain")},
+        )
+        assert sent.status_code == 200, sent.text
+        heard = await next_step(process.stdout, "heard")
+        assert heard == {
+            "step": "heard",
+            "name": "notes.txt",
+            "size": 16,
+            "type": "text/plain; charset=utf-8",
+            "text": "meeting at nine\n",
+        }
+        answer = await next_step(process.stdout, "sent")
+        assert answer["name"] == "from js.txt" and answer["description"] == "a note"
+        stored = (await owner.get(f"/channels/{channel_id}/messages/{answer['id']}")).json()
+        (attachment,) = stored["attachments"]
+        assert attachment["size"] == len(b"made by discord.js\n")
+        download = await remote.http.get(attachment["url"])
+        assert download.content == b"made by discord.js\n"
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 from collections.abc import Iterator
 
 import discord
@@ -152,3 +154,46 @@ async def test_auto_sharded_client_needs_only_the_rest_base(
         await run_round_trip(RecordingShardedClient(), bot, owner, guild)
     finally:
         discord.http.Route.BASE = old_base
+
+
+@pytest.mark.usefixtures("pointed_at")
+async def test_files_go_both_ways_with_an_unmodified_bot(remote: Api) -> None:
+    """`channel.send(file=discord.File(...))`, and `Attachment.read()` of a person's file."""
+    owner = await remote.account("owner")
+    guild = await owner.guild("Files")
+    bot = await add_bot(owner, guild["id"], name="Filer")
+    channel_id = int(str(guild["system_channel_id"]))
+    client = RecordingClient()
+    runner = asyncio.get_running_loop().create_task(client.start(bot.token))
+    try:
+        await asyncio.wait_for(client.ready.wait(), 30)
+        channel = client.get_channel(channel_id)
+        assert isinstance(channel, discord.TextChannel)
+        report = b"quarterly numbers\n" * 100
+        sent = await channel.send(
+            "the report",
+            file=discord.File(io.BytesIO(report), filename="report.txt", description="Q3"),
+        )
+        (mine,) = sent.attachments
+        assert (mine.filename, mine.size, mine.description) == ("report.txt", len(report), "Q3")
+        assert await mine.read() == report
+
+        posted = await owner.post(
+            f"/channels/{channel_id}/messages",
+            data={"payload_json": json.dumps({"content": "photo"})},
+            files={"files[0]": ("dot.gif", GIF, "image/gif")},
+        )
+        assert posted.status_code == 200, posted.text
+        heard = await asyncio.wait_for(client.heard.get(), 10)
+        (theirs,) = heard.attachments
+        assert theirs.content_type == "image/gif" and (theirs.width, theirs.height) == (1, 1)
+        assert await theirs.read() == GIF
+    finally:
+        await client.close()
+        runner.cancel()
+
+
+GIF = bytes.fromhex(
+    "47494638396101000100800000ffffff00000021f90401000000002c00000000010001000002024401003b"
+)
+"""The smallest GIF: one white pixel."""

@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from townhall.domain.event_data import (
+    AttachmentBlocked,
     GuildView,
     InviteView,
     MessageDeleted,
@@ -61,6 +62,9 @@ SAMPLES: dict[str, Any] = {
     "MESSAGE_CREATE": message,
     "MESSAGE_UPDATE": message,
     "MESSAGE_DELETE": MessageDeleted(message.id, CHANNEL, GUILD),
+    "MESSAGE_ATTACHMENT_BLOCKED": AttachmentBlocked(
+        CHANNEL, GUILD, message.id, 7_000, "eicar.com", USER, "Eicar-Test-Signature"
+    ),
     "MESSAGE_DELETE_BULK": MessagesDeleted((message.id,), CHANNEL, GUILD),
     "MESSAGE_REACTION_ADD": ReactionChange(USER, CHANNEL, message.id, GUILD, "👍", USER, member),
     "MESSAGE_REACTION_REMOVE": ReactionChange(USER, CHANNEL, message.id, GUILD, "👍"),
@@ -102,12 +106,20 @@ def test_every_event_renders_to_json_and_survives_the_bus(name: str) -> None:
     orjson.loads(envelope.data)  # valid JSON
     back = codec.unpack(codec.pack(envelope))
     assert back.kind is kind
-    assert (back.id, back.data, back.guild_id, back.channel_id, back.user_ids) == (
+    assert (
+        back.id,
+        back.data,
+        back.guild_id,
+        back.channel_id,
+        back.user_ids,
+        back.except_user_id,
+    ) == (
         envelope.id,
         envelope.data,
         envelope.guild_id,
         envelope.channel_id,
         envelope.user_ids,
+        envelope.except_user_id,
     )
     assert back.variants == envelope.variants and back.stale == envelope.stale
 
@@ -163,3 +175,10 @@ def test_the_hub_has_a_handler_for_every_structural_event_and_no_other() -> None
 
     handlers = structural_handlers(None)  # type: ignore[arg-type]
     assert set(handlers) == {kind for kind in REGISTRY.values() if kind.structural}
+
+
+def test_leaving_one_person_out_survives_the_bus() -> None:
+    """A message released after its scan goes to everyone but its author, on every node."""
+    event = Event(catalog.MESSAGE_CREATE, message, GUILD, CHANNEL, except_user_id=USER)
+    back = codec.unpack(codec.pack(envelope_of(event, 7)))
+    assert back.except_user_id == USER

@@ -15,8 +15,9 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions import dm_privacy
+from townhall.actions import attachments, dm_privacy
 from townhall.actions.access import ChannelAccess, channel_access
+from townhall.actions.attachments import IncomingFile
 from townhall.actions.services import Services
 from townhall.domain import errors
 from townhall.domain.actor import Actor
@@ -29,12 +30,20 @@ from townhall.domain.mentions import (
     parse_mentions,
     resolve_mentions,
 )
-from townhall.domain.models import ChannelType, Message, MessageReference, MessageType, User
+from townhall.domain.models import (
+    ChannelType,
+    Message,
+    MessageReference,
+    MessageType,
+    Scan,
+    User,
+)
 from townhall.domain.permissions import Permission, has
 from townhall.domain.snowflake import snowflake_at, snowflake_time
 from townhall.events import catalog
 from townhall.events.event import Event, EventType
 from townhall.store import messages as message_store
+from townhall.store.attachments import StoredAttachment
 from townhall.store.messages import NonceTaken
 
 NONCE_MAX_LENGTH = 25
@@ -43,8 +52,8 @@ NONCE_WINDOW = timedelta(minutes=5)
 
 SUPPRESS_EMBEDS = 1 << 2
 SUPPRESS_NOTIFICATIONS = 1 << 12
-SENDABLE_FLAGS = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS
-"""Flags a sender may set (IS_VOICE_MESSAGE and IS_COMPONENTS_V2 need features townhall lacks)."""
+SENDABLE_FLAGS = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | attachments.IS_VOICE_MESSAGE
+"""Flags a sender may set (IS_COMPONENTS_V2 needs features townhall lacks)."""
 
 D = TypeVar("D")
 
@@ -76,6 +85,8 @@ class Draft:
     embeds: Sequence[Mapping[str, object]] = ()
     sticker_ids: Sequence[int] = ()
     flags: int = 0
+    files: Sequence[IncomingFile] = ()
+    """Files sent with the message (multipart parts, finished uploads)."""
 
 
 def require_content_length(s: Services, content: str) -> str:
@@ -129,16 +140,36 @@ async def send_message(s: Services, actor: Actor, channel_id: int, draft: Draft)
     embeds = validate_embeds(draft.embeds)
     if draft.sticker_ids:
         raise errors.InvalidFormBody.field("sticker_ids", "Unknown sticker.", "STICKER_INVALID")
-    if not content.strip() and not has_visible_content(embeds):
+    if not content.strip() and not has_visible_content(embeds) and not draft.files:
         raise errors.EmptyMessage()
+    voice = bool(draft.flags & attachments.IS_VOICE_MESSAGE)
+    if voice and (content or embeds or not draft.files):
+        raise errors.InvalidFormBody.field(
+            "flags", "A voice message is one audio file and nothing else.", "VOICE_MESSAGE"
+        )
     enforce = draft.enforce_nonce and nonce is not None
+    message_id = s.ids.next_id()
+    stored: tuple[StoredAttachment, ...] = ()
+    if draft.files:
+        stored = tuple(
+            await attachments.receive_files(
+                s, actor, channel_id, message_id, draft.files, voice=voice
+            )
+        )
     for _attempt in range(2):
         try:
-            return await _create(s, actor, channel_id, draft, content, nonce, embeds, enforce)
+            return await _create(
+                s, actor, channel_id, draft, content, nonce, embeds, enforce, message_id, stored
+            )
         except NonceTaken:
             original = await _nonce_holder(s, actor, channel_id, nonce or "")
             if original is not None:
+                await attachments.discard(s, stored)
                 return original
+        except BaseException:
+            await attachments.discard(s, stored)
+            raise
+    await attachments.discard(s, stored)
     raise errors.TownhallError("Could not claim the nonce; try again.")
 
 
@@ -167,12 +198,18 @@ async def _create(
     nonce: str | None,
     embeds: tuple[dict[str, object], ...],
     enforce_nonce: bool,
+    message_id: int,
+    stored: Sequence[StoredAttachment],
 ) -> Message:
     now = s.now()
     async with s.write() as tx:
         access = await channel_access(tx.conn, actor.user, channel_id, now, s.cache)
         require_message_channel(access)
         access.require(Permission.SEND_MESSAGES)
+        if stored:
+            attachments.require_may_attach(
+                access, voice=bool(draft.flags & attachments.IS_VOICE_MESSAGE), count=len(stored)
+            )
         if access.channel.type is ChannelType.DM:
             other = next((u for u in access.channel.recipient_ids if u != actor.id), actor.id)
             await dm_privacy.require_may_dm(tx.conn, actor.user, other)
@@ -187,8 +224,10 @@ async def _create(
                 replied, mentions=tuple(mentioned[u] for u in replied.mention_ids if u in mentioned)
             )
         guild_id = access.channel.guild_id
+        shown = tuple(f.attachment for f in stored)
+        held = any(a.scan is not Scan.CLEAN for a in shown)
         message = Message(
-            id=s.ids.next_id(),
+            id=message_id,
             channel_id=channel_id,
             guild_id=guild_id,
             author=actor.user,
@@ -204,6 +243,8 @@ async def _create(
             referenced_message=replied,
             mentions=tuple(mentioned[uid] for uid in mentions.user_ids if uid in mentioned),
             embeds=embeds,
+            attachments=shown,
+            held=held,
         )
         await message_store.insert_message(
             tx.conn,
@@ -212,10 +253,14 @@ async def _create(
             now_ms=s.now_ms(),
             nonce_window_ms=int(NONCE_WINDOW.total_seconds() * 1000),
         )
+        await attachments.attach(tx, s, stored)
         member = access.guild.member if access.guild else None
-        tx.emit(
-            message_event(catalog.MESSAGE_CREATE, replace(message, author_member=member), access)
+        created = message_event(
+            catalog.MESSAGE_CREATE, replace(message, author_member=member), access
         )
+        if held:  # its files are being scanned: its author alone sees it for now
+            created = replace(created, user_ids=frozenset({actor.id}))
+        tx.emit(created)
     return message
 
 

@@ -30,6 +30,7 @@ from townhall.config import Settings
 from townhall.domain.snowflake import SnowflakeGenerator
 from townhall.events import codec
 from townhall.events.event import Envelope, Event, envelope_of
+from townhall.files.storage import Storage
 from townhall.store import guilds as guild_store
 from townhall.store import jobs as job_store
 from townhall.store import outbox as outbox_store
@@ -111,6 +112,14 @@ class Services:
     cache: AccessCache = field(default_factory=AccessCache)
     renew_lease: Callable[[], Awaitable[None]] | None = None
     """Renews the node lease behind `ids` now (runtime/lease.py); see `keep_lease`."""
+    storage: Storage | None = None
+    """Where attachment bytes live (files/storage.py); set by the runtime."""
+
+    @property
+    def file_store(self) -> Storage:
+        if self.storage is None:
+            raise RuntimeError("no file store: the runtime sets one up at start")
+        return self.storage
 
     @property
     def engine(self) -> AsyncEngine:

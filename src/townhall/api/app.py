@@ -30,8 +30,10 @@ from townhall.api.routes import (
     pins,
     reactions,
     roles,
+    uploads,
     users,
 )
+from townhall.api.routes import files as file_routes
 from townhall.config import Settings
 from townhall.gateway.connection import gateway_endpoint
 from townhall.runtime import Runtime
@@ -53,6 +55,7 @@ ROUTERS = (
     applications.router,
     commands.router,
     gateway.router,
+    uploads.router,
 )
 
 
@@ -105,6 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(file_routes.router)  # where Discord's CDN has them, outside the API
     mount_docs(app)
     web_client.install(app)
     if settings.rate_limits:

@@ -226,3 +226,18 @@ class CannotExecuteOnSystemMessage(TownhallError):
 
 class AlreadyCrossposted(TownhallError):
     code, message = 40033, "This message has already been crossposted."
+
+
+class EntityTooLarge(TownhallError):
+    """Discord's 40005, for files over a size limit."""
+
+    status, code, message = 413, 40005, "Request entity too large"
+
+
+class StorageQuotaExceeded(EntityTooLarge):
+    """A person's or a community's files would take more than their quota (the message says
+    which); Discord has no quotas, so townhall answers with the code of a too large upload."""
+
+
+class UnknownAttachment(NotFound):
+    code, message = 10066, "Unknown attachment"

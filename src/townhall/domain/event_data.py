@@ -62,6 +62,19 @@ class Typing:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachmentBlocked:
+    """The scanner found malware in a file: for its uploader and the channel's moderators."""
+
+    channel_id: int
+    guild_id: int | None
+    message_id: int
+    attachment_id: int
+    filename: str
+    uploader_id: int
+    signature: str
+
+
+@dataclass(frozen=True, slots=True)
 class PrivateChannelView:
     """A DM or group DM with its recipients' profiles, for CHANNEL_CREATE/UPDATE/DELETE of DMs."""
 

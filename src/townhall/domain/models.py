@@ -180,6 +180,38 @@ class ReactionCount:
     me: bool = False
 
 
+class Scan(enum.IntEnum):
+    """Where a file stands with the malware scanner."""
+
+    CLEAN = 0
+    """Scanned and clean, or scanning is off: everyone who may see the message sees the file."""
+    PENDING = 1
+    """Waiting for its scan: only its uploader sees it."""
+    INFECTED = 2
+    """Malware found: the bytes are gone; the uploader sees what was found."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file of a message, as shown (its bytes live in the file store)."""
+
+    id: int
+    filename: str
+    size: int
+    content_type: str
+    description: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration_secs: float | None = None
+    waveform: str | None = None
+    flags: int = 0
+    has_preview: bool = False
+    """A smaller rendition exists (an image's preview, a video's poster frame)."""
+    scan: Scan = Scan.CLEAN
+    signature: str | None = None
+    """What the scanner found, when `scan` is INFECTED."""
+
+
 @dataclass(slots=True)  # not frozen: a history page builds hundreds, and frozen costs 3x; never
 # mutate one (use dataclasses.replace, as for the frozen models)
 class Message:
@@ -205,6 +237,9 @@ class Message:
     pinned_at: datetime | None = None
     embeds: tuple[dict[str, object], ...] = ()
     """Rich embeds as the author sent them (validated), in Discord's embed JSON shape."""
+    attachments: tuple[Attachment, ...] = ()
+    held: bool = False
+    """Only its author sees it until its files are scanned."""
     author_member: Member | None = None
     """The author's membership, set on MESSAGE_CREATE/UPDATE events in guilds (Discord's `member`).
     """

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import orjson
 
 from townhall.domain.event_data import (
+    AttachmentBlocked,
     GuildView,
     InviteView,
     MessageDeleted,
@@ -179,6 +180,19 @@ def _message_encoded(e: Event[Message]) -> Encoded:
     )
 
 
+def _blocked(e: Event[AttachmentBlocked]) -> Payload:
+    b = e.data
+    body: Payload = {
+        "channel_id": str(b.channel_id),
+        "message_id": str(b.message_id),
+        "attachment_id": str(b.attachment_id),
+        "filename": b.filename,
+        "uploader_id": str(b.uploader_id),
+        "signature": b.signature,
+    }
+    return _with_guild(body, b.guild_id)
+
+
 def _message(e: Event[Message]) -> Payload:
     return payloads.message(e.data)
 
@@ -313,6 +327,15 @@ MESSAGE_CREATE: EventType[Message] = _about_messages(
 MESSAGE_UPDATE: EventType[Message] = _about_messages(
     "MESSAGE_UPDATE", _message, MESSAGES, DIRECT, encode_variants=_message_encoded
 )
+MESSAGE_ATTACHMENT_BLOCKED: EventType[AttachmentBlocked] = _about_messages(
+    "MESSAGE_ATTACHMENT_BLOCKED",
+    _blocked,
+    Intent.GUILD_MODERATION,
+    DIRECT,
+    permission=Permission.MANAGE_MESSAGES,
+)
+"""townhall's own: malware was found in a file; for the channel's moderators, and (as its own
+event, with `user_ids`) for the uploader. The message stays visible to its author only."""
 MESSAGE_DELETE: EventType[MessageDeleted] = _about_messages(
     "MESSAGE_DELETE", _message_deleted, MESSAGES, DIRECT
 )

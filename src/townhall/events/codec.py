@@ -32,6 +32,7 @@ def pack(envelope: Envelope) -> bytes:
             "v": list(envelope.variants),
             "s": envelope.stale,
             "n": envelope.version,
+            "x": envelope.except_user_id,
         }
     )
     parts = [_LENGTH.pack(len(header)), header, _LENGTH.pack(len(envelope.data)), envelope.data]
@@ -68,4 +69,5 @@ def unpack(raw: bytes) -> Envelope:
         meta=header["m"],
         stale=tuple(tuple(key) for key in header["s"]),
         version=header["n"],
+        except_user_id=header.get("x"),
     )

@@ -99,7 +99,8 @@ class Event(Generic[D]):
     """One occurrence of an event, in domain terms.
 
     `guild_id`/`channel_id` say where it happened; `user_ids`, when set, is the whole audience
-    (DMs, a user's own updates) and replaces the guild and channel rules.
+    (DMs, a user's own updates) and replaces the guild and channel rules. `except_user_id` leaves
+    one person out of the audience (a message's author who saw it before everyone else).
     """
 
     type: EventType[D]
@@ -107,6 +108,7 @@ class Event(Generic[D]):
     guild_id: int | None = None
     channel_id: int | None = None
     user_ids: frozenset[int] | None = None
+    except_user_id: int | None = None
 
     def __post_init__(self) -> None:
         audience = self.type.audience
@@ -133,6 +135,7 @@ class Envelope:
     guild_id: int | None = None
     channel_id: int | None = None
     user_ids: frozenset[int] | None = None
+    except_user_id: int | None = None
     variants: Mapping[str, bytes] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict)
     stale: tuple[CacheKey, ...] = ()
@@ -158,6 +161,7 @@ def envelope_of(event: Event[Any], event_id: int) -> Envelope:
         guild_id=event.guild_id,
         channel_id=event.channel_id,
         user_ids=event.user_ids,
+        except_user_id=event.except_user_id,
         variants=encoded.variants,
         meta=encoded.meta,
         stale=tuple(kind.stale(event)),

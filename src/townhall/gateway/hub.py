@@ -355,6 +355,15 @@ class Hub:
         self, envelope: Envelope, among: Iterable[Session] | None = None
     ) -> Iterable[Session]:
         """The open sessions that may receive the envelope (of `among`, if given)."""
+        left_out = envelope.except_user_id
+        if left_out is not None:
+            everyone = self._audience(envelope, among)
+            return [s for s in everyone if s.user.id != left_out]
+        return self._audience(envelope, among)
+
+    def _audience(
+        self, envelope: Envelope, among: Iterable[Session] | None = None
+    ) -> Iterable[Session]:
         if envelope.user_ids is not None:
             if among is not None:
                 return [s for s in among if s.user.id in envelope.user_ids and not s.opening]

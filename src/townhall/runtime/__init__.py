@@ -9,18 +9,22 @@ runner. `stop` takes it all down in the opposite order.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 
-from townhall.actions import maintenance
+from townhall.actions import attachments, maintenance
 from townhall.actions.services import Services, password_hasher
 from townhall.bus.log import EventLog, LocalLog
 from townhall.bus.redis_stream import RedisStreamLog
 from townhall.bus.relay import Relay
 from townhall.config import Settings
+from townhall.files import urls
+from townhall.files.storage import LocalStorage, Storage
 from townhall.gateway.hub import Hub
 from townhall.runtime.jobs import JobRunner
 from townhall.runtime.lease import NodeLease
+from townhall.store import secrets as secret_store
 from townhall.store.database import Database, create_engine, migrate
 
 log = logging.getLogger("townhall.runtime")
@@ -35,6 +39,25 @@ def make_log(settings: Settings) -> EventLog:
             retention_seconds=settings.bus_retention_seconds,
         )
     return LocalLog()
+
+
+def make_storage(settings: Settings) -> Storage:
+    """The local files directory by default; S3-compatible storage for `s3://` URLs."""
+    url = settings.storage_url
+    if url and url.startswith("s3://"):
+        from townhall.files.s3 import S3Storage
+
+        return S3Storage.from_url(url, endpoint_url=settings.s3_endpoint_url)
+    if url:
+        raise ValueError(f"TOWNHALL_STORAGE_URL must be an s3:// URL, not {url!r}")
+    return LocalStorage(settings.effective_files_dir / "store")
+
+
+async def install_file_urls(db: Database, settings: Settings) -> None:
+    """Sign file links with the key every node shares (made at the first start)."""
+    async with db.write() as conn:
+        key = await secret_store.get_or_create(conn, "file_urls", secrets.token_bytes(32))
+    urls.install(urls.FileUrls(settings.base_url, key))
 
 
 @dataclass
@@ -52,6 +75,8 @@ class Runtime:
         self.db = Database(engine)
         self.lease = NodeLease(self.db)
         ids = await self.lease.acquire()
+        await install_file_urls(self.db, settings)
+        self.storage = make_storage(settings)
         self.log: EventLog | None = make_log(settings) if self.serve else None
         self.relay = Relay(self.log, self.db, self.lease.holder, _clock)
         self.services = services = Services(
@@ -61,6 +86,7 @@ class Runtime:
             ids=ids,
             passwords=password_hasher(settings),
             renew_lease=self.lease.renew,
+            storage=self.storage,
         )
         self.relay.immediate.append(services.cache.on_envelope)
         self.lease.start()
@@ -75,6 +101,7 @@ class Runtime:
             await self.log.start()
             self.relay.start()
             await maintenance.schedule_recurring(services)
+            attachments.staging_dir(settings).mkdir(parents=True, exist_ok=True)
             self.jobs = JobRunner(services, self.lease.holder)
             self.jobs.start()
         return services
@@ -87,6 +114,7 @@ class Runtime:
         await self.relay.close()
         if self.log is not None:
             await self.log.close()
+        await self.storage.close()
         await self.lease.release()
         await self.db.engine.dispose()
 

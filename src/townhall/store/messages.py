@@ -12,12 +12,15 @@ from dataclasses import replace
 
 import orjson
 from sqlalchemy import (
+    ColumnElement,
     RowMapping,
     Select,
     bindparam,
     delete,
+    false,
     func,
     insert,
+    or_,
     select,
     union_all,
     update,
@@ -26,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.domain.models import Message, MessageReference, MessageType, User
+from townhall.store import attachments as attachment_store
 from townhall.store import reactions as reaction_store
 from townhall.store.rows import from_millis, join_ids, split_ids, user_from_row
 from townhall.store.schema import channels, members, message_nonces, messages, users
@@ -91,6 +95,8 @@ def _message(
         nonce=row["nonce"] if with_nonce else None,
         reference=reference,
         embeds=embeds,
+        attachments=attachment_store.from_json(row["attachments"]),
+        held=row["held"],
     )
 
 
@@ -113,21 +119,34 @@ def _values(message: Message) -> dict[str, object]:
         "reference_guild_id": reference.guild_id if reference else None,
         "nonce": message.nonce,
         "embeds": orjson.dumps(list(message.embeds)).decode() if message.embeds else None,
+        "attachments": attachment_store.to_json(message.attachments),
+        "held": message.held,
     }
 
+
+def _visible_to(viewer: object) -> ColumnElement[bool]:
+    """Held messages (files being scanned) only for their author."""
+    return or_(messages.c.held == false(), messages.c.author_id == viewer)
+
+
+_VISIBLE = _visible_to(bindparam("viewer_id"))
 
 # The send path and the history pages run these all the time: built once, executed with
 # parameters, so no statement is constructed and cache-keyed per request.
 _INSERT_MESSAGE = insert(messages)
 _LATEST_PAGE = (
     _with_author()
-    .where(messages.c.channel_id == bindparam("channel_id"))
+    .where(messages.c.channel_id == bindparam("channel_id"), _VISIBLE)
     .order_by(messages.c.id.desc())
     .limit(bindparam("limit"))
 )
 _PAGE_BEFORE = (
     _with_author()
-    .where(messages.c.channel_id == bindparam("channel_id"), messages.c.id < bindparam("before"))
+    .where(
+        messages.c.channel_id == bindparam("channel_id"),
+        messages.c.id < bindparam("before"),
+        _VISIBLE,
+    )
     .order_by(messages.c.id.desc())
     .limit(bindparam("limit"))
 )
@@ -248,7 +267,7 @@ async def get_message(
     conn: AsyncConnection, channel_id: int, message_id: int, viewer_id: int | None
 ) -> Message | None:
     plain = await get_plain(conn, channel_id, message_id)
-    if plain is None:
+    if plain is None or (plain.held and plain.author.id != viewer_id):
         return None
     return (await hydrate(conn, [plain], viewer_id))[0]
 
@@ -264,7 +283,7 @@ async def history(
     around: int | None = None,
 ) -> list[Message]:
     """A page of the channel, newest first whichever anchor is used (Discord's order)."""
-    in_channel = messages.c.channel_id == channel_id
+    in_channel = (messages.c.channel_id == channel_id) & _visible_to(viewer_id or 0)
     query = _with_author()
     if around is not None:
         newer = (limit + 1) // 2
@@ -289,7 +308,12 @@ async def history(
     else:
         # The pages every client asks for on opening a channel and scrolling up: prebuilt.
         query = _LATEST_PAGE if before is None else _PAGE_BEFORE
-        parameters = {"channel_id": channel_id, "limit": limit, "before": before}
+        parameters = {
+            "channel_id": channel_id,
+            "limit": limit,
+            "before": before,
+            "viewer_id": viewer_id or 0,
+        }
         rows = (await conn.execute(query, parameters)).mappings()
         authors: dict[int, User] = {}
         return await hydrate(conn, [_message(row, authors=authors) for row in rows], viewer_id)
@@ -348,6 +372,8 @@ async def update_message(
     for key in ("mention_ids", "mention_role_ids"):
         if key in values:
             values[key] = join_ids(values[key])  # type: ignore[arg-type]
+    if "attachments" in values:
+        values["attachments"] = attachment_store.to_json(values["attachments"])  # type: ignore[arg-type]
     if "embeds" in values:
         embeds = values["embeds"]
         values["embeds"] = orjson.dumps(list(embeds)).decode() if embeds else None  # type: ignore[call-overload]

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -237,6 +238,11 @@ messages = Table(
     Column("nonce", String(64)),
     Column("embeds", Text),
     # JSON list of rich embeds, NULL when there are none (most messages).
+    Column("attachments", Text),
+    # JSON list of the message's attachments as shown (a copy of their rows in `attachments`,
+    # kept in step by actions/attachments.py), NULL when there are none: history never joins.
+    Column("held", Boolean, nullable=False, server_default=text("false")),
+    # Only its author sees it while one of its files is being scanned (files/clamd.py).
     # History pages walk this index: a page costs the same in a channel of ten or ten million.
     Index("ix_messages_channel_id_id", "channel_id", "id"),
     Index("ix_messages_author_channel", "author_id", "channel_id", "id"),
@@ -247,6 +253,64 @@ messages = Table(
         sqlite_where=text("pinned_at IS NOT NULL"),
         postgresql_where=text("pinned_at IS NOT NULL"),
     ),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    # A file of a message: its bytes are in the file store under `storage_key`.
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("message_id", Id, nullable=False),
+    Column("channel_id", Id, nullable=False),
+    Column("guild_id", Id),
+    Column("uploader_id", Id, nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("description", String(1024)),
+    Column("content_type", String(128), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("duration_secs", Float),
+    Column("waveform", Text),
+    Column("flags", Integer, nullable=False, server_default=text("0")),
+    Column("storage_key", String(200), nullable=False),
+    Column("preview_key", String(200)),
+    # A smaller rendition (images, a video's poster frame), NULL when there is none.
+    Column("scan", SmallInteger, nullable=False, server_default=text("0")),
+    # 0 clean (or scanning off), 1 waiting for its scan, 2 malware found (the bytes are gone).
+    Column("signature", String(200)),
+    # What the scanner found, for the uploader and the moderators.
+    Column("created_at", Millis, nullable=False),
+    Index("ix_attachments_message_id", "message_id"),
+    Index("ix_attachments_uploader_id", "uploader_id"),
+    Index("ix_attachments_guild_id", "guild_id"),
+)
+
+uploads = Table(
+    "uploads",
+    metadata,
+    # A resumable (tus) upload in progress; its bytes so far are in a staging file on the node.
+    Column("id", String(40), primary_key=True),
+    Column("uploader_id", Id, nullable=False),
+    Column("length", BigInteger, nullable=False),
+    Column("offset", BigInteger, nullable=False, server_default=text("0")),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(128)),
+    # What the client declared; the served type is sniffed from the bytes.
+    Column("metadata", Text),
+    # `Upload-Metadata` as the client sent it: tus wants it back on every HEAD.
+    Column("created_at", Millis, nullable=False),
+    Column("expires_at", Millis, nullable=False),
+    Index("ix_uploads_expires_at", "expires_at"),
+)
+
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    # Keys every node shares, made once at first start (e.g. the one that signs file URLs).
+    Column("name", String(64), primary_key=True),
+    Column("value", LargeBinary, nullable=False),
 )
 
 message_nonces = Table(

@@ -14,6 +14,7 @@ from townhall.domain import notifications
 from townhall.domain.event_data import InviteView, Presence
 from townhall.domain.models import (
     Application,
+    Attachment,
     Ban,
     Channel,
     ChannelType,
@@ -22,6 +23,7 @@ from townhall.domain.models import (
     Message,
     MessageType,
     Role,
+    Scan,
     User,
 )
 from townhall.domain.notifications import (
@@ -32,6 +34,7 @@ from townhall.domain.notifications import (
 )
 from townhall.domain.permissions import Overwrite
 from townhall.domain.snowflake import snowflake_time
+from townhall.files import urls as file_urls
 
 Payload = dict[str, Any]
 
@@ -241,7 +244,9 @@ def message(
         "mention_everyone": m.mention_everyone,
         "mentions": [user(u) for u in m.mentions],
         "mention_roles": [str(r) for r in m.mention_role_ids],
-        "attachments": [],
+        "attachments": [attachment(a, m.channel_id) for a in m.attachments]
+        if include_content
+        else [],
         "embeds": list(m.embeds) if include_content else [],
         "pinned": m.pinned,
         "type": int(m.type),
@@ -283,6 +288,43 @@ def message(
     member_of_author = author_member or m.author_member
     if member_of_author is not None:
         body["member"] = member(member_of_author, with_user=False)
+    return body
+
+
+SCAN_STATUS = {Scan.PENDING: "pending", Scan.INFECTED: "blocked"}
+
+
+def attachment(a: Attachment, channel_id: int) -> Payload:
+    """Discord's attachment object; `scan_status`/`scan_signature` are townhall's, present only
+    while a file is not cleared (then only its uploader receives the message)."""
+    body: Payload = {
+        "id": str(a.id),
+        "filename": a.filename,
+        "size": a.size,
+        "content_type": a.content_type,
+        "description": a.description,
+        "flags": a.flags,
+    }
+    if a.scan is Scan.INFECTED:
+        body["url"] = body["proxy_url"] = ""
+    else:
+        links = file_urls.current()
+        body["url"] = links.attachment(channel_id, a.id, a.filename)
+        body["proxy_url"] = (
+            links.attachment(channel_id, a.id, a.filename, preview=True)
+            if a.has_preview
+            else body["url"]
+        )
+    if a.width is not None and a.height is not None:
+        body["width"], body["height"] = a.width, a.height
+    if a.duration_secs is not None:
+        body["duration_secs"] = a.duration_secs
+    if a.waveform is not None:
+        body["waveform"] = a.waveform
+    if a.scan is not Scan.CLEAN:
+        body["scan_status"] = SCAN_STATUS[a.scan]
+        if a.signature:
+            body["scan_signature"] = a.signature
     return body
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from townhall.actions import message_changes
 from townhall.actions import messages as message_actions
 from townhall.actions import read_states as read_state_actions
+from townhall.actions.attachments import IncomingFile
 from townhall.api.deps import (
     MAX_SNOWFLAKE,
     ChannelId,
@@ -22,6 +23,14 @@ from townhall.api.deps import (
     MessageId,
     ServicesDep,
     Snowflake,
+)
+from townhall.api.message_bodies import (
+    AttachmentBody,
+    form_payload,
+    incoming_files,
+    is_multipart,
+    read_form,
+    read_json_body,
 )
 from townhall.api.responses import JSON, no_content
 from townhall.domain.mentions import AllowedMentions, allowed_mentions
@@ -64,6 +73,30 @@ class CreateMessageBody(BaseModel):
     message_reference: MessageReferenceBody | None = None
     sticker_ids: list[Snowflake] | None = None
     flags: int | None = None
+    attachments: list[AttachmentBody] | None = None
+
+
+_MESSAGE_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": CreateMessageBody.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "payload_json": {
+                            "type": "string",
+                            "description": "The JSON body, as for application/json.",
+                        },
+                        "files[0]": {"type": "string", "format": "binary"},
+                    },
+                    "description": "Files in parts `files[n]`; n matches an `attachments` id.",
+                }
+            },
+        },
+    }
+}
 
 
 class EditMessageBody(BaseModel):
@@ -97,9 +130,35 @@ def _reply_to(body: MessageReferenceBody | None) -> message_actions.ReplyTo | No
     )
 
 
-@router.post("/channels/{channel_id}/messages", response_model=schemas.Message, response_class=JSON)
+@router.post(
+    "/channels/{channel_id}/messages",
+    response_model=schemas.Message,
+    response_class=JSON,
+    openapi_extra=_MESSAGE_BODY_DOC,
+)
 async def create_message(
-    channel_id: ChannelId, body: CreateMessageBody, actor: CurrentActor, s: ServicesDep
+    channel_id: ChannelId, request: Request, actor: CurrentActor, s: ServicesDep
+) -> Any:
+    """JSON, or `multipart/form-data` with files (see api/message_bodies.py)."""
+    if not is_multipart(request):
+        body = await read_json_body(request, CreateMessageBody)
+        files = await incoming_files(s, actor, None, body.attachments) if body.attachments else []
+        return await _send(channel_id, body, files, actor, s)
+    form = await read_form(request)
+    try:
+        body = form_payload(form, CreateMessageBody)
+        files = await incoming_files(s, actor, form, body.attachments)
+        return await _send(channel_id, body, files, actor, s)
+    finally:
+        await form.close()
+
+
+async def _send(
+    channel_id: int,
+    body: CreateMessageBody,
+    files: list[IncomingFile],
+    actor: CurrentActor,
+    s: ServicesDep,
 ) -> Any:
     draft = message_actions.Draft(
         content=body.content or "",
@@ -111,6 +170,7 @@ async def create_message(
         embeds=body.embeds or (),
         sticker_ids=body.sticker_ids or (),
         flags=body.flags or 0,
+        files=files,
     )
     message = await message_actions.send_message(s, actor, channel_id, draft)
     return JSON(payloads.message(message))

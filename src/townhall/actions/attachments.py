@@ -1,0 +1,624 @@
+"""Files of messages: receiving them, scanning them, and handing them out.
+
+A message's files arrive before its transaction begins: each is written to a staging file on
+local disk (hashed as it is copied, in a thread), looked at (type sniffed from the bytes, image
+and media dimensions, previews, location data stripped, archives checked for bombs), and moved
+into the file store. Only then does the message's write transaction insert the rows, so no file
+ever holds the database's single writer while bytes move. A send that fails after that removes
+what it stored.
+
+With scanning required (`TOWNHALL_SCAN=required`), the files start PENDING and their message is
+*held*: only its author receives it (MESSAGE_CREATE to them alone; history shows it to them
+alone). A durable job streams each file to clamd. When every file is clean the message is
+released: MESSAGE_CREATE to everyone else who may see the channel, MESSAGE_UPDATE to the author.
+When malware is found, the bytes are deleted, the message stays the author's alone with the file
+marked blocked, and the author and the channel's moderators get MESSAGE_ATTACHMENT_BLOCKED. A
+scanner that is down leaves files pending (the job retries), never published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townhall.actions.access import ChannelAccess, channel_access
+from townhall.actions.jobs import job
+from townhall.actions.services import Services, Transaction
+from townhall.config import Settings
+from townhall.domain import errors
+from townhall.domain.actor import Actor
+from townhall.domain.event_data import AttachmentBlocked
+from townhall.domain.models import Attachment, Message, Scan
+from townhall.domain.permissions import Permission
+from townhall.events import catalog
+from townhall.events.event import Event
+from townhall.files import archives, images, media, sniff, urls
+from townhall.files.clamd import Clamd
+from townhall.files.names import clean_filename
+from townhall.files.storage import StoredObjectMissing
+from townhall.store import attachments as attachment_store
+from townhall.store import channels as channel_store
+from townhall.store import messages as message_store
+from townhall.store.attachments import StoredAttachment
+
+log = logging.getLogger("townhall.files")
+
+MAX_FILES = 10
+"""Files per message, as on Discord."""
+MAX_DESCRIPTION = 1024
+IS_SPOILER, IS_ANIMATED = 1 << 3, 1 << 5
+"""Attachment flags."""
+IS_VOICE_MESSAGE = 1 << 13
+"""The message flag of a voice message: one audio file, no text."""
+SPOILER_PREFIX = "SPOILER_"
+COPY_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingFile:
+    """A file sent with a message: a part of a multipart request, or a finished upload."""
+
+    filename: str
+    source: BinaryIO | Path
+    """A readable file (a request part, spooled by the server) or a staging file to take over."""
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Staged:
+    """A file looked at and ready to store (still in staging)."""
+
+    attachment: Attachment
+    sha256: str
+    original: Path
+    preview: Path | None
+
+    @property
+    def preview_variant(self) -> str:
+        """The preview's key suffix, which also says its type: `preview.webp`, `preview.jpeg`."""
+        if self.preview is None:
+            return ""
+        with self.preview.open("rb") as handle:
+            kind = sniff.sniff(handle.read(64), "")
+        return "preview." + (kind.split("/", 1)[1] if kind.startswith("image/") else "bin")
+
+
+PREVIEW_TYPES = {
+    "preview.webp": "image/webp",
+    "preview.jpeg": "image/jpeg",
+    "preview.png": "image/png",
+}
+
+
+def staging_dir(settings: Settings) -> Path:
+    return settings.effective_files_dir / "staging"
+
+
+def _key(channel_id: int, attachment_id: int, variant: str) -> str:
+    return f"attachments/{channel_id}/{attachment_id}/{variant}"
+
+
+# -- receiving ----------------------------------------------------------------------------------
+
+
+async def receive_files(
+    s: Services,
+    actor: Actor,
+    channel_id: int,
+    message_id: int,
+    files: Sequence[IncomingFile],
+    *,
+    voice: bool,
+) -> list[StoredAttachment]:
+    """Check, look at and store the files of a message about to be sent (see the module doc)."""
+    if len(files) > MAX_FILES:
+        raise errors.InvalidFormBody.field(
+            "files", f"Must be {MAX_FILES} or fewer in length.", "BASE_TYPE_MAX_LENGTH"
+        )
+    async with s.engine.connect() as conn:
+        access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
+        require_may_attach(access, voice=voice, count=len(files))
+        staged = await _stage_all(s, files, voice=voice)
+        try:
+            await _require_quota(s, conn, actor, access, sum(f.attachment.size for f in staged))
+        except BaseException:
+            await asyncio.to_thread(_remove_staged, staged)
+            raise
+    pending = s.settings.scan == "required"
+    stored: list[StoredAttachment] = []
+    try:
+        for file in staged:
+            stored.append(await _store(s, file, channel_id, message_id, access, actor, pending))
+    except BaseException:
+        await discard(s, stored)
+        await asyncio.to_thread(_remove_staged, staged)
+        raise
+    return stored
+
+
+def require_may_attach(access: ChannelAccess, *, voice: bool, count: int) -> None:
+    access.require(Permission.ATTACH_FILES)
+    if voice:
+        access.require(Permission.SEND_VOICE_MESSAGES)
+        if count != 1:
+            raise errors.InvalidFormBody.field(
+                "attachments", "A voice message has exactly one audio file.", "VOICE_MESSAGE"
+            )
+
+
+async def _stage_all(s: Services, files: Sequence[IncomingFile], *, voice: bool) -> list[_Staged]:
+    staged: list[_Staged] = []
+    try:
+        for file in files:
+            staged.append(await _stage(s, file, voice=voice))
+    except BaseException:
+        await asyncio.to_thread(_remove_staged, staged)
+        raise
+    return staged
+
+
+async def _stage(s: Services, file: IncomingFile, *, voice: bool) -> _Staged:
+    settings = s.settings
+    filename = clean_filename(file.filename)
+    description = file.description
+    if description is not None and len(description) > MAX_DESCRIPTION:
+        raise errors.InvalidFormBody.field(
+            "attachments.description",
+            f"Must be {MAX_DESCRIPTION} or fewer in length.",
+            "BASE_TYPE_MAX_LENGTH",
+        )
+    folder = staging_dir(settings)
+    attachment_id = s.ids.next_id()
+    try:
+        return await asyncio.to_thread(
+            _look_at, file.source, folder, attachment_id, filename, description, settings, voice
+        )
+    except archives.ArchiveBomb as bomb:
+        raise errors.InvalidFormBody.field(
+            "files", f"{filename} was refused: {bomb.reason}.", "ARCHIVE_BOMB"
+        ) from None
+
+
+def _look_at(
+    source: BinaryIO | Path,
+    folder: Path,
+    attachment_id: int,
+    filename: str,
+    description: str | None,
+    settings: Settings,
+    voice: bool,
+) -> _Staged:
+    """In a thread: copy into staging (hashing), then find out what the file is."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{attachment_id}-{secrets.token_hex(4)}"
+    digest = hashlib.sha256()
+    if isinstance(source, Path):
+        os.replace(source, path)
+        with path.open("rb") as handle:
+            while chunk := handle.read(COPY_CHUNK):
+                digest.update(chunk)
+    else:
+        source.seek(0)
+        with path.open("wb") as out:
+            while chunk := source.read(COPY_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+    preview: Path | None = None
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(sniff.HEAD_BYTES)
+        content_type = sniff.sniff(head, filename)
+        archives.check_archive(path)
+        attachment = Attachment(
+            id=attachment_id,
+            filename=filename,
+            size=path.stat().st_size,
+            content_type=content_type,
+            description=description,
+            flags=IS_SPOILER if filename.startswith(SPOILER_PREFIX) else 0,
+        )
+        attachment, preview = _with_media_facts(attachment, path, settings, voice=voice)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return _Staged(attachment, digest.hexdigest(), path, preview)
+
+
+def _with_media_facts(
+    a: Attachment, path: Path, settings: Settings, *, voice: bool
+) -> tuple[Attachment, Path | None]:
+    """Dimensions, previews and durations that images and media have; the file otherwise."""
+    preview = path.with_name(path.name + ".preview")
+    try:
+        image = images.inspect_image(path, max_pixels=settings.max_image_pixels)
+    except images.ImageTooLarge:
+        return replace(a, content_type=sniff.OCTET_STREAM), None
+    if image is not None:
+        if image.has_location:
+            images.strip_location(path)
+        size = images.make_preview(path, preview, max_pixels=settings.max_image_pixels)
+        flags = a.flags | (IS_ANIMATED if image.animated else 0)
+        found = replace(
+            a,
+            content_type=image.content_type,
+            width=image.width,
+            height=image.height,
+            size=path.stat().st_size,
+            flags=flags,
+            has_preview=size is not None,
+        )
+        return found, preview if size is not None else None
+    if voice or a.content_type.startswith(("video/", "audio/", "application/")):
+        info = media.inspect_media(path)
+        if info is not None:
+            found = replace(
+                a,
+                content_type=info.content_type or a.content_type,
+                duration_secs=round(info.duration_secs, 2),
+            )
+            if info.has_video and info.width and info.height:
+                poster = media.poster_frame(path, preview)
+                found = replace(
+                    found, width=info.width, height=info.height, has_preview=poster is not None
+                )
+                return found, preview if poster is not None else None
+            if voice and info.has_audio:
+                wave = media.waveform(path)
+                if wave is not None:
+                    found = replace(found, duration_secs=round(wave[0], 2), waveform=wave[1])
+                return found, None
+    if voice:
+        raise errors.InvalidFormBody.field(
+            "attachments", "A voice message must be an audio file.", "VOICE_MESSAGE"
+        )
+    return a, None
+
+
+async def _require_quota(
+    s: Services, conn: AsyncConnection, actor: Actor, access: ChannelAccess, incoming: int
+) -> None:
+    """Per-person and per-community storage limits, with a message saying which one is full."""
+    limits = s.settings
+    if limits.user_storage_quota_bytes:
+        used = await attachment_store.bytes_used(conn, uploader_id=actor.id)
+        if used + incoming > limits.user_storage_quota_bytes:
+            raise errors.StorageQuotaExceeded(
+                f"These files would exceed your storage quota of "
+                f"{_size(limits.user_storage_quota_bytes)} ({_size(used)} used)."
+            )
+    guild_id = access.channel.guild_id
+    if guild_id is not None and limits.guild_storage_quota_bytes:
+        used = await attachment_store.bytes_used(conn, guild_id=guild_id)
+        if used + incoming > limits.guild_storage_quota_bytes:
+            raise errors.StorageQuotaExceeded(
+                f"These files would exceed this community's storage quota of "
+                f"{_size(limits.guild_storage_quota_bytes)} ({_size(used)} used)."
+            )
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000  # type: ignore[assignment]
+    return f"{n} bytes"
+
+
+async def _store(
+    s: Services,
+    file: _Staged,
+    channel_id: int,
+    message_id: int,
+    access: ChannelAccess,
+    actor: Actor,
+    pending: bool,
+) -> StoredAttachment:
+    a = file.attachment
+    storage = s.file_store
+    key = _key(channel_id, a.id, "original")
+    await storage.put(key, file.original, content_type=a.content_type)
+    preview_key = None
+    if file.preview is not None:
+        variant = await asyncio.to_thread(lambda: file.preview_variant)
+        preview_key = _key(channel_id, a.id, variant)
+        preview_type = PREVIEW_TYPES.get(variant, sniff.OCTET_STREAM)
+        await storage.put(preview_key, file.preview, content_type=preview_type)
+    return StoredAttachment(
+        attachment=replace(a, scan=Scan.PENDING if pending else Scan.CLEAN),
+        message_id=message_id,
+        channel_id=channel_id,
+        guild_id=access.channel.guild_id,
+        uploader_id=actor.id,
+        sha256=file.sha256,
+        storage_key=key,
+        preview_key=preview_key,
+    )
+
+
+def _remove_staged(staged: Sequence[_Staged]) -> None:
+    for file in staged:
+        file.original.unlink(missing_ok=True)
+        if file.preview is not None:
+            file.preview.unlink(missing_ok=True)
+
+
+async def discard(s: Services, stored: Sequence[StoredAttachment]) -> None:
+    """Remove the bytes of files whose message was never stored."""
+    for file in stored:
+        await delete_bytes(s, [k for k in (file.storage_key, file.preview_key) if k])
+
+
+async def delete_bytes(s: Services, keys: Sequence[str]) -> None:
+    for key in keys:
+        try:
+            await s.file_store.delete(key)
+        except Exception:
+            log.exception("could not delete stored file %s; it stays until retried", key)
+            raise
+
+
+async def attach(tx: Transaction, s: Services, stored: Sequence[StoredAttachment]) -> None:
+    """Inside the message's transaction: the rows, and the scan when scanning is required."""
+    await attachment_store.insert_attachments(tx.conn, stored, s.now_ms())
+    if stored and any(f.attachment.scan is Scan.PENDING for f in stored):
+        await tx.schedule(SCAN, {"message_id": stored[0].message_id}, at_ms=s.now_ms())
+
+
+# -- scanning -----------------------------------------------------------------------------------
+
+
+@job("attachments.scan", max_attempts=200)
+async def scan_message_files(s: Services, payload: dict[str, object]) -> None:
+    """Scan the pending files of one message, then release the message or block the files.
+
+    Safe to repeat: files already decided are skipped, and releasing happens once, in the same
+    transaction that records the last verdict.
+    """
+    message_id = int(payload["message_id"])  # type: ignore[call-overload]
+    async with s.engine.connect() as conn:
+        files = await attachment_store.of_message(conn, message_id)
+    scanner = Clamd(s.settings.clamd_socket)
+    verdicts: dict[int, str | None] = {}
+    for file in files:
+        if file.attachment.scan is not Scan.PENDING:
+            continue
+        try:
+            verdict = await scanner.scan(_read(s, file.storage_key))
+        except StoredObjectMissing:
+            continue  # deleted meanwhile
+        verdicts[file.attachment.id] = None if verdict.clean else verdict.signature or "unknown"
+    await _record_verdicts(s, message_id, verdicts)
+
+
+async def _read(s: Services, key: str) -> AsyncIterator[bytes]:
+    async for chunk in s.file_store.read(key):
+        yield chunk
+
+
+async def _record_verdicts(s: Services, message_id: int, verdicts: dict[int, str | None]) -> None:
+    infected: list[StoredAttachment] = []
+    async with s.write() as tx:
+        files = await attachment_store.of_message(tx.conn, message_id)
+        if not files:
+            return  # the message was deleted meanwhile
+        for file in files:
+            if file.attachment.id not in verdicts or file.attachment.scan is not Scan.PENDING:
+                continue
+            signature = verdicts[file.attachment.id]
+            if signature is None:
+                await attachment_store.set_scan(tx.conn, file.attachment.id, Scan.CLEAN)
+            else:
+                await attachment_store.set_scan(
+                    tx.conn, file.attachment.id, Scan.INFECTED, signature
+                )
+                infected.append(file)
+        files = await attachment_store.of_message(tx.conn, message_id)
+        message = await message_store.get_plain(tx.conn, files[0].channel_id, message_id)
+        if message is None:
+            return
+        shown = tuple(f.attachment for f in files)
+        states = {a.scan for a in shown}
+        held = states != {Scan.CLEAN}
+        await attachment_store.set_message_files(tx.conn, message_id, shown, held=held)
+        now_shown = replace(message, attachments=shown, held=held)
+        recipients = None
+        if message.guild_id is None:
+            recipients = frozenset(await channel_store.recipient_ids(tx.conn, message.channel_id))
+        _announce_outcome(tx, message, now_shown, infected, recipients)
+    for file in infected:
+        await delete_bytes(s, [k for k in (file.storage_key, file.preview_key) if k])
+        log.warning(
+            "malware %s found in attachment %d of message %d; its bytes were deleted",
+            file.attachment.signature or verdicts.get(file.attachment.id),
+            file.attachment.id,
+            message_id,
+        )
+
+
+def _announce_outcome(
+    tx: Transaction,
+    before: Message,
+    after: Message,
+    infected: Sequence[StoredAttachment],
+    recipients: frozenset[int] | None,
+) -> None:
+    """Released: the others see the message for the first time, the author sees it change.
+    `recipients`: a DM's, whom its events go to (guild channels go to the channel's viewers)."""
+    author = frozenset({after.author.id})
+    guild_id, channel_id = after.guild_id, after.channel_id
+    if before.held and not after.held:
+        tx.emit(
+            Event(
+                catalog.MESSAGE_CREATE,
+                after,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                user_ids=recipients,
+                except_user_id=after.author.id,
+            )
+        )
+    tx.emit(
+        Event(
+            catalog.MESSAGE_UPDATE, after, guild_id=guild_id, channel_id=channel_id, user_ids=author
+        )
+    )
+    for file in infected:
+        blocked = AttachmentBlocked(
+            channel_id=after.channel_id,
+            guild_id=after.guild_id,
+            message_id=after.id,
+            attachment_id=file.attachment.id,
+            filename=file.attachment.filename,
+            uploader_id=file.uploader_id,
+            signature=_signature(after, file.attachment.id),
+        )
+        tx.emit(
+            Event(
+                catalog.MESSAGE_ATTACHMENT_BLOCKED,
+                blocked,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                user_ids=author,
+            )
+        )
+        if after.guild_id is not None:
+            tx.emit(
+                Event(
+                    catalog.MESSAGE_ATTACHMENT_BLOCKED,
+                    blocked,
+                    guild_id=guild_id,
+                    channel_id=channel_id,
+                    except_user_id=file.uploader_id,
+                )
+            )
+
+
+def _signature(message: Message, attachment_id: int) -> str:
+    for a in message.attachments:
+        if a.id == attachment_id:
+            return a.signature or "unknown"
+    return "unknown"
+
+
+SCAN = scan_message_files
+
+SWEEP_BATCH = 200
+
+
+@job("attachments.sweep", every_seconds=300)
+async def sweep_deleted_files(s: Services, payload: dict[str, object]) -> None:
+    """Remove the bytes of files whose message is gone, however it went (deleted, bulk-deleted,
+    its channel or community deleted): downloads stop at once (`attachment_store.get` needs the
+    message), the bytes go here. Bytes first, then the row, so a crash leaves a row to retry."""
+    while True:
+        async with s.engine.connect() as conn:
+            found = await attachment_store.orphans(conn, s.now_ms(), SWEEP_BATCH)
+        for orphan in found:
+            await delete_bytes(s, orphan.keys)
+        async with s.write() as tx:
+            await attachment_store.forget(tx.conn, [o.id for o in found])
+        if len(found) < SWEEP_BATCH:
+            return
+
+
+def remove_staging_file(path: Path) -> None:
+    """For callers that gave up on a staged file (e.g. an upload that never became a message)."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+# -- handing out --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """What a download serves: which bytes, and how a browser may treat them."""
+
+    key: str
+    size: int
+    content_type: str
+    filename: str
+    inline: bool
+    etag: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignedLink:
+    """The `ex`, `is` and `hm` query parameters of a file link."""
+
+    expires: str
+    issued: str
+    mac: str
+
+
+async def download(
+    s: Services,
+    channel_id: int,
+    attachment_id: int,
+    *,
+    link: SignedLink | None,
+    actor: Actor | None,
+    preview: bool = False,
+) -> Download:
+    """The file behind a link: a valid signed link, or a token that may read the channel.
+
+    Files still being scanned go to their uploader only, blocked ones to nobody; anything else
+    answers 404, as a file one may not see does not exist for them.
+    """
+    async with s.engine.connect() as conn:
+        found = await attachment_store.get(conn, attachment_id)
+        if found is None or found.channel_id != channel_id:
+            raise errors.UnknownAttachment()
+        a = found.attachment
+        if link is not None:
+            if not urls.current().valid(channel_id, attachment_id, *_parts(link)):
+                raise errors.UnknownAttachment()
+            viewer = None
+        else:
+            if actor is None:
+                raise errors.Unauthorized()
+            access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
+            access.require(Permission.READ_MESSAGE_HISTORY)
+            if access.channel.type.is_voice:
+                access.require(Permission.CONNECT)
+            viewer = actor.id
+    if a.scan is Scan.INFECTED:
+        raise errors.UnknownAttachment()
+    if a.scan is Scan.PENDING and viewer is not None and viewer != found.uploader_id:
+        raise errors.UnknownAttachment()
+    if preview and found.preview_key is not None:
+        stat = await s.file_store.stat(found.preview_key)
+        kind = PREVIEW_TYPES.get(found.preview_key.rsplit("/", 1)[1], sniff.OCTET_STREAM)
+        return Download(
+            found.preview_key,
+            stat.size,
+            kind,
+            a.filename,
+            kind != sniff.OCTET_STREAM,
+            "p" + found.sha256,
+        )
+    stat = await s.file_store.stat(found.storage_key)
+    return Download(
+        found.storage_key,
+        stat.size,
+        a.content_type,
+        a.filename,
+        sniff.is_inline(a.content_type),
+        found.sha256,
+    )
+
+
+def _parts(link: SignedLink) -> tuple[str, str, str]:
+    return link.expires, link.issued, link.mac

@@ -1,0 +1,127 @@
+"""Message bodies as Discord takes them: JSON, or `multipart/form-data` with files.
+
+Bots send files the way Discord documents it: a `payload_json` part holding the JSON body, and
+parts named `files[0]`, `files[1]`, … whose number matches an `id` in the body's `attachments`
+(which adds a `description`, or a `filename` to show instead). discord.py and discord.js do
+exactly this. A finished resumable upload is attached the same way, by naming it in
+`uploaded_filename` instead of sending a part. The parts are spooled by Starlette (memory up to
+1 MiB each, then a temporary file) and read from there in a thread.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData, UploadFile
+
+from townhall.actions import uploads as upload_actions
+from townhall.actions.attachments import MAX_FILES, IncomingFile
+from townhall.actions.services import Services
+from townhall.domain import errors
+from townhall.domain.actor import Actor
+
+B = TypeVar("B", bound=BaseModel)
+
+_FILE_FIELD = re.compile(r"^files\[(\d{1,3})\]$")
+MAX_FORM_FIELDS = 20
+
+
+class AttachmentBody(BaseModel):
+    """An entry of a message body's `attachments`."""
+
+    id: int | str
+    filename: str | None = None
+    description: str | None = None
+    uploaded_filename: str | None = None
+    """A finished upload (`/api/v10/uploads`) to attach, by its id."""
+    duration_secs: float | None = None
+    """Sent by clients for voice messages; townhall measures it from the audio instead."""
+    waveform: str | None = None
+    """As `duration_secs`: computed on the server."""
+
+
+def is_multipart(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith("multipart/form-data")
+
+
+async def read_json_body(request: Request, model: type[B]) -> B:
+    """The JSON body, validated, with FastAPI's errors (which become Discord's 50035)."""
+    try:
+        return model.model_validate_json(await request.body() or b"{}")
+    except ValidationError as error:
+        problems = [{**p, "loc": ("body", *p["loc"])} for p in error.errors()]
+        raise RequestValidationError(problems) from None
+
+
+async def read_form(request: Request) -> FormData:
+    try:
+        return await request.form(
+            max_files=MAX_FILES, max_fields=MAX_FORM_FIELDS, max_part_size=1024 * 1024
+        )
+    except Exception as error:  # python-multipart's and Starlette's refusals of a bad form
+        if type(error).__name__ == "ClientDisconnect":
+            raise
+        raise errors.InvalidFormBody.field("files", f"Could not read the form: {error}") from None
+
+
+def form_payload(form: FormData, model: type[B]) -> B:
+    """The JSON of `payload_json`, or the form's plain fields when there is none."""
+    raw = form.get("payload_json")
+    try:
+        if isinstance(raw, str):
+            return model.model_validate_json(raw)
+        if isinstance(raw, UploadFile):
+            raise errors.InvalidFormBody.field("payload_json", "Must be a text field.")
+        fields: dict[str, Any] = {
+            key: value for key, value in form.multi_items() if isinstance(value, str)
+        }
+        return model.model_validate(fields)
+    except ValidationError as error:
+        problems = [{**p, "loc": ("body", *p["loc"])} for p in error.errors()]
+        raise RequestValidationError(problems) from None
+
+
+async def incoming_files(
+    s: Services,
+    actor: Actor,
+    form: FormData | None,
+    described: list[AttachmentBody] | None,
+) -> list[IncomingFile]:
+    """The files of a message: form parts matched to their `attachments` entries, and uploads."""
+    entries = {str(a.id): a for a in described or ()}
+    files: list[IncomingFile] = []
+    used: set[str] = set()
+    if form is not None:
+        for key, value in form.multi_items():
+            if not isinstance(value, UploadFile):
+                continue
+            match = _FILE_FIELD.match(key)
+            index = match.group(1) if match else str(len(files))
+            entry = entries.get(index)
+            used.add(index)
+            files.append(
+                IncomingFile(
+                    filename=(entry.filename if entry and entry.filename else value.filename)
+                    or "file",
+                    source=value.file,
+                    description=entry.description if entry else None,
+                )
+            )
+    for index, entry in entries.items():
+        if index in used:
+            continue
+        if entry.uploaded_filename is None:
+            continue  # an attachment the message already has (edits), or a stray entry
+        finished = await upload_actions.claim_finished(s, actor, entry.uploaded_filename)
+        files.append(
+            IncomingFile(
+                filename=entry.filename or finished.filename,
+                source=finished.path,
+                description=entry.description,
+            )
+        )
+    return files

@@ -1,0 +1,181 @@
+"""Malware scanning with a real clamd: nobody but the uploader sees a file until it is clean."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import zipfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests import conftest
+from tests.api.test_attachments import fetch, guild_with_member, send_files
+from tests.clamd_process import SIGNATURE, eicar
+from tests.conftest import Account, Api
+from tests.documented_shapes import DocumentedShapes
+from townhall.api.app import create_app
+from townhall.events.event import Envelope
+
+
+@asynccontextmanager
+async def scanning_server(
+    data_dir: Path, clamd_socket: str
+) -> AsyncIterator[tuple[Api, httpx.AsyncClient, list[Envelope]]]:
+    """An embedded-default server with `TOWNHALL_SCAN=required`, and every event it publishes."""
+    settings = conftest.test_settings(data_dir, scan="required", clamd_socket=clamd_socket)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        seen: list[Envelope] = []
+        app.state.runtime.log.subscribe(seen.append)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://townhall.test/api/v10",
+            event_hooks={"response": [DocumentedShapes(app.openapi())]},
+        ) as http:
+            yield Api(http), http, seen
+
+
+async def published(seen: list[Envelope], wanted: Callable[[Envelope], bool]) -> Envelope:
+    """The first event (already published, or the next ones) that matches."""
+    for _ in range(600):
+        for envelope in seen:
+            if wanted(envelope):
+                return envelope
+        await asyncio.sleep(0.05)
+    raise AssertionError("the event was not published within 30 s")
+
+
+def about(message_id: str, kind: str) -> Callable[[Envelope], bool]:
+    return lambda e: e.type == kind and json.loads(e.data).get("id") == message_id
+
+
+def zipped(name: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return out.getvalue()
+
+
+async def history_ids(who: Account, channel_id: str) -> list[str]:
+    return [m["id"] for m in (await who.get(f"/channels/{channel_id}/messages")).json()]
+
+
+async def test_a_clean_file_reaches_everyone_once_scanned(
+    tmp_path: Path, clamd_socket: str
+) -> None:
+    async with scanning_server(tmp_path, clamd_socket) as (api, http, seen):
+        owner, member, channel_id = await guild_with_member(api)
+        sent = await send_files(owner, channel_id, [("minutes.txt", b"all clean here\n")])
+        assert sent.status_code == 200, sent.text
+        message_id = sent.json()["id"]
+        assert sent.json()["attachments"][0]["scan_status"] == "pending"
+        first = next(e for e in seen if about(message_id, "MESSAGE_CREATE")(e))
+        assert first.user_ids == frozenset({owner.id})
+
+        released = await published(
+            seen, lambda e: about(message_id, "MESSAGE_CREATE")(e) and e.user_ids is None
+        )
+        assert released.except_user_id == owner.id
+        update = await published(seen, about(message_id, "MESSAGE_UPDATE"))
+        assert update.user_ids == frozenset({owner.id})
+        assert "scan_status" not in json.loads(update.data)["attachments"][0]
+
+        assert message_id in await history_ids(member, channel_id)
+        (shown,) = (await member.get(f"/channels/{channel_id}/messages/{message_id}")).json()[
+            "attachments"
+        ]
+        assert (await fetch(http, shown["url"])).content == b"all clean here\n"
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("eicar.com", eicar()),
+        ("invoice.zip", zipped("invoice.exe", eicar())),
+        ("nested.zip", zipped("inner.zip", zipped("eicar.com", eicar()))),
+    ],
+    ids=["file", "zip", "zip-in-zip"],
+)
+async def test_malware_is_blocked_and_never_reaches_anyone_else(
+    tmp_path: Path, clamd_socket: str, name: str, data: bytes
+) -> None:
+    async with scanning_server(tmp_path, clamd_socket) as (api, http, seen):
+        owner, member, channel_id = await guild_with_member(api)
+        sent = await send_files(owner, channel_id, [(name, data)], {"content": "see attached"})
+        assert sent.status_code == 200, sent.text
+        message_id = sent.json()["id"]
+        pending_url = sent.json()["attachments"][0]["url"]
+
+        blocked = await published(seen, lambda e: e.type == "MESSAGE_ATTACHMENT_BLOCKED")
+        body: dict[str, Any] = json.loads(blocked.data)
+        assert body["signature"].startswith(SIGNATURE)
+        assert body["message_id"] == message_id and body["uploader_id"] == str(owner.id)
+        update = await published(seen, about(message_id, "MESSAGE_UPDATE"))
+        assert update.user_ids == frozenset({owner.id})
+
+        (theirs,) = (await owner.get(f"/channels/{channel_id}/messages/{message_id}")).json()[
+            "attachments"
+        ]
+        assert theirs["scan_status"] == "blocked"
+        assert theirs["scan_signature"].startswith(SIGNATURE)
+        # The verdict is in: whatever the member was going to get, they have got by now.
+        assert message_id not in await history_ids(member, channel_id)
+        hidden = await member.get(f"/channels/{channel_id}/messages/{message_id}")
+        assert hidden.status_code == 404
+        assert not [
+            e
+            for e in seen
+            if about(message_id, "MESSAGE_CREATE")(e) and e.user_ids != frozenset({owner.id})
+        ]
+        assert (await fetch(http, pending_url)).status_code == 404
+
+
+async def test_a_scanner_that_is_down_keeps_files_from_others_until_it_is_back(
+    tmp_path: Path, stopped_clamd_socket: str, clamd_socket: str
+) -> None:
+    async with scanning_server(tmp_path, stopped_clamd_socket) as (api, http, seen):
+        owner, member, channel_id = await guild_with_member(api)
+        sent = await send_files(owner, channel_id, [("draft.txt", b"waiting for clamd")])
+        message_id = sent.json()["id"]
+        link = sent.json()["attachments"][0]["url"]
+        member_token = member.token
+        await published(seen, about(message_id, "MESSAGE_CREATE"))
+        assert message_id in await history_ids(owner, channel_id)
+        assert message_id not in await history_ids(member, channel_id)
+        path = urlsplit(link).path
+        refused = await http.get(f"http://townhall.test{path}", headers=member.headers)
+        assert refused.status_code == 404
+
+    # The server restarts, now with a scanner: the scan job was kept and runs.
+    async with scanning_server(tmp_path, clamd_socket) as (api, http, seen):
+        member = Account(0, "member", member_token, api.http)
+        update = await published(seen, about(message_id, "MESSAGE_UPDATE"))
+        assert "scan_status" not in json.loads(update.data)["attachments"][0]
+        assert message_id in await history_ids(member, channel_id)
+
+
+async def test_a_zip_bomb_is_refused_before_anyone_can_download_it(
+    tmp_path: Path, clamd_socket: str
+) -> None:
+    async with scanning_server(tmp_path, clamd_socket) as (api, _http, _seen):
+        owner, _member, channel_id = await guild_with_member(api)
+        bomb = io.BytesIO()
+        with (
+            zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive,
+            archive.open("zeros.bin", "w", force_zip64=True) as entry,
+        ):
+            for _ in range(200):
+                entry.write(bytes(1024 * 1024))
+        refused = await send_files(owner, channel_id, [("backup.zip", bomb.getvalue())])
+        assert refused.status_code == 400
+        assert refused.json()["code"] == 50035
+        assert "backup.zip" in json.dumps(refused.json())
+        assert await history_ids(owner, channel_id) == []
