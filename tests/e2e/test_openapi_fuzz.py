@@ -169,6 +169,8 @@ def discord_shaped(response: schemathesis.Response) -> bool:
     """A 4xx is Discord's error JSON (`code`, `message`) with the exact content type."""
     if not 400 <= response.status_code < 500:
         return True
+    if response.request.method == "HEAD":
+        return True  # an answer to HEAD never has a body
     if response.headers.get("content-type") != ["application/json"]:
         return False
     body = response.json()

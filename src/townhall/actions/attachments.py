@@ -72,6 +72,8 @@ class IncomingFile:
     source: BinaryIO | Path
     """A readable file (a request part, spooled by the server) or a staging file to take over."""
     description: str | None = None
+    keep_location: bool = False
+    """The uploader chose to share where a photo was taken (its EXIF GPS data)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +183,7 @@ async def _stage(s: Services, file: IncomingFile, *, voice: bool) -> _Staged:
     attachment_id = s.ids.next_id()
     try:
         return await asyncio.to_thread(
-            _look_at, file.source, folder, attachment_id, filename, description, settings, voice
+            _look_at, file, folder, attachment_id, filename, description, settings, voice
         )
     except archives.ArchiveBomb as bomb:
         raise errors.InvalidFormBody.field(
@@ -190,7 +192,7 @@ async def _stage(s: Services, file: IncomingFile, *, voice: bool) -> _Staged:
 
 
 def _look_at(
-    source: BinaryIO | Path,
+    file: IncomingFile,
     folder: Path,
     attachment_id: int,
     filename: str,
@@ -199,6 +201,7 @@ def _look_at(
     voice: bool,
 ) -> _Staged:
     """In a thread: copy into staging (hashing), then find out what the file is."""
+    source, keep_location = file.source, file.keep_location
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{attachment_id}-{secrets.token_hex(4)}"
     digest = hashlib.sha256()
@@ -227,7 +230,9 @@ def _look_at(
             description=description,
             flags=IS_SPOILER if filename.startswith(SPOILER_PREFIX) else 0,
         )
-        attachment, preview = _with_media_facts(attachment, path, settings, voice=voice)
+        attachment, preview = _with_media_facts(
+            attachment, path, settings, voice=voice, keep_location=keep_location
+        )
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -235,7 +240,7 @@ def _look_at(
 
 
 def _with_media_facts(
-    a: Attachment, path: Path, settings: Settings, *, voice: bool
+    a: Attachment, path: Path, settings: Settings, *, voice: bool, keep_location: bool
 ) -> tuple[Attachment, Path | None]:
     """Dimensions, previews and durations that images and media have; the file otherwise."""
     preview = path.with_name(path.name + ".preview")
@@ -244,9 +249,12 @@ def _with_media_facts(
     except images.ImageTooLarge:
         return replace(a, content_type=sniff.OCTET_STREAM), None
     if image is not None:
-        if image.has_location:
+        if image.has_location and not keep_location:
             images.strip_location(path)
-        size = images.make_preview(path, preview, max_pixels=settings.max_image_pixels)
+        try:
+            size = images.make_preview(path, preview, max_pixels=settings.max_image_pixels)
+        except images.ImageUnreadable:  # a header without readable pixels: shown as it is
+            size = None
         flags = a.flags | (IS_ANIMATED if image.animated else 0)
         found = replace(
             a,

@@ -57,7 +57,7 @@ class BodyLimits:
         streamed = self.streamed_limit(scope)
         if streamed is not None:
             if declared is not None and declared > streamed:
-                await _too_large(send)
+                await _too_large(send, tus=scope["path"].startswith(UPLOAD_PREFIX))
                 return
             await _stream_through(self.app, scope, receive, send, streamed)
             return
@@ -136,12 +136,15 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _too_large(send: Send) -> None:
+async def _too_large(send: Send, *, tus: bool = False) -> None:
     """Discord's 40005; the connection closes, so the rest of the body is never read."""
-    await _respond(send, 413, {"code": 40005, "message": "Request entity too large"}, close=True)
+    body = {"code": 40005, "message": "Request entity too large"}
+    await _respond(send, 413, body, close=True, tus=tus)
 
 
-async def _respond(send: Send, status: int, body: dict[str, object], close: bool = False) -> None:
+async def _respond(
+    send: Send, status: int, body: dict[str, object], close: bool = False, tus: bool = False
+) -> None:
     content = orjson.dumps(body)
     headers = [
         (b"content-type", b"application/json"),
@@ -149,5 +152,7 @@ async def _respond(send: Send, status: int, body: dict[str, object], close: bool
     ]
     if close:
         headers.append((b"connection", b"close"))
+    if tus:
+        headers.append((b"tus-resumable", b"1.0.0"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": content})

@@ -42,6 +42,8 @@ class AttachmentBody(BaseModel):
     """Sent by clients for voice messages; townhall measures it from the audio instead."""
     waveform: str | None = None
     """As `duration_secs`: computed on the server."""
+    keep_location: bool = False
+    """townhall's: keep a photo's EXIF location for others (stripped by default)."""
 
 
 def is_multipart(request: Request) -> bool:
@@ -109,6 +111,7 @@ async def incoming_files(
                     or "file",
                     source=value.file,
                     description=entry.description if entry else None,
+                    keep_location=bool(entry and entry.keep_location),
                 )
             )
     for index, entry in entries.items():
@@ -122,6 +125,7 @@ async def incoming_files(
                 filename=entry.filename or finished.filename,
                 source=finished.path,
                 description=entry.description,
+                keep_location=entry.keep_location,
             )
         )
     return files

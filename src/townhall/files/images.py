@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageFile
 
 FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "AVIF", "BMP")
 """Pillow's names of the formats we treat as images; a JPEG can also open as "MPO" (see below)."""
@@ -61,6 +61,10 @@ _TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 """EXIF orientation -> the operation that turns the stored pixels upright (as ImageOps does)."""
+
+
+_BROKEN = (OSError, ValueError, SyntaxError, EOFError, IndexError, RuntimeError, struct.error)
+"""What Pillow's readers raise on broken files (AVIF's decoder raises RuntimeError)."""
 
 
 class ImageTooLarge(Exception):
@@ -127,7 +131,7 @@ def make_preview(
             if _is_animated(image):
                 return _write_animated_preview(image, target, max_side, transpose)
             return _write_still_preview(image, target, max_side, transpose)
-        except (OSError, ValueError, SyntaxError, EOFError) as error:
+        except _BROKEN as error:
             raise ImageUnreadable(path.name) from error
 
 
@@ -175,7 +179,7 @@ def _opened(path: Path, *, max_pixels: int | None) -> Iterator[ImageFile.ImageFi
         image = Image.open(path, formats=FORMATS)
     except Image.DecompressionBombError as error:
         raise ImageTooLarge(str(error)) from error
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error):
+    except _BROKEN:
         image = None
     if image is None:
         yield None
@@ -193,7 +197,11 @@ def _format(image: Image.Image) -> str:
 
 
 def _is_animated(image: Image.Image) -> bool:
-    return image.format != "MPO" and bool(getattr(image, "is_animated", False))
+    """More than one frame; a GIF broken before its second frame counts as a still."""
+    try:
+        return image.format != "MPO" and bool(getattr(image, "is_animated", False))
+    except _BROKEN:
+        return False
 
 
 def _exif(image: Image.Image) -> Image.Exif:

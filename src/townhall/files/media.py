@@ -55,7 +55,8 @@ _WEBM_CODECS = frozenset({"vp8", "vp9", "av1", "opus", "vorbis"})
 class MediaInfo:
     duration_secs: float
     width: int | None
-    """Video only, as a browser shows it (rotation and pixel aspect ratio applied)."""
+    """As a browser shows the video (rotation and pixel aspect ratio applied); None without
+    video, or when its frames are larger than MAX_VIDEO_SIDE or cannot be decoded."""
     height: int | None
     has_video: bool
     has_audio: bool
@@ -165,15 +166,21 @@ def _measure_audio(container: InputContainer) -> tuple[list[int], float] | None:
 
 
 def _video_stream(container: InputContainer) -> VideoStream | None:
-    """The first real video stream (an MP3's cover art is a one-picture "video" stream)."""
+    """The first decodable video stream; an MP3's cover art is a one-picture "video" stream."""
     for stream in container.streams.video:
-        if not stream.disposition & av.stream.Disposition.attached_pic:
+        if stream.codec_context is not None and not (
+            stream.disposition & av.stream.Disposition.attached_pic
+        ):
             return stream
     return None
 
 
 def _audio_stream(container: InputContainer) -> AudioStream | None:
-    return container.streams.audio[0] if container.streams.audio else None
+    """The first audio stream FFmpeg has a decoder for."""
+    for stream in container.streams.audio:
+        if stream.codec_context is not None:
+            return stream
+    return None
 
 
 def _duration(container: InputContainer) -> float:
@@ -205,7 +212,8 @@ def _content_type(
         brand = str(container.metadata.get("major_brand", "")).strip()
         return "video/quicktime" if brand == "qt" and video is not None else f"{kind}/mp4"
     if "webm" in names:
-        codecs = {stream.codec_context.name for stream in (video, audio) if stream is not None}
+        streams = (video, audio)
+        codecs = {stream.codec_context.codec.canonical_name for stream in streams if stream}
         return f"{kind}/webm" if codecs <= _WEBM_CODECS else f"{kind}/x-matroska"
     if "ogg" in names:
         return f"{kind}/ogg"

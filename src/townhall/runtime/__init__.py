@@ -13,7 +13,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from townhall.actions import attachments, maintenance
+from townhall.actions import attachments, maintenance, uploads  # noqa: F401 (declares jobs)
 from townhall.actions.services import Services, password_hasher
 from townhall.bus.log import EventLog, LocalLog
 from townhall.bus.redis_stream import RedisStreamLog

@@ -185,8 +185,11 @@ async def set_message_files(
 async def bytes_used(
     conn: AsyncConnection, *, uploader_id: int | None = None, guild_id: int | None = None
 ) -> int:
-    """What the files of one uploader (or of one community) take, in bytes."""
-    query = select(func.coalesce(func.sum(attachments.c.size), 0))
+    """What the files of one uploader (or of one community) take, in bytes; files of deleted
+    messages no longer count, though the sweep may not have removed their bytes yet."""
+    query = select(func.coalesce(func.sum(attachments.c.size), 0)).join_from(
+        attachments, messages, messages.c.id == attachments.c.message_id
+    )
     if uploader_id is not None:
         query = query.where(attachments.c.uploader_id == uploader_id)
     if guild_id is not None:
