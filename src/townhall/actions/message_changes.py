@@ -28,6 +28,7 @@ from townhall.domain import errors
 from townhall.domain.actor import Actor
 from townhall.domain.embeds import has_visible_content, validate_embeds
 from townhall.domain.event_data import MessageDeleted, MessagesDeleted
+from townhall.domain.locations import Position, checked, is_live
 from townhall.domain.mentions import DEFAULT_ALLOWED_MENTIONS, AllowedMentions, parse_mentions
 from townhall.domain.models import UNSET, ChannelType, Message, MessageType, Unset
 from townhall.domain.permissions import Permission, communication_disabled, has
@@ -94,6 +95,46 @@ async def edit_message(
         event_data = replace(edited, reactions=(), author_member=author_member)
         tx.emit(message_event(catalog.MESSAGE_UPDATE, event_data, access))
     return edited
+
+
+async def update_live_location(
+    s: Services, actor: Actor, channel_id: int, message_id: int, position: Position | None
+) -> Message:
+    """Move a live location (`position`), or stop sharing it (`None`). Only its author may."""
+    if position is not None:
+        position = checked(position)
+    async with s.write() as tx:
+        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
+        message = await load_message(tx.conn, access, message_id)
+        if message.author.id != actor.id:
+            raise errors.CannotEditOthersMessage()
+        access.require(Permission.SEND_MESSAGES)
+        location, now = message.location, s.now()
+        if location is None or location.live_until is None:
+            raise errors.InvalidFormBody.field(
+                "location", "This message does not share a live location.", "LOCATION_NOT_LIVE"
+            )
+        if not is_live(location, now):
+            raise errors.InvalidFormBody.field(
+                "location", "Live sharing of this location has ended.", "LOCATION_ENDED"
+            )
+        if position is None:
+            moved = replace(location, ended=True, updated_at=now)
+        else:
+            moved = replace(
+                location,
+                latitude=position.latitude,
+                longitude=position.longitude,
+                accuracy=position.accuracy,
+                updated_at=now,
+            )
+        await message_store.update_message(tx.conn, message_id, {"location": moved})
+        updated = await message_store.get_message(tx.conn, channel_id, message_id, actor.id)
+        assert updated is not None
+        member = access.guild.member if access.guild else None
+        shown = replace(updated, reactions=(), author_member=member)
+        tx.emit(message_event(catalog.MESSAGE_UPDATE, shown, access))
+    return updated
 
 
 CROSSPOSTED = 1 << 0

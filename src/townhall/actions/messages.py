@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions import attachments, dm_privacy
+from townhall.actions import attachments, dm_privacy, live_locations
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.attachments import IncomingFile
 from townhall.actions.services import Services
@@ -32,6 +32,7 @@ from townhall.domain.mentions import (
 )
 from townhall.domain.models import (
     ChannelType,
+    Location,
     Message,
     MessageReference,
     MessageType,
@@ -87,6 +88,8 @@ class Draft:
     flags: int = 0
     files: Sequence[IncomingFile] = ()
     """Files sent with the message (multipart parts, finished uploads)."""
+    location: Location | None = None
+    """A location shared with it (domain/locations.py), once or live."""
 
 
 def require_content_length(s: Services, content: str) -> str:
@@ -140,7 +143,12 @@ async def send_message(s: Services, actor: Actor, channel_id: int, draft: Draft)
     embeds = validate_embeds(draft.embeds)
     if draft.sticker_ids:
         raise errors.InvalidFormBody.field("sticker_ids", "Unknown sticker.", "STICKER_INVALID")
-    if not content.strip() and not has_visible_content(embeds) and not draft.files:
+    if (
+        not content.strip()
+        and not has_visible_content(embeds)
+        and not draft.files
+        and draft.location is None
+    ):
         raise errors.EmptyMessage()
     voice = bool(draft.flags & attachments.IS_VOICE_MESSAGE)
     if voice and (content or embeds or not draft.files):
@@ -244,6 +252,7 @@ async def _create(
             mentions=tuple(mentioned[uid] for uid in mentions.user_ids if uid in mentioned),
             embeds=embeds,
             attachments=shown,
+            location=draft.location,
             held=held,
         )
         await message_store.insert_message(
@@ -254,6 +263,7 @@ async def _create(
             nonce_window_ms=int(NONCE_WINDOW.total_seconds() * 1000),
         )
         await attachments.attach(tx, s, stored)
+        await live_locations.schedule_end(tx, message)
         member = access.guild.member if access.guild else None
         created = message_event(
             catalog.MESSAGE_CREATE, replace(message, author_member=member), access

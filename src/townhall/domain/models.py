@@ -212,6 +212,21 @@ class Attachment:
     """What the scanner found, when `scan` is INFECTED."""
 
 
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a message's author is (or was): shared once, or live for a while (WhatsApp's)."""
+
+    latitude: float
+    longitude: float
+    accuracy: float | None = None
+    """Metres, as the device reports it."""
+    live_until: datetime | None = None
+    """Live sharing: the author keeps it up to date until then (None: shared once)."""
+    ended: bool = False
+    """Live sharing is over: stopped by the author, or its time ran out."""
+    updated_at: datetime | None = None
+
+
 @dataclass(slots=True)  # not frozen: a history page builds hundreds, and frozen costs 3x; never
 # mutate one (use dataclasses.replace, as for the frozen models)
 class Message:
@@ -238,6 +253,7 @@ class Message:
     embeds: tuple[dict[str, object], ...] = ()
     """Rich embeds as the author sent them (validated), in Discord's embed JSON shape."""
     attachments: tuple[Attachment, ...] = ()
+    location: Location | None = None
     held: bool = False
     """Only its author sees it until its files are scanned."""
     author_member: Member | None = None

@@ -28,10 +28,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.domain.models import Message, MessageReference, MessageType, User
+from townhall.domain.models import Location, Message, MessageReference, MessageType, User
 from townhall.store import attachments as attachment_store
 from townhall.store import reactions as reaction_store
-from townhall.store.rows import from_millis, join_ids, split_ids, user_from_row
+from townhall.store.rows import from_millis, join_ids, split_ids, to_millis, user_from_row
 from townhall.store.schema import channels, members, message_nonces, messages, users
 from townhall.store.users import USER_COLUMNS
 
@@ -96,6 +96,7 @@ def _message(
         reference=reference,
         embeds=embeds,
         attachments=attachment_store.from_json(row["attachments"]),
+        location=location_from_json(row["location"]),
         held=row["held"],
     )
 
@@ -120,8 +121,38 @@ def _values(message: Message) -> dict[str, object]:
         "nonce": message.nonce,
         "embeds": orjson.dumps(list(message.embeds)).decode() if message.embeds else None,
         "attachments": attachment_store.to_json(message.attachments),
+        "location": location_to_json(message.location),
         "held": message.held,
     }
+
+
+def location_to_json(location: Location | None) -> str | None:
+    if location is None:
+        return None
+    return orjson.dumps(
+        {
+            "lat": location.latitude,
+            "lon": location.longitude,
+            "acc": location.accuracy,
+            "until": to_millis(location.live_until) if location.live_until else None,
+            "ended": location.ended,
+            "at": to_millis(location.updated_at) if location.updated_at else None,
+        }
+    ).decode()
+
+
+def location_from_json(text: str | None) -> Location | None:
+    if not text:
+        return None
+    item = orjson.loads(text)
+    return Location(
+        latitude=item["lat"],
+        longitude=item["lon"],
+        accuracy=item["acc"],
+        live_until=from_millis(item["until"]),
+        ended=item["ended"],
+        updated_at=from_millis(item["at"]),
+    )
 
 
 def _visible_to(viewer: object) -> ColumnElement[bool]:
@@ -372,6 +403,8 @@ async def update_message(
     for key in ("mention_ids", "mention_role_ids"):
         if key in values:
             values[key] = join_ids(values[key])  # type: ignore[arg-type]
+    if "location" in values:
+        values["location"] = location_to_json(values["location"])  # type: ignore[arg-type]
     if "attachments" in values:
         values["attachments"] = attachment_store.to_json(values["attachments"])  # type: ignore[arg-type]
     if "embeds" in values:

@@ -241,6 +241,8 @@ messages = Table(
     Column("attachments", Text),
     # JSON list of the message's attachments as shown (a copy of their rows in `attachments`,
     # kept in step by actions/attachments.py), NULL when there are none: history never joins.
+    Column("location", Text),
+    # JSON of a shared location (domain.models.Location), NULL for other messages.
     Column("held", Boolean, nullable=False, server_default=text("false")),
     # Only its author sees it while one of its files is being scanned (files/clamd.py).
     # History pages walk this index: a page costs the same in a channel of ten or ten million.

@@ -19,6 +19,7 @@ from townhall.domain.models import (
     Channel,
     ChannelType,
     Guild,
+    Location,
     Member,
     Message,
     MessageType,
@@ -265,6 +266,8 @@ def message(
             }
             for r in m.reactions
         ]
+    if m.location is not None and include_content:
+        body["location"] = location(m.location)
     if m.guild_id is not None:
         body["guild_id"] = str(m.guild_id)
     if m.nonce is not None:
@@ -289,6 +292,19 @@ def message(
     if member_of_author is not None:
         body["member"] = member(member_of_author, with_user=False)
     return body
+
+
+def location(loc: Location) -> Payload:
+    """townhall's: a shared location; `live` while its author keeps it up to date."""
+    return {
+        "latitude": loc.latitude,
+        "longitude": loc.longitude,
+        "accuracy": loc.accuracy,
+        "live": loc.live_until is not None and not loc.ended,
+        "live_until": timestamp(loc.live_until),
+        "ended": loc.ended,
+        "updated_at": timestamp(loc.updated_at),
+    }
 
 
 SCAN_STATUS = {Scan.PENDING: "pending", Scan.INFECTED: "blocked"}

@@ -199,6 +199,42 @@ class MessageReference(TypedDict):
 
 
 @with_config(_EXACT)
+class Attachment(TypedDict):
+    id: str
+    filename: str
+    size: int
+    content_type: str
+    description: str | None
+    flags: int
+    url: str
+    """A signed link (`ex`, `is`, `hm`), valid for about a day; empty when malware was found."""
+    proxy_url: str
+    """A smaller rendition (an image's preview, a video's poster), or the file itself."""
+    width: NotRequired[int]
+    height: NotRequired[int]
+    duration_secs: NotRequired[float]
+    waveform: NotRequired[str]
+    scan_status: NotRequired[str]
+    """townhall's: `pending` while the file is scanned, `blocked` when malware was found; only
+    its uploader receives such a message."""
+    scan_signature: NotRequired[str]
+    """townhall's: what the scanner found."""
+
+
+@with_config(_EXACT)
+class SharedLocation(TypedDict):
+    """townhall's: a location shared with a message, once or live."""
+
+    latitude: float
+    longitude: float
+    accuracy: float | None
+    live: bool
+    live_until: str | None
+    ended: bool
+    updated_at: str | None
+
+
+@with_config(_EXACT)
 class Message(TypedDict):
     id: str
     channel_id: str
@@ -210,7 +246,7 @@ class Message(TypedDict):
     mention_everyone: bool
     mentions: list[User]
     mention_roles: list[str]
-    attachments: list[Any]
+    attachments: list[Attachment]
     embeds: list[dict[str, Any]]
     pinned: bool
     type: int
@@ -224,6 +260,7 @@ class Message(TypedDict):
     referenced_message: NotRequired[Message | None]
     """Replies only; null when the message replied to was deleted."""
     member: NotRequired[Member]
+    location: NotRequired[SharedLocation]
 
 
 @with_config(_EXACT)

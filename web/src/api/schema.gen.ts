@@ -196,7 +196,10 @@ export interface paths {
         /** List Messages */
         get: operations["list_messages_api_v10_channels__channel_id__messages_get"];
         put?: never;
-        /** Create Message */
+        /**
+         * Create Message
+         * @description JSON, or `multipart/form-data` with files (see api/message_bodies.py).
+         */
         post: operations["create_message_api_v10_channels__channel_id__messages_post"];
         delete?: never;
         options?: never;
@@ -845,6 +848,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v10/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Upload
+         * @description Start an upload; a body of `application/offset+octet-stream` is its first bytes.
+         */
+        post: operations["create_upload_api_v10_uploads_post"];
+        delete?: never;
+        /**
+         * Describe Uploads
+         * @description What this server's tus endpoint supports (no token needed).
+         */
+        options: operations["describe_uploads_api_v10_uploads_options"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/uploads/{upload_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Terminate Upload
+         * @description Cancel the upload and forget its bytes.
+         */
+        delete: operations["terminate_upload_api_v10_uploads__upload_id__delete"];
+        options?: never;
+        /**
+         * Upload Status
+         * @description How many bytes the server has: resume from there.
+         */
+        head: operations["upload_status_api_v10_uploads__upload_id__head"];
+        /**
+         * Append To Upload
+         * @description Send the next bytes (`Content-Type: application/offset+octet-stream`).
+         */
+        patch: operations["append_to_upload_api_v10_uploads__upload_id__patch"];
+        trace?: never;
+    };
     "/api/v10/users/{user_id}": {
         parameters: {
             query?: never;
@@ -973,6 +1028,26 @@ export interface paths {
         patch: operations["modify_user_settings_api_v10_users__me_settings_patch"];
         trace?: never;
     };
+    "/attachments/{channel_id}/{attachment_id}/{filename}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Attachment
+         * @description A message's file (`preview=1`: its smaller rendition, when it has one).
+         */
+        get: operations["get_attachment_attachments__channel_id___attachment_id___filename__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1059,6 +1134,50 @@ export interface components {
             type: null;
             /** Verify Key */
             verify_key: string;
+        };
+        /** Attachment */
+        Attachment: {
+            /** Content Type */
+            content_type: string;
+            /** Description */
+            description: string | null;
+            /** Duration Secs */
+            duration_secs?: number;
+            /** Filename */
+            filename: string;
+            /** Flags */
+            flags: number;
+            /** Height */
+            height?: number;
+            /** Id */
+            id: string;
+            /**
+             * Proxy Url
+             * @description A smaller rendition (an image's preview, a video's poster), or the file itself.
+             */
+            proxy_url: string;
+            /**
+             * Scan Signature
+             * @description townhall's: what the scanner found.
+             */
+            scan_signature?: string;
+            /**
+             * Scan Status
+             * @description townhall's: `pending` while the file is scanned, `blocked` when malware was found; only
+             *     its uploader receives such a message.
+             */
+            scan_status?: string;
+            /** Size */
+            size: number;
+            /**
+             * Url
+             * @description A signed link (`ex`, `is`, `hm`), valid for about a day; empty when malware was found.
+             */
+            url: string;
+            /** Waveform */
+            waveform?: string;
+            /** Width */
+            width?: number;
         };
         /**
          * Authorization
@@ -1253,27 +1372,6 @@ export interface components {
             /** Unique */
             unique?: boolean | null;
         };
-        /** CreateMessageBody */
-        CreateMessageBody: {
-            allowed_mentions?: components["schemas"]["AllowedMentionsBody"] | null;
-            /** Content */
-            content?: string | null;
-            /** Embeds */
-            embeds?: {
-                [key: string]: unknown;
-            }[] | null;
-            /** Enforce Nonce */
-            enforce_nonce?: boolean | null;
-            /** Flags */
-            flags?: number | null;
-            message_reference?: components["schemas"]["MessageReferenceBody"] | null;
-            /** Nonce */
-            nonce?: number | string | null;
-            /** Sticker Ids */
-            sticker_ids?: number[] | null;
-            /** Tts */
-            tts?: boolean | null;
-        };
         /**
          * CreatePrivateChannelBody
          * @description `recipient_id` opens a DM; `recipients` (user ids) or `access_tokens` make a group DM.
@@ -1343,6 +1441,7 @@ export interface components {
             }[] | null;
             /** Flags */
             flags?: number | null;
+            location?: components["schemas"]["LocationUpdateBody"] | null;
         };
         /** EditOverwriteBody */
         EditOverwriteBody: {
@@ -1555,6 +1654,20 @@ export interface components {
             /** Location */
             location: string;
         };
+        /**
+         * LocationUpdateBody
+         * @description A live location's new position, or `live: false` to stop sharing it.
+         */
+        LocationUpdateBody: {
+            /** Accuracy */
+            accuracy?: number | null;
+            /** Latitude */
+            latitude?: number | null;
+            /** Live */
+            live?: boolean | null;
+            /** Longitude */
+            longitude?: number | null;
+        };
         /** LoginBody */
         LoginBody: {
             /** Device Token */
@@ -1594,7 +1707,7 @@ export interface components {
         /** Message */
         Message: {
             /** Attachments */
-            attachments: unknown[];
+            attachments: components["schemas"]["Attachment"][];
             author: components["schemas"]["User"];
             /** Channel Id */
             channel_id: string;
@@ -1614,6 +1727,7 @@ export interface components {
             guild_id?: string;
             /** Id */
             id: string;
+            location?: components["schemas"]["SharedLocation"];
             member?: components["schemas"]["Member"];
             /** Mention Everyone */
             mention_everyone: boolean;
@@ -1649,19 +1763,6 @@ export interface components {
             message_id: string | null;
             /** Type */
             type: number;
-        };
-        /** MessageReferenceBody */
-        MessageReferenceBody: {
-            /** Channel Id */
-            channel_id?: number | null;
-            /** Fail If Not Exists */
-            fail_if_not_exists?: boolean | null;
-            /** Guild Id */
-            guild_id?: number | null;
-            /** Message Id */
-            message_id?: number | null;
-            /** Type */
-            type?: number | null;
         };
         /** ModifyApplicationBody */
         ModifyApplicationBody: {
@@ -1958,6 +2059,26 @@ export interface components {
             reset_after: number;
             /** Total */
             total: number;
+        };
+        /**
+         * SharedLocation
+         * @description townhall's: a location shared with a message, once or live.
+         */
+        SharedLocation: {
+            /** Accuracy */
+            accuracy: number | null;
+            /** Ended */
+            ended: boolean;
+            /** Latitude */
+            latitude: number;
+            /** Live */
+            live: boolean;
+            /** Live Until */
+            live_until: string | null;
+            /** Longitude */
+            longitude: number;
+            /** Updated At */
+            updated_at: string | null;
         };
         /** SignedIn */
         SignedIn: {
@@ -2637,7 +2758,82 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateMessageBody"];
+                "application/json": {
+                    allowed_mentions?: {
+                        /** Parse */
+                        parse?: string[] | null;
+                        /** Replied User */
+                        replied_user?: boolean | null;
+                        /** Roles */
+                        roles?: number[] | null;
+                        /** Users */
+                        users?: number[] | null;
+                    } | null;
+                    /** Attachments */
+                    attachments?: {
+                        /** Description */
+                        description?: string | null;
+                        /** Duration Secs */
+                        duration_secs?: number | null;
+                        /** Filename */
+                        filename?: string | null;
+                        /** Id */
+                        id: number | string;
+                        /**
+                         * Keep Location
+                         * @default false
+                         */
+                        keep_location?: boolean;
+                        /** Uploaded Filename */
+                        uploaded_filename?: string | null;
+                        /** Waveform */
+                        waveform?: string | null;
+                    }[] | null;
+                    /** Content */
+                    content?: string | null;
+                    /** Embeds */
+                    embeds?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /** Enforce Nonce */
+                    enforce_nonce?: boolean | null;
+                    /** Flags */
+                    flags?: number | null;
+                    location?: {
+                        /** Accuracy */
+                        accuracy?: number | null;
+                        /** Latitude */
+                        latitude: number;
+                        /** Live For Seconds */
+                        live_for_seconds?: number | null;
+                        /** Longitude */
+                        longitude: number;
+                    } | null;
+                    message_reference?: {
+                        /** Channel Id */
+                        channel_id?: number | null;
+                        /** Fail If Not Exists */
+                        fail_if_not_exists?: boolean | null;
+                        /** Guild Id */
+                        guild_id?: number | null;
+                        /** Message Id */
+                        message_id?: number | null;
+                        /** Type */
+                        type?: number | null;
+                    } | null;
+                    /** Nonce */
+                    nonce?: number | string | null;
+                    /** Sticker Ids */
+                    sticker_ids?: number[] | null;
+                    /** Tts */
+                    tts?: boolean | null;
+                };
+                "multipart/form-data": {
+                    /** Format: binary */
+                    "files[0]"?: string;
+                    /** @description The JSON body, as for application/json. */
+                    payload_json?: string;
+                };
             };
         };
         responses: {
@@ -4622,6 +4818,151 @@ export interface operations {
             };
         };
     };
+    create_upload_api_v10_uploads_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `sha256 <base64 digest>` of this body. */
+                "Upload-Checksum"?: string | null;
+                "Upload-Defer-Length"?: string | null;
+                /** @description The file's size in bytes. */
+                "Upload-Length"?: string | null;
+                /** @description `key base64value` pairs, comma-separated: `filename`, `filetype`. */
+                "Upload-Metadata"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    describe_uploads_api_v10_uploads_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    terminate_upload_api_v10_uploads__upload_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_status_api_v10_uploads__upload_id__head: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    append_to_upload_api_v10_uploads__upload_id__patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `sha256 <base64 digest>` of this body. */
+                "Upload-Checksum"?: string | null;
+                /** @description Where these bytes go: the upload's offset. */
+                "Upload-Offset"?: string | null;
+            };
+            path: {
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_user_api_v10_users__user_id__get: {
         parameters: {
             query?: never;
@@ -4901,6 +5242,58 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UserSettings"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_attachment_attachments__channel_id___attachment_id___filename__get: {
+        parameters: {
+            query?: {
+                ex?: string | null;
+                hm?: string | null;
+                is?: string | null;
+                preview?: number;
+            };
+            header?: never;
+            path: {
+                attachment_id: number;
+                channel_id: number;
+                filename: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Partial Content */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Requested Range Not Satisfiable */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

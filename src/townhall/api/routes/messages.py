@@ -28,13 +28,16 @@ from townhall.api.message_bodies import (
     AttachmentBody,
     form_payload,
     incoming_files,
+    inline_schema,
     is_multipart,
     read_form,
     read_json_body,
 )
 from townhall.api.responses import JSON, no_content
+from townhall.domain import errors
+from townhall.domain.locations import Position, new_location
 from townhall.domain.mentions import AllowedMentions, allowed_mentions
-from townhall.domain.models import UNSET
+from townhall.domain.models import UNSET, Location
 from townhall.wire import payloads, schemas
 
 router = APIRouter(tags=["messages"])
@@ -63,6 +66,34 @@ class MessageReferenceBody(BaseModel):
     fail_if_not_exists: bool | None = None
 
 
+class LocationBody(BaseModel):
+    """townhall's: a location shared with a message, once or live (`live_for_seconds`)."""
+
+    latitude: float
+    longitude: float
+    accuracy: float | None = None
+    live_for_seconds: int | None = None
+    """900, 3600 or 28800: the author keeps it up to date for that long."""
+
+
+class LocationUpdateBody(BaseModel):
+    """A live location's new position, or `live: false` to stop sharing it."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+    accuracy: float | None = None
+    live: bool | None = None
+
+    def position(self) -> Position | None:
+        if self.live is False:
+            return None
+        if self.latitude is None or self.longitude is None:
+            raise errors.InvalidFormBody.field(
+                "location.latitude", "This field is required", "BASE_TYPE_REQUIRED"
+            )
+        return Position(self.latitude, self.longitude, self.accuracy)
+
+
 class CreateMessageBody(BaseModel):
     content: str | None = None
     nonce: int | str | None = None
@@ -74,13 +105,14 @@ class CreateMessageBody(BaseModel):
     sticker_ids: list[Snowflake] | None = None
     flags: int | None = None
     attachments: list[AttachmentBody] | None = None
+    location: LocationBody | None = None
 
 
 _MESSAGE_BODY_DOC: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": CreateMessageBody.model_json_schema()},
+            "application/json": {"schema": inline_schema(CreateMessageBody)},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
@@ -104,6 +136,8 @@ class EditMessageBody(BaseModel):
     embeds: list[dict[str, Any]] | None = None
     flags: int | None = None
     allowed_mentions: AllowedMentionsBody | None = None
+    location: LocationUpdateBody | None = None
+    """Moves (or stops) the message's live location; sent on its own."""
 
 
 class AckBody(BaseModel):
@@ -116,6 +150,13 @@ class AckBody(BaseModel):
 
 class BulkDeleteBody(BaseModel):
     messages: list[Snowflake]
+
+
+def _location(body: LocationBody | None, s: ServicesDep) -> Location | None:
+    if body is None:
+        return None
+    position = Position(body.latitude, body.longitude, body.accuracy)
+    return new_location(s.now(), position, body.live_for_seconds)
 
 
 def _reply_to(body: MessageReferenceBody | None) -> message_actions.ReplyTo | None:
@@ -171,6 +212,7 @@ async def _send(
         sticker_ids=body.sticker_ids or (),
         flags=body.flags or 0,
         files=files,
+        location=_location(body.location, s),
     )
     message = await message_actions.send_message(s, actor, channel_id, draft)
     return JSON(payloads.message(message))
@@ -220,6 +262,11 @@ async def edit_message(
     s: ServicesDep,
 ) -> Any:
     given = body.model_fields_set
+    if body.location is not None:
+        moved = await message_changes.update_live_location(
+            s, actor, channel_id, message_id, body.location.position()
+        )
+        return JSON(payloads.message(moved))
     edit = message_changes.MessageEdit(
         content=body.content if "content" in given else UNSET,
         embeds=body.embeds if "embeds" in given else UNSET,

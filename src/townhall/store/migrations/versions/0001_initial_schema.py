@@ -443,6 +443,7 @@ def upgrade() -> None:
         sa.Column("nonce", sa.String(length=64), nullable=True),
         sa.Column("embeds", sa.Text(), nullable=True),
         sa.Column("attachments", sa.Text(), nullable=True),
+        sa.Column("location", sa.Text(), nullable=True),
         sa.Column("held", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
         sa.ForeignKeyConstraint(
             ["channel_id"],
