@@ -228,3 +228,37 @@ async def test_a_voice_message_needs_its_permission(api: Api, flags: int) -> Non
         member, channel_id, [("voice-message.ogg", b"OggS")], {"flags": flags}
     )
     assert refused.status_code == 403
+
+
+async def test_an_edit_keeps_the_files_it_names_adds_new_ones_and_drops_the_rest(
+    api: Api, http: httpx.AsyncClient
+) -> None:
+    owner, member, channel_id = await guild_with_member(api)
+    sent = await send_files(owner, channel_id, [("a.txt", b"first"), ("b.txt", b"second")])
+    first, second = sent.json()["attachments"]
+    message = f"/channels/{channel_id}/messages/{sent.json()['id']}"
+
+    edited = await owner.patch(
+        message,
+        data={
+            "payload_json": json.dumps(
+                {"attachments": [{"id": first["id"]}, {"id": 0, "filename": "c.txt"}]}
+            )
+        },
+        files={"files[0]": ("upload.bin", b"third", "application/octet-stream")},
+    )
+    assert edited.status_code == 200, edited.text
+    names = [a["filename"] for a in edited.json()["attachments"]]
+    assert names == ["a.txt", "c.txt"]
+    assert (await fetch(http, second["url"])).status_code == 404
+    shown = (await member.get(message)).json()["attachments"]
+    assert [a["filename"] for a in shown] == ["a.txt", "c.txt"]
+    assert (await fetch(http, shown[1]["url"])).content == b"third"
+
+    by_other = await member.patch(message, json={"attachments": []})
+    assert by_other.status_code == 403
+    emptied = await owner.patch(message, json={"content": "now only words", "attachments": []})
+    assert emptied.status_code == 200, emptied.text
+    assert emptied.json()["attachments"] == []
+    nothing = await owner.patch(message, json={"content": ""})
+    assert nothing.status_code == 400

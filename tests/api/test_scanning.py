@@ -21,6 +21,7 @@ from tests.clamd_process import SIGNATURE, eicar
 from tests.conftest import Account, Api
 from tests.documented_shapes import DocumentedShapes
 from townhall.api.app import create_app
+from townhall.events.catalog import AUTHOR_VIEW
 from townhall.events.event import Envelope
 
 
@@ -179,3 +180,35 @@ async def test_a_zip_bomb_is_refused_before_anyone_can_download_it(
         assert refused.json()["code"] == 50035
         assert "backup.zip" in json.dumps(refused.json())
         assert await history_ids(owner, channel_id) == []
+
+
+async def test_a_file_added_by_an_edit_reaches_others_only_once_it_is_clean(
+    tmp_path: Path, clamd_socket: str
+) -> None:
+    async with scanning_server(tmp_path, clamd_socket) as (api, _http, seen):
+        owner, member, channel_id = await guild_with_member(api)
+        sent = await owner.post(f"/channels/{channel_id}/messages", json={"content": "agenda"})
+        message_id = sent.json()["id"]
+        message = f"/channels/{channel_id}/messages/{message_id}"
+        edited = await owner.patch(
+            message,
+            data={"payload_json": json.dumps({"attachments": [{"id": 0}]})},
+            files={"files[0]": ("agenda.txt", b"1. files\n", "text/plain")},
+        )
+        assert edited.status_code == 200, edited.text
+        assert edited.json()["attachments"][0]["scan_status"] == "pending"
+        first = next(e for e in seen if about(message_id, "MESSAGE_UPDATE")(e))
+        assert json.loads(first.data)["attachments"] == []  # what everyone else got
+        assert json.loads(first.variants[AUTHOR_VIEW])["attachments"][0]["filename"] == "agenda.txt"
+
+        cleared = await published(
+            seen,
+            lambda e: (
+                about(message_id, "MESSAGE_UPDATE")(e)
+                and e.user_ids is None
+                and bool(json.loads(e.data)["attachments"])
+            ),
+        )
+        assert "scan_status" not in json.loads(cleared.data)["attachments"][0]
+        shown = (await member.get(message)).json()["attachments"]
+        assert [a["filename"] for a in shown] == ["agenda.txt"]

@@ -177,6 +177,13 @@ async def test_files_go_both_ways_with_an_unmodified_bot(remote: Api) -> None:
         (mine,) = sent.attachments
         assert (mine.filename, mine.size, mine.description) == ("report.txt", len(report), "Q3")
         assert await mine.read() == report
+        replaced = await sent.edit(
+            attachments=[discord.File(io.BytesIO(b"v2\n"), filename="report-v2.txt")]
+        )
+        assert [a.filename for a in replaced.attachments] == ["report-v2.txt"]
+        assert await replaced.attachments[0].read() == b"v2\n"
+        emptied = await replaced.edit(content="no file any more", attachments=[])
+        assert emptied.attachments == []
 
         posted = await owner.post(
             f"/channels/{channel_id}/messages",

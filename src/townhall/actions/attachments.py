@@ -49,7 +49,7 @@ from townhall.files.storage import StoredObjectMissing
 from townhall.store import attachments as attachment_store
 from townhall.store import channels as channel_store
 from townhall.store import messages as message_store
-from townhall.store.attachments import StoredAttachment
+from townhall.store.attachments import Orphan, StoredAttachment
 
 log = logging.getLogger("townhall.files")
 
@@ -382,6 +382,20 @@ async def attach(tx: Transaction, s: Services, stored: Sequence[StoredAttachment
         await tx.schedule(SCAN, {"message_id": stored[0].message_id}, at_ms=s.now_ms())
 
 
+async def remove(tx: Transaction, message: Message, keep: set[int]) -> list[Orphan]:
+    """Inside an edit's transaction: forget the message's files not in `keep`; the caller
+    deletes their bytes after the commit."""
+    gone = [
+        f
+        for f in await attachment_store.of_message(tx.conn, message.id)
+        if f.attachment.id not in keep
+    ]
+    await attachment_store.forget(tx.conn, [f.attachment.id for f in gone])
+    return [
+        Orphan(f.attachment.id, tuple(k for k in (f.storage_key, f.preview_key) if k)) for f in gone
+    ]
+
+
 # -- scanning -----------------------------------------------------------------------------------
 
 
@@ -436,7 +450,7 @@ async def _record_verdicts(s: Services, message_id: int, verdicts: dict[int, str
             return
         shown = tuple(f.attachment for f in files)
         states = {a.scan for a in shown}
-        held = states != {Scan.CLEAN}
+        held = message.held and states != {Scan.CLEAN}  # only a held message stays held
         await attachment_store.set_message_files(tx.conn, message_id, shown, held=held)
         now_shown = replace(message, attachments=shown, held=held)
         recipients = None
@@ -464,22 +478,39 @@ def _announce_outcome(
     `recipients`: a DM's, whom its events go to (guild channels go to the channel's viewers)."""
     author = frozenset({after.author.id})
     guild_id, channel_id = after.guild_id, after.channel_id
-    if before.held and not after.held:
+    if not before.held:
+        # A file added by an edit: everyone sees the message change (its author whole, the
+        # others without what is still pending or was blocked).
         tx.emit(
             Event(
-                catalog.MESSAGE_CREATE,
+                catalog.MESSAGE_UPDATE,
                 after,
                 guild_id=guild_id,
                 channel_id=channel_id,
                 user_ids=recipients,
-                except_user_id=after.author.id,
             )
         )
-    tx.emit(
-        Event(
-            catalog.MESSAGE_UPDATE, after, guild_id=guild_id, channel_id=channel_id, user_ids=author
+    else:
+        if not after.held:  # released: the others see it for the first time
+            tx.emit(
+                Event(
+                    catalog.MESSAGE_CREATE,
+                    after,
+                    guild_id=guild_id,
+                    channel_id=channel_id,
+                    user_ids=recipients,
+                    except_user_id=after.author.id,
+                )
+            )
+        tx.emit(
+            Event(
+                catalog.MESSAGE_UPDATE,
+                after,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                user_ids=author,
+            )
         )
-    )
     for file in infected:
         blocked = AttachmentBlocked(
             channel_id=after.channel_id,

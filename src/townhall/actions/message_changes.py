@@ -14,7 +14,9 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from townhall.actions import attachments
 from townhall.actions.access import ChannelAccess, channel_access
+from townhall.actions.attachments import IncomingFile
 from townhall.actions.messages import (
     REPLYABLE_TYPES,
     SUPPRESS_EMBEDS,
@@ -35,7 +37,9 @@ from townhall.domain.permissions import Permission, communication_disabled, has
 from townhall.domain.snowflake import snowflake_time
 from townhall.events import catalog
 from townhall.events.event import Event
+from townhall.store import attachments as attachment_store
 from townhall.store import messages as message_store
+from townhall.store.attachments import Orphan, StoredAttachment
 
 EDITABLE_FLAGS = SUPPRESS_EMBEDS
 BULK_DELETE_MAX_AGE = timedelta(days=14)
@@ -53,6 +57,10 @@ class MessageEdit:
     embeds: Sequence[Mapping[str, object]] | Unset | None = UNSET
     flags: int | Unset | None = UNSET
     allowed_mentions: AllowedMentions | None = None
+    keep_attachments: Sequence[int] | Unset = UNSET
+    """The ids of the message's files to keep (Discord's `attachments` on edit); others go."""
+    files: Sequence[IncomingFile] = ()
+    """New files to add."""
 
 
 async def edit_message(
@@ -62,10 +70,43 @@ async def edit_message(
     if isinstance(content, str):
         require_content_length(s, content)
     embeds = validate_embeds(edit.embeds or ()) if not isinstance(edit.embeds, Unset) else UNSET
+    added: Sequence[StoredAttachment] = ()
+    if edit.files:
+        added = await attachments.receive_files(
+            s, actor, channel_id, message_id, edit.files, voice=False
+        )
+    try:
+        edited, removed = await _edit(
+            s, actor, channel_id, message_id, edit, content, embeds, added
+        )
+    except BaseException:
+        await attachments.discard(s, added)
+        raise
+    for gone in removed:
+        await attachments.delete_bytes(s, gone.keys)
+    return edited
+
+
+async def _edit(
+    s: Services,
+    actor: Actor,
+    channel_id: int,
+    message_id: int,
+    edit: MessageEdit,
+    content: str | Unset | None,
+    embeds: tuple[dict[str, object], ...] | Unset,
+    added: Sequence[StoredAttachment],
+) -> tuple[Message, list[Orphan]]:
+    removed: list[Orphan] = []
     async with s.write() as tx:
         access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         message = await load_message(tx.conn, access, message_id)
-        only_flags = isinstance(edit.content, Unset) and isinstance(edit.embeds, Unset)
+        only_flags = (
+            isinstance(edit.content, Unset)
+            and isinstance(edit.embeds, Unset)
+            and isinstance(edit.keep_attachments, Unset)
+            and not added
+        )
         if message.author.id != actor.id and not (
             only_flags and has(access.permissions, Permission.MANAGE_MESSAGES)
         ):
@@ -80,7 +121,25 @@ async def edit_message(
         if not only_flags:
             new_content = message.content if isinstance(content, Unset) else (content or "")
             new_embeds = message.embeds if isinstance(embeds, Unset) else embeds
-            if not new_content.strip() and not has_visible_content(new_embeds):
+            files = message.attachments
+            if not isinstance(edit.keep_attachments, Unset) or added:
+                keep = (
+                    set(edit.keep_attachments)
+                    if not isinstance(edit.keep_attachments, Unset)
+                    else {a.id for a in files}
+                )
+                removed = await attachments.remove(tx, message, keep)
+                await attachments.attach(tx, s, added)
+                files = tuple(a for a in files if a.id in keep) + tuple(f.attachment for f in added)
+                await attachment_store.set_message_files(
+                    tx.conn, message_id, files, held=message.held
+                )
+            if (
+                not new_content.strip()
+                and not has_visible_content(new_embeds)
+                and not files
+                and message.location is None
+            ):
                 raise errors.EmptyMessage()
             changes.update(content=new_content, embeds=new_embeds, edited_at=s.now_ms())
             if not isinstance(content, Unset):
@@ -93,8 +152,11 @@ async def edit_message(
         own = message.author.id == actor.id
         author_member = access.guild.member if access.guild and own else None
         event_data = replace(edited, reactions=(), author_member=author_member)
-        tx.emit(message_event(catalog.MESSAGE_UPDATE, event_data, access))
-    return edited
+        updated = message_event(catalog.MESSAGE_UPDATE, event_data, access)
+        if edited.held:
+            updated = replace(updated, user_ids=frozenset({edited.author.id}))
+        tx.emit(updated)
+    return edited, removed
 
 
 async def update_live_location(

@@ -149,3 +149,24 @@ async def incoming_files(
             )
         )
     return files
+
+
+def kept_attachment_ids(form: FormData | None, described: list[AttachmentBody] | None) -> list[int]:
+    """An edit's `attachments` entries that name files the message has: neither a part sent with
+    the edit nor an upload. Discord's clients send an edit's whole list of files this way."""
+    parts = set()
+    if form is not None:
+        for key, value in form.multi_items():
+            match = _FILE_FIELD.match(key)
+            if isinstance(value, UploadFile) and match:
+                parts.add(match.group(1))
+    kept = []
+    for entry in described or ():
+        if entry.uploaded_filename is None and str(entry.id) not in parts:
+            try:
+                kept.append(int(entry.id))
+            except ValueError:
+                raise errors.InvalidFormBody.field(
+                    "attachments.id", "Must be the id of one of the message's files."
+                ) from None
+    return kept

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 
 from townhall.domain.permissions import Overwrite
@@ -291,3 +291,13 @@ def provided(patch: object) -> dict[str, object]:
         for f in fields(patch)  # type: ignore[arg-type]
         if getattr(patch, f.name) is not UNSET
     }
+
+
+def shown_to_others(message: Message) -> Message:
+    """The message as anyone but its author sees it: without files still being scanned or
+    blocked (a held message, which only its author receives, is shown whole). The same object
+    when nothing is left out, as for almost every message."""
+    if message.held or all(a.scan is Scan.CLEAN for a in message.attachments):
+        return message
+    clean = tuple(a for a in message.attachments if a.scan is Scan.CLEAN)
+    return replace(message, attachments=clean)

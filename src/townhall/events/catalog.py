@@ -25,7 +25,7 @@ from townhall.domain.event_data import (
     ReactionsCleared,
     Typing,
 )
-from townhall.domain.models import Channel, Member, Message, Role, User
+from townhall.domain.models import Channel, Member, Message, Role, User, shown_to_others
 from townhall.domain.notifications import ReadPosition, UserSettings, VersionedGuildSettings
 from townhall.domain.permissions import Permission
 from townhall.events.event import Audience, CacheKey, Encoded, Event, EventType
@@ -36,6 +36,9 @@ D = TypeVar("D")
 Payload = dict[str, Any]
 NO_CONTENT = "no_content"
 """The variant of a message for bots without the MESSAGE_CONTENT intent."""
+AUTHOR_VIEW = "author_view"
+"""The variant of a message for its author while some of its files are still being scanned
+(everyone else's encoding leaves those files out)."""
 
 REGISTRY: dict[str, EventType[Any]] = {}
 
@@ -173,9 +176,13 @@ def _typing(e: Event[Typing]) -> Payload:
 def _message_encoded(e: Event[Message]) -> Encoded:
     """Messages get a second encoding without content, for bots lacking MESSAGE_CONTENT."""
     message = e.data
+    variants = {NO_CONTENT: orjson.dumps(payloads.message(message, include_content=False))}
+    others = shown_to_others(message)
+    if others is not message:
+        variants[AUTHOR_VIEW] = orjson.dumps(payloads.message(message))
     return Encoded(
-        data=orjson.dumps(payloads.message(message)),
-        variants={NO_CONTENT: orjson.dumps(payloads.message(message, include_content=False))},
+        data=orjson.dumps(payloads.message(others)),
+        variants=variants,
         meta={"author_id": message.author.id, "mention_ids": list(message.mention_ids)},
     )
 

@@ -28,7 +28,7 @@ from townhall.actions.services import Services
 from townhall.domain.event_data import Presence
 from townhall.domain.permissions import has
 from townhall.events import catalog
-from townhall.events.catalog import NO_CONTENT, required_intent
+from townhall.events.catalog import AUTHOR_VIEW, NO_CONTENT, required_intent
 from townhall.events.event import Envelope, Event
 from townhall.gateway.guild_state import GuildState
 from townhall.gateway.limits import AddressSlots, PresenceGate
@@ -396,9 +396,14 @@ class Hub:
         head: bytes | None = None
         hidden_head: bytes | None = None
         hidden = envelope.variants.get(NO_CONTENT)
+        own = envelope.variants.get(AUTHOR_VIEW)
+        author_id = envelope.meta.get("author_id") if own is not None else None
         now = time.monotonic()
         for session in audience:
             if intent and not session.intents & intent:
+                continue
+            if own is not None and session.user.id == author_id:
+                session.dispatch(dispatch_head(envelope.type, own), now)
                 continue
             if (
                 hidden is not None

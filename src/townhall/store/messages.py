@@ -28,7 +28,14 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.domain.models import Location, Message, MessageReference, MessageType, User
+from townhall.domain.models import (
+    Location,
+    Message,
+    MessageReference,
+    MessageType,
+    User,
+    shown_to_others,
+)
 from townhall.store import attachments as attachment_store
 from townhall.store import reactions as reaction_store
 from townhall.store.rows import from_millis, join_ids, split_ids, to_millis, user_from_row
@@ -382,6 +389,8 @@ async def hydrate(
 
     result_page = []
     for m in page:
+        if m.author.id != viewer_id:
+            m = shown_to_others(m)
         parent = None
         if m.reference and m.reference.message_id in referenced:
             original = referenced[m.reference.message_id]

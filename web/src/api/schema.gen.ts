@@ -222,7 +222,10 @@ export interface paths {
         delete: operations["delete_message_api_v10_channels__channel_id__messages__message_id__delete"];
         options?: never;
         head?: never;
-        /** Edit Message */
+        /**
+         * Edit Message
+         * @description JSON, or `multipart/form-data` with new files (see api/message_bodies.py).
+         */
         patch: operations["edit_message_api_v10_channels__channel_id__messages__message_id__patch"];
         trace?: never;
     };
@@ -1079,17 +1082,6 @@ export interface components {
             /** Nick */
             nick?: string | null;
         };
-        /** AllowedMentionsBody */
-        AllowedMentionsBody: {
-            /** Parse */
-            parse?: string[] | null;
-            /** Replied User */
-            replied_user?: boolean | null;
-            /** Roles */
-            roles?: number[] | null;
-            /** Users */
-            users?: number[] | null;
-        };
         /** Application */
         Application: {
             /** Approximate Guild Count */
@@ -1430,19 +1422,6 @@ export interface components {
             /** Verified */
             verified?: boolean;
         };
-        /** EditMessageBody */
-        EditMessageBody: {
-            allowed_mentions?: components["schemas"]["AllowedMentionsBody"] | null;
-            /** Content */
-            content?: string | null;
-            /** Embeds */
-            embeds?: {
-                [key: string]: unknown;
-            }[] | null;
-            /** Flags */
-            flags?: number | null;
-            location?: components["schemas"]["LocationUpdateBody"] | null;
-        };
         /** EditOverwriteBody */
         EditOverwriteBody: {
             /** Allow */
@@ -1653,20 +1632,6 @@ export interface components {
         Location: {
             /** Location */
             location: string;
-        };
-        /**
-         * LocationUpdateBody
-         * @description A live location's new position, or `live: false` to stop sharing it.
-         */
-        LocationUpdateBody: {
-            /** Accuracy */
-            accuracy?: number | null;
-            /** Latitude */
-            latitude?: number | null;
-            /** Live */
-            live?: boolean | null;
-            /** Longitude */
-            longitude?: number | null;
         };
         /** LoginBody */
         LoginBody: {
@@ -2937,7 +2902,62 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["EditMessageBody"];
+                "application/json": {
+                    allowed_mentions?: {
+                        /** Parse */
+                        parse?: string[] | null;
+                        /** Replied User */
+                        replied_user?: boolean | null;
+                        /** Roles */
+                        roles?: number[] | null;
+                        /** Users */
+                        users?: number[] | null;
+                    } | null;
+                    /** Attachments */
+                    attachments?: {
+                        /** Description */
+                        description?: string | null;
+                        /** Duration Secs */
+                        duration_secs?: number | null;
+                        /** Filename */
+                        filename?: string | null;
+                        /** Id */
+                        id: number | string;
+                        /**
+                         * Keep Location
+                         * @default false
+                         */
+                        keep_location?: boolean;
+                        /** Uploaded Filename */
+                        uploaded_filename?: string | null;
+                        /** Waveform */
+                        waveform?: string | null;
+                    }[] | null;
+                    /** Content */
+                    content?: string | null;
+                    /** Embeds */
+                    embeds?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /** Flags */
+                    flags?: number | null;
+                    location?: {
+                        /** Accuracy */
+                        accuracy?: number | null;
+                        /** Latitude */
+                        latitude?: number | null;
+                        /** Live */
+                        live?: boolean | null;
+                        /** Longitude */
+                        longitude?: number | null;
+                    } | null;
+                };
+                "multipart/form-data": {
+                    /** Format: binary */
+                    "files[0]"?: string;
+                    /** @description The JSON body, as for application/json. */
+                    payload_json?: string;
+                };
             };
         };
         responses: {

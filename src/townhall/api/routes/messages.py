@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from townhall.actions import message_changes
@@ -30,6 +31,7 @@ from townhall.api.message_bodies import (
     incoming_files,
     inline_schema,
     is_multipart,
+    kept_attachment_ids,
     read_form,
     read_json_body,
 )
@@ -37,7 +39,7 @@ from townhall.api.responses import JSON, no_content
 from townhall.domain import errors
 from townhall.domain.locations import Position, new_location
 from townhall.domain.mentions import AllowedMentions, allowed_mentions
-from townhall.domain.models import UNSET, Location
+from townhall.domain.models import UNSET, Location, Unset
 from townhall.wire import payloads, schemas
 
 router = APIRouter(tags=["messages"])
@@ -138,6 +140,17 @@ class EditMessageBody(BaseModel):
     allowed_mentions: AllowedMentionsBody | None = None
     location: LocationUpdateBody | None = None
     """Moves (or stops) the message's live location; sent on its own."""
+    attachments: list[AttachmentBody] | None = None
+    """The files to keep (by id), and new ones (`files[n]` parts, or uploads)."""
+
+
+def _edit_body_doc() -> dict[str, Any]:
+    doc = {"requestBody": {**_MESSAGE_BODY_DOC["requestBody"]}}
+    doc["requestBody"]["content"] = {
+        **_MESSAGE_BODY_DOC["requestBody"]["content"],
+        "application/json": {"schema": inline_schema(EditMessageBody)},
+    }
+    return doc
 
 
 class AckBody(BaseModel):
@@ -253,11 +266,37 @@ async def get_message(
     )
 
 
-@router.patch(MESSAGE, response_model=schemas.Message, response_class=JSON)
+@router.patch(
+    MESSAGE,
+    response_model=schemas.Message,
+    response_class=JSON,
+    openapi_extra=_edit_body_doc(),
+)
 async def edit_message(
     channel_id: ChannelId,
     message_id: MessageId,
+    request: Request,
+    actor: CurrentActor,
+    s: ServicesDep,
+) -> Any:
+    """JSON, or `multipart/form-data` with new files (see api/message_bodies.py)."""
+    if not is_multipart(request):
+        body = await read_json_body(request, EditMessageBody)
+        return await _edit(channel_id, message_id, body, None, actor, s)
+    form = await read_form(request)
+    try:
+        return await _edit(
+            channel_id, message_id, form_payload(form, EditMessageBody), form, actor, s
+        )
+    finally:
+        await form.close()
+
+
+async def _edit(
+    channel_id: int,
+    message_id: int,
     body: EditMessageBody,
+    form: FormData | None,
     actor: CurrentActor,
     s: ServicesDep,
 ) -> Any:
@@ -267,11 +306,18 @@ async def edit_message(
             s, actor, channel_id, message_id, body.location.position()
         )
         return JSON(payloads.message(moved))
+    files: list[IncomingFile] = []
+    keep: list[int] | Unset = UNSET
+    if "attachments" in given:
+        files = await incoming_files(s, actor, form, body.attachments)
+        keep = kept_attachment_ids(form, body.attachments)
     edit = message_changes.MessageEdit(
         content=body.content if "content" in given else UNSET,
         embeds=body.embeds if "embeds" in given else UNSET,
         flags=body.flags if "flags" in given else UNSET,
         allowed_mentions=body.allowed_mentions.to_domain() if body.allowed_mentions else None,
+        keep_attachments=keep,
+        files=files,
     )
     message = await message_changes.edit_message(s, actor, channel_id, message_id, edit)
     return JSON(payloads.message(message))
