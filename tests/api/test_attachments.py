@@ -262,3 +262,28 @@ async def test_an_edit_keeps_the_files_it_names_adds_new_ones_and_drops_the_rest
     assert emptied.json()["attachments"] == []
     nothing = await owner.patch(message, json={"content": ""})
     assert nothing.status_code == 400
+
+
+async def test_a_community_may_allow_smaller_files_than_the_server(api: Api) -> None:
+    owner, member, channel_id = await guild_with_member(api)
+    guild_id = (await owner.get(f"/channels/{channel_id}")).json()["guild_id"]
+    refused = await member.patch(f"/guilds/{guild_id}", json={"max_file_size": 1000})
+    assert refused.status_code == 403
+    too_generous = await owner.patch(f"/guilds/{guild_id}", json={"max_file_size": 2**40})
+    assert too_generous.status_code == 400
+    assert "max_file_size" in too_generous.json()["errors"]
+    limited = await owner.patch(f"/guilds/{guild_id}", json={"max_file_size": 1000})
+    assert limited.status_code == 200, limited.text
+    assert limited.json()["max_file_size"] == 1000
+
+    big = await send_files(member, channel_id, [("scan.pdf", b"%PDF" + bytes(2000))])
+    assert big.status_code == 413
+    assert big.json()["code"] == 40005
+    assert "scan.pdf is larger than the 1.0 KB allowed" in big.json()["message"]
+    small = await send_files(member, channel_id, [("note.txt", b"fits")])
+    assert small.status_code == 200
+
+    reset = await owner.patch(f"/guilds/{guild_id}", json={"max_file_size": None})
+    assert reset.json()["max_file_size"] is None
+    again = await send_files(member, channel_id, [("scan.pdf", b"%PDF" + bytes(2000))])
+    assert again.status_code == 200

@@ -132,6 +132,7 @@ async def receive_files(
         require_may_attach(access, voice=voice, count=len(files))
         staged = await _stage_all(s, files, voice=voice)
         try:
+            _require_size(s, access, staged)
             await _require_quota(s, conn, actor, access, sum(f.attachment.size for f in staged))
         except BaseException:
             await asyncio.to_thread(_remove_staged, staged)
@@ -290,6 +291,19 @@ def _with_media_facts(
             "attachments", "A voice message must be an audio file.", "VOICE_MESSAGE"
         )
     return a, None
+
+
+def _require_size(s: Services, access: ChannelAccess, staged: Sequence[_Staged]) -> None:
+    """Each file within the server's limit, and its community's if that is lower."""
+    largest = s.settings.max_file_bytes
+    if access.guild is not None and access.guild.guild.max_file_size is not None:
+        largest = min(largest, access.guild.guild.max_file_size)
+    for file in staged:
+        if file.attachment.size > largest:
+            raise errors.EntityTooLarge(
+                f"{file.attachment.filename} is larger than the {_size(largest)} "
+                "allowed for one file here."
+            )
 
 
 async def _require_quota(

@@ -79,6 +79,7 @@ class GuildPatch:
     explicit_content_filter: int | Unset = UNSET
     preferred_locale: str | Unset = UNSET
     owner_id: int | Unset = UNSET
+    max_file_size: int | Unset | None = UNSET
 
 
 async def modify_guild(s: Services, actor: Actor, guild_id: int, patch: GuildPatch) -> GuildView:
@@ -86,6 +87,13 @@ async def modify_guild(s: Services, actor: Actor, guild_id: int, patch: GuildPat
     if isinstance(patch.name, str):
         changes["name"] = validation.text_name(
             patch.name, "name", validation.GUILD_NAME_MIN, validation.GUILD_NAME_MAX
+        )
+    largest = changes.get("max_file_size")
+    if largest is not None and int(largest) > s.settings.max_file_bytes:  # type: ignore[call-overload]
+        raise errors.InvalidFormBody.field(
+            "max_file_size",
+            f"Must be {s.settings.max_file_bytes} or less (this server's limit).",
+            "NUMBER_TYPE_MAX",
         )
     async with s.write() as tx:
         access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)

@@ -35,6 +35,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         # which CSP allows; the emoji picker puts a <style> in its shadow root, which needs this.
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
+        # Files chosen or recorded in the browser are previewed from object URLs before sending.
+        "media-src 'self' blob:",
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",

@@ -72,6 +72,8 @@ class Guild:
     default_message_notifications: int = 0
     explicit_content_filter: int = 0
     preferred_locale: str = "en-US"
+    max_file_size: int | None = None
+    """townhall's: the largest file its members may share, in bytes (None: the server's)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,6 +96,7 @@ guilds = Table(
     Column("system_channel_id", Id),
     Column("afk_channel_id", Id),
     Column("afk_timeout", Integer, nullable=False, server_default=text("300")),
+    Column("max_file_size", BigInteger),
     Column("verification_level", SmallInteger, nullable=False, server_default=text("0")),
     Column("default_message_notifications", SmallInteger, nullable=False, server_default=text("0")),
     Column("explicit_content_filter", SmallInteger, nullable=False, server_default=text("0")),

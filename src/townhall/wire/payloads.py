@@ -151,6 +151,7 @@ def guild(g: Guild, roles: list[Role], *, member_count: int | None = None) -> Pa
         "owner_id": str(g.owner_id),
         "afk_channel_id": sid(g.afk_channel_id),
         "afk_timeout": g.afk_timeout,
+        "max_file_size": g.max_file_size,
         "widget_enabled": False,
         "widget_channel_id": None,
         "verification_level": g.verification_level,

@@ -130,6 +130,8 @@ class Guild(TypedDict):
     owner_id: str
     afk_channel_id: str | None
     afk_timeout: int
+    max_file_size: int | None
+    """townhall's: the largest file members may share, in bytes (null: the server's limit)."""
     widget_enabled: bool
     widget_channel_id: None
     verification_level: int

@@ -1486,6 +1486,11 @@ export interface components {
             icon_hash: string | null;
             /** Id */
             id: string;
+            /**
+             * Max File Size
+             * @description townhall's: the largest file members may share, in bytes (null: the server's limit).
+             */
+            max_file_size: number | null;
             /** Max Members */
             max_members: number;
             /** Max Presences */
@@ -1802,6 +1807,8 @@ export interface components {
             description?: string | null;
             /** Explicit Content Filter */
             explicit_content_filter?: number | null;
+            /** Max File Size */
+            max_file_size?: number | null;
             /** Name */
             name?: string | null;
             /** Owner Id */

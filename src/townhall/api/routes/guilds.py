@@ -33,6 +33,9 @@ class ModifyGuildBody(BaseModel):
     explicit_content_filter: int | None = Field(default=None, ge=0, le=2)
     preferred_locale: str | None = Field(default=None, max_length=10)
     owner_id: Snowflake | None = None
+    max_file_size: int | None = Field(default=None, ge=1)
+    """townhall's: the largest file members may share, in bytes, up to the server's limit;
+    null goes back to the server's."""
 
 
 def render(view: GuildView) -> dict[str, Any]:
@@ -56,7 +59,7 @@ async def modify_guild(
     guild_id: GuildId, body: ModifyGuildBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     given = body.model_fields_set
-    nullable = {"description", "system_channel_id", "afk_channel_id"}
+    nullable = {"description", "system_channel_id", "afk_channel_id", "max_file_size"}
     fields = {
         name: getattr(body, name)
         for name in given

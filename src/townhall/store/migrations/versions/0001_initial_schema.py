@@ -183,6 +183,7 @@ def upgrade() -> None:
         sa.Column("system_channel_id", sa.BigInteger(), nullable=True),
         sa.Column("afk_channel_id", sa.BigInteger(), nullable=True),
         sa.Column("afk_timeout", sa.Integer(), server_default=sa.text("(300)"), nullable=False),
+        sa.Column("max_file_size", sa.BigInteger(), nullable=True),
         sa.Column(
             "verification_level", sa.SmallInteger(), server_default=sa.text("0"), nullable=False
         ),
