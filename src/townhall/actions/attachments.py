@@ -1,19 +1,11 @@
-"""Files of messages: receiving them, scanning them, and handing them out.
+"""Files of messages: receiving them, handing them out, and removing them.
 
 A message's files arrive before its transaction begins: each is written to a staging file on
 local disk (hashed as it is copied, in a thread), looked at (type sniffed from the bytes, image
 and media dimensions, previews, location data stripped, archives checked for bombs), and moved
-into the file store. Only then does the message's write transaction insert the rows, so no file
-ever holds the database's single writer while bytes move. A send that fails after that removes
-what it stored.
-
-With scanning required (`TOWNHALL_SCAN=required`), the files start PENDING and their message is
-*held*: only its author receives it (MESSAGE_CREATE to them alone; history shows it to them
-alone). A durable job streams each file to clamd. When every file is clean the message is
-released: MESSAGE_CREATE to everyone else who may see the channel, MESSAGE_UPDATE to the author.
-When malware is found, the bytes are deleted, the message stays the author's alone with the file
-marked blocked, and the author and the channel's moderators get MESSAGE_ATTACHMENT_BLOCKED. A
-scanner that is down leaves files pending (the job retries), never published.
+into the file store. Only then does the message's write transaction insert the rows
+(`file_scans.attach`), so no file ever holds the database's single writer while bytes move. A
+send that fails after that removes what it stored. Scanning is in actions/file_scans.py.
 """
 
 from __future__ import annotations
@@ -23,8 +15,7 @@ import hashlib
 import logging
 import os
 import secrets
-import shutil
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -37,18 +28,11 @@ from townhall.actions.services import Services, Transaction
 from townhall.config import Settings
 from townhall.domain import errors
 from townhall.domain.actor import Actor
-from townhall.domain.event_data import AttachmentBlocked
 from townhall.domain.models import Attachment, Message, Scan
 from townhall.domain.permissions import Permission
-from townhall.events import catalog
-from townhall.events.event import Event
-from townhall.files import archives, images, media, sniff, urls
-from townhall.files.clamd import Clamd
+from townhall.files import archives, images, media, sniff
 from townhall.files.names import clean_filename
-from townhall.files.storage import StoredObjectMissing
 from townhall.store import attachments as attachment_store
-from townhall.store import channels as channel_store
-from townhall.store import messages as message_store
 from townhall.store.attachments import Orphan, StoredAttachment
 
 log = logging.getLogger("townhall.files")
@@ -389,13 +373,6 @@ async def delete_bytes(s: Services, keys: Sequence[str]) -> None:
             raise
 
 
-async def attach(tx: Transaction, s: Services, stored: Sequence[StoredAttachment]) -> None:
-    """Inside the message's transaction: the rows, and the scan when scanning is required."""
-    await attachment_store.insert_attachments(tx.conn, stored, s.now_ms())
-    if stored and any(f.attachment.scan is Scan.PENDING for f in stored):
-        await tx.schedule(SCAN, {"message_id": stored[0].message_id}, at_ms=s.now_ms())
-
-
 async def remove(tx: Transaction, message: Message, keep: set[int]) -> list[Orphan]:
     """Inside an edit's transaction: forget the message's files not in `keep`; the caller
     deletes their bytes after the commit."""
@@ -409,161 +386,6 @@ async def remove(tx: Transaction, message: Message, keep: set[int]) -> list[Orph
         Orphan(f.attachment.id, tuple(k for k in (f.storage_key, f.preview_key) if k)) for f in gone
     ]
 
-
-# -- scanning -----------------------------------------------------------------------------------
-
-
-@job("attachments.scan", max_attempts=200)
-async def scan_message_files(s: Services, payload: dict[str, object]) -> None:
-    """Scan the pending files of one message, then release the message or block the files.
-
-    Safe to repeat: files already decided are skipped, and releasing happens once, in the same
-    transaction that records the last verdict.
-    """
-    message_id = int(payload["message_id"])  # type: ignore[call-overload]
-    async with s.engine.connect() as conn:
-        files = await attachment_store.of_message(conn, message_id)
-    scanner = Clamd(s.settings.clamd_socket)
-    verdicts: dict[int, str | None] = {}
-    for file in files:
-        if file.attachment.scan is not Scan.PENDING:
-            continue
-        try:
-            verdict = await scanner.scan(_read(s, file.storage_key))
-        except StoredObjectMissing:
-            continue  # deleted meanwhile
-        verdicts[file.attachment.id] = None if verdict.clean else verdict.signature or "unknown"
-    await _record_verdicts(s, message_id, verdicts)
-
-
-async def _read(s: Services, key: str) -> AsyncIterator[bytes]:
-    async for chunk in s.file_store.read(key):
-        yield chunk
-
-
-async def _record_verdicts(s: Services, message_id: int, verdicts: dict[int, str | None]) -> None:
-    infected: list[StoredAttachment] = []
-    async with s.write() as tx:
-        files = await attachment_store.of_message(tx.conn, message_id)
-        if not files:
-            return  # the message was deleted meanwhile
-        for file in files:
-            if file.attachment.id not in verdicts or file.attachment.scan is not Scan.PENDING:
-                continue
-            signature = verdicts[file.attachment.id]
-            if signature is None:
-                await attachment_store.set_scan(tx.conn, file.attachment.id, Scan.CLEAN)
-            else:
-                await attachment_store.set_scan(
-                    tx.conn, file.attachment.id, Scan.INFECTED, signature
-                )
-                infected.append(file)
-        files = await attachment_store.of_message(tx.conn, message_id)
-        message = await message_store.get_plain(tx.conn, files[0].channel_id, message_id)
-        if message is None:
-            return
-        shown = tuple(f.attachment for f in files)
-        states = {a.scan for a in shown}
-        held = message.held and states != {Scan.CLEAN}  # only a held message stays held
-        await attachment_store.set_message_files(tx.conn, message_id, shown, held=held)
-        now_shown = replace(message, attachments=shown, held=held)
-        recipients = None
-        if message.guild_id is None:
-            recipients = frozenset(await channel_store.recipient_ids(tx.conn, message.channel_id))
-        _announce_outcome(tx, message, now_shown, infected, recipients)
-    for file in infected:
-        await delete_bytes(s, [k for k in (file.storage_key, file.preview_key) if k])
-        log.warning(
-            "malware %s found in attachment %d of message %d; its bytes were deleted",
-            file.attachment.signature or verdicts.get(file.attachment.id),
-            file.attachment.id,
-            message_id,
-        )
-
-
-def _announce_outcome(
-    tx: Transaction,
-    before: Message,
-    after: Message,
-    infected: Sequence[StoredAttachment],
-    recipients: frozenset[int] | None,
-) -> None:
-    """Released: the others see the message for the first time, the author sees it change.
-    `recipients`: a DM's, whom its events go to (guild channels go to the channel's viewers)."""
-    author = frozenset({after.author.id})
-    guild_id, channel_id = after.guild_id, after.channel_id
-    if not before.held:
-        # A file added by an edit: everyone sees the message change (its author whole, the
-        # others without what is still pending or was blocked).
-        tx.emit(
-            Event(
-                catalog.MESSAGE_UPDATE,
-                after,
-                guild_id=guild_id,
-                channel_id=channel_id,
-                user_ids=recipients,
-            )
-        )
-    else:
-        if not after.held:  # released: the others see it for the first time
-            tx.emit(
-                Event(
-                    catalog.MESSAGE_CREATE,
-                    after,
-                    guild_id=guild_id,
-                    channel_id=channel_id,
-                    user_ids=recipients,
-                    except_user_id=after.author.id,
-                )
-            )
-        tx.emit(
-            Event(
-                catalog.MESSAGE_UPDATE,
-                after,
-                guild_id=guild_id,
-                channel_id=channel_id,
-                user_ids=author,
-            )
-        )
-    for file in infected:
-        blocked = AttachmentBlocked(
-            channel_id=after.channel_id,
-            guild_id=after.guild_id,
-            message_id=after.id,
-            attachment_id=file.attachment.id,
-            filename=file.attachment.filename,
-            uploader_id=file.uploader_id,
-            signature=_signature(after, file.attachment.id),
-        )
-        tx.emit(
-            Event(
-                catalog.MESSAGE_ATTACHMENT_BLOCKED,
-                blocked,
-                guild_id=guild_id,
-                channel_id=channel_id,
-                user_ids=author,
-            )
-        )
-        if after.guild_id is not None:
-            tx.emit(
-                Event(
-                    catalog.MESSAGE_ATTACHMENT_BLOCKED,
-                    blocked,
-                    guild_id=guild_id,
-                    channel_id=channel_id,
-                    except_user_id=file.uploader_id,
-                )
-            )
-
-
-def _signature(message: Message, attachment_id: int) -> str:
-    for a in message.attachments:
-        if a.id == attachment_id:
-            return a.signature or "unknown"
-    return "unknown"
-
-
-SCAN = scan_message_files
 
 SWEEP_BATCH = 200
 
@@ -582,96 +404,3 @@ async def sweep_deleted_files(s: Services, payload: dict[str, object]) -> None:
             await attachment_store.forget(tx.conn, [o.id for o in found])
         if len(found) < SWEEP_BATCH:
             return
-
-
-def remove_staging_file(path: Path) -> None:
-    """For callers that gave up on a staged file (e.g. an upload that never became a message)."""
-    if path.is_dir():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
-
-
-# -- handing out --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Download:
-    """What a download serves: which bytes, and how a browser may treat them."""
-
-    key: str
-    size: int
-    content_type: str
-    filename: str
-    inline: bool
-    etag: str
-
-
-@dataclass(frozen=True, slots=True)
-class SignedLink:
-    """The `ex`, `is` and `hm` query parameters of a file link."""
-
-    expires: str
-    issued: str
-    mac: str
-
-
-async def download(
-    s: Services,
-    channel_id: int,
-    attachment_id: int,
-    *,
-    link: SignedLink | None,
-    actor: Actor | None,
-    preview: bool = False,
-) -> Download:
-    """The file behind a link: a valid signed link, or a token that may read the channel.
-
-    Files still being scanned go to their uploader only, blocked ones to nobody; anything else
-    answers 404, as a file one may not see does not exist for them.
-    """
-    async with s.engine.connect() as conn:
-        found = await attachment_store.get(conn, attachment_id)
-        if found is None or found.channel_id != channel_id:
-            raise errors.UnknownAttachment()
-        a = found.attachment
-        if link is not None:
-            if not urls.current().valid(channel_id, attachment_id, *_parts(link)):
-                raise errors.UnknownAttachment()
-            viewer = None
-        else:
-            if actor is None:
-                raise errors.Unauthorized()
-            access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
-            access.require(Permission.READ_MESSAGE_HISTORY)
-            if access.channel.type.is_voice:
-                access.require(Permission.CONNECT)
-            viewer = actor.id
-    if a.scan is Scan.INFECTED:
-        raise errors.UnknownAttachment()
-    if a.scan is Scan.PENDING and viewer is not None and viewer != found.uploader_id:
-        raise errors.UnknownAttachment()
-    if preview and found.preview_key is not None:
-        stat = await s.file_store.stat(found.preview_key)
-        kind = PREVIEW_TYPES.get(found.preview_key.rsplit("/", 1)[1], sniff.OCTET_STREAM)
-        return Download(
-            found.preview_key,
-            stat.size,
-            kind,
-            a.filename,
-            kind != sniff.OCTET_STREAM,
-            "p" + found.sha256,
-        )
-    stat = await s.file_store.stat(found.storage_key)
-    return Download(
-        found.storage_key,
-        stat.size,
-        a.content_type,
-        a.filename,
-        sniff.is_inline(a.content_type),
-        found.sha256,
-    )
-
-
-def _parts(link: SignedLink) -> tuple[str, str, str]:
-    return link.expires, link.issued, link.mac

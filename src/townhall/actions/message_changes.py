@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions import attachments
+from townhall.actions import attachments, file_scans
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.attachments import IncomingFile
 from townhall.actions.messages import (
@@ -129,7 +129,7 @@ async def _edit(
                     else {a.id for a in files}
                 )
                 removed = await attachments.remove(tx, message, keep)
-                await attachments.attach(tx, s, added)
+                await file_scans.attach(tx, s, added)
                 files = tuple(a for a in files if a.id in keep) + tuple(f.attachment for f in added)
                 await attachment_store.set_message_files(
                     tx.conn, message_id, files, held=message.held

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions import attachments, dm_privacy, live_locations
+from townhall.actions import attachments, dm_privacy, file_scans, live_locations
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.attachments import IncomingFile
 from townhall.actions.services import Services
@@ -262,7 +262,7 @@ async def _create(
             now_ms=s.now_ms(),
             nonce_window_ms=int(NONCE_WINDOW.total_seconds() * 1000),
         )
-        await attachments.attach(tx, s, stored)
+        await file_scans.attach(tx, s, stored)
         await live_locations.schedule_end(tx, message)
         member = access.guild.member if access.guild else None
         created = message_event(

@@ -13,7 +13,13 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from townhall.actions import attachments, maintenance, uploads  # noqa: F401 (declares jobs)
+from townhall.actions import (  # noqa: F401 (they declare jobs)
+    attachments,
+    file_scans,
+    live_locations,
+    maintenance,
+    uploads,
+)
 from townhall.actions.services import Services, password_hasher
 from townhall.bus.log import EventLog, LocalLog
 from townhall.bus.redis_stream import RedisStreamLog

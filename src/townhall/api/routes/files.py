@@ -17,8 +17,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response, StreamingResponse
 
-from townhall.actions import attachments as attachment_actions
-from townhall.actions.attachments import SignedLink
+from townhall.actions import file_downloads
+from townhall.actions.file_downloads import SignedLink
 from townhall.api.deps import MAX_SNOWFLAKE, ServicesDep, bearer_token, get_current_actor
 from townhall.domain import errors
 from townhall.domain.actor import Actor
@@ -57,7 +57,7 @@ async def get_attachment(
     actor: Actor | None = None
     if link is None and bearer_token(request) is not None:
         actor = await get_current_actor(request)
-    found = await attachment_actions.download(
+    found = await file_downloads.download(
         s, channel_id, attachment_id, link=link, actor=actor, preview=bool(preview)
     )
     headers = {
