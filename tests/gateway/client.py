@@ -106,6 +106,24 @@ class GatewayClient:
                 data: dict[str, Any] = payload["d"]
                 return data
 
+    async def collect_until(
+        self, event_type: str, timeout: float = 10.0, **match: Any
+    ) -> list[dict[str, Any]]:
+        """Every payload up to and including the next dispatch of this type (with these fields):
+        what the session received before an event it awaited."""
+        found: list[dict[str, Any]] = []
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError(f"no {event_type} within {timeout}s")
+            payload = await self.receive(remaining)
+            found.append(payload)
+            if payload.get("t") == event_type and all(
+                payload["d"].get(k) == v for k, v in match.items()
+            ):
+                return found
+
     async def collect(self, seconds: float) -> list[dict[str, Any]]:
         """Every payload that arrives within `seconds`."""
         found: list[dict[str, Any]] = []
