@@ -1,11 +1,13 @@
 """Files in the browser, between two people: an image dropped onto the conversation, a voice
 message recorded with Chromium's fake microphone, a 30 MB file through the resumable upload
-(paused and resumed on the way), and a file with malware that only its uploader sees, blocked."""
+(paused and resumed on the way), a file with malware that only its uploader sees, blocked, an
+upload the quota refuses, the attach button following the permission, and axe on all of it."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, expect
@@ -26,7 +28,7 @@ from tests.server_process import Server, new_deployment
 
 MiB = 1024 * 1024
 BIG = 30 * MiB
-TIMES = "\N{MULTIPLICATION SIGN}"  # as the speed button writes "1.5 times"
+TIMES = "\N{MULTIPLICATION SIGN}"  # the sign after the speed button's number
 FAKE_MICROPHONE = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 
@@ -122,11 +124,14 @@ def image_loaded(page: Page, alt: str) -> None:
 
 def test_an_image_dropped_on_the_conversation_shows_for_the_other_person(pair: Pair) -> None:
     alice, bob = pair.alice, pair.bob
-    drop_files(alice, PAINTED_PNG)
+    drop_files(alice, f"(async () => [...(await {PAINTED_PNG}), new File(['-'], 'draft.txt')])()")
 
-    # The tray shows the file before sending, with a thumbnail and a field for its description.
+    # The tray shows the files before sending, with a thumbnail and a field for a description;
+    # one of them is taken out again.
     tray = alice.get_by_role("list", name="Files to send")
     expect(tray.get_by_text("sunset.png")).to_be_visible()
+    tray.get_by_role("button", name="Remove draft.txt").click()
+    expect(tray.get_by_text("draft.txt")).to_have_count(0)
     thumbnail = tray.locator("img")
     expect(thumbnail).to_have_attribute("src", re.compile("^blob:"))
     tray.get_by_label("Description of sunset.png for people who cannot see it").fill(
@@ -154,8 +159,10 @@ def test_an_image_dropped_on_the_conversation_shows_for_the_other_person(pair: P
     expect(lightbox).to_have_count(0)
     expect(sent.get_by_role("button", name="Open image sunset.png")).to_be_focused()
 
-    # The file was sent with the message in one request, and Alice's own copy shows it too.
+    # Alice's own copy shows it too; the file taken out was never sent.
     image_loaded(alice, "A yellow sun on red")
+    expect(sent.get_by_role("img")).to_have_count(1)
+    expect(bob.get_by_text("draft.txt")).to_have_count(0)
 
 
 def test_a_voice_message_recorded_on_one_side_plays_on_the_other(pair: Pair) -> None:
@@ -323,7 +330,19 @@ def test_a_refused_upload_says_why_and_the_attach_button_follows_the_permission(
     pair = Pair(browser, small_quota_server)
     try:
         alice, bob = pair.alice, pair.bob
-        drop_files(bob, "[new File([new Uint8Array(2000000)], 'scan.tif', { type: 'image/tiff' })]")
+        # Bob pastes a file into the composer, as from a screenshot tool.
+        bob.get_by_role("combobox", name=re.compile("^Write a message")).evaluate(
+            """(field) => {
+                const data = new DataTransfer();
+                const bytes = new Uint8Array(2000000);
+                data.items.add(new File([bytes], "scan.tif", { type: "image/tiff" }));
+                const paste = new ClipboardEvent("paste", { clipboardData: data, bubbles: true });
+                field.dispatchEvent(paste);
+            }"""
+        )
+        expect(
+            bob.get_by_role("list", name="Files to send").get_by_text("scan.tif")
+        ).to_be_visible()
         composer(bob).fill("my scan")
         composer(bob).press("Enter")
         failed = message(bob, "my scan")
@@ -354,3 +373,54 @@ def test_a_refused_upload_says_why_and_the_attach_button_follows_the_permission(
         expect(bob.get_by_role("list", name="Files to send")).to_have_count(0)
     finally:
         pair.close()
+
+
+AXE = Path(__file__).resolve().parents[3] / "web" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, { resultTypes: ["violations"] });
+            return r.violations
+                .filter((v) => v.impact === "serious" || v.impact === "critical")
+                .map((v) => `${v.id}: ` + v.nodes.slice(0, 3).map((n) => n.target.join(" ")));
+        }"""
+    )
+    return list(found)
+
+
+def test_files_in_the_composer_and_in_messages_pass_axe_in_both_themes(
+    browser: Browser, web_server: Server
+) -> None:
+    alice_person = sign_up(web_server, "alice")
+    guild_id, channel_id = create_guild(alice_person, "Accessible Files")
+    # The scan is injected as a script tag, which this context lets past the page's CSP.
+    context = browser.new_context(bypass_csp=True, reduced_motion="reduce")
+    context.grant_permissions(["microphone"], origin=web_server.url)
+    try:
+        page = open_as(context, alice_person, f"/channels/{guild_id}/{channel_id}")
+        expect(composer(page)).to_be_visible()
+        page.get_by_role("button", name="Record a voice message").click()
+        recorder = page.get_by_role("group", name="Recording a voice message")
+        expect(recorder.get_by_role("timer")).to_have_text("Recording 0:01")
+        recorder.get_by_role("button", name="Send voice message").click()
+        expect(page.get_by_role("group", name="Voice message")).to_be_visible()
+        drop_files(
+            page,
+            f"""(async () => [...(await {PAINTED_PNG}),
+                new File(["%PDF-1.4"], "minutes.pdf", {{ type: "application/pdf" }})])()""",
+        )
+        expect(page.get_by_role("list", name="Files to send")).to_be_visible()
+        problems = {"tray, light": serious_violations(page)}
+        composer(page).press("Enter")
+        image_loaded(page, "sunset.png")
+        expect(page.get_by_role("link", name="Download minutes.pdf")).to_be_visible()
+        problems["messages, light"] = serious_violations(page)
+        page.emulate_media(color_scheme="dark")
+        problems["messages, dark"] = serious_violations(page)
+        assert problems == {key: [] for key in problems}
+    finally:
+        context.close()

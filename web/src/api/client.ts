@@ -2,7 +2,7 @@
  * bodies a bot uses. Request bodies are typed from the server's OpenAPI document (schema.gen.ts,
  * generated at build time); responses with the Discord shapes in types.ts. */
 
-import type { components } from "./schema.gen";
+import type { components, operations } from "./schema.gen";
 import type {
   Ban,
   Channel,
@@ -26,6 +26,14 @@ type Wire<T> = T extends number
       ? { [K in keyof T]: Wire<T[K]> }
       : T;
 export type Body<K extends keyof Schemas> = Wire<Schemas[K]>;
+/** The JSON body of an operation whose body the document describes inline, not as a schema. */
+type JsonBody<K extends keyof operations> = operations[K] extends {
+  requestBody?: { content: { "application/json": infer B } };
+}
+  ? Wire<B>
+  : never;
+export type CreateMessageBody = JsonBody<"create_message_api_v10_channels__channel_id__messages_post">;
+export type EditMessageBody = JsonBody<"edit_message_api_v10_channels__channel_id__messages__message_id__patch">;
 
 export const API_BASE = "/api/v10";
 const TOKEN_KEY = "townhall.token";
@@ -87,6 +95,34 @@ function classify(status: number, body: Record<string, unknown>): ErrorKind {
   return "invalid";
 }
 
+/** A file of a message as the create-message body lists it (Discord's partial attachment):
+ * `id` is the n of its `files[n]` part, or it names a finished resumable upload. */
+export interface OutgoingAttachment {
+  id: number;
+  filename: string;
+  description?: string;
+  uploaded_filename?: string;
+}
+
+export type MessagePayload = Omit<CreateMessageBody, "attachments"> & {
+  attachments?: OutgoingAttachment[];
+};
+
+export interface FilePart {
+  id: number;
+  file: Blob;
+  filename: string;
+}
+
+/** The multipart body of a message with files: `payload_json`, then `files[n]`, where n is the id
+ * of the file's entry in `payload.attachments`. */
+export function messageForm(payload: MessagePayload, files: readonly FilePart[]): FormData {
+  const form = new FormData();
+  form.append("payload_json", JSON.stringify(payload));
+  for (const part of files) form.append(`files[${part.id}]`, part.file, part.filename);
+  return form;
+}
+
 export class Api {
   token: string | null;
   onUnauthorized: () => void = () => {};
@@ -122,20 +158,57 @@ export class Api {
     } catch {
       if (!response.ok) throw new ApiError(classify(response.status, {}), response.status, 0, "");
     }
-    if (!response.ok) {
-      const kind = classify(response.status, data);
-      if (kind === "unauthorized" && this.token) this.onUnauthorized();
-      const retry = data.retry_after ?? response.headers.get("Retry-After");
-      throw new ApiError(
-        kind,
-        response.status,
-        Number(data.code ?? 0),
-        String(data.message ?? ""),
-        retry == null ? null : Number(retry),
-        flattenErrors(data.errors),
-      );
-    }
+    if (!response.ok) throw this.failure(response.status, data, response.headers.get("Retry-After"));
     return data as T;
+  }
+
+  /** The error for a refused request (Discord's `{code, message, errors}` body). */
+  private failure(status: number, data: Record<string, unknown>, retryAfter: string | null): ApiError {
+    const kind = classify(status, data);
+    if (kind === "unauthorized" && this.token) this.onUnauthorized();
+    const retry = data.retry_after ?? retryAfter;
+    return new ApiError(
+      kind,
+      status,
+      Number(data.code ?? 0),
+      String(data.message ?? ""),
+      retry == null ? null : Number(retry),
+      flattenErrors(data.errors),
+    );
+  }
+
+  /** Sends a message with files in the same request (`multipart/form-data`), reporting how much
+   * of the body went out: XHR, because fetch cannot tell upload progress. Without files, JSON. */
+  postMessage(
+    channelId: string,
+    payload: MessagePayload,
+    files: readonly FilePart[] = [],
+    onProgress?: (loaded: number, total: number) => void,
+    signal?: AbortSignal,
+  ): Promise<Message> {
+    const path = `/channels/${channelId}/messages`;
+    if (!files.length) return this.request<Message>("POST", path, payload);
+    return new Promise<Message>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", this.base + path);
+      if (this.token) xhr.setRequestHeader("Authorization", this.token);
+      xhr.responseType = "text";
+      xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.total);
+      xhr.onerror = () => reject(new ApiError("network", 0, 0, "network"));
+      xhr.onabort = () => reject(new DOMException("aborted", "AbortError"));
+      xhr.onload = () => {
+        let data: Record<string, unknown> = {};
+        try {
+          data = JSON.parse(xhr.responseText || "{}") as Record<string, unknown>;
+        } catch {
+          // a proxy's HTML error page: the status says enough
+        }
+        if (xhr.status >= 200 && xhr.status < 300) resolve(data as unknown as Message);
+        else reject(this.failure(xhr.status, data, xhr.getResponseHeader("Retry-After")));
+      };
+      signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+      xhr.send(messageForm(payload, files));
+    });
   }
 
   // -- accounts -------------------------------------------------------------------------------
@@ -181,9 +254,9 @@ export class Api {
     for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
     return this.request<Message[]>("GET", `/channels/${channelId}/messages?${params}`);
   };
-  sendMessage = (channelId: string, body: Body<"CreateMessageBody">) =>
+  sendMessage = (channelId: string, body: CreateMessageBody) =>
     this.request<Message>("POST", `/channels/${channelId}/messages`, body);
-  editMessage = (channelId: string, messageId: string, body: Body<"EditMessageBody">) =>
+  editMessage = (channelId: string, messageId: string, body: EditMessageBody) =>
     this.request<Message>("PATCH", `/channels/${channelId}/messages/${messageId}`, body);
   deleteMessage = (channelId: string, messageId: string) =>
     this.request<void>("DELETE", `/channels/${channelId}/messages/${messageId}`);

@@ -72,7 +72,20 @@ type MessageFields =
   | "pinned"
   | "type"
   | "flags";
-type MessageNested = "author" | "mentions" | "member" | "reactions" | "message_reference" | "referenced_message";
+type MessageNested =
+  | "author"
+  | "mentions"
+  | "member"
+  | "reactions"
+  | "message_reference"
+  | "referenced_message"
+  | "attachments";
+
+/** A file in a message. `url` is a signed link that works in `<img src>` and as a download (no
+ * token), valid for about a day: always take the one of the newest copy of the message.
+ * `scan_status` ("pending", "blocked") is there only for the uploader while the file is not
+ * cleared. */
+export type Attachment = Shape<Schemas["Attachment"], "id" | "filename" | "size" | "url" | "proxy_url">;
 
 export interface Message extends Omit<Shape<Schemas["Message"], MessageFields>, MessageNested> {
   author: User;
@@ -81,6 +94,7 @@ export interface Message extends Omit<Shape<Schemas["Message"], MessageFields>, 
   reactions?: Reaction[];
   message_reference?: MessageReference;
   referenced_message?: Message | null;
+  attachments?: Attachment[];
 }
 
 export type Invite = Schemas["Invite"];

@@ -7,7 +7,11 @@ import { actions, getState, useStore } from "../../state/store";
 import { can, displayName, isTextChannel, privateChannelName } from "../../state/selectors";
 import { Icon } from "../../ui/Icon";
 import { notify } from "../app/ui";
+import { addFiles, AttachmentTray } from "./AttachmentTray";
+import { draftFiles, sendWithFiles, takeDraft, useDraft } from "./AttachmentUpload";
 import { searchEmoji } from "./emojiSearch";
+import { FileIcon } from "./FileIcon";
+import { canRecord, SEND_VOICE_MESSAGES, VoiceRecorder } from "./VoiceRecorder";
 
 const EmojiPopover = lazy(() => import("./EmojiPopover"));
 
@@ -83,9 +87,14 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
   const [caret, setCaret] = useState(0);
   const [selected, setSelected] = useState(0);
   const [picker, setPicker] = useState(false);
+  const [recording, setRecording] = useState(false);
   const ref = useRef<HTMLTextAreaElement>(null);
+  const picked = useRef<HTMLInputElement>(null);
   const lastTyping = useRef(0);
   const maySend = useStore((s) => can(s, channel.id, P.SEND_MESSAGES));
+  const mayAttach = useStore((s) => can(s, channel.id, P.ATTACH_FILES));
+  const mayRecord = useStore((s) => can(s, channel.id, SEND_VOICE_MESSAGES)) && canRecord();
+  const files = useDraft(channel.id);
   const replyName = useStore((s) => {
     const m = replyTo ? s.messages[channel.id]?.byId[replyTo] : undefined;
     return m ? displayName(s, m.author.id, channel.guild_id) : null;
@@ -101,6 +110,7 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
   useEffect(() => {
     ref.current?.focus();
   }, [channel.id, replyTo]);
+  useEffect(() => setRecording(false), [channel.id]);
 
   const insert = (suggestion: Suggestion) => {
     if (!trigger) return;
@@ -113,7 +123,8 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
 
   const send = () => {
     const content = text.trim();
-    if (!content) return;
+    const withFiles = draftFiles(channel.id).length > 0;
+    if (!content && !withFiles) return;
     if (content.length > MAX_LENGTH) {
       notify(t("errors.too_long_count", { count: MAX_LENGTH }));
       return;
@@ -122,7 +133,15 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
     setCaret(0);
     lastTyping.current = 0; // the next keystroke says "typing" again, as after any message
     onCancelReply();
-    void actions.send(channel.id, content, replyTo ?? undefined);
+    if (withFiles) sendWithFiles({ channelId: channel.id, content, files: takeDraft(channel.id), replyTo: replyTo ?? undefined });
+    else void actions.send(channel.id, content, replyTo ?? undefined);
+  };
+
+  const onPaste = (event: React.ClipboardEvent<HTMLTextAreaElement>) => {
+    const pasted = [...event.clipboardData.files];
+    if (!pasted.length || !mayAttach) return;
+    event.preventDefault();
+    addFiles(t, channel.id, pasted);
   };
 
   const onKeyDown = (event: React.KeyboardEvent<HTMLTextAreaElement>) => {
@@ -174,6 +193,7 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
     );
   }
   const over = text.length - MAX_LENGTH;
+  const empty = !text.trim() && !files.length;
   return (
     <div className="composer-wrap">
       {replyTo && (
@@ -204,42 +224,81 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
           ))}
         </ul>
       )}
-      <div className="composer">
-        <textarea
-          ref={ref}
-          value={text}
-          rows={Math.min(10, text.split("\n").length)}
-          placeholder={t("composer.placeholder", { place })}
-          aria-label={t("composer.label", { place })}
-          role="combobox"
-          aria-expanded={!!trigger && suggestions.length > 0}
-          aria-controls={listId}
-          aria-autocomplete="list"
-          aria-activedescendant={trigger && suggestions.length ? `${listId}-${selected}` : undefined}
-          onChange={(e) => onChange(e.target.value, e.target.selectionStart)}
-          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
-          onKeyDown={onKeyDown}
+      {mayAttach && <AttachmentTray channelId={channel.id} />}
+      {recording ? (
+        <VoiceRecorder
+          channelId={channel.id}
+          replyTo={replyTo}
+          onDone={(sent) => {
+            setRecording(false);
+            if (sent) onCancelReply();
+            requestAnimationFrame(() => ref.current?.focus());
+          }}
         />
-        {over > -200 && <span className={`char-count ${over > 0 ? "over" : ""}`} aria-live="polite">{MAX_LENGTH - text.length}</span>}
-        <button type="button" className="icon-button" aria-label={t("composer.emoji")} aria-expanded={picker} onClick={() => setPicker(!picker)}>
-          <Icon name="smile" />
-        </button>
-        <button type="button" className="icon-button send-button" aria-label={t("composer.send")} onClick={send} disabled={!text.trim()}>
-          <Icon name="send" />
-        </button>
-        {picker && (
-          <Suspense fallback={null}>
-            <EmojiPopover
-              onPick={(emoji) => {
-                setPicker(false);
-                setText((v) => v + emoji);
-                ref.current?.focus();
-              }}
-              onClose={() => setPicker(false)}
-            />
-          </Suspense>
-        )}
-      </div>
+      ) : (
+        <div className="composer">
+          {mayAttach && (
+            <>
+              <button type="button" className="icon-button attach-button" aria-label={t("files.attach")} onClick={() => picked.current?.click()}>
+                <FileIcon name="attach" />
+              </button>
+              <input
+                ref={picked}
+                type="file"
+                multiple
+                hidden
+                tabIndex={-1}
+                onChange={(e) => {
+                  addFiles(t, channel.id, [...(e.target.files ?? [])]);
+                  e.target.value = "";
+                  ref.current?.focus();
+                }}
+              />
+            </>
+          )}
+          <textarea
+            ref={ref}
+            value={text}
+            rows={Math.min(10, text.split("\n").length)}
+            placeholder={t("composer.placeholder", { place })}
+            aria-label={t("composer.label", { place })}
+            role="combobox"
+            aria-expanded={!!trigger && suggestions.length > 0}
+            aria-controls={listId}
+            aria-autocomplete="list"
+            aria-activedescendant={trigger && suggestions.length ? `${listId}-${selected}` : undefined}
+            onChange={(e) => onChange(e.target.value, e.target.selectionStart)}
+            onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
+            onKeyDown={onKeyDown}
+            onPaste={onPaste}
+          />
+          {over > -200 && <span className={`char-count ${over > 0 ? "over" : ""}`} aria-live="polite">{MAX_LENGTH - text.length}</span>}
+          <button type="button" className="icon-button" aria-label={t("composer.emoji")} aria-expanded={picker} onClick={() => setPicker(!picker)}>
+            <Icon name="smile" />
+          </button>
+          {empty && mayRecord ? (
+            <button type="button" className="icon-button record-button" aria-label={t("files.record")} onClick={() => setRecording(true)}>
+              <FileIcon name="mic" />
+            </button>
+          ) : (
+            <button type="button" className="icon-button send-button" aria-label={t("composer.send")} onClick={send} disabled={empty}>
+              <Icon name="send" />
+            </button>
+          )}
+          {picker && (
+            <Suspense fallback={null}>
+              <EmojiPopover
+                onPick={(emoji) => {
+                  setPicker(false);
+                  setText((v) => v + emoji);
+                  ref.current?.focus();
+                }}
+                onClose={() => setPicker(false)}
+              />
+            </Suspense>
+          )}
+        </div>
+      )}
     </div>
   );
 }

@@ -11,8 +11,11 @@ import { Confirm } from "../../ui/Dialog";
 import { describeError, describeFailure } from "../../ui/errors";
 import { Icon } from "../../ui/Icon";
 import { notify, setUi } from "../app/ui";
+import { Attachments } from "./Attachments";
+import { useUpload } from "./AttachmentUpload";
 import { isJumbo, Markdown } from "./Markdown";
 import { MessageEditor } from "./MessageEditor";
+import { UploadProgress } from "./UploadProgress";
 
 const EmojiPopover = lazy(() => import("./EmojiPopover"));
 
@@ -45,7 +48,7 @@ function ReplyPreview({ message, onJump }: { message: ChatMessage; onJump: (id: 
     <button type="button" className="reply-preview" onClick={() => onJump(ref.id)} aria-label={t("messages.jump_to_reply", { name })}>
       <Icon name="reply" size={14} />
       <span className="reply-author">@{name}</span>
-      <span className="reply-text">{ref.content.slice(0, 120)}</span>
+      <span className="reply-text">{ref.content ? ref.content.slice(0, 120) : ref.attachments?.length ? t("files.reply_attachment") : ""}</span>
     </button>
   );
 }
@@ -150,9 +153,17 @@ function Toolbar({ message, onEdit, onReply }: Pick<Props, "message" | "onEdit" 
   );
 }
 
+/** The message's files; while it is being sent with files, their upload instead. */
+function MessageFiles({ message }: { message: ChatMessage }) {
+  const upload = useUpload(message.id);
+  if (upload) return <UploadProgress job={upload} />;
+  return <Attachments attachments={message.attachments} flags={message.flags} />;
+}
+
 function LocalStatus({ message }: { message: ChatMessage }) {
   const { t } = useTranslation();
-  if (!message.local) return null;
+  const upload = useUpload(message.id);
+  if (!message.local || upload) return null; // an upload shows its own state
   if (message.local === "sending") return <span className="local-status">{t("messages.sending")}</span>;
   if (message.local === "waiting") return <span className="local-status waiting">{t("messages.waiting")}</span>;
   return (
@@ -269,6 +280,7 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
               {message.pinned && <span className="sr-only">{t("messages.pinned")}</span>}
             </div>
           )}
+          <MessageFiles message={message} />
           <LocalStatus message={message} />
           <Reactions message={message} />
         </div>

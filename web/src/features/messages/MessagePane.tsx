@@ -4,12 +4,15 @@ import { api } from "../../api/client";
 import { ChannelType, type Channel, type Message } from "../../api/types";
 import { formatDateTime } from "../../i18n";
 import { actions, getState, useStore } from "../../state/store";
-import { displayName, lastReadId, privateChannelName } from "../../state/selectors";
+import { P } from "../../lib/permissions";
+import { can, displayName, lastReadId, privateChannelName } from "../../state/selectors";
 import { Icon } from "../../ui/Icon";
 import { describeError } from "../../ui/errors";
 import { notify, setUi, useUi } from "../app/ui";
 import { ChannelIcon } from "../channels/ChannelIcon";
+import { addFiles } from "./AttachmentTray";
 import { Composer } from "./Composer";
+import { FileIcon } from "./FileIcon";
 import { Markdown } from "./Markdown";
 import { MessageList } from "./MessageList";
 
@@ -76,6 +79,58 @@ function PinsPanel({ channel }: { channel: Channel }) {
   );
 }
 
+function carriesFiles(event: React.DragEvent): boolean {
+  return [...event.dataTransfer.types].includes("Files");
+}
+
+/** Files dragged over the pane go to the composer's tray when dropped there; while they hover, a
+ * drop zone says so. A drop is never left to the browser, which would open the file instead. */
+function useFileDrop(channel: Channel, place: string) {
+  const { t } = useTranslation();
+  const mayAttach = useStore((s) => can(s, channel.id, P.SEND_MESSAGES) && can(s, channel.id, P.ATTACH_FILES));
+  const [over, setOver] = useState(false);
+  const depth = useRef(0);
+  useEffect(() => {
+    depth.current = 0;
+    setOver(false);
+  }, [channel.id]);
+  const handlers = {
+    onDragEnter: (e: React.DragEvent) => {
+      if (!carriesFiles(e)) return;
+      e.preventDefault();
+      depth.current += 1;
+      setOver(true);
+    },
+    onDragOver: (e: React.DragEvent) => {
+      if (!carriesFiles(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = mayAttach ? "copy" : "none";
+    },
+    onDragLeave: (e: React.DragEvent) => {
+      if (!carriesFiles(e)) return;
+      depth.current = Math.max(0, depth.current - 1);
+      if (depth.current === 0) setOver(false);
+    },
+    onDrop: (e: React.DragEvent) => {
+      if (!carriesFiles(e)) return;
+      e.preventDefault();
+      depth.current = 0;
+      setOver(false);
+      if (!mayAttach) notify(t("files.no_permission"));
+      else addFiles(t, channel.id, [...e.dataTransfer.files]);
+    },
+  };
+  const zone = over ? (
+    <div className={`drop-zone ${mayAttach ? "" : "refused"}`} aria-hidden="true">
+      <div className="drop-zone-inner">
+        <FileIcon name="attach" size={40} />
+        <span>{mayAttach ? t("files.drop", { place }) : t("files.no_permission")}</span>
+      </div>
+    </div>
+  ) : null;
+  return { handlers, zone };
+}
+
 export function MessagePane({ channel }: { channel: Channel }) {
   const { t } = useTranslation();
   const window = useStore((s) => s.messages[channel.id]);
@@ -107,6 +162,7 @@ export function MessagePane({ channel }: { channel: Channel }) {
   const title = isGuild ? channel.name ?? "" : privateChannelName(getState(), channel);
   const label = isGuild ? t("messages.log_label", { name: title }) : t("messages.log_label_dm", { name: title });
   const voice = channel.type === ChannelType.GUILD_VOICE || channel.type === ChannelType.GUILD_STAGE_VOICE;
+  const drop = useFileDrop(channel, isGuild ? `#${title}` : title);
 
   return (
     <section className="message-pane" aria-label={title}>
@@ -143,7 +199,8 @@ export function MessagePane({ channel }: { channel: Channel }) {
         </div>
       </header>
       <div className="pane-body">
-        <div className="pane-main">
+        <div className="pane-main" {...drop.handlers}>
+          {drop.zone}
           {voice && <div className="voice-note">{t("channels.voice_note")}</div>}
           {failed ? (
             <div className="pane-error" role="alert">
