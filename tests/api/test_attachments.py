@@ -11,6 +11,8 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.api.test_uploads import STREAM, upload_id
+from tests.api.test_uploads import create as create_upload
 from tests.conftest import Account, Api, text_channel
 from townhall.domain.permissions import Permission
 
@@ -287,3 +289,43 @@ async def test_a_community_may_allow_smaller_files_than_the_server(api: Api) -> 
     assert reset.json()["max_file_size"] is None
     again = await send_files(member, channel_id, [("scan.pdf", b"%PDF" + bytes(2000))])
     assert again.status_code == 200
+
+
+async def test_uploaded_and_sent_files_keep_the_order_the_message_gives(
+    api: Api, http: httpx.AsyncClient
+) -> None:
+    owner, member, channel_id = await guild_with_member(api)
+    data = b"%PDF-1.4 a big report"
+    location = await create_upload(
+        owner, len(data), "big.pdf", headers={"Content-Type": STREAM}, content=data
+    )
+    sent = await send_files(
+        owner,
+        channel_id,
+        [("ignored", b"small text")],
+        {
+            "attachments": [
+                {"id": "up", "uploaded_filename": upload_id(location)},
+                {"id": 0, "filename": "small.txt"},
+            ]
+        },
+    )
+    assert sent.status_code == 200, sent.text
+    names = [a["filename"] for a in sent.json()["attachments"]]
+    assert names == ["big.pdf", "small.txt"]
+    uploaded = sent.json()["attachments"][0]
+    assert (await fetch(http, uploaded["url"])).content == data
+    again = await send_files(
+        owner,
+        channel_id,
+        [("x.txt", b"x")],
+        {"attachments": [{"id": "up", "uploaded_filename": upload_id(location)}]},
+    )
+    assert again.status_code == 400  # an upload is attached once
+    foreign = await send_files(
+        member,
+        channel_id,
+        [("x.txt", b"x")],
+        {"attachments": [{"id": "up", "uploaded_filename": upload_id(location)}]},
+    )
+    assert foreign.status_code == 400

@@ -113,42 +113,42 @@ async def incoming_files(
     form: FormData | None,
     described: list[AttachmentBody] | None,
 ) -> list[IncomingFile]:
-    """The files of a message: form parts matched to their `attachments` entries, and uploads."""
+    """The files of a message: form parts matched to their `attachments` entries, and uploads,
+    in the order of the entries (parts no entry names come after them)."""
+    order = {str(a.id): n for n, a in enumerate(described or ())}
     entries = {str(a.id): a for a in described or ()}
-    files: list[IncomingFile] = []
+    found: list[tuple[int, IncomingFile]] = []
     used: set[str] = set()
     if form is not None:
         for key, value in form.multi_items():
             if not isinstance(value, UploadFile):
                 continue
             match = _FILE_FIELD.match(key)
-            index = match.group(1) if match else str(len(files))
+            index = match.group(1) if match else f"part{len(found)}"
             entry = entries.get(index)
             used.add(index)
-            files.append(
-                IncomingFile(
-                    filename=(entry.filename if entry and entry.filename else value.filename)
-                    or "file",
-                    source=value.file,
-                    description=entry.description if entry else None,
-                    keep_location=bool(entry and entry.keep_location),
-                )
+            file = IncomingFile(
+                filename=(entry.filename if entry and entry.filename else value.filename)
+                or "file",
+                source=value.file,
+                description=entry.description if entry else None,
+                keep_location=bool(entry and entry.keep_location),
             )
+            found.append((order.get(index, len(order) + len(found)), file))
     for index, entry in entries.items():
         if index in used:
             continue
         if entry.uploaded_filename is None:
             continue  # an attachment the message already has (edits), or a stray entry
         finished = await upload_actions.claim_finished(s, actor, entry.uploaded_filename)
-        files.append(
-            IncomingFile(
-                filename=entry.filename or finished.filename,
-                source=finished.path,
-                description=entry.description,
-                keep_location=entry.keep_location,
-            )
+        file = IncomingFile(
+            filename=entry.filename or finished.filename,
+            source=finished.path,
+            description=entry.description,
+            keep_location=entry.keep_location,
         )
-    return files
+        found.append((order[index], file))
+    return [file for _, file in sorted(found, key=lambda pair: pair[0])]
 
 
 def kept_attachment_ids(form: FormData | None, described: list[AttachmentBody] | None) -> list[int]:
