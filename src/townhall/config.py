@@ -11,6 +11,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 
+class Scanning(enum.StrEnum):
+    OFF = "off"
+    """Files are shown at once."""
+    REQUIRED = "required"
+    """Only their uploader sees files until clamd says they are clean."""
+
+
 class Registration(enum.StrEnum):
     OPEN = "open"
     INVITE = "invite"
@@ -93,9 +100,7 @@ class Settings:
     """None means the local `files_dir`; `s3://bucket/prefix` keeps files in S3-compatible
     storage (endpoint from `TOWNHALL_S3_ENDPOINT_URL`, credentials the usual `AWS_*` way)."""
     s3_endpoint_url: str | None = None
-    scan: str = "off"
-    """`off`: files are shown at once; `required`: only their uploader sees them until clamd
-    says they are clean."""
+    scan: Scanning = Scanning.OFF
     clamd_socket: str = "/run/clamav/clamd.ctl"
     max_image_pixels: int = 50_000_000
     """Images claiming more pixels are kept as plain files, never decoded (decompression bombs)."""
@@ -187,7 +192,7 @@ class Settings:
             files_dir=Path(env["TOWNHALL_FILES_DIR"]) if env.get("TOWNHALL_FILES_DIR") else None,
             storage_url=env.get("TOWNHALL_STORAGE_URL") or None,
             s3_endpoint_url=env.get("TOWNHALL_S3_ENDPOINT_URL") or None,
-            scan=env.get("TOWNHALL_SCAN", cls.scan),
+            scan=Scanning(env.get("TOWNHALL_SCAN", cls.scan)),
             clamd_socket=env.get("TOWNHALL_CLAMD_SOCKET", cls.clamd_socket),
             max_image_pixels=_env_int("TOWNHALL_MAX_IMAGE_PIXELS", cls.max_image_pixels),
             user_storage_quota_bytes=_env_int(

@@ -169,3 +169,14 @@ async def test_a_photo_cut_short_is_kept_and_shown_as_it_is(
     (attachment,) = sent.json()["attachments"]
     assert attachment["proxy_url"] == attachment["url"]
     assert (await fetch(http, attachment["url"])).content == cut
+
+
+async def test_a_video_is_not_a_voice_message(api: Api, tmp_path: Path) -> None:
+    owner, _member, channel_id = await guild_with_member(api)
+    clip = tmp_path / "clip.webm"
+    write_video(clip, "webm", "libvpx", (64, 48), secs=1.0)
+    refused = await send_files(
+        owner, channel_id, [("voice-message.webm", clip.read_bytes())], {"flags": VOICE}
+    )
+    assert refused.status_code == 400
+    assert "audio only" in refused.text

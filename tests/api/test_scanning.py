@@ -21,6 +21,7 @@ from tests.clamd_process import SIGNATURE, eicar
 from tests.conftest import Account, Api
 from tests.documented_shapes import DocumentedShapes
 from townhall.api.app import create_app
+from townhall.config import Scanning
 from townhall.events.catalog import AUTHOR_VIEW
 from townhall.events.event import Envelope
 
@@ -30,7 +31,7 @@ async def scanning_server(
     data_dir: Path, clamd_socket: str
 ) -> AsyncIterator[tuple[Api, httpx.AsyncClient, list[Envelope]]]:
     """An embedded-default server with `TOWNHALL_SCAN=required`, and every event it publishes."""
-    settings = conftest.test_settings(data_dir, scan="required", clamd_socket=clamd_socket)
+    settings = conftest.test_settings(data_dir, scan=Scanning.REQUIRED, clamd_socket=clamd_socket)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         seen: list[Envelope] = []
@@ -212,3 +213,35 @@ async def test_a_file_added_by_an_edit_reaches_others_only_once_it_is_clean(
         assert "scan_status" not in json.loads(cleared.data)["attachments"][0]
         shown = (await member.get(message)).json()["attachments"]
         assert [a["filename"] for a in shown] == ["agenda.txt"]
+
+
+async def test_a_reply_does_not_show_others_a_message_still_being_scanned(
+    tmp_path: Path, stopped_clamd_socket: str
+) -> None:
+    async with scanning_server(tmp_path, stopped_clamd_socket) as (api, _http, seen):
+        owner, member, channel_id = await guild_with_member(api)
+        sent = await send_files(owner, channel_id, [("draft.txt", b"not yet scanned")])
+        held_id = sent.json()["id"]
+        link = sent.json()["attachments"][0]["url"]
+        reply = await owner.post(
+            f"/channels/{channel_id}/messages",
+            json={"content": "see above", "message_reference": {"message_id": held_id}},
+        )
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["referenced_message"]["id"] == held_id  # the author sees it
+
+        shown = (await member.get(f"/channels/{channel_id}/messages")).json()
+        assert [m["id"] for m in shown] == [reply.json()["id"]]
+        assert shown[0]["referenced_message"] is None
+        created = next(e for e in seen if about(reply.json()["id"], "MESSAGE_CREATE")(e))
+        assert link not in created.data.decode()
+        assert json.loads(created.data)["referenced_message"] is None
+        own_view = json.loads(created.variants[AUTHOR_VIEW])
+        assert own_view["referenced_message"]["id"] == held_id
+
+        refused = await member.post(
+            f"/channels/{channel_id}/messages",
+            json={"content": "what?", "message_reference": {"message_id": held_id}},
+        )
+        assert refused.status_code == 400
+        assert "Unknown message" in refused.text

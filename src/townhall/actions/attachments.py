@@ -14,7 +14,9 @@ import asyncio
 import hashlib
 import logging
 import os
+import re
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,10 +24,11 @@ from typing import BinaryIO
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from townhall.actions import uploads as upload_actions
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.jobs import job
 from townhall.actions.services import Services, Transaction
-from townhall.config import Settings
+from townhall.config import Scanning, Settings
 from townhall.domain import errors
 from townhall.domain.actor import Actor
 from townhall.domain.models import Attachment, Message, Scan
@@ -33,7 +36,7 @@ from townhall.domain.permissions import Permission
 from townhall.files import archives, images, media, sniff
 from townhall.files.names import clean_filename
 from townhall.store import attachments as attachment_store
-from townhall.store.attachments import Orphan, StoredAttachment
+from townhall.store.attachments import StoredAttachment
 
 log = logging.getLogger("townhall.files")
 
@@ -49,12 +52,20 @@ COPY_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
+class FinishedUploadRef:
+    """A resumable upload to attach, by its id: claimed only once the sender may attach."""
+
+    upload_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class IncomingFile:
     """A file sent with a message: a part of a multipart request, or a finished upload."""
 
-    filename: str
-    source: BinaryIO | Path
-    """A readable file (a request part, spooled by the server) or a staging file to take over."""
+    filename: str | None
+    """None: the name the upload declared."""
+    source: BinaryIO | FinishedUploadRef
+    """A readable file (a request part, spooled by the server) or an upload to take over."""
     description: str | None = None
     keep_location: bool = False
     """The uploader chose to share where a photo was taken (its EXIF GPS data)."""
@@ -114,14 +125,14 @@ async def receive_files(
     async with s.engine.connect() as conn:
         access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
         require_may_attach(access, voice=voice, count=len(files))
-        staged = await _stage_all(s, files, voice=voice)
+        staged = await _stage_all(s, actor, files, voice=voice)
         try:
             _require_size(s, access, staged)
             await _require_quota(s, conn, actor, access, sum(f.attachment.size for f in staged))
         except BaseException:
             await asyncio.to_thread(_remove_staged, staged)
             raise
-    pending = s.settings.scan == "required"
+    pending = s.settings.scan is Scanning.REQUIRED
     stored: list[StoredAttachment] = []
     try:
         for file in staged:
@@ -143,20 +154,29 @@ def require_may_attach(access: ChannelAccess, *, voice: bool, count: int) -> Non
             )
 
 
-async def _stage_all(s: Services, files: Sequence[IncomingFile], *, voice: bool) -> list[_Staged]:
+async def _stage_all(
+    s: Services, actor: Actor, files: Sequence[IncomingFile], *, voice: bool
+) -> list[_Staged]:
     staged: list[_Staged] = []
     try:
         for file in files:
-            staged.append(await _stage(s, file, voice=voice))
+            staged.append(await _stage(s, actor, file, voice=voice))
     except BaseException:
         await asyncio.to_thread(_remove_staged, staged)
         raise
     return staged
 
 
-async def _stage(s: Services, file: IncomingFile, *, voice: bool) -> _Staged:
+async def _stage(s: Services, actor: Actor, file: IncomingFile, *, voice: bool) -> _Staged:
     settings = s.settings
-    filename = clean_filename(file.filename)
+    source: BinaryIO | Path
+    name: str | None
+    if isinstance(file.source, FinishedUploadRef):
+        finished = await upload_actions.claim_finished(s, actor, file.source.upload_id)
+        source, name = finished.path, file.filename or finished.filename
+    else:
+        source, name = file.source, file.filename
+    filename = clean_filename(name)
     description = file.description
     if description is not None and len(description) > MAX_DESCRIPTION:
         raise errors.InvalidFormBody.field(
@@ -168,7 +188,15 @@ async def _stage(s: Services, file: IncomingFile, *, voice: bool) -> _Staged:
     attachment_id = s.ids.next_id()
     try:
         return await asyncio.to_thread(
-            _look_at, file, folder, attachment_id, filename, description, settings, voice
+            _look_at,
+            source,
+            file.keep_location,
+            folder,
+            attachment_id,
+            filename,
+            description,
+            settings,
+            voice,
         )
     except archives.ArchiveBomb as bomb:
         raise errors.InvalidFormBody.field(
@@ -177,7 +205,8 @@ async def _stage(s: Services, file: IncomingFile, *, voice: bool) -> _Staged:
 
 
 def _look_at(
-    file: IncomingFile,
+    source: BinaryIO | Path,
+    keep_location: bool,
     folder: Path,
     attachment_id: int,
     filename: str,
@@ -186,7 +215,6 @@ def _look_at(
     voice: bool,
 ) -> _Staged:
     """In a thread: copy into staging (hashing), then find out what the file is."""
-    source, keep_location = file.source, file.keep_location
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{attachment_id}-{secrets.token_hex(4)}"
     digest = hashlib.sha256()
@@ -215,9 +243,14 @@ def _look_at(
             description=description,
             flags=IS_SPOILER if filename.startswith(SPOILER_PREFIX) else 0,
         )
-        attachment, preview = _with_media_facts(
+        attachment, preview, rewritten = _with_media_facts(
             attachment, path, settings, voice=voice, keep_location=keep_location
         )
+        if rewritten:  # what others download is the file without its location
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                while chunk := handle.read(COPY_CHUNK):
+                    digest.update(chunk)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -226,16 +259,18 @@ def _look_at(
 
 def _with_media_facts(
     a: Attachment, path: Path, settings: Settings, *, voice: bool, keep_location: bool
-) -> tuple[Attachment, Path | None]:
-    """Dimensions, previews and durations that images and media have; the file otherwise."""
+) -> tuple[Attachment, Path | None, bool]:
+    """Dimensions, previews and durations that images and media have; the file otherwise.
+    The last value says whether the file itself was rewritten (its location taken out)."""
     preview = path.with_name(path.name + ".preview")
-    try:
-        image = images.inspect_image(path, max_pixels=settings.max_image_pixels)
-    except images.ImageTooLarge:
-        return replace(a, content_type=sniff.OCTET_STREAM), None
+    image = None
+    if a.content_type.startswith("image/"):
+        try:
+            image = images.inspect_image(path, max_pixels=settings.max_image_pixels)
+        except images.ImageTooLarge:
+            return replace(a, content_type=sniff.OCTET_STREAM), None, False
     if image is not None:
-        if image.has_location and not keep_location:
-            images.strip_location(path)
+        rewritten = image.has_location and not keep_location and images.strip_location(path)
         try:
             size = images.make_preview(path, preview, max_pixels=settings.max_image_pixels)
         except images.ImageUnreadable:  # a header without readable pixels: shown as it is
@@ -250,7 +285,7 @@ def _with_media_facts(
             flags=flags,
             has_preview=size is not None,
         )
-        return found, preview if size is not None else None
+        return found, preview if size is not None else None, rewritten
     if voice or a.content_type.startswith(("video/", "audio/", "application/")):
         info = media.inspect_media(path)
         if info is not None:
@@ -259,22 +294,26 @@ def _with_media_facts(
                 content_type=info.content_type or a.content_type,
                 duration_secs=round(info.duration_secs, 2),
             )
+            if voice and info.has_video:
+                raise errors.InvalidFormBody.field(
+                    "attachments", "A voice message must be audio only.", "VOICE_MESSAGE"
+                )
             if info.has_video and info.width and info.height:
                 poster = media.poster_frame(path, preview)
                 found = replace(
                     found, width=info.width, height=info.height, has_preview=poster is not None
                 )
-                return found, preview if poster is not None else None
+                return found, preview if poster is not None else None, False
             if voice and info.has_audio:
                 wave = media.waveform(path)
                 if wave is not None:
                     found = replace(found, duration_secs=round(wave[0], 2), waveform=wave[1])
-                return found, None
+                return found, None, False
     if voice:
         raise errors.InvalidFormBody.field(
             "attachments", "A voice message must be an audio file.", "VOICE_MESSAGE"
         )
-    return a, None
+    return a, None, False
 
 
 def _require_size(s: Services, access: ChannelAccess, staged: Sequence[_Staged]) -> None:
@@ -373,21 +412,16 @@ async def delete_bytes(s: Services, keys: Sequence[str]) -> None:
             raise
 
 
-async def remove(tx: Transaction, message: Message, keep: set[int]) -> list[Orphan]:
-    """Inside an edit's transaction: forget the message's files not in `keep`; the caller
-    deletes their bytes after the commit."""
-    gone = [
-        f
-        for f in await attachment_store.of_message(tx.conn, message.id)
-        if f.attachment.id not in keep
-    ]
-    await attachment_store.forget(tx.conn, [f.attachment.id for f in gone])
-    return [
-        Orphan(f.attachment.id, tuple(k for k in (f.storage_key, f.preview_key) if k)) for f in gone
-    ]
+async def remove(tx: Transaction, message: Message, keep: set[int]) -> None:
+    """Inside an edit's transaction: take the message's files not in `keep` off it. Downloads
+    stop at once; the sweep deletes their bytes."""
+    gone = [a.id for a in message.attachments if a.id not in keep]
+    await attachment_store.detach(tx.conn, gone)
 
 
 SWEEP_BATCH = 200
+STAGING_LEFTOVER_SECONDS = 3600
+"""A staging file this old belongs to no request any more (a crash left it)."""
 
 
 @job("attachments.sweep", every_seconds=300)
@@ -403,4 +437,22 @@ async def sweep_deleted_files(s: Services, payload: dict[str, object]) -> None:
         async with s.write() as tx:
             await attachment_store.forget(tx.conn, [o.id for o in found])
         if len(found) < SWEEP_BATCH:
-            return
+            break
+    await asyncio.to_thread(_remove_leftovers, staging_dir(s.settings), time.time())
+
+
+_STAGED_NAME = re.compile(r"^\d+-[0-9a-f]{8}(\.preview)?$")
+
+
+def _remove_leftovers(folder: Path, now: float) -> None:
+    """Staging files of sends that crashed midway (resumable uploads clean up their own)."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if not _STAGED_NAME.match(path.name):
+            continue
+        try:
+            if now - path.stat().st_mtime > STAGING_LEFTOVER_SECONDS:
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue

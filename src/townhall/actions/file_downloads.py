@@ -7,6 +7,7 @@ the bytes with the headers that keep a browser from running them.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from townhall.actions.access import channel_access
@@ -17,7 +18,11 @@ from townhall.domain.actor import Actor
 from townhall.domain.models import Scan
 from townhall.domain.permissions import Permission
 from townhall.files import sniff, urls
+from townhall.files.storage import StoredObjectMissing
 from townhall.store import attachments as attachment_store
+from townhall.store.attachments import StoredAttachment
+
+log = logging.getLogger("townhall.files")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +81,17 @@ async def download(
         raise errors.UnknownAttachment()
     if a.scan is Scan.PENDING and viewer is not None and viewer != found.uploader_id:
         raise errors.UnknownAttachment()
+    try:
+        return await _describe(s, found, preview=preview)
+    except StoredObjectMissing:
+        # The row is there but not the bytes: a node whose local store is not shared (see
+        # docs/scale-out.md), or a sweep that just ran. Not found, rather than an error.
+        log.warning("attachment %d has no bytes in this node's file store", attachment_id)
+        raise errors.UnknownAttachment() from None
+
+
+async def _describe(s: Services, found: StoredAttachment, *, preview: bool) -> Download:
+    a = found.attachment
     if preview and found.preview_key is not None:
         stat = await s.file_store.stat(found.preview_key)
         kind = PREVIEW_TYPES.get(found.preview_key.rsplit("/", 1)[1], sniff.OCTET_STREAM)

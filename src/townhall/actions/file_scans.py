@@ -17,15 +17,13 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 
-from townhall.actions.attachments import delete_bytes
 from townhall.actions.jobs import job
 from townhall.actions.services import Services, Transaction
 from townhall.domain.event_data import AttachmentBlocked
-from townhall.domain.models import Message, Scan
+from townhall.domain.models import Attachment, Message, Scan
 from townhall.events import catalog
 from townhall.events.event import Event
 from townhall.files.clamd import Clamd
-from townhall.files.storage import StoredObjectMissing
 from townhall.store import attachments as attachment_store
 from townhall.store import channels as channel_store
 from townhall.store import messages as message_store
@@ -38,32 +36,26 @@ async def attach(tx: Transaction, s: Services, stored: Sequence[StoredAttachment
     """Inside the message's transaction: the rows, and the scan when scanning is required."""
     await attachment_store.insert_attachments(tx.conn, stored, s.now_ms())
     if stored and any(f.attachment.scan is Scan.PENDING for f in stored):
-        await tx.schedule(
-            scan_message_files, {"message_id": stored[0].message_id}, at_ms=s.now_ms()
-        )
+        payload = {"message_id": stored[0].message_id, "channel_id": stored[0].channel_id}
+        await tx.schedule(scan_message_files, payload, at_ms=s.now_ms())
 
 
 @job("attachments.scan", max_attempts=200)
 async def scan_message_files(s: Services, payload: dict[str, object]) -> None:
-    """Scan the pending files of one message, then release the message or block the files.
-
-    Safe to repeat: files already decided are skipped, and releasing happens once, in the same
-    transaction that records the last verdict.
-    """
+    """Scan the pending files of one message, recording each verdict as it comes, so a retry
+    (after clamd was down, or a crash) goes on with the files not yet decided. Fails closed:
+    bytes that cannot be read or a scanner that does not answer leave the file pending."""
     message_id = int(payload["message_id"])  # type: ignore[call-overload]
+    channel_id = int(payload["channel_id"])  # type: ignore[call-overload]
     async with s.engine.connect() as conn:
         files = await attachment_store.of_message(conn, message_id)
     scanner = Clamd(s.settings.clamd_socket)
-    verdicts: dict[int, str | None] = {}
     for file in files:
         if file.attachment.scan is not Scan.PENDING:
             continue
-        try:
-            verdict = await scanner.scan(_read(s, file.storage_key))
-        except StoredObjectMissing:
-            continue  # deleted meanwhile
-        verdicts[file.attachment.id] = None if verdict.clean else verdict.signature or "unknown"
-    await _record_verdicts(s, message_id, verdicts)
+        verdict = await scanner.scan(_read(s, file.storage_key))
+        signature = None if verdict.clean else verdict.signature or "unknown"
+        await _record_verdict(s, channel_id, message_id, file.attachment.id, signature)
 
 
 async def _read(s: Services, key: str) -> AsyncIterator[bytes]:
@@ -71,55 +63,51 @@ async def _read(s: Services, key: str) -> AsyncIterator[bytes]:
         yield chunk
 
 
-async def _record_verdicts(s: Services, message_id: int, verdicts: dict[int, str | None]) -> None:
-    infected: list[StoredAttachment] = []
+async def _record_verdict(
+    s: Services, channel_id: int, message_id: int, attachment_id: int, signature: str | None
+) -> None:
+    """One file's verdict, the message's files as shown, and who hears about it, in one
+    transaction. A blocked file is detached from its message: the sweep deletes its bytes."""
     async with s.write() as tx:
-        files = await attachment_store.of_message(tx.conn, message_id)
-        if not files:
-            return  # the message was deleted meanwhile
-        for file in files:
-            if file.attachment.id not in verdicts or file.attachment.scan is not Scan.PENDING:
-                continue
-            signature = verdicts[file.attachment.id]
-            if signature is None:
-                await attachment_store.set_scan(tx.conn, file.attachment.id, Scan.CLEAN)
-            else:
-                await attachment_store.set_scan(
-                    tx.conn, file.attachment.id, Scan.INFECTED, signature
-                )
-                infected.append(file)
-        files = await attachment_store.of_message(tx.conn, message_id)
-        message = await message_store.get_plain(tx.conn, files[0].channel_id, message_id)
+        message = await message_store.get_plain(tx.conn, channel_id, message_id)
         if message is None:
-            return
-        shown = tuple(f.attachment for f in files)
-        states = {a.scan for a in shown}
-        held = message.held and states != {Scan.CLEAN}  # only a held message stays held
+            return  # deleted meanwhile; the sweep takes its files
+        found = next((a for a in message.attachments if a.id == attachment_id), None)
+        if found is None or found.scan is not Scan.PENDING:
+            return  # removed by an edit, or decided by an earlier run
+        if signature is None:
+            decided = replace(found, scan=Scan.CLEAN)
+            await attachment_store.set_scan(tx.conn, attachment_id, Scan.CLEAN)
+        else:
+            decided = replace(found, scan=Scan.INFECTED, signature=signature, has_preview=False)
+            await attachment_store.set_scan(tx.conn, attachment_id, Scan.INFECTED, signature)
+            await attachment_store.detach(tx.conn, [attachment_id])
+            log.warning(
+                "malware %s found in attachment %d of message %d; its bytes go with the sweep",
+                signature,
+                attachment_id,
+                message_id,
+            )
+        shown = tuple(decided if a.id == attachment_id else a for a in message.attachments)
+        held = message.held and any(a.scan is not Scan.CLEAN for a in shown)
         await attachment_store.set_message_files(tx.conn, message_id, shown, held=held)
-        now_shown = replace(message, attachments=shown, held=held)
         recipients = None
         if message.guild_id is None:
-            recipients = frozenset(await channel_store.recipient_ids(tx.conn, message.channel_id))
-        _announce_outcome(tx, message, now_shown, infected, recipients)
-    for file in infected:
-        await delete_bytes(s, [k for k in (file.storage_key, file.preview_key) if k])
-        log.warning(
-            "malware %s found in attachment %d of message %d; its bytes were deleted",
-            file.attachment.signature or verdicts.get(file.attachment.id),
-            file.attachment.id,
-            message_id,
-        )
+            recipients = frozenset(await channel_store.recipient_ids(tx.conn, channel_id))
+        after = replace(message, attachments=shown, held=held)
+        blocked = decided if signature is not None else None
+        _announce_outcome(tx, message, after, blocked, recipients)
 
 
 def _announce_outcome(
     tx: Transaction,
     before: Message,
     after: Message,
-    infected: Sequence[StoredAttachment],
+    blocked: Attachment | None,
     recipients: frozenset[int] | None,
 ) -> None:
-    """Released: the others see the message for the first time, the author sees it change.
-    `recipients`: a DM's, whom its events go to (guild channels go to the channel's viewers)."""
+    """Who hears of a verdict. `recipients`: a DM's, whom its events go to (guild channels go
+    to the channel's viewers)."""
     author = frozenset({after.author.id})
     guild_id, channel_id = after.guild_id, after.channel_id
     if not before.held:
@@ -155,39 +143,32 @@ def _announce_outcome(
                 user_ids=author,
             )
         )
-    for file in infected:
-        blocked = AttachmentBlocked(
-            channel_id=after.channel_id,
-            guild_id=after.guild_id,
+    if blocked is not None:
+        notice = AttachmentBlocked(
+            channel_id=channel_id,
+            guild_id=guild_id,
             message_id=after.id,
-            attachment_id=file.attachment.id,
-            filename=file.attachment.filename,
-            uploader_id=file.uploader_id,
-            signature=_signature(after, file.attachment.id),
+            attachment_id=blocked.id,
+            filename=blocked.filename,
+            uploader_id=after.author.id,
+            signature=blocked.signature or "unknown",
         )
         tx.emit(
             Event(
                 catalog.MESSAGE_ATTACHMENT_BLOCKED,
-                blocked,
+                notice,
                 guild_id=guild_id,
                 channel_id=channel_id,
                 user_ids=author,
             )
         )
-        if after.guild_id is not None:
+        if guild_id is not None:  # the channel's moderators
             tx.emit(
                 Event(
                     catalog.MESSAGE_ATTACHMENT_BLOCKED,
-                    blocked,
+                    notice,
                     guild_id=guild_id,
                     channel_id=channel_id,
-                    except_user_id=file.uploader_id,
+                    except_user_id=after.author.id,
                 )
             )
-
-
-def _signature(message: Message, attachment_id: int) -> str:
-    for a in message.attachments:
-        if a.id == attachment_id:
-            return a.signature or "unknown"
-    return "unknown"

@@ -39,7 +39,7 @@ from townhall.events import catalog
 from townhall.events.event import Event
 from townhall.store import attachments as attachment_store
 from townhall.store import messages as message_store
-from townhall.store.attachments import Orphan, StoredAttachment
+from townhall.store.attachments import StoredAttachment
 
 EDITABLE_FLAGS = SUPPRESS_EMBEDS
 BULK_DELETE_MAX_AGE = timedelta(days=14)
@@ -76,15 +76,10 @@ async def edit_message(
             s, actor, channel_id, message_id, edit.files, voice=False
         )
     try:
-        edited, removed = await _edit(
-            s, actor, channel_id, message_id, edit, content, embeds, added
-        )
+        return await _edit(s, actor, channel_id, message_id, edit, content, embeds, added)
     except BaseException:
         await attachments.discard(s, added)
         raise
-    for gone in removed:
-        await attachments.delete_bytes(s, gone.keys)
-    return edited
 
 
 async def _edit(
@@ -96,8 +91,7 @@ async def _edit(
     content: str | Unset | None,
     embeds: tuple[dict[str, object], ...] | Unset,
     added: Sequence[StoredAttachment],
-) -> tuple[Message, list[Orphan]]:
-    removed: list[Orphan] = []
+) -> Message:
     async with s.write() as tx:
         access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         message = await load_message(tx.conn, access, message_id)
@@ -128,7 +122,7 @@ async def _edit(
                     if not isinstance(edit.keep_attachments, Unset)
                     else {a.id for a in files}
                 )
-                removed = await attachments.remove(tx, message, keep)
+                await attachments.remove(tx, message, keep)
                 await file_scans.attach(tx, s, added)
                 files = tuple(a for a in files if a.id in keep) + tuple(f.attachment for f in added)
                 await attachment_store.set_message_files(
@@ -156,7 +150,7 @@ async def _edit(
         if edited.held:
             updated = replace(updated, user_ids=frozenset({edited.author.id}))
         tx.emit(updated)
-    return edited, removed
+    return edited
 
 
 async def update_live_location(

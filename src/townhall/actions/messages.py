@@ -222,7 +222,7 @@ async def _create(
             other = next((u for u in access.channel.recipient_ids if u != actor.id), actor.id)
             await dm_privacy.require_may_dm(tx.conn, actor.user, other)
         await _check_slowmode(tx.conn, s, actor, access)
-        replied = await _replied_message(tx.conn, access, draft.reply_to)
+        replied = await _replied_message(tx.conn, access, draft.reply_to, actor.id)
         allowed = draft.allowed_mentions or DEFAULT_ALLOWED_MENTIONS
         mentions, mentioned = await resolve_message_mentions(
             tx.conn, access, content, allowed, replied=replied
@@ -302,7 +302,7 @@ def _reference_error(message: str, code: str) -> errors.InvalidFormBody:
 
 
 async def _replied_message(
-    conn: AsyncConnection, access: ChannelAccess, reply_to: ReplyTo | None
+    conn: AsyncConnection, access: ChannelAccess, reply_to: ReplyTo | None, actor_id: int
 ) -> Message | None:
     if reply_to is None:
         return None
@@ -321,6 +321,8 @@ async def _replied_message(
             "REPLIES_CANNOT_REFERENCE_OTHER_CHANNEL",
         )
     replied = await message_store.get_plain(conn, access.channel.id, reply_to.message_id)
+    if replied is not None and replied.held and replied.author.id != actor_id:
+        replied = None  # only its author sees it yet
     if replied is None:
         if reply_to.fail_if_not_exists:
             raise _reference_error("Unknown message", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE")

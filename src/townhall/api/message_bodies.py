@@ -18,11 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from townhall.actions import uploads as upload_actions
-from townhall.actions.attachments import MAX_FILES, IncomingFile
-from townhall.actions.services import Services
+from townhall.actions.attachments import MAX_FILES, FinishedUploadRef, IncomingFile
 from townhall.domain import errors
-from townhall.domain.actor import Actor
 
 B = TypeVar("B", bound=BaseModel)
 
@@ -107,11 +104,8 @@ def form_payload(form: FormData, model: type[B]) -> B:
         raise RequestValidationError(problems) from None
 
 
-async def incoming_files(
-    s: Services,
-    actor: Actor,
-    form: FormData | None,
-    described: list[AttachmentBody] | None,
+def incoming_files(
+    form: FormData | None, described: list[AttachmentBody] | None
 ) -> list[IncomingFile]:
     """The files of a message: form parts matched to their `attachments` entries, and uploads,
     in the order of the entries (parts no entry names come after them)."""
@@ -128,8 +122,7 @@ async def incoming_files(
             entry = entries.get(index)
             used.add(index)
             file = IncomingFile(
-                filename=(entry.filename if entry and entry.filename else value.filename)
-                or "file",
+                filename=(entry.filename if entry and entry.filename else value.filename) or "file",
                 source=value.file,
                 description=entry.description if entry else None,
                 keep_location=bool(entry and entry.keep_location),
@@ -140,10 +133,9 @@ async def incoming_files(
             continue
         if entry.uploaded_filename is None:
             continue  # an attachment the message already has (edits), or a stray entry
-        finished = await upload_actions.claim_finished(s, actor, entry.uploaded_filename)
         file = IncomingFile(
-            filename=entry.filename or finished.filename,
-            source=finished.path,
+            filename=entry.filename,
+            source=FinishedUploadRef(entry.uploaded_filename),
             description=entry.description,
             keep_location=entry.keep_location,
         )

@@ -297,9 +297,19 @@ def provided(patch: object) -> dict[str, object]:
 
 def shown_to_others(message: Message) -> Message:
     """The message as anyone but its author sees it: without files still being scanned or
-    blocked (a held message, which only its author receives, is shown whole). The same object
-    when nothing is left out, as for almost every message."""
-    if message.held or all(a.scan is Scan.CLEAN for a in message.attachments):
+    blocked, and without a replied-to message that is held for its own author (a held message
+    itself, which only its author receives, is shown whole). The same object when nothing is
+    left out, as for almost every message."""
+    replied = message.referenced_message
+    shown_replied = replied
+    if replied is not None:
+        shown_replied = None if replied.held else shown_to_others(replied)
+    files_clean = message.held or all(a.scan is Scan.CLEAN for a in message.attachments)
+    if files_clean and shown_replied is replied:
         return message
-    clean = tuple(a for a in message.attachments if a.scan is Scan.CLEAN)
-    return replace(message, attachments=clean)
+    clean = (
+        message.attachments
+        if files_clean
+        else tuple(a for a in message.attachments if a.scan is Scan.CLEAN)
+    )
+    return replace(message, attachments=clean, referenced_message=shown_replied)

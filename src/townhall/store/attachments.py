@@ -217,6 +217,20 @@ async def orphans(conn: AsyncConnection, created_before_ms: int, limit: int) -> 
     ]
 
 
+DETACHED = 0
+"""The message id of files taken off their message (an edit, a malware verdict): no message
+has it, so the sweep deletes their bytes, with retries, and then the rows."""
+
+
+async def detach(conn: AsyncConnection, attachment_ids: Collection[int]) -> None:
+    if attachment_ids:
+        await conn.execute(
+            update(attachments)
+            .where(attachments.c.id.in_(list(attachment_ids)))
+            .values(message_id=DETACHED)
+        )
+
+
 async def forget(conn: AsyncConnection, attachment_ids: Collection[int]) -> None:
     if attachment_ids:
         await conn.execute(delete(attachments).where(attachments.c.id.in_(list(attachment_ids))))

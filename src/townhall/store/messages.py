@@ -389,19 +389,15 @@ async def hydrate(
 
     result_page = []
     for m in page:
-        if m.author.id != viewer_id:
-            m = shown_to_others(m)
         parent = None
         if m.reference and m.reference.message_id in referenced:
             original = referenced[m.reference.message_id]
             parent = replace(original, mentions=mentions_of(original))
         found = counts.get(m.id, ())
-        if parent is None and not found and not m.mention_ids:
-            result_page.append(m)  # most messages: nothing to add, no copy
-            continue
-        result_page.append(
-            replace(m, mentions=mentions_of(m), referenced_message=parent, reactions=found)
-        )
+        if parent is not None or found or m.mention_ids:
+            m = replace(m, mentions=mentions_of(m), referenced_message=parent, reactions=found)
+        # Most messages: nothing to add, no copy (shown_to_others gives back the same object).
+        result_page.append(m if m.author.id == viewer_id else shown_to_others(m))
     return result_page
 
 

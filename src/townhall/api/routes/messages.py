@@ -196,12 +196,12 @@ async def create_message(
     """JSON, or `multipart/form-data` with files (see api/message_bodies.py)."""
     if not is_multipart(request):
         body = await read_json_body(request, CreateMessageBody)
-        files = await incoming_files(s, actor, None, body.attachments) if body.attachments else []
+        files = incoming_files(None, body.attachments) if body.attachments else []
         return await _send(channel_id, body, files, actor, s)
     form = await read_form(request)
     try:
         body = form_payload(form, CreateMessageBody)
-        files = await incoming_files(s, actor, form, body.attachments)
+        files = incoming_files(form, body.attachments)
         return await _send(channel_id, body, files, actor, s)
     finally:
         await form.close()
@@ -309,7 +309,7 @@ async def _edit(
     files: list[IncomingFile] = []
     keep: list[int] | Unset = UNSET
     if "attachments" in given:
-        files = await incoming_files(s, actor, form, body.attachments)
+        files = incoming_files(form, body.attachments)
         keep = kept_attachment_ids(form, body.attachments)
     edit = message_changes.MessageEdit(
         content=body.content if "content" in given else UNSET,
