@@ -329,3 +329,11 @@ async def test_uploaded_and_sent_files_keep_the_order_the_message_gives(
         {"attachments": [{"id": "up", "uploaded_filename": upload_id(location)}]},
     )
     assert foreign.status_code == 400
+
+
+async def test_only_message_routes_take_files(api: Api) -> None:
+    owner = await api.account("owner")
+    big = {"files[0]": ("big.bin", bytes(400 * 1024), "application/octet-stream")}
+    refused = await owner.post("/guilds", data={"payload_json": "{}"}, files=big)
+    assert refused.status_code == 413
+    assert refused.json()["code"] == 40005

@@ -14,6 +14,8 @@ File bodies are never held in memory: `multipart/form-data` (messages with files
 
 from __future__ import annotations
 
+import re
+
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,6 +24,8 @@ from townhall.config import Settings
 
 UNAUTHENTICATED_PREFIXES = ("/api/v10/auth/",)
 UPLOAD_PREFIX = "/api/v10/uploads"
+MESSAGE_PATH = re.compile(r"^/api/v10/channels/\d{1,20}/messages(/\d{1,20})?$")
+"""The routes that take files in `multipart/form-data`: sending and editing a message."""
 UNAUTHENTICATED_LIMIT = 16 * 1024
 BODY_SCOPE_KEY = "townhall.body"
 
@@ -42,6 +46,8 @@ class BodyLimits:
         """The limit of a body that streams through unread, or None for one read here."""
         if scope["path"].startswith(UPLOAD_PREFIX):
             return self.upload_limit
+        if not MESSAGE_PATH.match(scope["path"]):
+            return None
         for name, value in scope["headers"]:
             if name == b"content-type":
                 if value[:19].lower() == b"multipart/form-data":
