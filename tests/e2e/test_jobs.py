@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.clamd_process import private_clamd
 from tests.conftest import Account
 from tests.e2e.conftest import register, unique
 from tests.gateway.client import Recorder, recording
@@ -93,3 +94,51 @@ async def test_two_nodes_run_each_due_job_once(tmp_path: Path) -> None:
         assert {(attempts, finished, failed) for _, attempts, finished, failed in runs} == {
             (1, True, False)
         }
+
+
+async def test_a_scan_cut_by_a_kill_9_is_finished_after_the_restart(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    """clamd hangs mid-scan, the server is killed with -9, restarted: the scan is claimed again
+    once the dead node's lease is gone (seconds, not the job's five-minute claim) and the file
+    reaches the other member."""
+    with private_clamd(tmp_path / "clamd") as clamd:
+        scanning = {"TOWNHALL_SCAN": "required", "TOWNHALL_CLAMD_SOCKET": clamd.socket_path}
+        server = deployment.start(**scanning)
+        owner, channel_id = owner_with_channel(server)
+        member = register(server, unique("member"))
+        with server.client(owner.token) as http:
+            code = http.post(f"/channels/{channel_id}/invites", json={}).json()["code"]
+        with server.client(member["token"]) as http:
+            assert http.post(f"/invites/{code}").status_code == 200
+        clamd.pause()
+        with server.client(owner.token) as http:
+            sent = http.post(
+                f"/channels/{channel_id}/messages",
+                data={"payload_json": '{"content": "minutes"}'},
+                files={"files[0]": ("minutes.txt", b"scanned after all\n", "text/plain")},
+            )
+        assert sent.status_code == 200, sent.text
+        message_id = sent.json()["id"]
+
+        def claimed() -> bool:
+            rows = deployment.sql(
+                "SELECT locked_by IS NOT NULL FROM jobs WHERE kind = 'attachments.scan'"
+            )
+            return rows == [(True,)]
+
+        await eventually(claimed, 10, "the scan job is running")
+        server.kill()
+        clamd.resume()
+
+        restarted = deployment.start(**scanning)
+
+        def visible_to_member() -> bool:
+            with restarted.client(member["token"]) as http:
+                page = http.get(f"/channels/{channel_id}/messages").json()
+            return any(m["id"] == message_id for m in page)
+
+        await eventually(visible_to_member, 60, "the member sees the scanned message")
+        with restarted.client(member["token"]) as http:
+            shown = http.get(f"/channels/{channel_id}/messages/{message_id}").json()
+        assert "scan_status" not in shown["attachments"][0]

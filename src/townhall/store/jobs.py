@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import RowMapping, and_, delete, insert, or_, select, update
+from sqlalchemy import RowMapping, and_, delete, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.store.schema import jobs
+from townhall.store.schema import jobs, node_leases
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +61,22 @@ async def insert_job(
 async def claim_due(
     conn: AsyncConnection, holder: str, now_ms: int, lease_ms: int, *, limit: int
 ) -> list[Job]:
-    """Take up to `limit` due jobs nobody holds (or whose holder's lease ran out).
+    """Take up to `limit` due jobs nobody holds: never claimed, their claim ran out, or the node
+    that claimed them is gone (its node lease, renewed every few seconds while it runs, was given
+    back at a clean stop or has expired after a kill -9), so a crash mid-job costs seconds.
 
     The claim is one UPDATE guarded by the same condition, so two nodes never take the same job:
     on PostgreSQL the candidates are locked with SKIP LOCKED, on SQLite writers are serialised.
     """
+    holder_alive = exists(
+        select(node_leases.c.node_id).where(
+            node_leases.c.holder == jobs.c.locked_by, node_leases.c.expires_at >= now_ms
+        )
+    )
     claimable = and_(
         jobs.c.finished_at.is_(None),
         jobs.c.run_at <= now_ms,
-        or_(jobs.c.locked_until.is_(None), jobs.c.locked_until < now_ms),
+        or_(jobs.c.locked_until.is_(None), jobs.c.locked_until < now_ms, ~holder_alive),
     )
     candidates = select(jobs.c.id).where(claimable).order_by(jobs.c.run_at).limit(limit)
     if conn.dialect.name == "postgresql":
