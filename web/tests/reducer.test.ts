@@ -184,6 +184,30 @@ describe("gateway events change the state", () => {
     state = reduce(state, { t: "MESSAGE_CREATE", d: sent });
     expect(state.messages[TEXT].ids).toEqual([id(1), id(2)]);
   });
+
+  it("a message that arrives late takes its place by id, before messages still being sent", () => {
+    // A file held for its malware scan is released after messages sent after it.
+    let state = setWindow(ready(), TEXT, mergePage(undefined, [message(30), message(20), message(10)], "latest", 50));
+    state = addLocalMessage(state, { ...message(99, { author: ME, nonce: "n1" }), id: "local-n1", local: "sending" });
+    state = reduce(state, { t: "MESSAGE_CREATE", d: message(25, { content: "released" }) });
+    state = reduce(state, { t: "MESSAGE_CREATE", d: message(40) });
+    state = reduce(state, { t: "MESSAGE_CREATE", d: message(15) });
+    expect(state.messages[TEXT].ids).toEqual([id(10), id(15), id(20), id(25), id(30), id(40), "local-n1"]);
+    expect(state.messages[TEXT].byId[id(25)].content).toBe("released");
+    // It is not the channel's newest message: the newest stays its last one.
+    expect(state.channels[TEXT].last_message_id).toBe(id(40));
+  });
+
+  it("a late message older than the whole window waits for the older page, if there is one", () => {
+    const page = Array.from({ length: 50 }, (_, i) => message(100 - i)); // a full page: more before
+    let state = setWindow(ready(), TEXT, mergePage(undefined, page, "latest", 50));
+    expect(state.messages[TEXT].hasMoreBefore).toBe(true);
+    state = reduce(state, { t: "MESSAGE_CREATE", d: message(3) });
+    expect(state.messages[TEXT].ids[0]).toBe(id(51)); // loading older messages brings it, in place
+    state = setWindow(ready(), TEXT, mergePage(undefined, [message(20)], "latest", 50)); // all there is
+    state = reduce(state, { t: "MESSAGE_CREATE", d: message(3) });
+    expect(state.messages[TEXT].ids).toEqual([id(3), id(20)]);
+  });
 });
 
 describe("message windows stay bounded", () => {

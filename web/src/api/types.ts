@@ -87,6 +87,10 @@ type MessageNested =
  * cleared. */
 export type Attachment = Shape<Schemas["Attachment"], "id" | "filename" | "size" | "url" | "proxy_url">;
 
+/** townhall's: a location shared with a message, once (`live_until` null) or live until
+ * `live_until`, unless `ended` earlier; every move arrives as MESSAGE_UPDATE. */
+export type Location = Schemas["SharedLocation"];
+
 export interface Message extends Omit<Shape<Schemas["Message"], MessageFields>, MessageNested> {
   author: User;
   mentions: User[];

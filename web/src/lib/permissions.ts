@@ -24,6 +24,7 @@ export const P = {
   MANAGE_NICKNAMES: 1n << 27n,
   MANAGE_ROLES: 1n << 28n,
   MODERATE_MEMBERS: 1n << 40n,
+  SEND_VOICE_MESSAGES: 1n << 46n,
   PIN_MESSAGES: 1n << 51n,
 } as const;
 
@@ -37,6 +38,7 @@ export const EDITABLE_PERMISSIONS: PermissionName[] = [
   "ADD_REACTIONS",
   "EMBED_LINKS",
   "ATTACH_FILES",
+  "SEND_VOICE_MESSAGES",
   "MENTION_EVERYONE",
   "MANAGE_MESSAGES",
   "PIN_MESSAGES",

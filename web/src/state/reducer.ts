@@ -328,6 +328,26 @@ export function mentionsMe(state: State, message: Message): boolean {
   return false;
 }
 
+/** Where a new message goes in a window's ids: in id order among the confirmed messages, before
+ * the local ones still being sent (which stay at the end). Nearly always it is the newest, which
+ * the first comparison finds; a message that arrives late (a file released after its malware scan
+ * is older than messages sent after it) is put in its place by a binary search. Null when it is
+ * older than the whole window and older messages are not loaded: the next page brings it, and
+ * putting it first would make that page skip what lies between. */
+export function insertionIndex(ids: readonly string[], byId: Record<string, ChatMessage>, id: string, hasMoreBefore: boolean): number | null {
+  let end = ids.length;
+  while (end > 0 && byId[ids[end - 1]]?.local) end--;
+  if (end === 0 || compareIds(ids[end - 1], id) < 0) return end;
+  let low = 0;
+  let high = end - 1; // ids[high] is newer than the message
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (compareIds(ids[middle], id) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low === 0 && hasMoreBefore ? null : low;
+}
+
 function addMessage(state: State, message: Message): State {
   const me = state.me;
   const own = me !== null && message.author.id === me.id;
@@ -339,7 +359,10 @@ function addMessage(state: State, message: Message): State {
   }
   const channel = next.channels[message.channel_id];
   if (channel) {
-    next = { ...next, channels: { ...next.channels, [channel.id]: { ...channel, last_message_id: message.id } } };
+    if (compareIds(channel.last_message_id, message.id) < 0) {
+      // A message that arrives late is not the channel's last one (its unread mark stays).
+      next = { ...next, channels: { ...next.channels, [channel.id]: { ...channel, last_message_id: message.id } } };
+    }
     if (!channel.guild_id && next.privateChannelIds[0] !== channel.id) {
       next = { ...next, privateChannelIds: [channel.id, ...next.privateChannelIds.filter((id) => id !== channel.id)] };
     }
@@ -364,10 +387,12 @@ function addMessage(state: State, message: Message): State {
         delete byId[pendingId];
         ids = ids.filter((id) => id !== pendingId);
       }
-      const confirmed = ids.filter((id) => !byId[id]?.local);
-      const pending = ids.filter((id) => byId[id]?.local);
-      const updated = trimWindow({ ...window, ids: [...confirmed, message.id, ...pending], byId }, "newest");
-      next = { ...next, messages: { ...next.messages, [message.channel_id]: updated } };
+      const at = insertionIndex(ids, byId, message.id, window.hasMoreBefore);
+      if (at !== null) {
+        ids = [...ids.slice(0, at), message.id, ...ids.slice(at)];
+        const updated = trimWindow({ ...window, ids, byId }, "newest");
+        next = { ...next, messages: { ...next.messages, [message.channel_id]: updated } };
+      }
     }
   }
   const typing = next.typing[message.channel_id];

@@ -11,7 +11,8 @@ import { addFiles, AttachmentTray } from "./AttachmentTray";
 import { draftFiles, sendWithFiles, takeDraft, useDraft } from "./AttachmentUpload";
 import { searchEmoji } from "./emojiSearch";
 import { FileIcon } from "./FileIcon";
-import { canRecord, SEND_VOICE_MESSAGES, VoiceRecorder } from "./VoiceRecorder";
+import { LiveShareBar, LocationButton } from "./LocationShare";
+import { canRecord, VoiceRecorder } from "./VoiceRecorder";
 
 const EmojiPopover = lazy(() => import("./EmojiPopover"));
 
@@ -93,7 +94,8 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
   const lastTyping = useRef(0);
   const maySend = useStore((s) => can(s, channel.id, P.SEND_MESSAGES));
   const mayAttach = useStore((s) => can(s, channel.id, P.ATTACH_FILES));
-  const mayRecord = useStore((s) => can(s, channel.id, SEND_VOICE_MESSAGES)) && canRecord();
+  const mayRecord = useStore((s) => can(s, channel.id, P.SEND_VOICE_MESSAGES)) && canRecord();
+  const mayLocate = typeof navigator !== "undefined" && !!navigator.geolocation;
   const files = useDraft(channel.id);
   const replyName = useStore((s) => {
     const m = replyTo ? s.messages[channel.id]?.byId[replyTo] : undefined;
@@ -224,6 +226,7 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
           ))}
         </ul>
       )}
+      <LiveShareBar channelId={channel.id} />
       {mayAttach && <AttachmentTray channelId={channel.id} />}
       {recording ? (
         <VoiceRecorder
@@ -255,6 +258,16 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
                 }}
               />
             </>
+          )}
+          {mayLocate && (
+            <LocationButton
+              channelId={channel.id}
+              replyTo={replyTo}
+              onShared={() => {
+                onCancelReply();
+                ref.current?.focus();
+              }}
+            />
           )}
           <textarea
             ref={ref}

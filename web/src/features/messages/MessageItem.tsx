@@ -13,6 +13,7 @@ import { Icon } from "../../ui/Icon";
 import { notify, setUi } from "../app/ui";
 import { Attachments } from "./Attachments";
 import { useUpload } from "./AttachmentUpload";
+import { LocationCard } from "./LocationCard";
 import { isJumbo, Markdown } from "./Markdown";
 import { MessageEditor } from "./MessageEditor";
 import { UploadProgress } from "./UploadProgress";
@@ -48,7 +49,7 @@ function ReplyPreview({ message, onJump }: { message: ChatMessage; onJump: (id: 
     <button type="button" className="reply-preview" onClick={() => onJump(ref.id)} aria-label={t("messages.jump_to_reply", { name })}>
       <Icon name="reply" size={14} />
       <span className="reply-author">@{name}</span>
-      <span className="reply-text">{ref.content ? ref.content.slice(0, 120) : ref.attachments?.length ? t("files.reply_attachment") : ""}</span>
+      <span className="reply-text">{ref.content ? ref.content.slice(0, 120) : ref.attachments?.length ? t("files.reply_attachment") : ref.location ? t("location.reply") : ""}</span>
     </button>
   );
 }
@@ -218,6 +219,9 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
     const roles = guildId ? s.members[guildId]?.[me.id]?.roles ?? [] : [];
     return message.mentions.some((u) => u.id === me.id) || message.mention_everyone || message.mention_roles.some((r) => roles.includes(r));
   });
+  // The toolbar's buttons exist only while the pointer or the focus is on the message: a screen of
+  // messages renders without them (and their permission checks). Hooks come before any return.
+  const [active, setActive] = useState(false);
   const date = new Date(message.timestamp);
   const isReply = message.type === 19;
   if (message.type !== 0 && !isReply) return <SystemMessage message={message} name={name} />;
@@ -225,9 +229,6 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
     const rect = element.getBoundingClientRect();
     setUi({ profile: { userId: message.author.id, guildId, x: rect.right + 8, y: rect.top } });
   };
-  // The toolbar's buttons exist only while the pointer or the focus is on the message: a screen of
-  // messages renders without them (and their permission checks).
-  const [active, setActive] = useState(false);
   const classes = ["message", continuation && !isReply ? "continuation" : "", mentioned ? "mentioned" : "", highlighted ? "highlighted" : "", message.local ? `local ${message.local}` : ""];
   return (
     <article
@@ -279,6 +280,9 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
               )}
               {message.pinned && <span className="sr-only">{t("messages.pinned")}</span>}
             </div>
+          )}
+          {message.location && (
+            <LocationCard location={message.location} messageId={message.id} channelId={message.channel_id} authorId={message.author.id} authorName={name} />
           )}
           <MessageFiles message={message} />
           <LocalStatus message={message} />

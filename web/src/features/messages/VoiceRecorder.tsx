@@ -5,8 +5,6 @@ import { notify } from "../app/ui";
 import { formatDuration, MessageFlag, voiceFormat } from "./attachmentRules";
 import { asDraft, sendWithFiles } from "./AttachmentUpload";
 
-/** Discord's SEND_VOICE_MESSAGES permission (1 << 46). */
-export const SEND_VOICE_MESSAGES = 1n << 46n;
 /** A voice message is a message, not a podcast: recording stops (and sends) after this long. */
 const MAX_SECONDS = 15 * 60;
 
