@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
 import type { Channel } from "../../api/types";
@@ -113,6 +113,13 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
     ref.current?.focus();
   }, [channel.id, replyTo]);
   useEffect(() => setRecording(false), [channel.id]);
+  const pendingCaret = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    const position = pendingCaret.current;
+    if (position === null) return;
+    pendingCaret.current = null;
+    ref.current?.setSelectionRange(position, position);
+  }, [text]);
 
   const insert = (suggestion: Suggestion) => {
     if (!trigger) return;
@@ -120,7 +127,9 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
     const position = trigger.start + suggestion.insert.length + 1;
     setText(next);
     setCaret(position);
-    requestAnimationFrame(() => ref.current?.setSelectionRange(position, position));
+    // Placed when React has written the new text, in the same task (useLayoutEffect below): a
+    // keystroke right after Tab or Enter must land after the inserted mention, not before it.
+    pendingCaret.current = position;
   };
 
   const send = () => {
