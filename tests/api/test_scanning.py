@@ -15,12 +15,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests import conftest
+from tests.api.own_app import own_app
 from tests.api.test_attachments import fetch, guild_with_member, send_files
 from tests.clamd_process import SIGNATURE, eicar
 from tests.conftest import Account, Api
-from tests.documented_shapes import DocumentedShapes
-from townhall.api.app import create_app
 from townhall.config import Scanning
 from townhall.events.catalog import AUTHOR_VIEW
 from townhall.events.event import Envelope
@@ -31,18 +29,8 @@ async def scanning_server(
     data_dir: Path, clamd_socket: str
 ) -> AsyncIterator[tuple[Api, httpx.AsyncClient, list[Envelope]]]:
     """An embedded-default server with `TOWNHALL_SCAN=required`, and every event it publishes."""
-    settings = conftest.test_settings(data_dir, scan=Scanning.REQUIRED, clamd_socket=clamd_socket)
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        seen: list[Envelope] = []
-        app.state.runtime.log.subscribe(seen.append)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport,
-            base_url="http://townhall.test/api/v10",
-            event_hooks={"response": [DocumentedShapes(app.openapi())]},
-        ) as http:
-            yield Api(http), http, seen
+    async with own_app(data_dir, scan=Scanning.REQUIRED, clamd_socket=clamd_socket) as own:
+        yield own.api, own.http, own.published
 
 
 async def published(seen: list[Envelope], wanted: Callable[[Envelope], bool]) -> Envelope:

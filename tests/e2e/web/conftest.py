@@ -7,6 +7,7 @@ it). The built client must exist (`scripts/build-web`, which `make test` runs fi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    Locator,
     Page,
     Playwright,
     expect,
@@ -152,3 +154,41 @@ def post(person: Person, channel_id: str, content: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     message: dict[str, Any] = response.json()
     return message
+
+
+def composer(page: Page) -> Locator:
+    return page.get_by_role("combobox", name=re.compile("^Write a message"))
+
+
+class Pair:
+    """Alice (the community's owner) and Bob, each in a browser of their own, in one channel.
+    `prepare_alice` sets up her browser before her page opens (permissions, init scripts)."""
+
+    community = "Club"
+
+    def __init__(self, browser: Browser, server: Server) -> None:
+        self.server = server
+        self.alice_person = sign_up(server, "alice")
+        self.bob_person = sign_up(server, "bob")
+        self.guild_id, self.channel_id = create_guild(self.alice_person, self.community)
+        invite_into(self.alice_person, self.channel_id, self.bob_person)
+        self.path = f"/channels/{self.guild_id}/{self.channel_id}"
+        self.alice_context = new_context(browser)
+        self.prepare_alice(self.alice_context)
+        self.bob_context = new_context(browser)
+        self.alice = self.open(self.alice_context, self.alice_person)
+        self.bob = self.open(self.bob_context, self.bob_person)
+
+    def prepare_alice(self, context: BrowserContext) -> None:
+        return None
+
+    def open(self, context: BrowserContext, person: Person, path: str | None = None) -> Page:
+        page = open_as(context, person, path or self.path)
+        expect(composer(page)).to_be_visible()
+        return page
+
+    def close(self) -> None:
+        errors = page_errors(self.alice_context) + page_errors(self.bob_context)
+        self.alice_context.close()
+        self.bob_context.close()
+        assert errors == []

@@ -10,20 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, expect
+from playwright.sync_api import Browser, Locator, Page, Playwright, expect
 
 from tests.clamd_process import SIGNATURE, eicar
 from tests.e2e.web.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    Person,
+    composer,
     create_guild,
-    invite_into,
-    new_context,
     open_as,
-    page_errors,
     sign_up,
 )
+from tests.e2e.web.conftest import Pair as BasePair
 from tests.server_process import Server, new_deployment
 
 MiB = 1024 * 1024
@@ -42,40 +40,12 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     launched.close()
 
 
-def composer(page: Page) -> Locator:
-    return page.get_by_role("combobox", name=re.compile("^Write a message"))
-
-
 def message(page: Page, text: str) -> Locator:
     return page.get_by_role("article").filter(has_text=text)
 
 
-class Pair:
-    """Alice (the community's owner) and Bob, each in a browser of their own, in one channel."""
-
-    def __init__(self, browser: Browser, server: Server) -> None:
-        self.server = server
-        self.alice_person = sign_up(server, "alice")
-        self.bob_person = sign_up(server, "bob")
-        self.guild_id, self.channel_id = create_guild(self.alice_person, "Photo Club")
-        invite_into(self.alice_person, self.channel_id, self.bob_person)
-        self.alice_context = new_context(browser)
-        self.bob_context = new_context(browser)
-        path = f"/channels/{self.guild_id}/{self.channel_id}"
-        self.alice = self.open(self.alice_context, self.alice_person, path)
-        self.bob = self.open(self.bob_context, self.bob_person, path)
-
-    @staticmethod
-    def open(context: BrowserContext, person: Person, path: str) -> Page:
-        page = open_as(context, person, path)
-        expect(composer(page)).to_be_visible()
-        return page
-
-    def close(self) -> None:
-        errors = page_errors(self.alice_context) + page_errors(self.bob_context)
-        self.alice_context.close()
-        self.bob_context.close()
-        assert errors == []
+class Pair(BasePair):
+    community = "Photo Club"
 
 
 @pytest.fixture

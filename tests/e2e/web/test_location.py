@@ -10,15 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Geolocation, Locator, Page, expect
 
-from tests.e2e.web.conftest import (
-    Person,
-    create_guild,
-    invite_into,
-    new_context,
-    open_as,
-    page_errors,
-    sign_up,
-)
+from tests.e2e.web.conftest import Pair as BasePair
 from tests.server_process import Server
 
 BERLIN: Geolocation = {"latitude": 52.52, "longitude": 13.405, "accuracy": 12}
@@ -37,39 +29,25 @@ COUNT_WATCHES = """(() => {
 })()"""
 
 
-def composer(page: Page) -> Locator:
-    return page.get_by_role("combobox", name=re.compile("^Write a message"))
-
-
 def watches(page: Page) -> int:
     count: int = page.evaluate("window.__watches.size")
     return count
 
 
-class Pair:
-    """Alice (the community's owner, whose browser may tell her position) and Bob, each in a
-    browser of their own, in one channel."""
+class Pair(BasePair):
+    """Alice, whose browser may tell her position, and Bob, in one channel."""
+
+    community = "Hiking Club"
 
     def __init__(self, browser: Browser, server: Server, *, allow_location: bool = True) -> None:
-        self.server = server
-        self.alice_person = sign_up(server, "alice")
-        self.bob_person = sign_up(server, "bob")
-        self.guild_id, self.channel_id = create_guild(self.alice_person, "Hiking Club")
-        invite_into(self.alice_person, self.channel_id, self.bob_person)
-        self.alice_context = new_context(browser)
-        self.alice_context.add_init_script(COUNT_WATCHES)
-        if allow_location:
-            self.alice_context.grant_permissions(["geolocation"], origin=server.url)
-        self.alice_context.set_geolocation(BERLIN)
-        self.bob_context = new_context(browser)
-        self.path = f"/channels/{self.guild_id}/{self.channel_id}"
-        self.alice = self.open(self.alice_context, self.alice_person)
-        self.bob = self.open(self.bob_context, self.bob_person)
+        self.allow_location = allow_location
+        super().__init__(browser, server)
 
-    def open(self, context: BrowserContext, person: Person) -> Page:
-        page = open_as(context, person, self.path)
-        expect(composer(page)).to_be_visible()
-        return page
+    def prepare_alice(self, context: BrowserContext) -> None:
+        context.add_init_script(COUNT_WATCHES)
+        if self.allow_location:
+            context.grant_permissions(["geolocation"], origin=self.server.url)
+        context.set_geolocation(BERLIN)
 
     def card(self, page: Page, live: bool = True) -> Locator:
         kind = "Live location" if live else "Location"
@@ -88,12 +66,6 @@ class Pair:
         expect(menu.get_by_role("menuitem").first).to_be_focused()
         menu.get_by_role("menuitem", name=choice).click()
         expect(menu).to_have_count(0)
-
-    def close(self) -> None:
-        errors = page_errors(self.alice_context) + page_errors(self.bob_context)
-        self.alice_context.close()
-        self.bob_context.close()
-        assert errors == []
 
 
 @pytest.fixture
