@@ -337,3 +337,40 @@ async def test_only_message_routes_take_files(api: Api) -> None:
     refused = await owner.post("/guilds", data={"payload_json": "{}"}, files=big)
     assert refused.status_code == 413
     assert refused.json()["code"] == 40005
+
+
+@pytest.mark.parametrize(
+    "content_type, body",
+    [
+        ("multipart/form-data", b"no boundary at all"),
+        ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data\r\n\r\n"),
+        ("multipart/form-data; boundary=x", b"--x\r\ngarbage without headers"),
+        (
+            "multipart/form-data; boundary=x",
+            b'--x\r\nContent-Disposition: form-data; name="payload_json"; filename="p.json"\r\n'
+            b"Content-Type: application/json\r\n\r\n{}\r\n--x--\r\n",
+        ),
+        (
+            "multipart/form-data; boundary=x",
+            b'--x\r\nContent-Disposition: form-data; name="payload_json"\r\n\r\n'
+            b'{"attachments": [{"id": {"no": 1}}]}\r\n--x--\r\n',
+        ),
+        (
+            "multipart/form-data; boundary=x",
+            b"".join(
+                b'--x\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nv\r\n' % n
+                for n in range(30)
+            )
+            + b"--x--\r\n",
+        ),
+    ],
+    ids=["no-boundary", "no-name", "no-headers", "payload-as-file", "bad-entry", "many-fields"],
+)
+async def test_a_broken_form_is_a_clear_4xx(api: Api, content_type: str, body: bytes) -> None:
+    owner, _member, channel_id = await guild_with_member(api)
+    response = await owner.post(
+        f"/channels/{channel_id}/messages", content=body, headers={"Content-Type": content_type}
+    )
+    assert 400 <= response.status_code < 500, response.text
+    assert isinstance(response.json()["code"], int)
+    assert (await owner.get(f"/channels/{channel_id}/messages")).json() == []
