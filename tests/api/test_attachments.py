@@ -374,3 +374,23 @@ async def test_a_broken_form_is_a_clear_4xx(api: Api, content_type: str, body: b
     assert 400 <= response.status_code < 500, response.text
     assert isinstance(response.json()["code"], int)
     assert (await owner.get(f"/channels/{channel_id}/messages")).json() == []
+
+
+async def test_an_upload_refused_as_too_large_here_can_still_be_attached_elsewhere(
+    api: Api,
+) -> None:
+    owner, _member, channel_id = await guild_with_member(api)
+    guild_id = (await owner.get(f"/channels/{channel_id}")).json()["guild_id"]
+    await owner.patch(f"/guilds/{guild_id}", json={"max_file_size": 10})
+    data = b"%PDF-1.4 bigger than ten bytes"
+    location = await create_upload(
+        owner, len(data), "big.pdf", headers={"Content-Type": STREAM}, content=data
+    )
+    entry = {"attachments": [{"id": "up", "uploaded_filename": upload_id(location)}]}
+    refused = await owner.post(f"/channels/{channel_id}/messages", json=entry)
+    assert refused.status_code == 413
+    assert "big.pdf is larger than" in refused.json()["message"]
+    elsewhere = text_channel(await owner.guild("No limit here"))["id"]
+    sent = await owner.post(f"/channels/{elsewhere}/messages", json=entry)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["attachments"][0]["filename"] == "big.pdf"

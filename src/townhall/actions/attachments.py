@@ -36,6 +36,7 @@ from townhall.domain.permissions import Permission
 from townhall.files import archives, images, media, sniff
 from townhall.files.names import clean_filename
 from townhall.store import attachments as attachment_store
+from townhall.store import uploads as upload_store
 from townhall.store.attachments import StoredAttachment
 
 log = logging.getLogger("townhall.files")
@@ -125,13 +126,12 @@ async def receive_files(
     async with s.engine.connect() as conn:
         access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
         require_may_attach(access, voice=voice, count=len(files))
-        staged = await _stage_all(s, actor, files, voice=voice)
-        try:
-            _require_size(s, access, staged)
-            await _require_quota(s, conn, actor, access, sum(f.attachment.size for f in staged))
-        except BaseException:
-            await asyncio.to_thread(_remove_staged, staged)
-            raise
+        # Sizes are known before anything is copied or an upload is taken, so a refusal for
+        # size or quota leaves a resumable upload to be attached another time.
+        sizes = [await _declared(conn, actor, file) for file in files]
+        _require_size(s, access, sizes)
+        await _require_quota(s, conn, actor, access, sum(size for _, size in sizes))
+    staged = await _stage_all(s, actor, files, voice=voice)
     pending = s.settings.scan is Scanning.REQUIRED
     stored: list[StoredAttachment] = []
     try:
@@ -316,16 +316,27 @@ def _with_media_facts(
     return a, None, False
 
 
-def _require_size(s: Services, access: ChannelAccess, staged: Sequence[_Staged]) -> None:
+async def _declared(conn: AsyncConnection, actor: Actor, file: IncomingFile) -> tuple[str, int]:
+    """A file's name and size before it is taken: a part's spooled length, or an upload's
+    declared length (0 for one that is not the actor's: claiming it refuses it properly)."""
+    if isinstance(file.source, FinishedUploadRef):
+        upload = await upload_store.get_upload(conn, file.source.upload_id)
+        if upload is None or upload.uploader_id != actor.id:
+            return file.filename or "file", 0
+        return clean_filename(file.filename or upload.filename), upload.length
+    size = await asyncio.to_thread(file.source.seek, 0, os.SEEK_END)
+    return clean_filename(file.filename), size
+
+
+def _require_size(s: Services, access: ChannelAccess, sizes: Sequence[tuple[str, int]]) -> None:
     """Each file within the server's limit, and its community's if that is lower."""
     largest = s.settings.max_file_bytes
     if access.guild is not None and access.guild.guild.max_file_size is not None:
         largest = min(largest, access.guild.guild.max_file_size)
-    for file in staged:
-        if file.attachment.size > largest:
+    for name, size in sizes:
+        if size > largest:
             raise errors.EntityTooLarge(
-                f"{file.attachment.filename} is larger than the {_size(largest)} "
-                "allowed for one file here."
+                f"{name} is larger than the {_size(largest)} allowed for one file here."
             )
 
 
