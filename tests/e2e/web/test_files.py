@@ -283,6 +283,20 @@ def test_malware_is_shown_blocked_to_its_uploader_and_never_to_anyone_else(
         ).to_be_visible()
         expect(message(bob, "the test file")).to_have_count(0)
         expect(bob.get_by_text("eicar.com")).to_have_count(0)
+        own_notice = re.compile(r"^Your file eicar\.com was not shared")
+        expect(alice.get_by_text(own_notice)).to_be_visible()
+
+        # Bob (a member) sends one too: Alice, who moderates the channel, is told who and what.
+        drop_files(
+            bob,
+            f"[new File([{eicar().decode()!r}], 'invoice.com', {{ type: 'application/x-msdos' }})]",
+        )
+        composer(bob).fill("please pay")
+        composer(bob).press("Enter")
+        bob_name = re.escape(pair.bob_person.username)
+        told = re.compile(rf"^Malware blocked in #general: invoice\.com from {bob_name}")
+        expect(alice.get_by_text(told)).to_be_visible()
+        expect(message(alice, "please pay")).to_have_count(0)
     finally:
         pair.close()
 

@@ -28,7 +28,7 @@ import { ProfileCard } from "../members/ProfileCard";
 import { MarkdownContext, type MarkdownEnv } from "../messages/Markdown";
 import { MessagePane } from "../messages/MessagePane";
 import { channelPath, navigate, type Route } from "./router";
-import { getUi, setUi, useUi } from "./ui";
+import { getUi, notify, setUi, useUi } from "./ui";
 import type { Message } from "../../api/types";
 
 const UserSettings = lazy(() => import("../settings/UserSettings"));
@@ -112,6 +112,23 @@ function useAttention(route: Route) {
           window.focus();
           navigate(channelPath(channel.guild_id, channel.id));
         };
+      }),
+    [t],
+  );
+  // Malware found in a file: its uploader learns which file, the channel's moderators who sent it.
+  useEffect(
+    () =>
+      onDispatch((event, _before, after) => {
+        if (event.t !== "MESSAGE_ATTACHMENT_BLOCKED") return;
+        const blocked = event.d as { channel_id: string; guild_id?: string; filename: string; uploader_id: string; signature: string };
+        const channel = after.channels[blocked.channel_id];
+        const where = channel?.guild_id ? `#${channel.name}` : t("dms.title");
+        if (blocked.uploader_id === after.me?.id) {
+          notify(t("files.blocked_own", { name: blocked.filename, signature: blocked.signature }));
+        } else {
+          const who = displayName(after, blocked.uploader_id, blocked.guild_id ?? null);
+          notify(t("files.blocked_moderator", { name: blocked.filename, user: who, where, signature: blocked.signature }));
+        }
       }),
     [t],
   );
