@@ -3,7 +3,8 @@ S3, quotas): its API client, and every event it publishes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,19 +20,41 @@ from townhall.api.app import create_app
 from townhall.events.event import Envelope
 
 
+class Published(list[Envelope]):
+    """Every event the application published so far, and a way to await the next ones."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._more = asyncio.Event()
+
+    def append(self, envelope: Envelope) -> None:
+        super().append(envelope)
+        self._more.set()
+
+    async def first(self, wanted: Callable[[Envelope], bool], timeout: float = 30.0) -> Envelope:
+        """The first event that matches, already published or awaited as it comes."""
+        async with asyncio.timeout(timeout):
+            while True:
+                self._more.clear()
+                found = next((envelope for envelope in self if wanted(envelope)), None)
+                if found is not None:
+                    return found
+                await self._more.wait()
+
+
 @dataclass
 class OwnApp:
     app: FastAPI
     api: Api
     http: httpx.AsyncClient
-    published: list[Envelope]
+    published: Published
 
 
 @asynccontextmanager
 async def own_app(data_dir: Path, **settings: Any) -> AsyncIterator[OwnApp]:
     app = create_app(conftest.test_settings(data_dir, **settings))
     async with app.router.lifespan_context(app):
-        seen: list[Envelope] = []
+        seen = Published()
         app.state.runtime.log.subscribe(seen.append)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),

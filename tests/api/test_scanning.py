@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import zipfile
@@ -15,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.api.own_app import own_app
+from tests.api.own_app import Published, own_app
 from tests.api.test_attachments import fetch, guild_with_member, send_files
 from tests.clamd_process import SIGNATURE, eicar
 from tests.conftest import Account, Api
@@ -35,12 +34,8 @@ async def scanning_server(
 
 async def published(seen: list[Envelope], wanted: Callable[[Envelope], bool]) -> Envelope:
     """The first event (already published, or the next ones) that matches."""
-    for _ in range(600):
-        for envelope in seen:
-            if wanted(envelope):
-                return envelope
-        await asyncio.sleep(0.05)
-    raise AssertionError("the event was not published within 30 s")
+    assert isinstance(seen, Published)
+    return await seen.first(wanted)
 
 
 def about(message_id: str, kind: str) -> Callable[[Envelope], bool]:
