@@ -20,8 +20,19 @@ from townhall.domain.event_data import (
     ReactionChange,
     ReactionsCleared,
     Typing,
+    VoiceStateChange,
 )
-from townhall.domain.models import Channel, ChannelType, Guild, Invite, Member, Message, Role, User
+from townhall.domain.models import (
+    Channel,
+    ChannelType,
+    Guild,
+    Invite,
+    Member,
+    Message,
+    Role,
+    User,
+    VoiceState,
+)
 from townhall.domain.notifications import (
     ChannelOverride,
     GuildSettings,
@@ -81,6 +92,9 @@ SAMPLES: dict[str, Any] = {
         GuildSettings(GUILD, channel_overrides=(ChannelOverride(CHANNEL, muted=True),)), 1
     ),
     "USER_SETTINGS_UPDATE": UserSettings(locale="de"),
+    "VOICE_STATE_UPDATE": VoiceStateChange(
+        VoiceState(GUILD, 8_000, USER, "session"), member, previous_channel_id=9_000
+    ),
 }
 
 

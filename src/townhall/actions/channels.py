@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.actions import overwrites as overwrite_actions
-from townhall.actions import private_channels
+from townhall.actions import private_channels, voice
 from townhall.actions.access import GuildAccess, channel_access, guild_access
 from townhall.actions.overwrites import OverwriteDraft
 from townhall.actions.services import Services
@@ -341,6 +341,7 @@ async def delete_channel(
         if channel.type is ChannelType.GUILD_CATEGORY:
             siblings = await channel_store.channels_of_guild(tx.conn, guild.id)
             orphans = [replace(c, parent_id=None) for c in siblings if c.parent_id == channel.id]
+        await voice.empty_channel(tx, channel)
         await channel_store.delete_channel(tx.conn, channel_id)
         guild_view = None
         forgetful = _without_channel(guild, channel_id)

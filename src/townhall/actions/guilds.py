@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from townhall.actions import voice
 from townhall.actions.access import guild_access, member_context
 from townhall.actions.services import Services
 from townhall.domain import errors, validation
@@ -132,6 +133,7 @@ async def leave_guild(s: Services, actor: Actor, guild_id: int) -> None:
         access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         if access.is_owner:
             raise errors.OwnerCannotLeave()
+        await voice.leave_voice(tx, guild_id, actor.id)
         await member_store.delete_member(tx.conn, guild_id, actor.id)
         tx.emit(*member_removed(guild_id, actor.user))
 

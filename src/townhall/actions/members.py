@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from townhall.actions import voice
 from townhall.actions.access import GuildAccess, guild_access, member_context
 from townhall.actions.guilds import member_removed
 from townhall.actions.roles import require_assignable, role_in
@@ -72,8 +73,8 @@ class MemberPatch:
     mute: bool | Unset = UNSET
     deaf: bool | Unset = UNSET
     communication_disabled_until: datetime | Unset | None = UNSET
-    channel_id: int | Unset = UNSET
-    """A voice channel to move the member to."""
+    channel_id: int | Unset | None = UNSET
+    """A voice channel to move the member to; None disconnects them."""
 
 
 async def modify_member(
@@ -109,9 +110,7 @@ async def modify_member(
                 access.require(permission)
                 changes[field] = value
         if not isinstance(patch.channel_id, Unset):
-            access.require(Permission.MOVE_MEMBERS)
-            # Voice state arrives with the voice server; until then nobody is connected.
-            raise errors.TargetNotInVoice()
+            await voice.move_member(tx, access, target, patch.channel_id, now)
         role_ids = None
         if not isinstance(patch.roles, Unset):
             role_ids = _checked_roles(access, target, patch.roles)
@@ -122,6 +121,8 @@ async def modify_member(
         assert updated is not None
         if changes or role_ids is not None:
             tx.emit(Event(catalog.GUILD_MEMBER_UPDATE, updated, guild_id=guild_id))
+        if any(field in changes for field, _ in _VOICE_FIELDS):
+            await voice.member_voice_changed(tx, updated)
     return updated
 
 
@@ -214,5 +215,6 @@ async def kick_member(s: Services, actor: Actor, guild_id: int, user_id: int) ->
         if target is None:
             raise errors.UnknownMember()
         require_outranks(access, target)
+        await voice.leave_voice(tx, guild_id, user_id)
         await member_store.delete_member(tx.conn, guild_id, user_id)
         tx.emit(*member_removed(guild_id, target.user))

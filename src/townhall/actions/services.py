@@ -28,6 +28,7 @@ from townhall.actions.jobs import JobType
 from townhall.bus.relay import Relay
 from townhall.config import Settings
 from townhall.domain.snowflake import SnowflakeGenerator
+from townhall.domain.voice import VoiceTokens
 from townhall.events import codec
 from townhall.events.event import Envelope, Event, envelope_of
 from townhall.files.storage import Storage
@@ -114,6 +115,8 @@ class Services:
     """Renews the node lease behind `ids` now (runtime/lease.py); see `keep_lease`."""
     storage: Storage | None = None
     """Where attachment bytes live (files/storage.py); set by the runtime."""
+    voice_tokens: VoiceTokens = field(default_factory=lambda: VoiceTokens(b""))
+    """Signs the tokens of the voice gateway (domain/voice.py); the runtime sets the shared key."""
 
     @property
     def file_store(self) -> Storage:

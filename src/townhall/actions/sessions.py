@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from townhall.actions import accounts
 from townhall.actions.services import Services
 from townhall.actions.user_settings import personal_state
-from townhall.domain.models import Channel, Guild, Member, Role, User
+from townhall.domain.models import Channel, Guild, Member, Role, User, VoiceState
 from townhall.domain.notifications import PersonalState
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import members as member_store
 from townhall.store import users as user_store
+from townhall.store import voice_states as voice_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class GuildSnapshot:
     roles: list[Role]
     channels: list[Channel]
     members: list[Member]
+    voice_states: list[VoiceState]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +81,14 @@ async def opening(s: Services, user: User, *, direct_messages: bool) -> Opening:
 
 
 async def guild_snapshots(s: Services, guild_ids: Collection[int]) -> dict[int, GuildSnapshot]:
-    """Several guilds for the gateway's replicas: five queries however many guilds."""
+    """Several guilds for the gateway's replicas: six queries however many guilds."""
     async with s.db.snapshot() as conn:
         found = await guild_store.guilds_with_versions(conn, guild_ids)
         ids = [guild.id for guild, _version in found]
         roles = await guild_store.roles_of_guilds(conn, ids)
         channels = await channel_store.channels_of_guilds(conn, ids)
         members = await member_store.members_of_guilds(conn, ids)
+        voice = await voice_store.voice_states_of_guilds(conn, ids)
     return {
         guild.id: GuildSnapshot(
             guild,
@@ -93,6 +96,7 @@ async def guild_snapshots(s: Services, guild_ids: Collection[int]) -> dict[int, 
             sorted(roles[guild.id].values(), key=lambda r: (r.position, r.id)),
             channels[guild.id],
             members[guild.id],
+            voice.get(guild.id, []),
         )
         for guild, version in found
     }

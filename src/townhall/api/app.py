@@ -32,6 +32,7 @@ from townhall.api.routes import (
     roles,
     uploads,
     users,
+    voice,
 )
 from townhall.api.routes import files as file_routes
 from townhall.config import Settings
@@ -56,6 +57,7 @@ ROUTERS = (
     commands.router,
     gateway.router,
     uploads.router,
+    voice.router,
 )
 
 

@@ -45,6 +45,10 @@ class UnknownMember(NotFound):
     code, message = 10007, "Unknown Member"
 
 
+class UnknownVoiceState(NotFound):
+    code, message = 10065, "Unknown Voice State"
+
+
 class UnknownMessage(NotFound):
     code, message = 10008, "Unknown Message"
 
@@ -83,6 +87,12 @@ class MissingAccess(Forbidden):
 
 class MissingPermissions(Forbidden):
     code, message = 50013, "Missing Permissions"
+
+
+class ChannelFull(Forbidden):
+    """A voice channel at its `user_limit` (Discord refuses silently; townhall says why)."""
+
+    code, message = 50013, "Missing Permissions: the voice channel is full"
 
 
 class CannotEditOthersMessage(Forbidden):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from townhall.domain.models import Channel, Guild, Invite, Member, Role, User
+from townhall.domain.models import Channel, Guild, Invite, Member, Role, User, VoiceState
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,3 +112,19 @@ class InviteView:
     inviter: User | None
     member_count: int | None = None
     presence_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceStateChange:
+    """Someone joined, moved within, changed their state in, or left (`left`) a voice channel."""
+
+    state: VoiceState
+    """The state after the change; on leaving, the state they left."""
+    member: Member
+    left: bool = False
+    previous_channel_id: int | None = None
+    """The channel they were in before, when they joined another or left."""
+
+    @property
+    def channel_id(self) -> int | None:
+        return None if self.left else self.state.channel_id

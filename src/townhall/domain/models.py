@@ -136,6 +136,26 @@ class Member:
 
 
 @dataclass(frozen=True, slots=True)
+class VoiceState:
+    """A person connected to a voice or stage channel, from one gateway session.
+
+    Server mute and deafen live on the member (they outlast the connection, as on Discord); the
+    rest lasts as long as the connection does.
+    """
+
+    guild_id: int
+    channel_id: int
+    user_id: int
+    session_id: str
+    self_mute: bool = False
+    self_deaf: bool = False
+    self_video: bool = False
+    self_stream: bool = False
+    suppress: bool = False
+    request_to_speak_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Ban:
     guild_id: int
     user: User

@@ -24,6 +24,7 @@ from townhall.domain.event_data import (
     ReactionChange,
     ReactionsCleared,
     Typing,
+    VoiceStateChange,
 )
 from townhall.domain.models import Channel, Member, Message, Role, User, shown_to_others
 from townhall.domain.notifications import ReadPosition, UserSettings, VersionedGuildSettings
@@ -36,6 +37,9 @@ D = TypeVar("D")
 Payload = dict[str, Any]
 NO_CONTENT = "no_content"
 """The variant of a message for bots without the MESSAGE_CONTENT intent."""
+LEFT_VIEW = "left_view"
+"""The variant of a voice state for sessions that saw the channel someone left but cannot see the
+one they went to: for them, the person left voice."""
 AUTHOR_VIEW = "author_view"
 """The variant of a message for its author while some of its files are still being scanned
 (everyone else's encoding leaves those files out)."""
@@ -368,6 +372,44 @@ TYPING_START: EventType[Typing] = _about_messages(
     Intent.DIRECT_MESSAGE_TYPING,
     durable=False,
 )
+
+# -- voice -----------------------------------------------------------------------------------
+
+
+def _voice_state_encoded(e: Event[VoiceStateChange]) -> Encoded:
+    change = e.data
+    state = change.state
+    connected = not change.left
+    variants = {}
+    if connected and change.previous_channel_id not in (None, state.channel_id):
+        variants[LEFT_VIEW] = orjson.dumps(
+            payloads.voice_state(state, change.member, connected=False)
+        )
+    return Encoded(
+        data=orjson.dumps(payloads.voice_state(state, change.member, connected=connected)),
+        variants=variants,
+        meta={
+            "user_id": state.user_id,
+            "session_id": state.session_id,
+            "channel_id": change.channel_id,
+            "previous_channel_id": change.previous_channel_id,
+        },
+    )
+
+
+VOICE_STATE_UPDATE: EventType[VoiceStateChange] = declare(
+    EventType(
+        "VOICE_STATE_UPDATE",
+        lambda e: payloads.voice_state(e.data.state, e.data.member, connected=not e.data.left),
+        Audience.GUILD,
+        guild_intent=Intent.GUILD_VOICE_STATES,
+        versioned=True,
+        structural=True,
+        encode_variants=_voice_state_encoded,
+    )
+)
+"""For the sessions that can see the channel (or the one the person left: `LEFT_VIEW`); the
+hub also tells the person's own session where its voice gateway is (VOICE_SERVER_UPDATE)."""
 
 # -- invites ---------------------------------------------------------------------------------
 

@@ -19,6 +19,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from townhall.actions import applications as application_actions
 from townhall.actions import sessions as session_actions
+from townhall.actions import voice as voice_actions
+from townhall.actions.voice import VoiceRequest
+from townhall.domain import errors
+from townhall.domain.actor import Actor
 from townhall.domain.applications import granted_privileged_intents
 from townhall.gateway import limits
 from townhall.gateway.hub import Hub
@@ -189,9 +193,20 @@ class GatewayConnection:
                 raise GatewayClose(Close.DECODE_ERROR, "Error while decoding payload")
             await send_member_chunks(self.hub, self.session, data)
         elif op is Op.VOICE_STATE_UPDATE:
-            pass  # Voice arrives with the voice issue; accepting the opcode keeps bots connected.
+            await self.update_voice_state(limits.voice_state_update(data))
         else:
             raise GatewayClose(Close.UNKNOWN_OPCODE, "Unknown opcode")
+
+    async def update_voice_state(self, request: VoiceRequest) -> None:
+        """Op 4. A refused join changes nothing and, as on Discord, answers nothing."""
+        assert self.session is not None
+        actor = Actor.of(self.session.user)
+        try:
+            await voice_actions.update_voice_state(
+                self.hub.services, actor, self.session.id, request
+            )
+        except errors.TownhallError as refused:
+            log.info("voice state refused for %s: %s", actor.id, refused.message)
 
     async def identify(self, data: dict[str, Any]) -> None:
         token = data.get("token")
@@ -232,6 +247,7 @@ class GatewayConnection:
             token_hash=session_actions.session_token_hash(token),
             connection=self.connection,
         )
+        session.voice_endpoint = self.voice_endpoint()
         self.session = session
         ready = payloads.ready(
             user,
@@ -270,6 +286,15 @@ class GatewayConnection:
         session.detached_at = None
         self.session = session
         session.dispatch(b'{"op":0,"t":"RESUMED","d":null,"s":')
+
+    def voice_endpoint(self) -> str:
+        """The voice gateway, as Discord gives it: host and path, no scheme."""
+        settings = self.settings
+        if settings.public_url:
+            host = settings.public_url.split("://", 1)[-1].rstrip("/")
+        else:
+            host = self.websocket.headers.get("host", f"{settings.host}:{settings.port}")
+        return f"{host}/voice"
 
     def resume_url(self) -> str:
         """Where to RESUME: this process (with several workers, its own port)."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from townhall.domain.models import Channel, Guild, Member, Role
+from townhall.domain.models import Channel, Guild, Member, Role, VoiceState
 from townhall.domain.permissions import (
     MemberContext,
     Overwrite,
@@ -82,6 +82,19 @@ def member_entry(payload: dict[str, Any]) -> MemberEntry:
 
 
 @dataclass(slots=True)
+class VoiceEntry:
+    channel_id: int
+    session_id: str
+    payload: Json
+    """The voice state as GUILD_CREATE lists it (without the member)."""
+
+
+def voice_entry(payload: dict[str, Any]) -> VoiceEntry:
+    payload.pop("member", None)
+    return VoiceEntry(int(payload["channel_id"]), str(payload["session_id"]), payload)
+
+
+@dataclass(slots=True)
 class GuildState:
     guild_id: int
     owner_id: int
@@ -91,6 +104,8 @@ class GuildState:
     roles: dict[int, RoleEntry] = field(default_factory=dict)
     channels: dict[int, ChannelEntry] = field(default_factory=dict)
     members: dict[int, MemberEntry] = field(default_factory=dict)
+    voice: dict[int, VoiceEntry] = field(default_factory=dict)
+    """Who is connected to which voice channel, by user."""
     _visible: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @classmethod
@@ -101,14 +116,20 @@ class GuildState:
         roles: Iterable[Role],
         channels: Iterable[Channel],
         members: Iterable[Member],
+        voice_states: Iterable[VoiceState] = (),
     ) -> GuildState:
         roles = list(roles)
+        by_user = {m.user.id: m for m in members}
         state = cls(guild.id, guild.owner_id, version, {})
         state.set_guild(payloads.guild(guild, roles))
         for channel in channels:
             state.put_channel(payloads.channel(channel))
-        for member in members:
+        for member in by_user.values():
             state.members[member.user.id] = member_entry(payloads.member(member))
+        for voice in voice_states:
+            if (found := by_user.get(voice.user_id)) is not None:
+                payload = payloads.voice_state(voice, found)
+                state.voice[voice.user_id] = voice_entry(payload)
         return state
 
     # -- changes, from the JSON of events ----------------------------------------------------
@@ -158,7 +179,20 @@ class GuildState:
 
     def remove_member(self, user_id: int) -> None:
         self.members.pop(user_id, None)
+        self.voice.pop(user_id, None)
         self._visible.pop(user_id, None)
+
+    def put_voice_state(self, payload: dict[str, Any]) -> None:
+        """VOICE_STATE_UPDATE: a channel id joins or moves, none leaves."""
+        user_id = int(payload["user_id"])
+        if payload.get("channel_id") is None:
+            self.voice.pop(user_id, None)
+        else:
+            self.voice[user_id] = voice_entry(payload)
+
+    def voice_states_seen_by(self, user_id: int) -> list[Json]:
+        visible = self.visible_channels(user_id)
+        return [v.payload for v in self.voice.values() if v.channel_id in visible]
 
     # -- questions -------------------------------------------------------------------------
 

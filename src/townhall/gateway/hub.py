@@ -24,9 +24,11 @@ from typing import Any
 import orjson
 
 from townhall.actions import sessions as session_actions
+from townhall.actions import voice as voice_actions
 from townhall.actions.services import Services
 from townhall.domain.event_data import Presence
 from townhall.domain.permissions import has
+from townhall.domain.voice import VoiceGrant
 from townhall.events import catalog
 from townhall.events.catalog import AUTHOR_VIEW, NO_CONTENT, required_intent
 from townhall.events.event import Envelope, Event
@@ -99,7 +101,9 @@ class Hub:
     async def _load(self, guild_ids: Collection[int]) -> Mapping[int, GuildState]:
         snapshots = await session_actions.guild_snapshots(self.services, guild_ids)
         return {
-            guild_id: GuildState.load(s.guild, s.version, s.roles, s.channels, s.members)
+            guild_id: GuildState.load(
+                s.guild, s.version, s.roles, s.channels, s.members, s.voice_states
+            )
             for guild_id, s in snapshots.items()
         }
 
@@ -237,6 +241,11 @@ class Hub:
             large=count > session.large_threshold,
             joined_at=me.joined_at,
             presences=self._presences(session, listed, state.guild_id),
+            voice_states=(
+                state.voice_states_seen_by(user_id)
+                if session.intents & Intent.GUILD_VOICE_STATES
+                else []
+            ),
         )
         return orjson.dumps(body)
 
@@ -281,6 +290,16 @@ class Hub:
             self.by_user.pop(session.user.id, None)
             if not quiet:
                 self.set_presence(session.user.id, "offline", guild_ids=guild_ids)
+        if session.voice:
+            session.voice.clear()
+            self.spawn(voice_actions.leave_voice_of_session(self.services, session.id))
+
+    def voice_server_update(self, session: Session, guild_id: int, channel_id: int) -> None:
+        """Tell a session that joined a voice channel where to connect, with a token for it."""
+        grant = VoiceGrant(session.user.id, guild_id, channel_id, session.id)
+        token = self.services.voice_tokens.issue(grant, time.time())
+        body = {"token": token, "guild_id": str(guild_id), "endpoint": session.voice_endpoint}
+        session.dispatch(dispatch_head("VOICE_SERVER_UPDATE", orjson.dumps(body)))
 
     def reconnect(self, session: Session) -> None:
         """Ask the client to reconnect (op 7) and identify afresh: its RESUME will fail."""

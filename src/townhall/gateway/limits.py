@@ -22,6 +22,7 @@ from typing import Any
 from websockets.frames import CloseCode
 from websockets.server import ServerProtocol
 
+from townhall.actions.voice import VoiceRequest
 from townhall.gateway.protocol import Close, GatewayClose
 
 MAX_CLIENT_PAYLOAD_BYTES = 4096
@@ -110,6 +111,24 @@ def presence_update(data: object) -> Presence:
         raise decode_error("invalid afk")
     return ("offline" if status == "invisible" else str(status)), tuple(
         activity(a) for a in activities
+    )
+
+
+def voice_state_update(data: object) -> VoiceRequest:
+    """The `d` of op 4 (Voice State Update), checked; malformed payloads close with 4002."""
+    if not isinstance(data, dict):
+        raise decode_error("voice state must be an object")
+    channel = data.get("channel_id")
+    flags = {}
+    for name in ("self_mute", "self_deaf", "self_video"):
+        value = data.get(name, False)
+        if not isinstance(value, bool):
+            raise decode_error(f"invalid {name}")
+        flags[name] = value
+    return VoiceRequest(
+        guild_id=snowflake(data.get("guild_id")),
+        channel_id=None if channel is None else snowflake(channel),
+        **flags,
     )
 
 

@@ -61,6 +61,10 @@ class Session:
     """The replay buffer's bound in bytes of frames, besides its bound in events and age: a
     RESUME writes the whole buffer at once, and it must fit the socket's write buffer."""
     replay_bytes: int = 0
+    voice_endpoint: str = ""
+    """Where this session's client reaches the voice gateway (`host:port/voice`, no scheme)."""
+    voice: dict[int, int] = field(default_factory=dict)
+    """The voice channel this session is connected to, by guild."""
 
     def dispatch(self, head: bytes, now: float | None = None) -> None:
         """Number, remember and send one event whose frame starts with `head`.

@@ -43,6 +43,7 @@ def structural_handlers(hub: Hub) -> dict[EventType[Any], Handler]:
         catalog.GUILD_MEMBER_REMOVE: handlers.member_remove,
         catalog.PRESENCE_UPDATE: handlers.presence_update,
         catalog.TOKENS_REVOKED: handlers.tokens_revoked,
+        catalog.VOICE_STATE_UPDATE: handlers.voice_state_update,
     }
     declared = {kind for kind in catalog.REGISTRY.values() if kind.structural}
     if declared != set(table):
@@ -189,6 +190,38 @@ class _Handlers:
             hub.statuses[user_id] = data["status"]
         hub.fan_out(envelope, [s for s in hub.audience(envelope) if s.user.id != user_id])
 
+    def voice_state_update(self, envelope: Envelope) -> None:
+        """Who sees the channel hears of it; who saw only the channel left hears they left; the
+        joining session learns where its voice gateway is."""
+        hub, meta = self.hub, envelope.meta
+        guild_id = envelope.guild_id or 0
+        user_id, session_id = int(meta["user_id"]), str(meta["session_id"])
+        channel_id, previous = meta["channel_id"], meta["previous_channel_id"]
+        state = hub.guilds.get(guild_id)
+        if state is not None:
+            state.put_voice_state(orjson.loads(envelope.data))
+            sees, saw = [], []
+            for session in hub.guild_sessions.get(guild_id, ()):
+                viewer = session.user.id
+                if viewer == user_id or (
+                    channel_id is not None and state.can_view(viewer, channel_id)
+                ):
+                    sees.append(session)
+                elif previous is not None and state.can_view(viewer, previous):
+                    saw.append(session)
+            hub.fan_out(envelope, sees)
+            if saw:
+                # A leave is already a leave; a move is one for those who cannot follow it.
+                left = envelope.variants.get(catalog.LEFT_VIEW)
+                hub.fan_out(envelope if left is None else _with_data(envelope, left), saw)
+        for session in hub.by_user.get(user_id, ()):
+            if session.id == session_id and channel_id is not None:
+                if session.voice.get(guild_id) != channel_id:
+                    session.voice[guild_id] = channel_id
+                    hub.voice_server_update(session, guild_id, channel_id)
+            else:
+                session.voice.pop(guild_id, None)
+
     def tokens_revoked(self, envelope: Envelope) -> None:
         user_id = int(orjson.loads(envelope.data))
         sessions = list(self.hub.by_user.get(user_id, ()))
@@ -204,6 +237,10 @@ class _Handlers:
             if session.connection is not None:
                 session.connection.close(Close.AUTHENTICATION_FAILED, "Authentication failed")
             await hub.end(session)
+
+
+def _with_data(envelope: Envelope, data: bytes) -> Envelope:
+    return Envelope(id=envelope.id, kind=envelope.kind, data=data, guild_id=envelope.guild_id)
 
 
 def _retyped(envelope: Envelope, kind: EventType[Any]) -> Envelope:

@@ -19,12 +19,14 @@ from townhall.actions import (  # noqa: F401 (they declare jobs)
     live_locations,
     maintenance,
     uploads,
+    voice,
 )
 from townhall.actions.services import Services, password_hasher
 from townhall.bus.log import EventLog, LocalLog
 from townhall.bus.redis_stream import RedisStreamLog
 from townhall.bus.relay import Relay
 from townhall.config import Settings
+from townhall.domain.voice import VoiceTokens
 from townhall.files import urls
 from townhall.files.storage import LocalStorage, Storage
 from townhall.gateway.hub import Hub
@@ -66,6 +68,13 @@ async def install_file_urls(db: Database, settings: Settings) -> None:
     urls.install(urls.FileUrls(settings.base_url, key))
 
 
+async def voice_tokens(db: Database) -> VoiceTokens:
+    """Voice tokens are signed with a key every node shares, like file links."""
+    async with db.write() as conn:
+        key = await secret_store.get_or_create(conn, "voice_tokens", secrets.token_bytes(32))
+    return VoiceTokens(key)
+
+
 @dataclass
 class Runtime:
     """One process's wiring. `serve=False` (the CLI) runs no gateway, no jobs and reads no log:
@@ -93,6 +102,7 @@ class Runtime:
             passwords=password_hasher(settings),
             renew_lease=self.lease.renew,
             storage=self.storage,
+            voice_tokens=await voice_tokens(self.db),
         )
         self.relay.immediate.append(services.cache.on_envelope)
         self.lease.start()

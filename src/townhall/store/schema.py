@@ -194,6 +194,26 @@ member_roles = Table(
     Index("ix_member_roles_role", "role_id"),
 )
 
+voice_states = Table(
+    "voice_states",
+    metadata,
+    # Who is connected to which voice channel, through which gateway session on which process
+    # (`holder`: its node lease holder); rows of a holder whose lease ended are cleared.
+    Column("guild_id", Id, _cascade("guilds.id"), primary_key=True),
+    Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("channel_id", Id, _cascade("channels.id"), nullable=False),
+    Column("session_id", String(64), nullable=False),
+    Column("holder", String(32), nullable=False),
+    Column("self_mute", Boolean, nullable=False, server_default=text("false")),
+    Column("self_deaf", Boolean, nullable=False, server_default=text("false")),
+    Column("self_video", Boolean, nullable=False, server_default=text("false")),
+    Column("self_stream", Boolean, nullable=False, server_default=text("false")),
+    Column("suppress", Boolean, nullable=False, server_default=text("false")),
+    Column("request_to_speak_at", Millis),
+    Index("ix_voice_states_channel", "channel_id"),
+    Index("ix_voice_states_holder", "holder"),
+)
+
 bans = Table(
     "bans",
     metadata,

@@ -26,6 +26,7 @@ from townhall.domain.models import (
     Role,
     Scan,
     User,
+    VoiceState,
 )
 from townhall.domain.notifications import (
     PersonalState,
@@ -218,6 +219,28 @@ def member(m: Member, *, with_user: bool = True) -> Payload:
     }
     if with_user:
         body["user"] = user(m.user)
+    return body
+
+
+def voice_state(state: VoiceState, member_: Member | None, *, connected: bool = True) -> Payload:
+    """Discord's voice state; `connected=False` is the state of someone who left (no channel).
+    Server mute and deafen come from the member."""
+    body: Payload = {
+        "guild_id": str(state.guild_id),
+        "channel_id": str(state.channel_id) if connected else None,
+        "user_id": str(state.user_id),
+        "session_id": state.session_id,
+        "deaf": member_.deaf if member_ is not None else False,
+        "mute": member_.mute if member_ is not None else False,
+        "self_deaf": state.self_deaf,
+        "self_mute": state.self_mute,
+        "self_stream": state.self_stream,
+        "self_video": state.self_video,
+        "suppress": state.suppress,
+        "request_to_speak_timestamp": timestamp(state.request_to_speak_at),
+    }
+    if member_ is not None:
+        body["member"] = member(member_)
     return body
 
 
@@ -564,6 +587,7 @@ def guild_create(
     large: bool,
     joined_at: str,
     presences: list[Payload],
+    voice_states: list[Any] | None = None,
 ) -> Payload:
     """GUILD_CREATE for one session: the guild with what that member sees of it."""
     body = dict(guild)
@@ -576,7 +600,7 @@ def guild_create(
         joined_at=joined_at,
         presences=presences,
         threads=[],
-        voice_states=[],
+        voice_states=voice_states or [],
         stage_instances=[],
         guild_scheduled_events=[],
         soundboard_sounds=[],

@@ -120,6 +120,23 @@ class Member(TypedDict):
 
 
 @with_config(_EXACT)
+class VoiceState(TypedDict):
+    guild_id: str
+    channel_id: str | None
+    user_id: str
+    session_id: str
+    deaf: bool
+    mute: bool
+    self_deaf: bool
+    self_mute: bool
+    self_stream: bool
+    self_video: bool
+    suppress: bool
+    request_to_speak_timestamp: str | None
+    member: NotRequired[Member]
+
+
+@with_config(_EXACT)
 class Guild(TypedDict):
     id: str
     name: str

@@ -770,6 +770,40 @@ export interface paths {
         patch: operations["modify_role_api_v10_guilds__guild_id__roles__role_id__patch"];
         trace?: never;
     };
+    "/api/v10/guilds/{guild_id}/voice-states/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get User Voice State */
+        get: operations["get_user_voice_state_api_v10_guilds__guild_id__voice_states__user_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/voice-states/@me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Current User Voice State */
+        get: operations["get_current_user_voice_state_api_v10_guilds__guild_id__voice_states__me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v10/invites/{code}": {
         parameters: {
             query?: never;
@@ -2166,6 +2200,34 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** VoiceState */
+        VoiceState: {
+            /** Channel Id */
+            channel_id: string | null;
+            /** Deaf */
+            deaf: boolean;
+            /** Guild Id */
+            guild_id: string;
+            member?: components["schemas"]["Member"];
+            /** Mute */
+            mute: boolean;
+            /** Request To Speak Timestamp */
+            request_to_speak_timestamp: string | null;
+            /** Self Deaf */
+            self_deaf: boolean;
+            /** Self Mute */
+            self_mute: boolean;
+            /** Self Stream */
+            self_stream: boolean;
+            /** Self Video */
+            self_video: boolean;
+            /** Session Id */
+            session_id: string;
+            /** Suppress */
+            suppress: boolean;
+            /** User Id */
+            user_id: string;
         };
     };
     responses: never;
@@ -4619,6 +4681,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Role"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_user_voice_state_api_v10_guilds__guild_id__voice_states__user_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+                /** @description user id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoiceState"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_current_user_voice_state_api_v10_guilds__guild_id__voice_states__me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoiceState"];
                 };
             };
             /** @description Validation Error */

@@ -123,7 +123,7 @@ async def modify_member(
         communication_disabled_until=(
             body.communication_disabled_until if "communication_disabled_until" in given else UNSET
         ),
-        channel_id=body.channel_id if body.channel_id is not None else UNSET,
+        channel_id=body.channel_id if "channel_id" in given else UNSET,
     )
     member = await member_actions.modify_member(s, actor, guild_id, user_id, patch)
     return JSON(payloads.member(member))
