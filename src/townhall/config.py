@@ -45,6 +45,16 @@ def _env_list(name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
 
 
+def _port_range(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    low, _, high = value.partition("-")
+    first, last = int(low), int(high or low)
+    if not 0 < first <= last < 65536:
+        raise ValueError(f"TOWNHALL_VOICE_PORTS must be like 50000-50999, not {value!r}")
+    return first, last
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -113,6 +123,12 @@ class Settings:
     sign_in_window_seconds: int = 30 * 60
     sign_in_backoff_seconds: float = 60.0
     """The first backoff; each further failure doubles it, up to the window."""
+    voice_addresses: tuple[str, ...] = ()
+    """Where the SFU offers ICE host candidates; empty means every interface but loopback."""
+    voice_ports: tuple[int, int] | None = None
+    """An inclusive UDP port range for media (`50000-50999`), for firewalls; None: any port."""
+    voice_audio_slots: int = 3
+    """How many of the loudest speakers each listener hears at once."""
 
     @property
     def effective_database_url(self) -> str:
@@ -208,5 +224,8 @@ class Settings:
             sign_in_backoff_seconds=_env_float(
                 "TOWNHALL_SIGN_IN_BACKOFF_SECONDS", cls.sign_in_backoff_seconds
             ),
+            voice_addresses=_env_list("TOWNHALL_VOICE_ADDRESSES"),
+            voice_ports=_port_range(env.get("TOWNHALL_VOICE_PORTS")),
+            voice_audio_slots=_env_int("TOWNHALL_VOICE_AUDIO_SLOTS", cls.voice_audio_slots),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

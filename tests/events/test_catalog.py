@@ -10,6 +10,7 @@ import pytest
 
 from townhall.domain.event_data import (
     AttachmentBlocked,
+    CallView,
     GuildView,
     InviteView,
     MessageDeleted,
@@ -23,6 +24,7 @@ from townhall.domain.event_data import (
     VoiceStateChange,
 )
 from townhall.domain.models import (
+    Call,
     Channel,
     ChannelType,
     Guild,
@@ -30,6 +32,7 @@ from townhall.domain.models import (
     Member,
     Message,
     Role,
+    StageInstance,
     User,
     VoiceState,
 )
@@ -92,6 +95,14 @@ SAMPLES: dict[str, Any] = {
         GuildSettings(GUILD, channel_overrides=(ChannelOverride(CHANNEL, muted=True),)), 1
     ),
     "USER_SETTINGS_UPDATE": UserSettings(locale="de"),
+    "CALL_CREATE": CallView(
+        Call(6_000, NOW, ringing=(USER,)), (VoiceState(None, 6_000, 3_001, "session"),)
+    ),
+    "CALL_UPDATE": Call(6_000, NOW),
+    "CALL_DELETE": Call(6_000, NOW),
+    "STAGE_INSTANCE_CREATE": StageInstance(9_100, GUILD, CHANNEL, "Q&A"),
+    "STAGE_INSTANCE_UPDATE": StageInstance(9_100, GUILD, CHANNEL, "Q&A, part two"),
+    "STAGE_INSTANCE_DELETE": StageInstance(9_100, GUILD, CHANNEL, "Q&A"),
     "VOICE_STATE_UPDATE": VoiceStateChange(
         VoiceState(GUILD, 8_000, USER, "session"), member, previous_channel_id=9_000
     ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from townhall.actions import voice
+from townhall.actions import voice, voice_moderation
 from townhall.actions.access import GuildAccess, guild_access, member_context
 from townhall.actions.guilds import member_removed
 from townhall.actions.roles import require_assignable, role_in
@@ -110,7 +110,7 @@ async def modify_member(
                 access.require(permission)
                 changes[field] = value
         if not isinstance(patch.channel_id, Unset):
-            await voice.move_member(tx, access, target, patch.channel_id, now)
+            await voice_moderation.move_member(tx, access, target, patch.channel_id, now)
         role_ids = None
         if not isinstance(patch.roles, Unset):
             role_ids = _checked_roles(access, target, patch.roles)
@@ -122,7 +122,7 @@ async def modify_member(
         if changes or role_ids is not None:
             tx.emit(Event(catalog.GUILD_MEMBER_UPDATE, updated, guild_id=guild_id))
         if any(field in changes for field, _ in _VOICE_FIELDS):
-            await voice.member_voice_changed(tx, updated)
+            await voice_moderation.member_voice_changed(tx, updated)
     return updated
 
 

@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from townhall.actions import accounts
 from townhall.actions.services import Services
 from townhall.actions.user_settings import personal_state
-from townhall.domain.models import Channel, Guild, Member, Role, User, VoiceState
+from townhall.domain.models import Channel, Guild, Member, Role, StageInstance, User, VoiceState
 from townhall.domain.notifications import PersonalState
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import members as member_store
+from townhall.store import stage_instances as stage_store
 from townhall.store import users as user_store
 from townhall.store import voice_states as voice_store
 
@@ -32,6 +33,7 @@ class GuildSnapshot:
     channels: list[Channel]
     members: list[Member]
     voice_states: list[VoiceState]
+    stages: list[StageInstance]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,7 @@ async def opening(s: Services, user: User, *, direct_messages: bool) -> Opening:
 
 
 async def guild_snapshots(s: Services, guild_ids: Collection[int]) -> dict[int, GuildSnapshot]:
-    """Several guilds for the gateway's replicas: six queries however many guilds."""
+    """Several guilds for the gateway's replicas: seven queries however many guilds."""
     async with s.db.snapshot() as conn:
         found = await guild_store.guilds_with_versions(conn, guild_ids)
         ids = [guild.id for guild, _version in found]
@@ -89,6 +91,7 @@ async def guild_snapshots(s: Services, guild_ids: Collection[int]) -> dict[int, 
         channels = await channel_store.channels_of_guilds(conn, ids)
         members = await member_store.members_of_guilds(conn, ids)
         voice = await voice_store.voice_states_of_guilds(conn, ids)
+        stages = await stage_store.stages_of_guilds(conn, ids)
     return {
         guild.id: GuildSnapshot(
             guild,
@@ -97,6 +100,7 @@ async def guild_snapshots(s: Services, guild_ids: Collection[int]) -> dict[int, 
             channels[guild.id],
             members[guild.id],
             voice.get(guild.id, []),
+            stages.get(guild.id, []),
         )
         for guild, version in found
     }

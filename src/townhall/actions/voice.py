@@ -1,32 +1,35 @@
-"""Voice states: join, move, change and leave voice channels; moderators move and disconnect.
+"""Voice states: join, move within, change and leave voice channels and calls.
 
 A voice state belongs to the gateway session that joined (gateway op 4) and to the process that
 holds that session (`holder`, its node lease): when the session ends the person leaves, and when a
 process dies its states are cleared by the `voice.sweep` job once its lease has run out. Every
 change is one VOICE_STATE_UPDATE, stored with the change (the outbox), so each node's guild replica
-and every client see the same voice channels.
+and every client see the same voice channels. In a DM or group DM the voice state's scope is the
+channel and joining it starts or joins its call (`actions/calls.py`). Moderators' moves and the
+stage's speakers are `actions/voice_moderation.py`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from townhall.actions.access import GuildAccess, channel_access, guild_access, member_context
+from townhall.actions import calls
+from townhall.actions.access import channel_access, guild_access
 from townhall.actions.jobs import Payload, job
 from townhall.actions.services import Services, Transaction
+from townhall.actions.stage_instances import end_stage
 from townhall.domain import errors
 from townhall.domain.actor import Actor
 from townhall.domain.event_data import VoiceStateChange
 from townhall.domain.models import Channel, Member, VoiceState
-from townhall.domain.permissions import Permission, channel_permissions, has
-from townhall.domain.voice import require_may_join, suppressed_on_join
+from townhall.domain.permissions import Permission, has
+from townhall.domain.voice import Rights, require_may_join, rights, suppressed_on_join
 from townhall.events import catalog
 from townhall.events.event import Event
 from townhall.store import channels as channel_store
 from townhall.store import members as member_store
+from townhall.store import stage_instances as stage_store
+from townhall.store import users as user_store
 from townhall.store import voice_states as voice_store
 
 SWEEP_EVERY_SECONDS = 15.0
@@ -34,17 +37,42 @@ SWEEP_EVERY_SECONDS = 15.0
 
 @dataclass(frozen=True, slots=True)
 class VoiceRequest:
-    """Gateway op 4, as the client sent it."""
+    """Gateway op 4, as the client sent it (no guild: a DM's call)."""
 
-    guild_id: int
+    guild_id: int | None
     channel_id: int | None
     self_mute: bool = False
     self_deaf: bool = False
     self_video: bool = False
 
 
-def _event(change: VoiceStateChange) -> Event[VoiceStateChange]:
-    return Event(catalog.VOICE_STATE_UPDATE, change, guild_id=change.state.guild_id)
+@dataclass(frozen=True, slots=True)
+class VoiceStanding:
+    """A connected person's voice state, member (None in a call) and permissions in its
+    channel: what the voice gateway needs to let them in and to decide what their media may do."""
+
+    state: VoiceState
+    member: Member | None
+    permissions: int
+
+    @property
+    def rights(self) -> Rights:
+        return rights(self.permissions, self.member, self.state)
+
+
+async def voice_standing(s: Services, scope_id: int, user_id: int) -> VoiceStanding | None:
+    """None when they are not connected (or can no longer see their channel)."""
+    async with s.engine.connect() as conn:
+        state = await voice_store.get_voice_state(conn, scope_id, user_id)
+        user = await user_store.get_user(conn, user_id) if state is not None else None
+        if state is None or user is None:
+            return None
+        try:
+            access = await channel_access(conn, user, state.channel_id, s.now(), s.cache)
+        except (errors.MissingAccess, errors.UnknownChannel, errors.UnknownGuild):
+            return None
+    member = access.guild.member if access.guild is not None else None
+    return VoiceStanding(state, member, access.permissions)
 
 
 async def get_voice_state(
@@ -68,23 +96,29 @@ async def update_voice_state(
 ) -> VoiceState | None:
     """Join, move, change self mute/deaf/video, or (no channel) leave; the new state or None.
 
-    A refused join raises and changes nothing. A person (not a bot) is in one voice channel at a
-    time: joining one leaves any other, in any guild, as Discord's clients do.
+    A refused join raises and changes nothing. A person (not a bot) is in one voice channel or
+    call at a time: joining one leaves any other, as Discord's clients do.
     """
+    now = s.now()
     async with s.write() as tx:
-        access = await guild_access(tx.conn, actor.user, request.guild_id, s.now(), s.cache)
-        member = access.member
-        current = await voice_store.get_voice_state(tx.conn, request.guild_id, actor.id)
+        member: Member | None = None
+        if request.guild_id is not None:
+            member = (
+                await guild_access(tx.conn, actor.user, request.guild_id, now, s.cache)
+            ).member
         if request.channel_id is None:
-            if current is not None:
-                await _leave(tx, current, member)
+            for joined in await voice_store.voice_states_of_user(tx.conn, actor.id):
+                if joined.guild_id == request.guild_id:
+                    await end_voice_state(tx, joined, member)
             return None
-        target = await channel_access(tx.conn, actor.user, request.channel_id, s.now(), s.cache)
+        target = await channel_access(tx.conn, actor.user, request.channel_id, now, s.cache)
         channel = target.channel
         if channel.guild_id != request.guild_id:
             raise errors.UnknownChannel()
+        scope_id = request.guild_id if request.guild_id is not None else channel.id
+        current = await voice_store.get_voice_state(tx.conn, scope_id, actor.id)
         inside = current is not None and current.channel_id == channel.id
-        if not inside:
+        if not inside and channel.guild_id is not None:
             occupants = await voice_store.count_in_channel(tx.conn, channel.id)
             require_may_join(target.permissions, channel, occupants, already_inside=False)
         state = VoiceState(
@@ -107,20 +141,50 @@ async def update_voice_state(
             return state
         if not actor.user.bot and current is None:
             for elsewhere in await voice_store.voice_states_of_user(tx.conn, actor.id):
-                if elsewhere.guild_id != request.guild_id:
-                    other = await member_store.get_member(tx.conn, elsewhere.guild_id, actor.id)
-                    if other is not None:
-                        await _leave(tx, elsewhere, other)
+                if elsewhere.scope_id != scope_id:
+                    await leave_voice(tx, elsewhere.scope_id, actor.id)
         await voice_store.put_voice_state(tx.conn, state, s.relay.owner)
         previous = current.channel_id if current is not None and not inside else None
-        tx.emit(_event(VoiceStateChange(state, member, previous_channel_id=previous)))
+        await emit_voice_state(tx, VoiceStateChange(state, member, previous_channel_id=previous))
+        if channel.guild_id is None and not inside:
+            await calls.entered(tx, channel, actor.id, now)
+        if previous is not None:
+            await left_channel(tx, previous)
     return state
 
 
-async def _leave(tx: Transaction, state: VoiceState, member: Member) -> None:
-    await voice_store.delete_voice_state(tx.conn, state.guild_id, state.user_id)
+async def emit_voice_state(tx: Transaction, change: VoiceStateChange) -> None:
+    """VOICE_STATE_UPDATE: for the guild (the hub picks who sees the channel), or for a call's
+    recipients."""
+    state = change.state
+    if state.guild_id is not None:
+        tx.emit(Event(catalog.VOICE_STATE_UPDATE, change, guild_id=state.guild_id))
+        return
+    channel = await channel_store.get_channel(tx.conn, state.channel_id)
+    recipients = frozenset(channel.recipient_ids if channel else ()) | {state.user_id}
+    tx.emit(Event(catalog.VOICE_STATE_UPDATE, change, user_ids=recipients))
+
+
+async def end_voice_state(tx: Transaction, state: VoiceState, member: Member | None) -> None:
+    """They leave: the state goes, everyone who could see it hears, an empty stage or call
+    ends."""
+    await voice_store.delete_voice_state(tx.conn, state.scope_id, state.user_id)
     change = VoiceStateChange(state, member, left=True, previous_channel_id=state.channel_id)
-    tx.emit(_event(change))
+    await emit_voice_state(tx, change)
+    await left_channel(tx, state.channel_id)
+
+
+async def left_channel(tx: Transaction, channel_id: int) -> None:
+    """Someone left `channel_id`: a stage or a call nobody is in any more ends, as on Discord."""
+    channel = await channel_store.get_channel(tx.conn, channel_id)
+    if channel is None:
+        return
+    if channel.guild_id is None:
+        await calls.left(tx, channel)
+        return
+    stage = await stage_store.stage_of_channel(tx.conn, channel_id, lock=True)
+    if stage is not None and not await voice_store.count_in_channel(tx.conn, channel_id):
+        await end_stage(tx, stage)
 
 
 async def leave_voice_of_session(s: Services, session_id: str) -> None:
@@ -130,19 +194,21 @@ async def leave_voice_of_session(s: Services, session_id: str) -> None:
             return
     async with s.write() as tx:
         for state in await voice_store.voice_states_of_session(tx.conn, session_id):
-            await leave_voice(tx, state.guild_id, state.user_id)
+            await leave_voice(tx, state.scope_id, state.user_id)
 
 
-async def leave_voice(tx: Transaction, guild_id: int, user_id: int) -> None:
+async def leave_voice(tx: Transaction, scope_id: int, user_id: int) -> None:
     """Within another change (a member removed, a channel deleted): end their voice state."""
-    state = await voice_store.get_voice_state(tx.conn, guild_id, user_id)
+    state = await voice_store.get_voice_state(tx.conn, scope_id, user_id)
     if state is None:
         return
-    member = await member_store.get_member(tx.conn, guild_id, user_id)
-    if member is None:
-        await voice_store.delete_voice_state(tx.conn, guild_id, user_id)
-        return
-    await _leave(tx, state, member)
+    member = None
+    if state.guild_id is not None:
+        member = await member_store.get_member(tx.conn, state.guild_id, user_id)
+        if member is None:
+            await voice_store.delete_voice_state(tx.conn, scope_id, user_id)
+            return
+    await end_voice_state(tx, state, member)
 
 
 async def empty_channel(tx: Transaction, channel: Channel) -> None:
@@ -153,62 +219,6 @@ async def empty_channel(tx: Transaction, channel: Channel) -> None:
         await leave_voice(tx, channel.guild_id, state.user_id)
 
 
-async def member_voice_changed(tx: Transaction, member: Member) -> None:
-    """Server mute or deafen changed: a connected member's voice state shows it."""
-    state = await voice_store.get_voice_state(tx.conn, member.guild_id, member.user.id)
-    if state is not None:
-        tx.emit(_event(VoiceStateChange(state, member)))
-
-
-async def move_member(
-    tx: Transaction,
-    access: GuildAccess,
-    target: Member,
-    channel_id: int | None,
-    now: datetime,
-) -> None:
-    """Member PATCH `channel_id`: MOVE_MEMBERS; into a channel both may connect to; None
-    disconnects. The member must be connected (40032)."""
-    access.require(Permission.MOVE_MEMBERS)
-    guild_id = access.guild.id
-    state = await voice_store.get_voice_state(tx.conn, guild_id, target.user.id)
-    if state is None:
-        raise errors.TargetNotInVoice()
-    if channel_id is None:
-        await _leave(tx, state, target)
-        return
-    if channel_id == state.channel_id:
-        return
-    channel = await _voice_channel(tx.conn, guild_id, channel_id)
-    mover = access.in_channel(channel)
-    moved = channel_permissions(
-        member_context(access.guild, target, access.roles, now), channel.permission_overwrites
-    )
-    needed = Permission.VIEW_CHANNEL | Permission.CONNECT
-    if not has(mover, needed) or not has(moved, needed):
-        raise errors.MissingPermissions()
-    moved_state = replace(
-        state,
-        channel_id=channel.id,
-        suppress=suppressed_on_join(moved, channel),
-        request_to_speak_at=None,
-    )
-    await voice_store.put_voice_state(tx.conn, moved_state)
-    change = VoiceStateChange(moved_state, target, previous_channel_id=state.channel_id)
-    tx.emit(_event(change))
-
-
-async def _voice_channel(conn: AsyncConnection, guild_id: int, channel_id: int) -> Channel:
-    channel = await channel_store.get_channel(conn, channel_id)
-    if channel is None or channel.guild_id != guild_id:
-        raise errors.InvalidFormBody.field("channel_id", "Unknown channel.", "CHANNEL_INVALID")
-    if not channel.type.is_voice:
-        raise errors.InvalidFormBody.field(
-            "channel_id", "The channel is not a voice channel.", "CHANNEL_TYPE_INVALID"
-        )
-    return channel
-
-
 async def sweep_voice_states(s: Services) -> int:
     """States of processes that died (no live node lease): those people left. Returns how many."""
     async with s.engine.connect() as conn:
@@ -217,7 +227,7 @@ async def sweep_voice_states(s: Services) -> int:
         return 0
     async with s.write() as tx:
         for state in await voice_store.orphaned_voice_states(tx.conn, s.now_ms()):
-            await leave_voice(tx, state.guild_id, state.user_id)
+            await leave_voice(tx, state.scope_id, state.user_id)
     return len(orphans)
 
 

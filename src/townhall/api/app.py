@@ -30,6 +30,7 @@ from townhall.api.routes import (
     pins,
     reactions,
     roles,
+    stage_instances,
     uploads,
     users,
     voice,
@@ -38,6 +39,7 @@ from townhall.api.routes import files as file_routes
 from townhall.config import Settings
 from townhall.gateway.connection import gateway_endpoint
 from townhall.runtime import Runtime
+from townhall.voice.connection import voice_endpoint
 
 API_PREFIX = "/api/v10"
 ROUTERS = (
@@ -58,6 +60,7 @@ ROUTERS = (
     gateway.router,
     uploads.router,
     voice.router,
+    stage_instances.router,
 )
 
 
@@ -83,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
         runtime = app.state.runtime = Runtime(settings)
         app.state.services = await runtime.start()
         app.state.hub = runtime.hub
+        app.state.voice = runtime.voice
         try:
             yield
         finally:
@@ -103,6 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
     # /gateway) and the health check first, as they are cheap to tell apart and asked for often.
     app.add_api_websocket_route("/", gateway_endpoint)
     app.add_api_websocket_route("/gateway", gateway_endpoint)
+    app.add_api_websocket_route("/voice", voice_endpoint)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Any:

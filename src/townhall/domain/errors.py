@@ -49,6 +49,14 @@ class UnknownVoiceState(NotFound):
     code, message = 10065, "Unknown Voice State"
 
 
+class UnknownStageInstance(NotFound):
+    code, message = 10067, "Unknown Stage Instance"
+
+
+class StageAlreadyOpen(TownhallError):
+    code, message = 150006, "Stage already open"
+
+
 class UnknownMessage(NotFound):
     code, message = 10008, "Unknown Message"
 

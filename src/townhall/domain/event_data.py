@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from townhall.domain.models import Channel, Guild, Invite, Member, Role, User, VoiceState
+from townhall.domain.models import Call, Channel, Guild, Invite, Member, Role, User, VoiceState
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,8 @@ class VoiceStateChange:
 
     state: VoiceState
     """The state after the change; on leaving, the state they left."""
-    member: Member
+    member: Member | None
+    """None in a call."""
     left: bool = False
     previous_channel_id: int | None = None
     """The channel they were in before, when they joined another or left."""
@@ -128,3 +129,11 @@ class VoiceStateChange:
     @property
     def channel_id(self) -> int | None:
         return None if self.left else self.state.channel_id
+
+
+@dataclass(frozen=True, slots=True)
+class CallView:
+    """A call as CALL_CREATE shows it: who is rung and who is in it."""
+
+    call: Call
+    voice_states: tuple[VoiceState, ...] = ()

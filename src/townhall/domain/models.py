@@ -143,7 +143,8 @@ class VoiceState:
     rest lasts as long as the connection does.
     """
 
-    guild_id: int
+    guild_id: int | None
+    """None in a call (a DM or group DM)."""
     channel_id: int
     user_id: int
     session_id: str
@@ -153,6 +154,35 @@ class VoiceState:
     self_stream: bool = False
     suppress: bool = False
     request_to_speak_at: datetime | None = None
+
+    @property
+    def scope_id(self) -> int:
+        """Discord's voice "server": the guild, or the DM channel of a call. A person has at most
+        one voice state per scope."""
+        return self.guild_id if self.guild_id is not None else self.channel_id
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call in a DM or group DM, from its first participant until its last one leaves."""
+
+    channel_id: int
+    started_at: datetime
+    ringing: tuple[int, ...] = ()
+    """Recipients whose phone rings: asked to join and have not joined, declined or timed out."""
+
+
+@dataclass(frozen=True, slots=True)
+class StageInstance:
+    """A live stage: a topic on a stage channel, while it runs."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    topic: str
+    privacy_level: int = 2
+    """Discord's GUILD_ONLY (public stages are gone from Discord too)."""
+    scheduled_event_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,14 +48,17 @@ class Rights:
     hear: bool
 
 
-def rights(permissions: int, member: Member, state: VoiceState) -> Rights:
+def rights(permissions: int, member: Member | None, state: VoiceState) -> Rights:
+    """`member` is None in a call (nobody server-mutes in a DM)."""
+    muted = member is not None and member.mute
+    deafened = member is not None and member.deaf
     return Rights(
         speak=has(permissions, Permission.SPEAK)
-        and not member.mute
+        and not muted
         and not state.self_mute
         and not state.suppress,
         video=has(permissions, Permission.STREAM) and not state.suppress,
-        hear=not member.deaf and not state.self_deaf,
+        hear=not deafened and not state.self_deaf,
     )
 
 

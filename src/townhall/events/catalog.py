@@ -14,6 +14,7 @@ import orjson
 
 from townhall.domain.event_data import (
     AttachmentBlocked,
+    CallView,
     GuildView,
     InviteView,
     MessageDeleted,
@@ -26,7 +27,16 @@ from townhall.domain.event_data import (
     Typing,
     VoiceStateChange,
 )
-from townhall.domain.models import Channel, Member, Message, Role, User, shown_to_others
+from townhall.domain.models import (
+    Call,
+    Channel,
+    Member,
+    Message,
+    Role,
+    StageInstance,
+    User,
+    shown_to_others,
+)
 from townhall.domain.notifications import ReadPosition, UserSettings, VersionedGuildSettings
 from townhall.domain.permissions import Permission
 from townhall.events.event import Audience, CacheKey, Encoded, Event, EventType
@@ -390,6 +400,7 @@ def _voice_state_encoded(e: Event[VoiceStateChange]) -> Encoded:
         variants=variants,
         meta={
             "user_id": state.user_id,
+            "scope_id": state.scope_id,
             "session_id": state.session_id,
             "channel_id": change.channel_id,
             "previous_channel_id": change.previous_channel_id,
@@ -410,6 +421,46 @@ VOICE_STATE_UPDATE: EventType[VoiceStateChange] = declare(
 )
 """For the sessions that can see the channel (or the one the person left: `LEFT_VIEW`); the
 hub also tells the person's own session where its voice gateway is (VOICE_SERVER_UPDATE)."""
+
+
+CALL_CREATE: EventType[CallView] = declare(
+    EventType(
+        "CALL_CREATE",
+        lambda e: payloads.call(e.data.call, e.data.voice_states),
+        Audience.USERS,
+        direct_intent=Intent.DIRECT_MESSAGES,
+    )
+)
+"""A call started in a DM or group DM: for its recipients (those rung see `ringing`)."""
+CALL_UPDATE: EventType[Call] = declare(
+    EventType(
+        "CALL_UPDATE",
+        lambda e: payloads.call(e.data),
+        Audience.USERS,
+        direct_intent=Intent.DIRECT_MESSAGES,
+    )
+)
+CALL_DELETE: EventType[Call] = declare(
+    EventType(
+        "CALL_DELETE",
+        lambda e: {"channel_id": str(e.data.channel_id)},
+        Audience.USERS,
+        direct_intent=Intent.DIRECT_MESSAGES,
+    )
+)
+
+
+def _stage(e: Event[StageInstance]) -> Payload:
+    return payloads.stage_instance(e.data)
+
+
+def _stage_event(name: str) -> EventType[StageInstance]:
+    return _snapshot(name, _stage, Audience.CHANNEL, Intent.GUILDS, lambda e: ())
+
+
+STAGE_INSTANCE_CREATE = _stage_event("STAGE_INSTANCE_CREATE")
+STAGE_INSTANCE_UPDATE = _stage_event("STAGE_INSTANCE_UPDATE")
+STAGE_INSTANCE_DELETE = _stage_event("STAGE_INSTANCE_DELETE")
 
 # -- invites ---------------------------------------------------------------------------------
 

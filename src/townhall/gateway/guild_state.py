@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from townhall.domain.models import Channel, Guild, Member, Role, VoiceState
+from townhall.domain.models import Channel, Guild, Member, Role, StageInstance, VoiceState
 from townhall.domain.permissions import (
     MemberContext,
     Overwrite,
@@ -106,6 +106,8 @@ class GuildState:
     members: dict[int, MemberEntry] = field(default_factory=dict)
     voice: dict[int, VoiceEntry] = field(default_factory=dict)
     """Who is connected to which voice channel, by user."""
+    stages: dict[int, Json] = field(default_factory=dict)
+    """Live stage instances, by channel."""
     _visible: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @classmethod
@@ -117,6 +119,7 @@ class GuildState:
         channels: Iterable[Channel],
         members: Iterable[Member],
         voice_states: Iterable[VoiceState] = (),
+        stages: Iterable[StageInstance] = (),
     ) -> GuildState:
         roles = list(roles)
         by_user = {m.user.id: m for m in members}
@@ -130,6 +133,8 @@ class GuildState:
             if (found := by_user.get(voice.user_id)) is not None:
                 payload = payloads.voice_state(voice, found)
                 state.voice[voice.user_id] = voice_entry(payload)
+        for stage in stages:
+            state.stages[stage.channel_id] = payloads.stage_instance(stage)
         return state
 
     # -- changes, from the JSON of events ----------------------------------------------------
@@ -168,6 +173,7 @@ class GuildState:
 
     def remove_channel(self, channel_id: int) -> None:
         self.channels.pop(channel_id, None)
+        self.stages.pop(channel_id, None)
         self._visible.clear()
 
     def put_member(self, member: dict[str, Any]) -> int:
@@ -189,6 +195,17 @@ class GuildState:
             self.voice.pop(user_id, None)
         else:
             self.voice[user_id] = voice_entry(payload)
+
+    def put_stage(self, stage: Json, *, live: bool) -> None:
+        channel_id = int(stage["channel_id"])
+        if live:
+            self.stages[channel_id] = stage
+        else:
+            self.stages.pop(channel_id, None)
+
+    def stages_seen_by(self, user_id: int) -> list[Json]:
+        visible = self.visible_channels(user_id)
+        return [stage for channel_id, stage in self.stages.items() if channel_id in visible]
 
     def voice_states_seen_by(self, user_id: int) -> list[Json]:
         visible = self.visible_channels(user_id)

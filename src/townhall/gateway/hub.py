@@ -102,7 +102,7 @@ class Hub:
         snapshots = await session_actions.guild_snapshots(self.services, guild_ids)
         return {
             guild_id: GuildState.load(
-                s.guild, s.version, s.roles, s.channels, s.members, s.voice_states
+                s.guild, s.version, s.roles, s.channels, s.members, s.voice_states, s.stages
             )
             for guild_id, s in snapshots.items()
         }
@@ -246,6 +246,7 @@ class Hub:
                 if session.intents & Intent.GUILD_VOICE_STATES
                 else []
             ),
+            stage_instances=state.stages_seen_by(user_id),
         )
         return orjson.dumps(body)
 
@@ -294,11 +295,20 @@ class Hub:
             session.voice.clear()
             self.spawn(voice_actions.leave_voice_of_session(self.services, session.id))
 
-    def voice_server_update(self, session: Session, guild_id: int, channel_id: int) -> None:
-        """Tell a session that joined a voice channel where to connect, with a token for it."""
-        grant = VoiceGrant(session.user.id, guild_id, channel_id, session.id)
+    def voice_server_update(
+        self, session: Session, guild_id: int | None, scope_id: int, channel_id: int
+    ) -> None:
+        """Tell a session that joined a voice channel or call where to connect, with a token for
+        it. A call's has no guild but the channel, as Discord's."""
+        grant = VoiceGrant(session.user.id, scope_id, channel_id, session.id)
         token = self.services.voice_tokens.issue(grant, time.time())
-        body = {"token": token, "guild_id": str(guild_id), "endpoint": session.voice_endpoint}
+        body: dict[str, object] = {
+            "token": token,
+            "guild_id": str(guild_id) if guild_id is not None else None,
+            "endpoint": session.voice_endpoint,
+        }
+        if guild_id is None:
+            body["channel_id"] = str(channel_id)
         session.dispatch(dispatch_head("VOICE_SERVER_UPDATE", orjson.dumps(body)))
 
     def reconnect(self, session: Session) -> None:

@@ -118,7 +118,7 @@ def voice_state_update(data: object) -> VoiceRequest:
     """The `d` of op 4 (Voice State Update), checked; malformed payloads close with 4002."""
     if not isinstance(data, dict):
         raise decode_error("voice state must be an object")
-    channel = data.get("channel_id")
+    channel, guild = data.get("channel_id"), data.get("guild_id")
     flags = {}
     for name in ("self_mute", "self_deaf", "self_video"):
         value = data.get(name, False)
@@ -126,7 +126,7 @@ def voice_state_update(data: object) -> VoiceRequest:
             raise decode_error(f"invalid {name}")
         flags[name] = value
     return VoiceRequest(
-        guild_id=snowflake(data.get("guild_id")),
+        guild_id=None if guild is None else snowflake(guild),
         channel_id=None if channel is None else snowflake(channel),
         **flags,
     )

@@ -64,7 +64,7 @@ class Session:
     voice_endpoint: str = ""
     """Where this session's client reaches the voice gateway (`host:port/voice`, no scheme)."""
     voice: dict[int, int] = field(default_factory=dict)
-    """The voice channel this session is connected to, by guild."""
+    """The voice channel this session is connected to, by scope (guild, or a call's DM)."""
 
     def dispatch(self, head: bytes, now: float | None = None) -> None:
         """Number, remember and send one event whose frame starts with `head`.

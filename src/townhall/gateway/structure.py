@@ -44,6 +44,9 @@ def structural_handlers(hub: Hub) -> dict[EventType[Any], Handler]:
         catalog.PRESENCE_UPDATE: handlers.presence_update,
         catalog.TOKENS_REVOKED: handlers.tokens_revoked,
         catalog.VOICE_STATE_UPDATE: handlers.voice_state_update,
+        catalog.STAGE_INSTANCE_CREATE: handlers.stage_update,
+        catalog.STAGE_INSTANCE_UPDATE: handlers.stage_update,
+        catalog.STAGE_INSTANCE_DELETE: handlers.stage_update,
     }
     declared = {kind for kind in catalog.REGISTRY.values() if kind.structural}
     if declared != set(table):
@@ -192,13 +195,16 @@ class _Handlers:
 
     def voice_state_update(self, envelope: Envelope) -> None:
         """Who sees the channel hears of it; who saw only the channel left hears they left; the
-        joining session learns where its voice gateway is."""
+        joining session learns where its voice gateway is. In a call: its recipients."""
         hub, meta = self.hub, envelope.meta
-        guild_id = envelope.guild_id or 0
         user_id, session_id = int(meta["user_id"]), str(meta["session_id"])
+        scope_id = int(meta["scope_id"])
         channel_id, previous = meta["channel_id"], meta["previous_channel_id"]
-        state = hub.guilds.get(guild_id)
-        if state is not None:
+        guild_id = envelope.guild_id
+        state = hub.guilds.get(guild_id) if guild_id is not None else None
+        if guild_id is None:
+            hub.fan_out(envelope, hub.audience(envelope))
+        elif state is not None:
             state.put_voice_state(orjson.loads(envelope.data))
             sees, saw = [], []
             for session in hub.guild_sessions.get(guild_id, ()):
@@ -216,11 +222,18 @@ class _Handlers:
                 hub.fan_out(envelope if left is None else _with_data(envelope, left), saw)
         for session in hub.by_user.get(user_id, ()):
             if session.id == session_id and channel_id is not None:
-                if session.voice.get(guild_id) != channel_id:
-                    session.voice[guild_id] = channel_id
-                    hub.voice_server_update(session, guild_id, channel_id)
+                if session.voice.get(scope_id) != channel_id:
+                    session.voice[scope_id] = channel_id
+                    hub.voice_server_update(session, guild_id, scope_id, channel_id)
             else:
-                session.voice.pop(guild_id, None)
+                session.voice.pop(scope_id, None)
+
+    def stage_update(self, envelope: Envelope) -> None:
+        state = self.hub.guilds.get(envelope.guild_id or 0)
+        if state is not None:
+            live = envelope.kind is not catalog.STAGE_INSTANCE_DELETE
+            state.put_stage(orjson.loads(envelope.data), live=live)
+        self.hub.fan_out(envelope, self.hub.audience(envelope))
 
     def tokens_revoked(self, envelope: Envelope) -> None:
         user_id = int(orjson.loads(envelope.data))

@@ -30,10 +30,13 @@ from townhall.domain.voice import VoiceTokens
 from townhall.files import urls
 from townhall.files.storage import LocalStorage, Storage
 from townhall.gateway.hub import Hub
+from townhall.media.backend import MediaBackend
+from townhall.media.sfu import EmbeddedSfu
 from townhall.runtime.jobs import JobRunner
 from townhall.runtime.lease import NodeLease
 from townhall.store import secrets as secret_store
 from townhall.store.database import Database, create_engine, migrate
+from townhall.voice.rooms import VoiceRooms
 
 log = logging.getLogger("townhall.runtime")
 
@@ -59,6 +62,15 @@ def make_storage(settings: Settings) -> Storage:
     if url:
         raise ValueError(f"TOWNHALL_STORAGE_URL must be an s3:// URL, not {url!r}")
     return LocalStorage(settings.effective_files_dir / "store")
+
+
+def make_media_backend(settings: Settings) -> MediaBackend:
+    """The SFU inside this process (a Janus backend is the next step of scale-out media)."""
+    return EmbeddedSfu(
+        audio_slots=settings.voice_audio_slots,
+        host_addresses=list(settings.voice_addresses) or None,
+        port_range=settings.voice_ports,
+    )
 
 
 async def install_file_urls(db: Database, settings: Settings) -> None:
@@ -107,11 +119,14 @@ class Runtime:
         self.relay.immediate.append(services.cache.on_envelope)
         self.lease.start()
         self.hub: Hub | None = None
+        self.voice: VoiceRooms | None = None
         self.jobs: JobRunner | None = None
         if self.log is not None:
             self.log.on_gap(services.cache.clear)
             self.hub = Hub(services)
             self.log.subscribe(self.hub.deliver)
+            self.voice = VoiceRooms(services, make_media_backend(settings))
+            self.log.subscribe(self.voice.on_envelope)
             self.log.on_gap(self.hub.resync)
             self.hub.start()
             await self.log.start()
@@ -125,6 +140,8 @@ class Runtime:
     async def stop(self) -> None:
         if self.jobs is not None:
             await self.jobs.close()
+        if self.voice is not None:
+            await self.voice.close()
         if self.hub is not None:
             await self.hub.close()
         await self.relay.close()

@@ -199,8 +199,10 @@ voice_states = Table(
     metadata,
     # Who is connected to which voice channel, through which gateway session on which process
     # (`holder`: its node lease holder); rows of a holder whose lease ended are cleared.
-    Column("guild_id", Id, _cascade("guilds.id"), primary_key=True),
+    Column("scope_id", Id, primary_key=True, autoincrement=False),
+    # The guild, or the DM channel of a call: one voice state per person per scope.
     Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("guild_id", Id, _cascade("guilds.id")),
     Column("channel_id", Id, _cascade("channels.id"), nullable=False),
     Column("session_id", String(64), nullable=False),
     Column("holder", String(32), nullable=False),
@@ -212,6 +214,30 @@ voice_states = Table(
     Column("request_to_speak_at", Millis),
     Index("ix_voice_states_channel", "channel_id"),
     Index("ix_voice_states_holder", "holder"),
+    Index("ix_voice_states_guild", "guild_id"),
+)
+
+calls = Table(
+    "calls",
+    metadata,
+    # A call in a DM or group DM while anyone is in it.
+    Column("channel_id", Id, _cascade("channels.id"), primary_key=True),
+    Column("started_at", Millis, nullable=False),
+    Column("ringing", Text),
+    # Space-separated ids of the recipients being rung.
+)
+
+stage_instances = Table(
+    "stage_instances",
+    metadata,
+    # A stage channel's live session: one at most per channel.
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("guild_id", Id, _cascade("guilds.id"), nullable=False),
+    Column("channel_id", Id, _cascade("channels.id"), nullable=False, unique=True),
+    Column("topic", String(120), nullable=False),
+    Column("privacy_level", SmallInteger, nullable=False, server_default=text("2")),
+    Column("scheduled_event_id", Id),
+    Index("ix_stage_instances_guild", "guild_id"),
 )
 
 bans = Table(

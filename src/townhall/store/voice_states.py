@@ -55,9 +55,10 @@ def _values(state: VoiceState) -> dict[str, object]:
     }
 
 
-async def get_voice_state(conn: AsyncConnection, guild_id: int, user_id: int) -> VoiceState | None:
+async def get_voice_state(conn: AsyncConnection, scope_id: int, user_id: int) -> VoiceState | None:
+    """The person's voice state in a guild, or in the call of a DM channel (`scope_id`)."""
     query = select(*_COLUMNS).where(
-        voice_states.c.guild_id == guild_id, voice_states.c.user_id == user_id
+        voice_states.c.scope_id == scope_id, voice_states.c.user_id == user_id
     )
     row = (await conn.execute(query)).mappings().first()
     return _state(row) if row is not None else None
@@ -76,21 +77,37 @@ async def put_voice_state(
     values = _values(state) | ({"holder": holder} if holder is not None else {})
     result = await conn.execute(
         update(voice_states)
-        .where(voice_states.c.guild_id == state.guild_id, voice_states.c.user_id == state.user_id)
+        .where(voice_states.c.scope_id == state.scope_id, voice_states.c.user_id == state.user_id)
         .values(**values)
     )
     if result.rowcount == 0 and holder is not None:
         await conn.execute(
-            insert(voice_states).values(guild_id=state.guild_id, user_id=state.user_id, **values)
+            insert(voice_states).values(
+                scope_id=state.scope_id, guild_id=state.guild_id, user_id=state.user_id, **values
+            )
         )
 
 
-async def delete_voice_state(conn: AsyncConnection, guild_id: int, user_id: int) -> None:
+async def delete_voice_state(conn: AsyncConnection, scope_id: int, user_id: int) -> None:
     await conn.execute(
         delete(voice_states).where(
-            voice_states.c.guild_id == guild_id, voice_states.c.user_id == user_id
+            voice_states.c.scope_id == scope_id, voice_states.c.user_id == user_id
         )
     )
+
+
+async def voice_states_of_calls(
+    conn: AsyncConnection, channel_ids: Collection[int]
+) -> dict[int, list[VoiceState]]:
+    """Who is in the calls of these DM channels."""
+    found: dict[int, list[VoiceState]] = defaultdict(list)
+    if channel_ids:
+        query = select(*_COLUMNS).where(
+            voice_states.c.scope_id.in_(list(channel_ids)), voice_states.c.guild_id.is_(None)
+        )
+        for row in (await conn.execute(query)).mappings():
+            found[row["channel_id"]].append(_state(row))
+    return found
 
 
 async def voice_states_of_guilds(

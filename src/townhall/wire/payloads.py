@@ -16,6 +16,7 @@ from townhall.domain.models import (
     Application,
     Attachment,
     Ban,
+    Call,
     Channel,
     ChannelType,
     Guild,
@@ -25,6 +26,7 @@ from townhall.domain.models import (
     MessageType,
     Role,
     Scan,
+    StageInstance,
     User,
     VoiceState,
 )
@@ -226,7 +228,7 @@ def voice_state(state: VoiceState, member_: Member | None, *, connected: bool = 
     """Discord's voice state; `connected=False` is the state of someone who left (no channel).
     Server mute and deafen come from the member."""
     body: Payload = {
-        "guild_id": str(state.guild_id),
+        "guild_id": str(state.guild_id) if state.guild_id is not None else None,
         "channel_id": str(state.channel_id) if connected else None,
         "user_id": str(state.user_id),
         "session_id": state.session_id,
@@ -242,6 +244,33 @@ def voice_state(state: VoiceState, member_: Member | None, *, connected: bool = 
     if member_ is not None:
         body["member"] = member(member_)
     return body
+
+
+def call(c: Call, voice_states: Iterable[VoiceState] | None = None) -> Payload:
+    """A call of a DM or group DM, as Discord's CALL_CREATE and CALL_UPDATE carry it."""
+    body: Payload = {
+        "channel_id": str(c.channel_id),
+        "message_id": None,
+        "region": "townhall",
+        "ringing": [str(user_id) for user_id in c.ringing],
+    }
+    if voice_states is not None:
+        body["voice_states"] = [voice_state(v, None) for v in voice_states]
+    return body
+
+
+def stage_instance(stage: StageInstance) -> Payload:
+    return {
+        "id": str(stage.id),
+        "guild_id": str(stage.guild_id),
+        "channel_id": str(stage.channel_id),
+        "topic": stage.topic,
+        "privacy_level": stage.privacy_level,
+        "discoverable_disabled": True,
+        "guild_scheduled_event_id": (
+            str(stage.scheduled_event_id) if stage.scheduled_event_id is not None else None
+        ),
+    }
 
 
 def ban(b: Ban) -> Payload:
@@ -588,6 +617,7 @@ def guild_create(
     joined_at: str,
     presences: list[Payload],
     voice_states: list[Any] | None = None,
+    stage_instances: list[Any] | None = None,
 ) -> Payload:
     """GUILD_CREATE for one session: the guild with what that member sees of it."""
     body = dict(guild)
@@ -601,7 +631,7 @@ def guild_create(
         presences=presences,
         threads=[],
         voice_states=voice_states or [],
-        stage_instances=[],
+        stage_instances=stage_instances or [],
         guild_scheduled_events=[],
         soundboard_sounds=[],
         unavailable=False,

@@ -137,6 +137,17 @@ class VoiceState(TypedDict):
 
 
 @with_config(_EXACT)
+class StageInstance(TypedDict):
+    id: str
+    guild_id: str
+    channel_id: str
+    topic: str
+    privacy_level: int
+    discoverable_disabled: bool
+    guild_scheduled_event_id: str | None
+
+
+@with_config(_EXACT)
 class Guild(TypedDict):
     id: str
     name: str

@@ -784,7 +784,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Modify User Voice State
+         * @description On a stage, a moderator (MUTE_MEMBERS) invites someone up or moves them back.
+         */
+        patch: operations["modify_user_voice_state_api_v10_guilds__guild_id__voice_states__user_id__patch"];
         trace?: never;
     };
     "/api/v10/guilds/{guild_id}/voice-states/@me": {
@@ -801,7 +805,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Modify Current User Voice State
+         * @description On a stage: step down (`suppress: true`), raise or lower a hand, or (a moderator) speak.
+         */
+        patch: operations["modify_current_user_voice_state_api_v10_guilds__guild_id__voice_states__me_patch"];
         trace?: never;
     };
     "/api/v10/invites/{code}": {
@@ -883,6 +891,42 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v10/stage-instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create Stage Instance */
+        post: operations["create_stage_instance_api_v10_stage_instances_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/stage-instances/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Stage Instance */
+        get: operations["get_stage_instance_api_v10_stage_instances__channel_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Stage Instance */
+        delete: operations["delete_stage_instance_api_v10_stage_instances__channel_id__delete"];
+        options?: never;
+        head?: never;
+        /** Modify Stage Instance */
+        patch: operations["modify_stage_instance_api_v10_stage_instances__channel_id__patch"];
         trace?: never;
     };
     "/api/v10/uploads": {
@@ -1414,6 +1458,23 @@ export interface components {
             /** Recipients */
             recipients?: number[] | null;
         };
+        /** CreateStageBody */
+        CreateStageBody: {
+            /** Channel Id */
+            channel_id: number;
+            /**
+             * Privacy Level
+             * @default 2
+             */
+            privacy_level?: number;
+            /**
+             * Send Start Notification
+             * @default false
+             */
+            send_start_notification?: boolean;
+            /** Topic */
+            topic: string;
+        };
         /**
          * CurrentUser
          * @description `PATCH /users/@me`: the user, and a new token when the password changed (the others end).
@@ -1455,6 +1516,15 @@ export interface components {
             username: string;
             /** Verified */
             verified?: boolean;
+        };
+        /** CurrentVoiceStateBody */
+        CurrentVoiceStateBody: {
+            /** Channel Id */
+            channel_id: number;
+            /** Request To Speak Timestamp */
+            request_to_speak_timestamp?: string | null;
+            /** Suppress */
+            suppress?: boolean | null;
         };
         /** EditOverwriteBody */
         EditOverwriteBody: {
@@ -1869,6 +1939,13 @@ export interface components {
             /** Roles */
             roles?: number[] | null;
         };
+        /** ModifyStageBody */
+        ModifyStageBody: {
+            /** Privacy Level */
+            privacy_level?: number | null;
+            /** Topic */
+            topic?: string | null;
+        };
         /** MuteConfig */
         MuteConfig: {
             /** End Time */
@@ -2098,6 +2175,23 @@ export interface components {
             /** User Id */
             user_id: string;
         };
+        /** StageInstance */
+        StageInstance: {
+            /** Channel Id */
+            channel_id: string;
+            /** Discoverable Disabled */
+            discoverable_disabled: boolean;
+            /** Guild Id */
+            guild_id: string;
+            /** Guild Scheduled Event Id */
+            guild_scheduled_event_id: string | null;
+            /** Id */
+            id: string;
+            /** Privacy Level */
+            privacy_level: number;
+            /** Topic */
+            topic: string;
+        };
         /** User */
         User: {
             /** Accent Color */
@@ -2228,6 +2322,13 @@ export interface components {
             suppress: boolean;
             /** User Id */
             user_id: string;
+        };
+        /** VoiceStateBody */
+        VoiceStateBody: {
+            /** Channel Id */
+            channel_id: number;
+            /** Suppress */
+            suppress?: boolean | null;
         };
     };
     responses: never;
@@ -4728,6 +4829,42 @@ export interface operations {
             };
         };
     };
+    modify_user_voice_state_api_v10_guilds__guild_id__voice_states__user_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+                /** @description user id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VoiceStateBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_current_user_voice_state_api_v10_guilds__guild_id__voice_states__me_get: {
         parameters: {
             query?: never;
@@ -4748,6 +4885,40 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["VoiceState"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    modify_current_user_voice_state_api_v10_guilds__guild_id__voice_states__me_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CurrentVoiceStateBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -4969,6 +5140,137 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     }[];
+                };
+            };
+        };
+    };
+    create_stage_instance_api_v10_stage_instances_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateStageBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageInstance"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_stage_instance_api_v10_stage_instances__channel_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageInstance"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_stage_instance_api_v10_stage_instances__channel_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    modify_stage_instance_api_v10_stage_instances__channel_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModifyStageBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageInstance"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

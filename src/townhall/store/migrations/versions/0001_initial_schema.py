@@ -356,6 +356,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "guild_id", name=op.f("pk_user_guild_settings")),
     )
     op.create_table(
+        "calls",
+        sa.Column("channel_id", sa.BigInteger(), nullable=False),
+        sa.Column("started_at", sa.BigInteger(), nullable=False),
+        sa.Column("ringing", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["channels.id"],
+            name=op.f("fk_calls_channel_id_channels"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("channel_id", name=op.f("pk_calls")),
+    )
+    op.create_table(
         "channel_recipients",
         sa.Column("channel_id", sa.BigInteger(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
@@ -503,9 +516,36 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "channel_id", name=op.f("pk_read_states")),
     )
     op.create_table(
-        "voice_states",
+        "stage_instances",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("channel_id", sa.BigInteger(), nullable=False),
+        sa.Column("topic", sa.String(length=120), nullable=False),
+        sa.Column("privacy_level", sa.SmallInteger(), server_default=sa.text("2"), nullable=False),
+        sa.Column("scheduled_event_id", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["channels.id"],
+            name=op.f("fk_stage_instances_channel_id_channels"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["guild_id"],
+            ["guilds.id"],
+            name=op.f("fk_stage_instances_guild_id_guilds"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stage_instances")),
+        sa.UniqueConstraint("channel_id", name=op.f("uq_stage_instances_channel_id")),
+    )
+    with op.batch_alter_table("stage_instances", schema=None) as batch_op:
+        batch_op.create_index("ix_stage_instances_guild", ["guild_id"], unique=False)
+
+    op.create_table(
+        "voice_states",
+        sa.Column("scope_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=True),
         sa.Column("channel_id", sa.BigInteger(), nullable=False),
         sa.Column("session_id", sa.String(length=64), nullable=False),
         sa.Column("holder", sa.String(length=32), nullable=False),
@@ -533,10 +573,11 @@ def upgrade() -> None:
             name=op.f("fk_voice_states_user_id_users"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("guild_id", "user_id", name=op.f("pk_voice_states")),
+        sa.PrimaryKeyConstraint("scope_id", "user_id", name=op.f("pk_voice_states")),
     )
     with op.batch_alter_table("voice_states", schema=None) as batch_op:
         batch_op.create_index("ix_voice_states_channel", ["channel_id"], unique=False)
+        batch_op.create_index("ix_voice_states_guild", ["guild_id"], unique=False)
         batch_op.create_index("ix_voice_states_holder", ["holder"], unique=False)
 
     op.create_table(
@@ -578,9 +619,14 @@ def downgrade() -> None:
     op.drop_table("message_nonces")
     with op.batch_alter_table("voice_states", schema=None) as batch_op:
         batch_op.drop_index("ix_voice_states_holder")
+        batch_op.drop_index("ix_voice_states_guild")
         batch_op.drop_index("ix_voice_states_channel")
 
     op.drop_table("voice_states")
+    with op.batch_alter_table("stage_instances", schema=None) as batch_op:
+        batch_op.drop_index("ix_stage_instances_guild")
+
+    op.drop_table("stage_instances")
     op.drop_table("read_states")
     with op.batch_alter_table("permission_overwrites", schema=None) as batch_op:
         batch_op.drop_index("ix_permission_overwrites_target")
@@ -609,6 +655,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_channel_recipients_user")
 
     op.drop_table("channel_recipients")
+    op.drop_table("calls")
     op.drop_table("user_guild_settings")
     with op.batch_alter_table("roles", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_roles_guild_id"))

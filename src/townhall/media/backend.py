@@ -1,0 +1,122 @@
+"""What the voice gateway asks of a media backend, and the values it passes.
+
+The signalling layer (the voice gateway, `docs/voice.md`) owns who may join, speak and watch; a
+media backend owns the packets. The embedded backend is `townhall.media.sfu.EmbeddedSfu`; a Janus
+backend can stand behind the same protocol later.
+
+The offerer is always the client. Its offer holds, in this order of m-lines (any order works, the
+SFU reads directions):
+
+- one `sendrecv` audio transceiver: its microphone, whose receive side is audio slot 0;
+- `audio_slots - 1` more `recvonly` audio transceivers: audio slots 1, 2 ... (extra ones are
+  answered `inactive`; fewer are fine, the client then hears fewer speakers at once);
+- a `sendonly` video transceiver per source it publishes (`camera`, `screen`), and optionally a
+  `sendonly` audio one for `screen_audio`, each named in `Offer.sources` by mid;
+- one `recvonly` video transceiver per stream it wants to watch. The first N recvonly video mids,
+  in m-line order, are given the first N streams of `video_streams(room_id)` as it is when the offer
+  arrives, leaving out the client's own streams. Recvonly video mids beyond the available streams
+  are answered `inactive` and are absent from `Answer.streams`.
+
+`Answer.streams` says what every mid the SFU sends on carries: an `AudioSlot` for each audio mid
+that receives, a `VideoSlot` for each watched stream. The offer must BUNDLE all its m-lines (every
+browser does), and clients keep transceivers (set them `inactive`) rather than stopping them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from townhall.domain.voice import Rights as Rights  # decided by the signalling layer
+
+Source = Literal["microphone", "camera", "screen", "screen_audio"]
+AUDIO_SOURCES: frozenset[Source] = frozenset({"microphone", "screen_audio"})
+VIDEO_SOURCES: frozenset[Source] = frozenset({"camera", "screen"})
+
+
+class MediaError(Exception):
+    """A request the media backend cannot carry out; the signalling layer tells the client."""
+
+
+class BadOffer(MediaError):
+    """The client's SDP offer or its `sources` do not have the shape described above."""
+
+
+class NotConnected(MediaError):
+    """The user has no media connection in that room."""
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A client's SDP offer and what it sends on each sending mid."""
+
+    sdp: str
+    sources: Mapping[str, Source] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """A video stream one may watch: whose, and which of their sources."""
+
+    user_id: int
+    source: Source
+
+
+@dataclass(frozen=True)
+class AudioSlot:
+    """An audio mid the SFU fills with one of the currently loudest speakers."""
+
+    mid: str
+    slot: int
+
+
+@dataclass(frozen=True)
+class VideoSlot:
+    """A video mid carrying one participant's camera or screen."""
+
+    mid: str
+    user_id: int
+    source: Source
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The SDP answer, and what each mid the SFU sends on carries."""
+
+    sdp: str
+    streams: list[AudioSlot | VideoSlot]
+
+
+class RoomListener(Protocol):
+    """Implemented by the signalling layer; called by the SFU on its event loop, must not block."""
+
+    def speaking(self, user_id: int, speaking: bool) -> None:
+        """Someone's voice is heard now (or no longer), from the audio levels they send."""
+
+    def streams_changed(self) -> None:
+        """The video streams this participant may watch changed: the client should renegotiate."""
+
+
+class MediaBackend(Protocol):
+    """The media side of voice channels, one room per voice channel (or call)."""
+
+    async def connect(
+        self, room_id: int, user_id: int, offer: Offer, rights: Rights, listener: RoomListener
+    ) -> Answer:
+        """Join `user_id` to the room, replacing (and closing) a connection they already have."""
+
+    async def renegotiate(self, room_id: int, user_id: int, offer: Offer) -> Answer:
+        """A new offer from the same client: a camera turned on, another stream to watch."""
+
+    def set_rights(self, room_id: int, user_id: int, rights: Rights) -> None:
+        """Change what a participant may do; takes effect from their next packet."""
+
+    def video_streams(self, room_id: int) -> list[StreamInfo]:
+        """The room's watchable video streams, in the order offers map recvonly video mids to."""
+
+    async def disconnect(self, room_id: int, user_id: int) -> None:
+        """Leave: the connection is closed and everything it held is freed."""
+
+    async def close(self) -> None:
+        """Disconnect everyone; the backend is not used afterwards."""

@@ -1,0 +1,144 @@
+"""A room: its participants, who fills whose audio slots, who watches whom, and telling them.
+
+Every `SELECTION_INTERVAL` (0.1 s), and at once after anything changes, each listener's
+`SpeakerChoice` is updated from the current loudness of everyone they may hear (everyone allowed
+to speak except themself) and their audio slots are pointed at the chosen streams. So a listener
+who is among the loudest hears the next-loudest instead of themself, and the per-packet path only
+follows the lists this leaves in `InboundStream.targets`.
+
+Speaking indicators: a microphone is reported speaking while its level says voice (see
+`speakers.py`) and it is heard, that is, in some listener's slots (or nobody else is there to
+hear it: one's own indicator still lights up when alone). Listeners' `streams_changed` is called
+for each participant whose list of watchable streams (everyone's but their own) changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+
+from townhall.media.backend import StreamInfo
+from townhall.media.forwarding import InboundStream
+from townhall.media.participant import Participant
+from townhall.media.reports import REPORT_INTERVAL
+
+logger = logging.getLogger(__name__)
+
+SELECTION_INTERVAL = 0.1
+
+
+class Room:
+    def __init__(self, room_id: int) -> None:
+        self.room_id = room_id
+        self.participants: dict[int, Participant] = {}
+        self._speaking: set[int] = set()
+        self._ticker: asyncio.Task[None] | None = None
+
+    def video_streams(self) -> list[StreamInfo]:
+        """Everyone's allowed video, in order of joining, then of the publisher's m-lines."""
+        return [info for p in self.participants.values() for info in p.video_streams()]
+
+    def watchable(self, user_id: int) -> list[StreamInfo]:
+        return [info for info in self.video_streams() if info.user_id != user_id]
+
+    @contextlib.contextmanager
+    def changing(self) -> Iterator[None]:
+        """Wrap a change; afterwards slots are re-decided and whoever is affected is told.
+
+        A participant is told when the streams they may watch differ from those they know of:
+        the ones their latest offer was planned with, or they were last told about.
+        """
+        try:
+            yield
+        finally:
+            self._bind_watched()
+            self.select_speakers(time.monotonic())
+            for user_id, participant in list(self.participants.items()):
+                watchable = self.watchable(user_id)
+                if watchable != participant.known_streams:
+                    participant.known_streams = watchable
+                    self._tell_streams_changed(participant)
+
+    def add(self, participant: Participant) -> None:
+        """Call inside `changing()`."""
+        self.participants[participant.user_id] = participant
+        if self._ticker is None:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick())
+
+    def remove(self, participant: Participant) -> None:
+        """Call inside `changing()`; the caller closes the participant's connection."""
+        if self.participants.get(participant.user_id) is participant:
+            del self.participants[participant.user_id]
+        participant.detach()
+
+    def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+
+    async def _tick(self) -> None:
+        """Speaker selection every interval; receiver reports to publishers every second."""
+        reported = time.monotonic()
+        while True:
+            await asyncio.sleep(SELECTION_INTERVAL)
+            now = time.monotonic()
+            try:
+                self.select_speakers(now)
+                if now - reported >= REPORT_INTERVAL:
+                    reported = now
+                    for participant in list(self.participants.values()):
+                        participant.send_receiver_report(now)
+            except Exception:
+                logger.exception("media housekeeping failed in room %d", self.room_id)
+
+    def _bind_watched(self) -> None:
+        """Point every video slot at the stream its negotiation gave it, if it still exists."""
+        streams = {
+            (p.user_id, stream.source): stream
+            for p in self.participants.values()
+            for stream in p.published("video")
+        }
+        for participant in self.participants.values():
+            for slot, info in participant.watching:
+                slot.attach(streams.get((info.user_id, info.source)))
+
+    def select_speakers(self, now: float) -> None:
+        candidates: dict[InboundStream, float] = {
+            stream: stream.level.loudness(now)
+            for p in self.participants.values()
+            for stream in p.published("audio")
+        }
+        heard: set[InboundStream] = set()
+        hearing = [p for p in self.participants.values() if p.rights.hear and p.audio_slots]
+        for participant in hearing:
+            own = {s: loud for s, loud in candidates.items() if s.user_id != participant.user_id}
+            for slot_number in participant.choice.update(own, now):
+                holder = participant.choice.holders[slot_number]
+                participant.audio_slots[slot_number].attach(holder)
+            heard.update(h for h in participant.choice.holders if h is not None)
+        speaking = {
+            stream.user_id
+            for stream in candidates
+            if stream.source == "microphone"
+            and stream.level.speaking(now)
+            and (stream in heard or all(p.user_id == stream.user_id for p in hearing))
+        }
+        for user_id in speaking ^ self._speaking:
+            for participant in list(self.participants.values()):
+                self._tell_speaking(participant, user_id, user_id in speaking)
+        self._speaking = speaking
+
+    def _tell_speaking(self, participant: Participant, user_id: int, speaking: bool) -> None:
+        try:
+            participant.listener.speaking(user_id, speaking)
+        except Exception:
+            logger.exception("room listener of user %d failed", participant.user_id)
+
+    def _tell_streams_changed(self, participant: Participant) -> None:
+        try:
+            participant.listener.streams_changed()
+        except Exception:
+            logger.exception("room listener of user %d failed", participant.user_id)

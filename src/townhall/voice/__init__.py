@@ -1,0 +1,1 @@
+"""The voice gateway: signalling between voice clients and the media backend (docs/voice.md)."""

@@ -1,0 +1,311 @@
+"""One voice gateway connection (`/voice`): Discord's voice opcodes with the `webrtc` protocol.
+
+HELLO, then IDENTIFY with the token of VOICE_SERVER_UPDATE (it is good for one person, guild,
+channel and gateway session), READY, then SELECT_PROTOCOL with an SDP offer, answered by
+SESSION_DESCRIPTION; the client may offer again at any time (op 1 again). The server tells who
+speaks (op 5, from the audio levels it forwards), who connects and leaves (op 11, op 13), and when
+the video one may watch changed (op 15). The protocol is in docs/voice.md.
+
+Outgoing frames go through one queue and one writer task, so the SFU's callbacks (which must not
+block) and the handlers keep their order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import secrets
+import time
+from typing import Any, get_args
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from townhall.domain.voice import Rights, VoiceGrant
+from townhall.media.backend import Answer, AudioSlot, MediaError, Offer, Source, VideoSlot
+from townhall.voice.rooms import VoiceRooms
+
+log = logging.getLogger("townhall.voice")
+
+HEARTBEAT_INTERVAL_MS = 13_750
+IDENTIFY_TIMEOUT = 15.0
+MAX_FRAME_BYTES = 64 * 1024
+"""An SDP offer with video and many slots is a few kilobytes; nothing else is large."""
+SOURCES: frozenset[str] = frozenset(get_args(Source))
+
+
+class VoiceOp(enum.IntEnum):
+    IDENTIFY = 0
+    SELECT_PROTOCOL = 1
+    READY = 2
+    HEARTBEAT = 3
+    SESSION_DESCRIPTION = 4
+    SPEAKING = 5
+    HEARTBEAT_ACK = 6
+    RESUME = 7
+    HELLO = 8
+    CLIENTS_CONNECT = 11
+    CLIENT_DISCONNECT = 13
+    STREAMS = 15
+    """townhall's own: the video streams one may watch changed; offer again to watch them."""
+
+
+class VoiceClose(enum.IntEnum):
+    UNKNOWN_OPCODE = 4001
+    DECODE_ERROR = 4002
+    NOT_AUTHENTICATED = 4003
+    AUTHENTICATION_FAILED = 4004
+    ALREADY_AUTHENTICATED = 4005
+    SESSION_INVALID = 4006
+    SESSION_TIMEOUT = 4009
+    UNKNOWN_PROTOCOL = 4012
+    DISCONNECTED = 4014
+    """Moved to another channel, disconnected by a moderator, or left."""
+
+
+class VoiceCloseError(Exception):
+    def __init__(self, code: VoiceClose, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+def _stream(slot: AudioSlot | VideoSlot) -> dict[str, Any]:
+    if isinstance(slot, AudioSlot):
+        return {"mid": slot.mid, "kind": "audio", "slot": slot.slot}
+    return {"mid": slot.mid, "kind": "video", "user_id": str(slot.user_id), "source": slot.source}
+
+
+def _offer(data: object) -> Offer:
+    if not isinstance(data, dict) or data.get("protocol") != "webrtc":
+        raise VoiceCloseError(VoiceClose.UNKNOWN_PROTOCOL, "Unknown protocol: only webrtc")
+    sdp, sources = data.get("data"), data.get("sources", {})
+    if not isinstance(sdp, str) or not isinstance(sources, dict):
+        raise VoiceCloseError(VoiceClose.DECODE_ERROR, "data must be an SDP offer")
+    for mid, source in sources.items():
+        if not isinstance(mid, str) or source not in SOURCES:
+            raise VoiceCloseError(VoiceClose.DECODE_ERROR, f"unknown source for mid {mid!r}")
+    return Offer(sdp, dict(sources))
+
+
+class VoiceConnection:
+    def __init__(self, websocket: WebSocket, rooms: VoiceRooms) -> None:
+        self.websocket = websocket
+        self.rooms = rooms
+        self.backend = rooms.backend
+        self.outgoing: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue()
+        self.guild_id = self.user_id = self.channel_id = 0
+        self.session_id = ""
+        self.ssrc = secrets.randbelow(2**31) + 1
+        self.media_session_id = secrets.token_hex(16)
+        self.rights: Rights | None = None
+        self.identified = self.media_connected = False
+        self._refresh_wanted = asyncio.Event()
+        self._refresher: asyncio.Task[None] | None = None
+        self.last_heartbeat = time.monotonic()
+
+    # -- the connection's life -------------------------------------------------------------
+
+    async def run(self) -> None:
+        await self.websocket.accept()
+        writer = asyncio.get_running_loop().create_task(self._write())
+        try:
+            self.send(VoiceOp.HELLO, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS})
+            await self._receive()
+        except VoiceCloseError as close:
+            self.close_soon(close.code, close.reason)
+        except WebSocketDisconnect:
+            pass
+        except Exception:
+            log.exception("voice connection failed")
+            self.close_soon(4000, "Unknown error")
+        finally:
+            await self._leave()
+            self.outgoing.put_nowait((0, ""))
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(writer, 5)
+
+    async def _write(self) -> None:
+        while True:
+            item = await self.outgoing.get()
+            if isinstance(item, tuple):
+                code, reason = item
+                if code:
+                    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                        await self.websocket.close(code, reason)
+                return
+            try:
+                await self.websocket.send_text(item.decode())
+            except (RuntimeError, WebSocketDisconnect):
+                return
+
+    async def _receive(self) -> None:
+        while True:
+            if self.identified:
+                timeout = HEARTBEAT_INTERVAL_MS / 1000 * 2 - (
+                    time.monotonic() - self.last_heartbeat
+                )
+                expired = VoiceCloseError(VoiceClose.SESSION_TIMEOUT, "Session timed out")
+            else:
+                timeout = IDENTIFY_TIMEOUT
+                expired = VoiceCloseError(VoiceClose.NOT_AUTHENTICATED, "Not authenticated")
+            try:
+                message = await asyncio.wait_for(self.websocket.receive(), max(timeout, 0.0))
+            except TimeoutError:
+                raise expired from None
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1006))
+            raw = message.get("text") or message.get("bytes") or b""
+            if len(raw) > MAX_FRAME_BYTES:
+                raise VoiceCloseError(VoiceClose.DECODE_ERROR, "Payload too large")
+            try:
+                payload = orjson.loads(raw)
+                op = VoiceOp(payload["op"])
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                raise VoiceCloseError(VoiceClose.DECODE_ERROR, "Failed to decode payload") from None
+            except ValueError:
+                raise VoiceCloseError(VoiceClose.UNKNOWN_OPCODE, "Unknown opcode") from None
+            await self._handle(op, payload.get("d"))
+
+    async def _handle(self, op: VoiceOp, data: Any) -> None:
+        if op is VoiceOp.HEARTBEAT:
+            self.last_heartbeat = time.monotonic()
+            self.send(VoiceOp.HEARTBEAT_ACK, data)
+        elif op is VoiceOp.IDENTIFY:
+            if self.identified:
+                raise VoiceCloseError(VoiceClose.ALREADY_AUTHENTICATED, "Already authenticated")
+            await self._identify(data)
+        elif not self.identified:
+            raise VoiceCloseError(VoiceClose.NOT_AUTHENTICATED, "Not authenticated")
+        elif op is VoiceOp.SELECT_PROTOCOL:
+            await self._negotiate(_offer(data))
+        elif op is VoiceOp.SPEAKING:
+            pass  # Speaking indicators come from the audio the SFU forwards, not from claims.
+        elif op is VoiceOp.RESUME:
+            raise VoiceCloseError(VoiceClose.SESSION_INVALID, "Session no longer valid")
+        else:
+            raise VoiceCloseError(VoiceClose.UNKNOWN_OPCODE, "Unknown opcode")
+
+    async def _identify(self, data: Any) -> None:
+        failed = VoiceCloseError(VoiceClose.AUTHENTICATION_FAILED, "Authentication failed")
+        if not isinstance(data, dict):
+            raise failed
+        try:
+            guild_id, user_id = int(data["server_id"]), int(data["user_id"])
+            session_id, token = str(data["session_id"]), str(data["token"])
+        except (KeyError, TypeError, ValueError):
+            raise failed from None
+        standing = await self.rooms.standing(guild_id, user_id)
+        if standing is None or standing.state.session_id != session_id:
+            raise failed
+        grant = VoiceGrant(user_id, guild_id, standing.state.channel_id, session_id)
+        if not self.rooms.services.voice_tokens.valid(token, grant, time.time()):
+            raise failed
+        self.guild_id, self.user_id, self.session_id = guild_id, user_id, session_id
+        self.channel_id = standing.state.channel_id
+        self.rights = standing.rights
+        self.identified = True
+        self.last_heartbeat = time.monotonic()
+        replaced = self.rooms.attach(self)
+        if replaced is not None:
+            replaced.close_soon(VoiceClose.SESSION_INVALID, "Connected elsewhere")
+        self._refresher = asyncio.get_running_loop().create_task(self._keep_standing())
+        self.send(
+            VoiceOp.READY,
+            {"ssrc": self.ssrc, "ip": "", "port": 0, "modes": ["webrtc"], "streams": []},
+        )
+
+    async def _negotiate(self, offer: Offer) -> None:
+        assert self.rights is not None
+        try:
+            if self.media_connected:
+                answer = await self.backend.renegotiate(self.channel_id, self.user_id, offer)
+            else:
+                answer = await self.backend.connect(
+                    self.channel_id, self.user_id, offer, self.rights, self
+                )
+        except MediaError as refused:
+            raise VoiceCloseError(VoiceClose.DECODE_ERROR, f"Offer refused: {refused}") from None
+        first = not self.media_connected
+        self.media_connected = True
+        self._answer(answer)
+        if first:
+            others = [
+                c for c in self.rooms.in_room(self.guild_id, self.channel_id) if c is not self
+            ]
+            self.send(VoiceOp.CLIENTS_CONNECT, {"user_ids": [str(c.user_id) for c in others]})
+            for other in others:
+                other.send(VoiceOp.CLIENTS_CONNECT, {"user_ids": [str(self.user_id)]})
+
+    def _answer(self, answer: Answer) -> None:
+        self.send(
+            VoiceOp.SESSION_DESCRIPTION,
+            {
+                "sdp": answer.sdp,
+                "audio_codec": "opus",
+                "video_codec": "VP8",
+                "media_session_id": self.media_session_id,
+                "streams": [_stream(s) for s in answer.streams],
+            },
+        )
+
+    async def _leave(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+        if not self.identified:
+            return
+        self.rooms.detach(self)
+        if self.media_connected:
+            self.media_connected = False
+            for other in self.rooms.in_room(self.guild_id, self.channel_id):
+                other.send(VoiceOp.CLIENT_DISCONNECT, {"user_id": str(self.user_id)})
+            if self.rooms.by_guild.get(self.guild_id, {}).get(self.user_id) is None:
+                await self.backend.disconnect(self.channel_id, self.user_id)
+
+    # -- standing: rights, or the end of the connection -------------------------------------
+
+    def standing_may_have_changed(self) -> None:
+        self._refresh_wanted.set()
+
+    async def _keep_standing(self) -> None:
+        """Re-read the person's standing after each change that may touch it (coalesced)."""
+        while True:
+            await self._refresh_wanted.wait()
+            self._refresh_wanted.clear()
+            standing = await self.rooms.standing(self.guild_id, self.user_id)
+            if (
+                standing is None
+                or standing.state.session_id != self.session_id
+                or standing.state.channel_id != self.channel_id
+            ):
+                self.close_soon(VoiceClose.DISCONNECTED, "Disconnected")
+                return
+            rights = standing.rights
+            if rights != self.rights:
+                self.rights = rights
+                if self.media_connected:
+                    self.backend.set_rights(self.channel_id, self.user_id, rights)
+
+    # -- sending, and the SFU's callbacks (RoomListener) -------------------------------------
+
+    def send(self, op: VoiceOp, data: Any) -> None:
+        self.outgoing.put_nowait(orjson.dumps({"op": int(op), "d": data}))
+
+    def close_soon(self, code: int, reason: str) -> None:
+        self.outgoing.put_nowait((code, reason))
+
+    def speaking(self, user_id: int, speaking: bool) -> None:
+        self.send(VoiceOp.SPEAKING, {"user_id": str(user_id), "ssrc": 0, "speaking": int(speaking)})
+
+    def streams_changed(self) -> None:
+        streams = [
+            {"user_id": str(s.user_id), "source": s.source}
+            for s in self.backend.video_streams(self.channel_id)
+            if s.user_id != self.user_id
+        ]
+        self.send(VoiceOp.STREAMS, {"streams": streams})
+
+
+async def voice_endpoint(websocket: WebSocket) -> None:
+    await VoiceConnection(websocket, websocket.app.state.voice).run()

@@ -1,0 +1,89 @@
+"""The voice gateway (`/voice`): who may open it, and what ends it. Real server, real sockets."""
+
+from __future__ import annotations
+
+from tests.conftest import Api
+from tests.server_process import Server
+from tests.voice.conftest import identify, joined, open_voice, voice_channel
+
+
+async def test_the_token_of_voice_server_update_opens_the_voice_gateway_and_nothing_else_does(
+    server: Server, remote: Api
+) -> None:
+    alice, bob = await remote.account(), await remote.account()
+    guild = await alice.guild()
+    await bob.join(alice, guild["system_channel_id"])
+    rec, update = await joined(server, alice, guild, voice_channel(guild))
+    assert update["endpoint"] == server.url.removeprefix("http://") + "/voice"
+
+    for wrong in (
+        {"token": update["token"][:-2] + "00"},
+        {"user_id": str(bob.id)},
+        {"session_id": "not-the-session"},
+        {"server_id": "1"},
+    ):
+        socket = await open_voice(update["endpoint"])
+        await socket.send(0, identify(alice, rec, update, **wrong))
+        assert await socket.closed_with() == 4004, wrong
+
+    socket = await open_voice(update["endpoint"])
+    await socket.send(1, {"protocol": "webrtc", "data": "v=0"})
+    assert await socket.closed_with() == 4003  # not identified yet
+
+    socket = await open_voice(update["endpoint"])
+    await socket.send(0, identify(alice, rec, update))
+    ready = await socket.receive()
+    assert ready["op"] == 2 and ready["d"]["ssrc"] > 0 and "webrtc" in ready["d"]["modes"]
+    await socket.send(3, {"t": 1234})
+    assert await socket.receive() == {"op": 6, "d": {"t": 1234}}
+    await socket.send(1, {"protocol": "udp", "data": {"address": "1.2.3.4"}})
+    assert await socket.closed_with() == 4012
+    await rec.close()
+
+
+async def test_a_moderator_moving_or_disconnecting_someone_closes_their_voice_connection(
+    server: Server, remote: Api
+) -> None:
+    alice, bob = await remote.account(), await remote.account()
+    guild = await alice.guild()
+    await bob.join(alice, guild["system_channel_id"])
+    other = await alice.post(f"/guilds/{guild['id']}/channels", json={"name": "Side", "type": 2})
+    rec, update = await joined(server, bob, guild, voice_channel(guild))
+    socket = await open_voice(update["endpoint"])
+    await socket.send(0, identify(bob, rec, update))
+    assert (await socket.receive())["op"] == 2
+
+    moved = await alice.patch(
+        f"/guilds/{guild['id']}/members/{bob.id}", json={"channel_id": other.json()["id"]}
+    )
+    assert moved.status_code == 200, moved.text
+    assert await socket.closed_with() == 4014
+    # The move brought a voice server for the new channel; its token opens a new connection.
+    await rec.until(lambda r: len(r.dispatches("VOICE_SERVER_UPDATE")) == 2)
+    update = rec.dispatches("VOICE_SERVER_UPDATE")[-1]["d"]
+    socket = await open_voice(update["endpoint"])
+    await socket.send(0, identify(bob, rec, update))
+    assert (await socket.receive())["op"] == 2
+
+    gone = await alice.patch(f"/guilds/{guild['id']}/members/{bob.id}", json={"channel_id": None})
+    assert gone.status_code == 200
+    assert await socket.closed_with() == 4014
+    await rec.close()
+
+
+async def test_a_second_voice_connection_of_the_same_person_replaces_the_first(
+    server: Server, remote: Api
+) -> None:
+    alice = await remote.account()
+    guild = await alice.guild()
+    rec, update = await joined(server, alice, guild, voice_channel(guild))
+    first = await open_voice(update["endpoint"])
+    await first.send(0, identify(alice, rec, update))
+    assert (await first.receive())["op"] == 2
+    second = await open_voice(update["endpoint"])
+    await second.send(0, identify(alice, rec, update))
+    assert (await second.receive())["op"] == 2
+    assert await first.closed_with() == 4006
+    await second.send(3, {"t": 1})
+    assert (await second.receive())["op"] == 6
+    await rec.close()

@@ -1,0 +1,175 @@
+"""Voice end to end through a real server: gateway op 4, the voice gateway, and media over
+WebRTC to the embedded SFU, with aiortc peers shaped like the browser (tests/media/clients.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest_asyncio
+import websockets
+
+from tests.conftest import Account, Api
+from tests.gateway.client import Recorder
+from tests.media.clients import Client
+from tests.server_process import Server
+from tests.voice.conftest import VoiceSocket, identify, joined, open_voice, voice_channel
+from townhall.media import Answer, AudioSlot, VideoSlot
+
+WAIT = 20.0
+
+
+class Participant:
+    """One person in a voice channel: their gateway session, voice socket and media peer."""
+
+    def __init__(self, account: Account, rec: Recorder, socket: VoiceSocket, peer: Client) -> None:
+        self.account, self.rec, self.socket, self.peer = account, rec, socket, peer
+        self.frames: list[dict[str, Any]] = []
+        self.closed_code: int | None = None
+        self._arrived = asyncio.Condition()
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                frame = await self.socket.receive(timeout=3600)
+                async with self._arrived:
+                    self.frames.append(frame)
+                    self._arrived.notify_all()
+        except websockets.ConnectionClosed as closed:
+            async with self._arrived:
+                self.closed_code = closed.rcvd.code if closed.rcvd else 1006
+                self._arrived.notify_all()
+
+    async def closed(self) -> int:
+        async with self._arrived:
+            await asyncio.wait_for(
+                self._arrived.wait_for(lambda: self.closed_code is not None), WAIT
+            )
+        assert self.closed_code is not None
+        return self.closed_code
+
+    async def frame(self, op: int, after: int = 0, **match: Any) -> dict[str, Any]:
+        """The first frame with this op (and these fields in `d`) at or after index `after`."""
+
+        def found() -> dict[str, Any] | None:
+            for frame in self.frames[after:]:
+                if frame["op"] == op and all(frame["d"].get(k) == v for k, v in match.items()):
+                    return frame
+            return None
+
+        async with self._arrived:
+            await asyncio.wait_for(self._arrived.wait_for(lambda: found() is not None), WAIT)
+        result = found()
+        assert result is not None
+        return result
+
+    async def negotiate(self) -> dict[str, Any]:
+        offer = await self.peer.offer()
+        mark = len(self.frames)
+        await self.socket.send(
+            1, {"protocol": "webrtc", "data": offer.sdp, "sources": dict(offer.sources)}
+        )
+        described = (await self.frame(4, after=mark))["d"]
+        await self.peer.accept(Answer(described["sdp"], [_slot(s) for s in described["streams"]]))
+        return described
+
+    async def close(self) -> None:
+        self._reader.cancel()
+        await self.socket.ws.close()
+        await self.rec.close()
+
+
+def _slot(stream: dict[str, Any]) -> AudioSlot | VideoSlot:
+    if stream["kind"] == "audio":
+        return AudioSlot(stream["mid"], stream["slot"])
+    return VideoSlot(stream["mid"], int(stream["user_id"]), stream["source"])
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def participants() -> AsyncIterator[list[Participant]]:
+    made: list[Participant] = []
+    yield made
+    for each in made:
+        await each.close()
+        await each.peer.close()
+
+
+async def enter(
+    server: Server,
+    account: Account,
+    guild: dict[str, Any],
+    channel_id: str,
+    tone: int,
+    made: list[Participant],
+) -> Participant:
+    rec, update = await joined(server, account, guild, channel_id)
+    socket = await open_voice(update["endpoint"])
+    await socket.send(0, identify(account, rec, update))
+    assert (await socket.receive())["op"] == 2
+    person = Participant(account, rec, socket, Client(account.id, tone))
+    made.append(person)
+    await person.negotiate()
+    return person
+
+
+def hears(peer: Client, tone: int) -> Callable[[], bool]:
+    return lambda: tone in peer.tones_heard()
+
+
+async def test_people_in_a_voice_channel_hear_each_other_and_a_server_mute_silences_one(
+    server: Server, remote: Api, participants: list[Participant]
+) -> None:
+    alice, bob, carol = [await remote.account() for _ in range(3)]
+    guild = await alice.guild()
+    for member in (bob, carol):
+        await member.join(alice, guild["system_channel_id"])
+    voice = voice_channel(guild)
+    a = await enter(server, alice, guild, voice, 400, participants)
+    b = await enter(server, bob, guild, voice, 700, participants)
+    # Each learns who else has media in the room.
+    assert (await b.frame(11))["d"]["user_ids"] == [str(alice.id)]
+    assert str(bob.id) in (await a.frame(11, user_ids=[str(bob.id)]))["d"]["user_ids"]
+    c = await enter(server, carol, guild, voice, 1000, participants)
+
+    await a.peer.until(lambda: {700, 1000} <= a.peer.tones_heard(), "Alice hears Bob and Carol")
+    await b.peer.until(lambda: {400, 1000} <= b.peer.tones_heard(), "Bob hears Alice and Carol")
+    await c.peer.until(lambda: {400, 700} <= c.peer.tones_heard(), "Carol hears Alice and Bob")
+    assert 400 not in a.peer.all_tones_kept(), "nobody hears themself"
+    # The server says who is speaking, from the audio it forwards.
+    await a.frame(5, user_id=str(bob.id), speaking=1)
+
+    muted = await alice.patch(f"/guilds/{guild['id']}/members/{bob.id}", json={"mute": True})
+    assert muted.status_code == 200, muted.text
+    mark = len(a.frames)
+    await a.frame(5, after=mark, user_id=str(bob.id), speaking=0)
+    # Carol's voice is the clock: while a second of hers arrives, none of Bob's does.
+    bob_mid = next(m for m in a.peer.audio_mids() if a.peer.tone_in(m, frames=1) == 700)
+    carol_mid = next(m for m in a.peer.audio_mids() if a.peer.tone_in(m, frames=1) == 1000)
+    bob_before, carol_before = len(a.peer.packets_on(bob_mid)), len(a.peer.packets_on(carol_mid))
+    await a.peer.until(
+        lambda: len(a.peer.packets_on(carol_mid)) >= carol_before + 50, "a second of Carol"
+    )
+    assert len(a.peer.packets_on(bob_mid)) == bob_before
+
+    unmuted = await alice.patch(f"/guilds/{guild['id']}/members/{bob.id}", json={"mute": False})
+    assert unmuted.status_code == 200
+    await a.frame(5, after=mark, user_id=str(bob.id), speaking=1)
+    await a.peer.until(lambda: len(a.peer.packets_on(bob_mid)) > bob_before + 10, "Bob again")
+
+
+async def test_leaving_the_channel_ends_the_media_and_the_others_hear_of_it(
+    server: Server, remote: Api, participants: list[Participant]
+) -> None:
+    alice, bob = await remote.account(), await remote.account()
+    guild = await alice.guild()
+    await bob.join(alice, guild["system_channel_id"])
+    voice = voice_channel(guild)
+    a = await enter(server, alice, guild, voice, 400, participants)
+    b = await enter(server, bob, guild, voice, 700, participants)
+    await a.peer.until(hears(a.peer, 700), "Alice hears Bob")
+
+    await b.rec.client.send(4, {"guild_id": guild["id"], "channel_id": None})
+    assert await b.closed() == 4014
+    await a.frame(13, user_id=str(bob.id))
