@@ -129,6 +129,8 @@ class Settings:
     """An inclusive UDP port range for media (`50000-50999`), for firewalls; None: any port."""
     voice_audio_slots: int = 3
     """How many of the loudest speakers each listener hears at once."""
+    call_ring_seconds: int = 60
+    """A call rings those who neither join nor decline for this long."""
 
     @property
     def effective_database_url(self) -> str:
@@ -227,5 +229,6 @@ class Settings:
             voice_addresses=_env_list("TOWNHALL_VOICE_ADDRESSES"),
             voice_ports=_port_range(env.get("TOWNHALL_VOICE_PORTS")),
             voice_audio_slots=_env_int("TOWNHALL_VOICE_AUDIO_SLOTS", cls.voice_audio_slots),
+            call_ring_seconds=_env_int("TOWNHALL_CALL_RING_SECONDS", cls.call_ring_seconds),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

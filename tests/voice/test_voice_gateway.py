@@ -87,3 +87,28 @@ async def test_a_second_voice_connection_of_the_same_person_replaces_the_first(
     await second.send(3, {"t": 1})
     assert (await second.receive())["op"] == 6
     await rec.close()
+
+
+async def test_asking_again_for_the_same_voice_state_brings_a_fresh_token(
+    server: Server, remote: Api
+) -> None:
+    alice = await remote.account()
+    guild = await alice.guild()
+    voice = voice_channel(guild)
+    rec, first = await joined(server, alice, guild, voice)
+    again = {"guild_id": guild["id"], "channel_id": voice, "self_mute": False, "self_deaf": False}
+    await rec.client.send(4, again)
+    await rec.until(lambda r: len(r.dispatches("VOICE_SERVER_UPDATE")) == 2)
+    second = rec.dispatches("VOICE_SERVER_UPDATE")[1]["d"]
+    assert second["endpoint"] == first["endpoint"]
+    socket = await open_voice(second["endpoint"])
+    await socket.send(0, identify(alice, rec, second))
+    assert (await socket.receive())["op"] == 2
+    # A real change (muting oneself) is not a refresh: no voice server comes with it.
+    await rec.client.send(4, again | {"self_mute": True})
+    await rec.until(lambda r: any(p["d"]["self_mute"] for p in r.dispatches("VOICE_STATE_UPDATE")))
+    await rec.client.send(4, again | {"self_mute": True})
+    await rec.until(lambda r: len(r.dispatches("VOICE_SERVER_UPDATE")) == 3)
+    kinds = [p["t"] for p in rec.dispatches() if p["t"].startswith("VOICE_")]
+    assert kinds[-2:] == ["VOICE_STATE_UPDATE", "VOICE_SERVER_UPDATE"]
+    await rec.close()

@@ -132,6 +132,9 @@ async def test_people_in_a_voice_channel_hear_each_other_and_a_server_mute_silen
     assert (await b.frame(11))["d"]["user_ids"] == [str(alice.id)]
     assert str(bob.id) in (await a.frame(11, user_ids=[str(bob.id)]))["d"]["user_ids"]
     c = await enter(server, carol, guild, voice, 1000, participants)
+    # Carol, coming in while Alice and Bob talk, is told they are speaking.
+    await c.frame(5, user_id=str(alice.id), speaking=1)
+    await c.frame(5, user_id=str(bob.id), speaking=1)
 
     await a.peer.until(lambda: {700, 1000} <= a.peer.tones_heard(), "Alice hears Bob and Carol")
     await b.peer.until(lambda: {400, 1000} <= b.peer.tones_heard(), "Bob hears Alice and Carol")
@@ -173,3 +176,23 @@ async def test_leaving_the_channel_ends_the_media_and_the_others_hear_of_it(
     await b.rec.client.send(4, {"guild_id": guild["id"], "channel_id": None})
     assert await b.closed() == 4014
     await a.frame(13, user_id=str(bob.id))
+
+
+async def test_an_offer_to_watch_many_streams_fits_although_it_is_larger_than_gateway_frames(
+    server: Server, remote: Api, participants: list[Participant]
+) -> None:
+    alice = await remote.account()
+    guild = await alice.guild()
+    rec, update = await joined(server, alice, guild, voice_channel(guild))
+    socket = await open_voice(update["endpoint"])
+    await socket.send(0, identify(alice, rec, update))
+    assert (await socket.receive())["op"] == 2
+    peer = Client(alice.id, 400, camera=True)
+    for _ in range(12):
+        peer.watch()
+    person = Participant(alice, rec, socket, peer)
+    participants.append(person)
+    offer = await peer.offer()
+    assert len(offer.sdp) > 4096
+    described = await person.negotiate()
+    assert described["sdp"].startswith("v=0")

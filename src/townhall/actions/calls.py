@@ -2,9 +2,9 @@
 
 A call exists while anyone is in it. Joining rings every other recipient (CALL_CREATE with
 `ringing`); a recipient stops ringing when they join, decline (stop-ringing), or after
-`RING_SECONDS` (a job); anyone in the call may ring someone again. When the last person leaves the
-call ends (CALL_DELETE). Who is in the call are voice states whose scope is the DM channel; their
-joining and leaving is `actions/voice.py`, which calls `entered` and `left` here.
+`call_ring_seconds` (a minute; a job); anyone in the call may ring someone again. When the last
+person leaves, the call ends (CALL_DELETE). Who is in the call are voice states whose scope is
+the DM channel; their joining and leaving is `actions/voice.py`, which calls `entered` and `left`.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from townhall.events.event import Event
 from townhall.store import calls as call_store
 from townhall.store import channels as channel_store
 from townhall.store import voice_states as voice_store
+from townhall.store.rows import to_millis
 
-RING_SECONDS = 60
 
-
-def _millis(moment: datetime) -> int:
+def _stored_millis(moment: datetime) -> int:
+    """A moment read back from the database, as the milliseconds it was stored as."""
     return round(moment.timestamp() * 1000)
 
 
@@ -36,7 +36,9 @@ def _recipients(channel: Channel) -> frozenset[int]:
     return frozenset(channel.recipient_ids)
 
 
-async def entered(tx: Transaction, channel: Channel, user_id: int, now: datetime) -> None:
+async def entered(
+    tx: Transaction, channel: Channel, user_id: int, now: datetime, ring_seconds: int
+) -> None:
     """`user_id` is now in the call of `channel` (their voice state is written): start the call
     and ring the others, or stop ringing them."""
     call = await call_store.get_call(tx.conn, channel.id, lock=True)
@@ -47,11 +49,11 @@ async def entered(tx: Transaction, channel: Channel, user_id: int, now: datetime
         states = await voice_store.voice_states_in_channel(tx.conn, channel.id)
         view = CallView(call, tuple(states))
         tx.emit(Event(catalog.CALL_CREATE, view, user_ids=_recipients(channel)))
-        started = _millis(now)
+        started = to_millis(now)
         await tx.schedule(
             ring_timeout,
             {"channel_id": channel.id, "started_at": started},
-            at_ms=started + RING_SECONDS * 1000,
+            at_ms=started + ring_seconds * 1000,
         )
     elif user_id in call.ringing:
         await _ring(tx, channel, call, tuple(r for r in call.ringing if r != user_id))
@@ -132,7 +134,7 @@ async def ring_timeout(s: Services, payload: Payload) -> None:
     channel_id = int(payload["channel_id"])
     async with s.write() as tx:
         call = await call_store.get_call(tx.conn, channel_id, lock=True)
-        if call is None or _millis(call.started_at) != int(payload["started_at"]):
+        if call is None or _stored_millis(call.started_at) != int(payload["started_at"]):
             return  # that call ended; this may be a later one
         channel = await channel_store.get_channel(tx.conn, channel_id)
         if channel is not None:

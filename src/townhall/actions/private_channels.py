@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions import dm_privacy
+from townhall.actions import dm_privacy, voice
 from townhall.actions.access import channel_access
 from townhall.actions.accounts import token_hash
 from townhall.actions.services import Services
@@ -162,6 +162,7 @@ async def close_private_channel(s: Services, actor: Actor, channel_id: int) -> P
             await channel_store.close_private_channel(tx.conn, channel_id, actor.id)
             events = _events(catalog.CHANNEL_DELETE, channel, users, [actor.id])
         else:
+            await voice.leave_voice(tx, channel_id, actor.id)
             events = await _remove_recipient(tx.conn, channel, users, actor.id)
         tx.emit(*events)
     return _view(channel, users, actor.id)
@@ -203,6 +204,7 @@ async def remove_group_recipient(s: Services, actor: Actor, channel_id: int, use
         if user_id not in channel.recipient_ids:
             raise errors.UnknownUser()
         users = await user_store.get_users(tx.conn, set(channel.recipient_ids))
+        await voice.leave_voice(tx, channel_id, user_id)
         events = await _remove_recipient(tx.conn, channel, users, user_id)
         tx.emit(*events)
 

@@ -6,15 +6,17 @@ These are reads, but they live beside the other use cases so the gateway never t
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.actions import accounts
 from townhall.actions.services import Services
 from townhall.actions.user_settings import personal_state
+from townhall.domain.event_data import CallView
 from townhall.domain.models import Channel, Guild, Member, Role, StageInstance, User, VoiceState
 from townhall.domain.notifications import PersonalState
+from townhall.store import calls as call_store
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import members as member_store
@@ -50,6 +52,8 @@ class Opening:
     private_channels: list[PrivateChannel]
     personal: PersonalState | None
     """Read states and settings; None for bots, which have neither."""
+    calls: list[CallView] = field(default_factory=list)
+    """Calls going on in the user's DMs and group DMs (CALL_CREATE follows READY)."""
 
 
 def session_token_hash(token: str) -> bytes:
@@ -76,10 +80,20 @@ async def opening(s: Services, user: User, *, direct_messages: bool) -> Opening:
         if direct_messages and not user.bot:
             private = await _private_channels(conn, user)
         personal = None
+        calls: list[CallView] = []
         if not user.bot:
             restricted = sorted(guild_id for guild_id, no_dms in memberships if no_dms)
             personal = await personal_state(conn, s, user.id, restricted)
-    return Opening([guild_id for guild_id, _ in memberships], private, personal)
+            calls = await _calls(conn, [p.channel.id for p in private])
+    return Opening([guild_id for guild_id, _ in memberships], private, personal, calls)
+
+
+async def _calls(conn: AsyncConnection, channel_ids: list[int]) -> list[CallView]:
+    found = await call_store.calls_of_channels(conn, channel_ids)
+    if not found:
+        return []
+    inside = await voice_store.voice_states_of_calls(conn, [c.channel_id for c in found])
+    return [CallView(c, tuple(inside.get(c.channel_id, ()))) for c in found]
 
 
 async def guild_snapshots(s: Services, guild_ids: Collection[int]) -> dict[int, GuildSnapshot]:

@@ -91,13 +91,21 @@ async def get_voice_state(
     return state, member
 
 
+@dataclass(frozen=True, slots=True)
+class VoiceUpdate:
+    state: VoiceState | None
+    """None: not connected (any more)."""
+    changed: bool
+
+
 async def update_voice_state(
     s: Services, actor: Actor, session_id: str, request: VoiceRequest
-) -> VoiceState | None:
-    """Join, move, change self mute/deaf/video, or (no channel) leave; the new state or None.
+) -> VoiceUpdate:
+    """Join, move, change self mute/deaf/video, or (no channel) leave.
 
-    A refused join raises and changes nothing. A person (not a bot) is in one voice channel or
-    call at a time: joining one leaves any other, as Discord's clients do.
+    A refused join raises and changes nothing; asking for exactly the current state changes
+    nothing either (the gateway then issues a fresh voice token). A person (not a bot) is in one
+    voice channel or call at a time: joining one leaves any other, as Discord's clients do.
     """
     now = s.now()
     async with s.write() as tx:
@@ -107,10 +115,12 @@ async def update_voice_state(
                 await guild_access(tx.conn, actor.user, request.guild_id, now, s.cache)
             ).member
         if request.channel_id is None:
+            left = False
             for joined in await voice_store.voice_states_of_user(tx.conn, actor.id):
                 if joined.guild_id == request.guild_id:
                     await end_voice_state(tx, joined, member)
-            return None
+                    left = True
+            return VoiceUpdate(None, left)
         target = await channel_access(tx.conn, actor.user, request.channel_id, now, s.cache)
         channel = target.channel
         if channel.guild_id != request.guild_id:
@@ -138,7 +148,7 @@ async def update_voice_state(
             request_to_speak_at=current.request_to_speak_at if inside and current else None,
         )
         if state == current:
-            return state
+            return VoiceUpdate(state, False)
         if not actor.user.bot and current is None:
             for elsewhere in await voice_store.voice_states_of_user(tx.conn, actor.id):
                 if elsewhere.scope_id != scope_id:
@@ -147,10 +157,10 @@ async def update_voice_state(
         previous = current.channel_id if current is not None and not inside else None
         await emit_voice_state(tx, VoiceStateChange(state, member, previous_channel_id=previous))
         if channel.guild_id is None and not inside:
-            await calls.entered(tx, channel, actor.id, now)
+            await calls.entered(tx, channel, actor.id, now, s.settings.call_ring_seconds)
         if previous is not None:
             await left_channel(tx, previous)
-    return state
+    return VoiceUpdate(state, True)
 
 
 async def emit_voice_state(tx: Transaction, change: VoiceStateChange) -> None:

@@ -19,6 +19,7 @@ from townhall.api.responses import JSON
 from townhall.api.routes import (
     applications,
     auth,
+    calls,
     channels,
     commands,
     dms,
@@ -38,6 +39,7 @@ from townhall.api.routes import (
 from townhall.api.routes import files as file_routes
 from townhall.config import Settings
 from townhall.gateway.connection import gateway_endpoint
+from townhall.gateway.limits import VOICE_PATH
 from townhall.runtime import Runtime
 from townhall.voice.connection import voice_endpoint
 
@@ -61,6 +63,7 @@ ROUTERS = (
     uploads.router,
     voice.router,
     stage_instances.router,
+    calls.router,
 )
 
 
@@ -107,7 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
     # /gateway) and the health check first, as they are cheap to tell apart and asked for often.
     app.add_api_websocket_route("/", gateway_endpoint)
     app.add_api_websocket_route("/gateway", gateway_endpoint)
-    app.add_api_websocket_route("/voice", voice_endpoint)
+    app.add_api_websocket_route(VOICE_PATH, voice_endpoint)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Any:

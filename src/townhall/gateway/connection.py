@@ -198,15 +198,27 @@ class GatewayConnection:
             raise GatewayClose(Close.UNKNOWN_OPCODE, "Unknown opcode")
 
     async def update_voice_state(self, request: VoiceRequest) -> None:
-        """Op 4. A refused join changes nothing and, as on Discord, answers nothing."""
-        assert self.session is not None
-        actor = Actor.of(self.session.user)
+        """Op 4. A refused join changes nothing and, as on Discord, answers nothing. Asking again
+        for the state one has brings a fresh VOICE_SERVER_UPDATE (its token may have expired)."""
+        session = self.session
+        assert session is not None
+        actor = Actor.of(session.user)
         try:
-            await voice_actions.update_voice_state(
-                self.hub.services, actor, self.session.id, request
+            update = await voice_actions.update_voice_state(
+                self.hub.services, actor, session.id, request
             )
         except errors.TownhallError as refused:
             log.info("voice state refused for %s: %s", actor.id, refused.message)
+            return
+        state = update.state
+        if (
+            state is not None
+            and not update.changed
+            and state.session_id == session.id
+            and session.voice.get(state.scope_id) == state.channel_id
+        ):
+            hub = self.hub
+            hub.voice_server_update(session, state.guild_id, state.scope_id, state.channel_id)
 
     async def identify(self, data: dict[str, Any]) -> None:
         token = data.get("token")

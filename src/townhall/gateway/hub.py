@@ -143,6 +143,10 @@ class Hub:
         session.dispatch(dispatch_head("READY", orjson.dumps(ready)))
         for guild_id in member_of:
             self._enter_guild(session, states[guild_id], waiting[guild_id])
+        if session.intents & Intent.DIRECT_MESSAGES:
+            for call in opening.calls:
+                body = payloads.call(call.call, call.voice_states)
+                session.dispatch(dispatch_head("CALL_CREATE", orjson.dumps(body)))
         session.opening = False
         early, session.early = session.early, []
         for envelope in early:

@@ -26,6 +26,9 @@ from townhall.actions.voice import VoiceRequest
 from townhall.gateway.protocol import Close, GatewayClose
 
 MAX_CLIENT_PAYLOAD_BYTES = 4096
+MAX_VOICE_PAYLOAD_BYTES = 64 * 1024
+"""The voice gateway's (`/voice`): an SDP offer with video and several slots is about 8 KB."""
+VOICE_PATH = "/voice"
 """Discord: "Event payloads ... must not exceed 4096 bytes", else close 4002."""
 
 STATUSES = frozenset({"online", "idle", "dnd", "invisible"})

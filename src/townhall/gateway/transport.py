@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import PayloadTooBig
 
-from townhall.gateway.limits import PayloadLimitedProtocol
+from townhall.gateway.limits import MAX_VOICE_PAYLOAD_BYTES, VOICE_PATH, PayloadLimitedProtocol
 
 OP_TEXT = 0x1
 OP_BINARY = 0x2
@@ -105,6 +105,8 @@ class DirectWebSocketProtocol(WebSocketsSansIOProtocol):
         self.loop.call_later(DRAIN_SECONDS, self.transport.close)
 
     def handle_connect(self, event: Any) -> None:
+        if str(getattr(event, "path", "")).split("?", 1)[0] == VOICE_PATH:
+            self.conn.max_message_size = MAX_VOICE_PAYLOAD_BYTES
         super().handle_connect(event)
         scope = getattr(self, "scope", None)
         if scope is not None:

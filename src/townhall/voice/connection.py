@@ -24,6 +24,7 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from townhall.domain.voice import Rights, VoiceGrant
+from townhall.gateway.limits import MAX_VOICE_PAYLOAD_BYTES
 from townhall.media.backend import Answer, AudioSlot, MediaError, Offer, Source, VideoSlot
 from townhall.voice.rooms import VoiceRooms
 
@@ -31,8 +32,6 @@ log = logging.getLogger("townhall.voice")
 
 HEARTBEAT_INTERVAL_MS = 13_750
 IDENTIFY_TIMEOUT = 15.0
-MAX_FRAME_BYTES = 64 * 1024
-"""An SDP offer with video and many slots is a few kilobytes; nothing else is large."""
 SOURCES: frozenset[str] = frozenset(get_args(Source))
 
 
@@ -157,7 +156,7 @@ class VoiceConnection:
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1006))
             raw = message.get("text") or message.get("bytes") or b""
-            if len(raw) > MAX_FRAME_BYTES:
+            if len(raw) > MAX_VOICE_PAYLOAD_BYTES:
                 raise VoiceCloseError(VoiceClose.DECODE_ERROR, "Payload too large")
             try:
                 payload = orjson.loads(raw)

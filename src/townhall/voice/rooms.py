@@ -47,6 +47,8 @@ class VoiceRooms:
         self.services = services
         self.backend = backend
         self.by_guild: dict[int, dict[int, VoiceConnection]] = defaultdict(dict)
+        self.speaking: dict[int, set[int]] = defaultdict(set)
+        """Who is heard right now, by room (voice channel): told to those who connect later."""
         self._tasks: set[asyncio.Task[None]] = set()
 
     def attach(self, connection: VoiceConnection) -> VoiceConnection | None:
@@ -62,6 +64,16 @@ class VoiceRooms:
             del guild[connection.user_id]
             if not guild:
                 del self.by_guild[connection.guild_id]
+
+    def heard(self, channel_id: int, user_id: int, speaking: bool) -> None:
+        """The SFU told a listener that someone is (no longer) heard."""
+        room = self.speaking[channel_id]
+        if speaking:
+            room.add(user_id)
+        else:
+            room.discard(user_id)
+            if not room:
+                del self.speaking[channel_id]
 
     def in_room(self, guild_id: int, channel_id: int) -> list[VoiceConnection]:
         """The connections with media in one voice channel."""

@@ -168,6 +168,46 @@ export interface paths {
         patch: operations["modify_channel_api_v10_channels__channel_id__patch"];
         trace?: never;
     };
+    "/api/v10/channels/{channel_id}/call/ring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ring
+         * @description From inside the call: ring these recipients (all who are not in it, without a list).
+         */
+        post: operations["ring_api_v10_channels__channel_id__call_ring_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/call/stop-ringing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Ringing
+         * @description Decline (without a list), or stop ringing others.
+         */
+        post: operations["stop_ringing_api_v10_channels__channel_id__call_stop_ringing_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v10/channels/{channel_id}/invites": {
         parameters: {
             query?: never;
@@ -2047,6 +2087,11 @@ export interface components {
             /** Normal */
             normal: number;
         };
+        /** RecipientsBody */
+        RecipientsBody: {
+            /** Recipients */
+            recipients?: number[] | null;
+        };
         /** RegisterBody */
         RegisterBody: {
             /** Email */
@@ -2764,6 +2809,74 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Channel"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ring_api_v10_channels__channel_id__call_ring_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RecipientsBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stop_ringing_api_v10_channels__channel_id__call_stop_ringing_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RecipientsBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

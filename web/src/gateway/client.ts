@@ -7,6 +7,7 @@ export const Op = {
   HEARTBEAT: 1,
   IDENTIFY: 2,
   PRESENCE_UPDATE: 3,
+  VOICE_STATE_UPDATE: 4,
   RESUME: 6,
   RECONNECT: 7,
   REQUEST_GUILD_MEMBERS: 8,
@@ -15,9 +16,10 @@ export const Op = {
   HEARTBEAT_ACK: 11,
 } as const;
 
-/** Every intent a person's client needs (people get message content without asking). */
+/** Every intent a person's client needs (people get message content without asking);
+ * GUILD_VOICE_STATES (1 << 7) says who is in which voice channel. */
 export const INTENTS =
-  (1 << 0) | (1 << 1) | (1 << 2) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) |
+  (1 << 0) | (1 << 1) | (1 << 2) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) |
   (1 << 12) | (1 << 13) | (1 << 14) | (1 << 15);
 
 export type GatewayStatus = "connecting" | "ready" | "offline";

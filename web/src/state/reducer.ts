@@ -19,6 +19,7 @@ import type {
 } from "../api/types";
 import type { GatewayStatus } from "../gateway/client";
 import { compareIds } from "../lib/snowflake";
+import type { VoiceServerUpdate, VoiceState } from "../voice/protocol";
 
 export const MAX_WINDOW = 300;
 /** A window may grow this far past MAX_WINDOW before it is cut back (in one step, not one
@@ -57,9 +58,30 @@ export interface GuildEntry {
   defaultNotifications: number;
 }
 
+/** How far this tab's own voice connection has come: asked to join (op 4 sent), waiting for
+ * the voice server, connecting to it, in the call, or getting back after a drop. */
+export type VoiceStatus = "joining" | "connecting" | "connected" | "reconnecting";
+
+/** This tab's voice connection (at most one, as on Discord). */
+export interface LocalVoice {
+  guildId: string;
+  channelId: string;
+  selfMute: boolean;
+  selfDeaf: boolean;
+  selfVideo: boolean;
+  selfStream: boolean;
+  /** The server has this session's voice state (a VOICE_STATE_UPDATE came for it). */
+  joined: boolean;
+  /** From VOICE_SERVER_UPDATE: where to connect, and with which token. */
+  server: { token: string; endpoint: string } | null;
+  status: VoiceStatus;
+}
+
 export interface State {
   me: User | null;
   status: GatewayStatus;
+  /** The main gateway's session (READY), which the voice gateway's IDENTIFY names. */
+  sessionId: string | null;
   guildIds: string[];
   guilds: Record<string, GuildEntry>;
   channels: Record<string, Channel>;
@@ -73,6 +95,11 @@ export interface State {
   guildSettings: Record<string, UserGuildSettings>;
   typing: Record<string, Record<string, number>>;
   settings: UserSettings;
+  /** Per guild, per user: who is in which voice channel of the guild (that this session sees). */
+  voiceStates: Record<string, Record<string, VoiceState>>;
+  voice: LocalVoice | null;
+  /** Who is speaking right now in this tab's call (voice op 5, and one's own microphone). */
+  speaking: Record<string, true>;
 }
 
 export const initialState: State = {
@@ -91,6 +118,10 @@ export const initialState: State = {
   guildSettings: {},
   typing: {},
   settings: {},
+  sessionId: null,
+  voiceStates: {},
+  voice: null,
+  speaking: {},
 };
 
 export const DM_SETTINGS_KEY = "@me";
@@ -133,6 +164,16 @@ function addGuild(state: State, guild: Guild): State {
   const presences = { ...state.presences };
   for (const presence of guild.presences ?? []) presences[presence.user.id] = presence.status;
   const me = state.me ? guild.members?.find((m) => m.user?.id === state.me?.id) : undefined;
+  const voiceStates: Record<string, VoiceState> = {};
+  const voiceUsers: (User | undefined)[] = [];
+  for (const voiceState of (guild as { voice_states?: VoiceState[] }).voice_states ?? []) {
+    if (!voiceState.channel_id) continue;
+    voiceStates[voiceState.user_id] = { ...voiceState, guild_id: guild.id };
+    if (voiceState.member?.user) {
+      voiceUsers.push(voiceState.member.user);
+      if (!members[voiceState.user_id]) members[voiceState.user_id] = stripUser(voiceState.member);
+    }
+  }
   const entry: GuildEntry = {
     id: guild.id,
     name: guild.name,
@@ -151,8 +192,9 @@ function addGuild(state: State, guild: Guild): State {
     guilds: { ...state.guilds, [guild.id]: entry },
     channels,
     members: { ...state.members, [guild.id]: members },
-    users: withUsers(state.users, (guild.members ?? []).map((m) => m.user)),
+    users: withUsers(state.users, [...(guild.members ?? []).map((m) => m.user), ...voiceUsers]),
     presences,
+    voiceStates: { ...state.voiceStates, [guild.id]: voiceStates },
   };
 }
 
@@ -169,12 +211,16 @@ function removeGuild(state: State, guildId: string): State {
   }
   const members = { ...state.members };
   delete members[guildId];
+  const voiceStates = { ...state.voiceStates };
+  delete voiceStates[guildId];
   return {
     ...state,
     guilds,
     channels,
     messages,
     members,
+    voiceStates,
+    voice: state.voice?.guildId === guildId ? null : state.voice,
     guildIds: state.guildIds.filter((id) => id !== guildId),
     visited: state.visited.filter((id) => channels[id]),
   };
@@ -208,11 +254,20 @@ function removeChannel(state: State, channelId: string): State {
     const guild = guilds[guildId];
     guilds = { ...guilds, [guildId]: { ...guild, channelIds: guild.channelIds.filter((id) => id !== channelId) } };
   }
+  let voiceStates = state.voiceStates;
+  const inChannel = guildId ? Object.values(state.voiceStates[guildId] ?? {}).filter((v) => v.channel_id === channelId) : [];
+  if (guildId && inChannel.length) {
+    const rest = { ...state.voiceStates[guildId] };
+    for (const v of inChannel) delete rest[v.user_id];
+    voiceStates = { ...voiceStates, [guildId]: rest };
+  }
   return {
     ...state,
     channels,
     messages,
     guilds,
+    voiceStates,
+    voice: state.voice?.channelId === channelId ? null : state.voice,
     privateChannelIds: state.privateChannelIds.filter((id) => id !== channelId),
     visited: state.visited.filter((id) => id !== channelId),
   };
@@ -461,6 +516,90 @@ function changeReaction(state: State, d: { channel_id: string; message_id: strin
   });
 }
 
+// -- voice --------------------------------------------------------------------------------------
+
+/** A voice state from the gateway: who is where. `channel_id: null` means they left (or went
+ * where this session cannot see). For this person's own voice states, the one of this session
+ * is this tab's call; another session's in the same guild means the call moved to that device. */
+function putVoiceState(state: State, voiceState: VoiceState): State {
+  const guildId = voiceState.guild_id;
+  if (!guildId) return state;
+  const userId = voiceState.user_id;
+  let next = state;
+  if (voiceState.member?.user && voiceState.channel_id) next = putMember(next, guildId, voiceState.member);
+  const current = next.voiceStates[guildId] ?? {};
+  let inGuild = current;
+  if (voiceState.channel_id) {
+    inGuild = { ...current, [userId]: { ...voiceState, guild_id: guildId } };
+  } else if (current[userId]) {
+    inGuild = { ...current };
+    delete inGuild[userId];
+  }
+  let voice = next.voice;
+  if (userId === next.me?.id && voice?.guildId === guildId) {
+    if (voiceState.session_id === next.sessionId) {
+      voice = voiceState.channel_id
+        ? {
+            ...voice,
+            channelId: voiceState.channel_id,
+            selfMute: voiceState.self_mute,
+            selfDeaf: voiceState.self_deaf,
+            selfVideo: voiceState.self_video,
+            selfStream: !!voiceState.self_stream,
+            joined: true,
+          }
+        : null;
+    } else if (voiceState.session_id && voiceState.channel_id) {
+      voice = null;
+    }
+  }
+  let speaking = next.speaking;
+  if (!voiceState.channel_id && speaking[userId]) speaking = withoutKey(speaking, userId);
+  if (!voice && next.voice) speaking = {};
+  return { ...next, voiceStates: { ...next.voiceStates, [guildId]: inGuild }, voice, speaking };
+}
+
+function withoutKey<T>(record: Record<string, T>, key: string): Record<string, T> {
+  const rest = { ...record };
+  delete rest[key];
+  return rest;
+}
+
+/** This tab asks to join, or to move within the guild (op 4 is on its way): `joined` waits for
+ * the server to confirm this channel. */
+export function beginVoice(state: State, guildId: string, channelId: string, selfMute: boolean, selfDeaf: boolean): State {
+  const same = state.voice?.guildId === guildId ? state.voice : null;
+  return {
+    ...state,
+    voice: {
+      guildId,
+      channelId,
+      selfMute,
+      selfDeaf,
+      selfVideo: same?.selfVideo ?? false,
+      selfStream: same?.selfStream ?? false,
+      joined: same?.channelId === channelId ? same.joined : false,
+      server: same?.server ?? null,
+      status: same && same.status !== "joining" ? same.status : "joining",
+    },
+  };
+}
+
+export function changeVoice(state: State, change: Partial<LocalVoice>): State {
+  if (!state.voice) return state;
+  const voice = { ...state.voice, ...change };
+  return Object.entries(change).every(([k, v]) => state.voice![k as keyof LocalVoice] === v) ? state : { ...state, voice };
+}
+
+export function endVoice(state: State): State {
+  return state.voice ? { ...state, voice: null, speaking: {} } : state;
+}
+
+export function setSpeaking(state: State, userId: string, speaking: boolean): State {
+  if (!!state.speaking[userId] === speaking) return state;
+  return { ...state, speaking: speaking ? { ...state.speaking, [userId]: true } : withoutKey(state.speaking, userId) };
+}
+
 // -- the reducer --------------------------------------------------------------------------------
 
 export interface Action {
@@ -478,6 +617,7 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
       let next: State = {
         ...initialState,
         status: state.status,
+        sessionId: ready.session_id,
         me: ready.user,
         users: { [ready.user.id]: ready.user },
         settings: ready.user_settings ?? {},
@@ -600,6 +740,14 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
     }
     case "USER_SETTINGS_UPDATE":
       return { ...state, settings: { ...state.settings, ...(d as UserSettings) } };
+    case "VOICE_STATE_UPDATE":
+      return putVoiceState(state, d as VoiceState);
+    case "VOICE_SERVER_UPDATE": {
+      const update = d as VoiceServerUpdate;
+      if (state.voice?.guildId !== update.guild_id) return state;
+      const server = update.endpoint ? { token: update.token, endpoint: update.endpoint } : null;
+      return { ...state, voice: { ...state.voice, server, status: server ? "connecting" : state.voice.status } };
+    }
     default:
       return state;
   }

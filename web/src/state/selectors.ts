@@ -2,8 +2,9 @@
  * person may do. Pure functions of the state (tested in vitest). */
 
 import { ChannelType, type Channel, type ChannelOverride, type Member, type NotificationLevel, type UserGuildSettings } from "../api/types";
-import { basePermissions, channelPermissions, has } from "../lib/permissions";
+import { basePermissions, channelPermissions, has, P } from "../lib/permissions";
 import { compareIds, idFromTime } from "../lib/snowflake";
+import type { VoiceState } from "../voice/protocol";
 import { DM_SETTINGS_KEY, type State } from "./reducer";
 
 export const TEXT_TYPES = new Set<number>([ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT, ChannelType.DM, ChannelType.GROUP_DM]);
@@ -201,4 +202,64 @@ export function sidebarChannels(state: State, guildId: string): { category: Chan
 /** Text channels in sidebar order, for Alt+Up/Down and the quick switcher. */
 export function navigableChannels(state: State, guildId: string): Channel[] {
   return sidebarChannels(state, guildId).flatMap((g) => g.channels).filter(isTextChannel);
+}
+
+// -- voice --------------------------------------------------------------------------------------
+
+export function isVoiceChannel(channel: Channel | undefined): boolean {
+  return !!channel && VOICE_TYPES.has(channel.type);
+}
+
+/** Who is in a voice channel, by name. */
+export function voiceStatesIn(state: State, channelId: string): VoiceState[] {
+  const guildId = state.channels[channelId]?.guild_id;
+  if (!guildId) return [];
+  return Object.values(state.voiceStates[guildId] ?? {})
+    .filter((v) => v.channel_id === channelId)
+    .sort((a, b) => displayName(state, a.user_id, guildId).localeCompare(displayName(state, b.user_id, guildId)) || compareIds(a.user_id, b.user_id));
+}
+
+/** The user ids in a voice channel, for lists that only need who (compared shallowly). */
+export function voiceUserIds(state: State, channelId: string): string[] {
+  return voiceStatesIn(state, channelId).map((v) => v.user_id);
+}
+
+export function voiceStateOf(state: State, guildId: string | null | undefined, userId: string): VoiceState | undefined {
+  return guildId ? state.voiceStates[guildId]?.[userId] : undefined;
+}
+
+/** Why this person cannot join a voice channel, or null when they can: no CONNECT (or cannot
+ * see it), or the channel is full (`user_limit`) and they may not move members. */
+export function voiceJoinBlock(state: State, channelId: string): "no_permission" | "full" | null {
+  const channel = state.channels[channelId];
+  if (!channel || !isVoiceChannel(channel)) return "no_permission";
+  if (!can(state, channelId, P.VIEW_CHANNEL) || !can(state, channelId, P.CONNECT)) return "no_permission";
+  const limit = channel.user_limit ?? 0;
+  if (limit > 0) {
+    const others = voiceStatesIn(state, channelId).filter((v) => v.user_id !== state.me?.id).length;
+    if (others >= limit && !can(state, channelId, P.MOVE_MEMBERS)) return "full";
+  }
+  return null;
+}
+
+/** May this person be heard in their voice channel: SPEAK there, not muted by the server. */
+export function maySpeak(state: State): boolean {
+  const voice = state.voice;
+  if (!voice || !state.me) return false;
+  const own = state.voiceStates[voice.guildId]?.[state.me.id];
+  return can(state, voice.channelId, P.SPEAK) && !own?.mute && !own?.suppress;
+}
+
+/** Is the person's own sound cut by the server (server deafen)? */
+export function serverDeafened(state: State): boolean {
+  const voice = state.voice;
+  return !!voice && !!state.me && !!state.voiceStates[voice.guildId]?.[state.me.id]?.deaf;
+}
+
+/** The voice channels of a guild someone may be moved to by this person (who must be able to
+ * connect there). */
+export function moveTargets(state: State, guildId: string): Channel[] {
+  return sidebarChannels(state, guildId)
+    .flatMap((g) => g.channels)
+    .filter((c) => isVoiceChannel(c) && can(state, c.id, P.VIEW_CHANNEL) && can(state, c.id, P.CONNECT));
 }

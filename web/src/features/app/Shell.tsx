@@ -7,6 +7,7 @@ import {
   isChannelMuted,
   isGuildMuted,
   isTextChannel,
+  isVoiceChannel,
   navigableChannels,
   notificationLevel,
   privateChannelName,
@@ -27,6 +28,10 @@ import { MemberList } from "../members/MemberList";
 import { ProfileCard } from "../members/ProfileCard";
 import { MarkdownContext, type MarkdownEnv } from "../messages/Markdown";
 import { MessagePane } from "../messages/MessagePane";
+import { VoiceChannelView } from "../voice/VoiceChannelView";
+import { MuteDeafenButtons } from "../voice/VoiceControls";
+import { VoicePanel } from "../voice/VoicePanel";
+import { VoiceRoot } from "../voice/VoiceRoot";
 import { channelPath, navigate, type Route } from "./router";
 import { getUi, notify, setUi, useUi } from "./ui";
 import type { Message } from "../../api/types";
@@ -46,6 +51,7 @@ function UserPanel() {
         <span className="user-panel-name">{name}</span>
         <span className="muted small">{me.username}</span>
       </div>
+      <MuteDeafenButtons />
       <button type="button" className="icon-button" aria-label={t("settings.title")} onClick={() => setUi({ userSettings: true })}>
         <Icon name="gear" />
       </button>
@@ -207,6 +213,7 @@ export function Shell({ route }: { route: Route & { name: "guild" | "dms" } }) {
   const ready = useStore((s) => !!s.me);
   const guildKnown = useStore((s) => (guildId ? !!s.guilds[guildId] : true));
   const channel = useStore((s) => (route.channelId ? s.channels[route.channelId] : undefined));
+  const inThisCall = useStore((s) => !!route.channelId && s.voice?.channelId === route.channelId);
   useAttention(route);
   useShortcuts(route);
 
@@ -265,12 +272,16 @@ export function Shell({ route }: { route: Route & { name: "guild" | "dms" } }) {
           <ServerRail activeGuild={guildId} />
           <div className="sidebar-column">
             {guildId ? <ChannelSidebar guildId={guildId} channelId={route.channelId} /> : <DmList channelId={route.channelId} />}
+            <VoicePanel placement="sidebar" />
             <UserPanel />
           </div>
         </div>
         {drawer !== "none" && <button type="button" className="drawer-scrim" aria-label={t("nav.close_drawer")} onClick={() => setUi({ drawer: "none" })} />}
         <main className="main">
-          {channel ? (
+          {!inThisCall && <VoicePanel placement="phone" />}
+          {channel && isVoiceChannel(channel) && guildId ? (
+            <VoiceChannelView key={channel.id} channel={channel} />
+          ) : channel ? (
             <MessagePane key={channel.id} channel={channel} />
           ) : (
             <div className="empty-main">
@@ -293,6 +304,7 @@ export function Shell({ route }: { route: Route & { name: "guild" | "dms" } }) {
           </div>
         )}
         <Dialogs />
+        <VoiceRoot />
         <Notices />
       </div>
     </MarkdownContext.Provider>

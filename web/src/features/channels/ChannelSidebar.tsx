@@ -4,10 +4,13 @@ import { ChannelType, type Channel } from "../../api/types";
 import { formatNumber } from "../../i18n";
 import { P } from "../../lib/permissions";
 import { useStore } from "../../state/store";
-import { canInGuild, channelBadge, sidebarChannels } from "../../state/selectors";
+import { canInGuild, channelBadge, isVoiceChannel, sidebarChannels, voiceJoinBlock, voiceUserIds } from "../../state/selectors";
 import { Icon } from "../../ui/Icon";
+import { voice } from "../../voice/session";
 import { navigate, channelPath } from "../app/router";
 import { setUi } from "../app/ui";
+import { VoiceChannelMembers } from "../voice/VoiceParticipants";
+import { VoiceIcon } from "../voice/VoiceIcon";
 import { ChannelIcon } from "./ChannelIcon";
 import { GuildMenu } from "./GuildMenu";
 
@@ -52,6 +55,52 @@ function ChannelLink({ channel, active }: { channel: Channel; active: boolean })
           </span>
         )}
       </a>
+    </li>
+  );
+}
+
+/** A voice channel: a click joins it (and opens its call view); a lock says when one may not
+ * join, the count when it has a limit; who is in it is listed under it. */
+function VoiceChannelLink({ channel, active }: { channel: Channel; active: boolean }) {
+  const { t } = useTranslation();
+  const block = useStore((s) => voiceJoinBlock(s, channel.id));
+  const count = useStore((s) => voiceUserIds(s, channel.id).length);
+  const here = useStore((s) => s.voice?.channelId === channel.id);
+  const limit = channel.user_limit ?? 0;
+  const reason = block === "no_permission" ? t("voice.locked") : block === "full" ? t("voice.full") : "";
+  return (
+    <li>
+      <a
+        href={channelPath(channel.guild_id, channel.id)}
+        className={`channel-link voice-channel-link ${active ? "active" : ""} ${here ? "connected" : ""} ${block ? "blocked" : ""}`}
+        aria-current={active ? "page" : undefined}
+        title={reason || undefined}
+        onClick={(e) => {
+          e.preventDefault();
+          // A channel one cannot join opens its view, which says why.
+          if (!here && !block) voice.join(channel.id);
+          navigate(channelPath(channel.guild_id, channel.id));
+          setUi({ drawer: "none" });
+        }}
+      >
+        <ChannelIcon channel={channel} />
+        <span className="channel-name">{channel.name}</span>
+        {reason && <span className="sr-only">{`, ${reason}`}</span>}
+        {limit > 0 && (
+          <>
+            <span className="voice-count" aria-hidden="true">
+              {t("voice.count_short", { current: formatNumber(count), limit: formatNumber(limit) })}
+            </span>
+            <span className="sr-only">{`, ${t("voice.count", { current: formatNumber(count), limit: formatNumber(limit) })}`}</span>
+          </>
+        )}
+        {block === "no_permission" && (
+          <span className="voice-lock">
+            <VoiceIcon name="lock" size={14} />
+          </span>
+        )}
+      </a>
+      <VoiceChannelMembers channel={channel} />
     </li>
   );
 }
@@ -109,9 +158,13 @@ export function ChannelSidebar({ guildId, channelId }: { guildId: string; channe
               <ul className="channel-list">
                 {visible
                   .filter((c) => c.type !== ChannelType.GUILD_CATEGORY)
-                  .map((c) => (
-                    <ChannelLink key={c.id} channel={c} active={c.id === channelId} />
-                  ))}
+                  .map((c) =>
+                    isVoiceChannel(c) ? (
+                      <VoiceChannelLink key={c.id} channel={c} active={c.id === channelId} />
+                    ) : (
+                      <ChannelLink key={c.id} channel={c} active={c.id === channelId} />
+                    ),
+                  )}
               </ul>
             </section>
           );

@@ -7,6 +7,7 @@ import { Avatar } from "../../ui/Avatar";
 import { describeError } from "../../ui/errors";
 import { navigate, channelPath } from "../app/router";
 import { notify, setUi } from "../app/ui";
+import { VoiceModeration } from "../voice/VoiceModeration";
 
 /** A person's card: name, username, roles, member since, and a button to message them. */
 export function ProfileCard({ userId, guildId, x, y }: { userId: string; guildId: string | null; x: number; y: number }) {
@@ -29,7 +30,7 @@ export function ProfileCard({ userId, guildId, x, y }: { userId: string; guildId
   }, []);
   const width = 300;
   const left = Math.max(8, Math.min(x, window.innerWidth - width - 8));
-  const top = Math.max(8, Math.min(y, window.innerHeight - 360));
+  const top = Math.max(8, Math.min(y, window.innerHeight - 480));
   const message = async () => {
     try {
       const channel = await actions.openConversation([userId]);
@@ -75,6 +76,7 @@ export function ProfileCard({ userId, guildId, x, y }: { userId: string; guildId
             </ul>
           </>
         )}
+        {guildId && <VoiceModeration guildId={guildId} userId={userId} />}
         {!me && !user?.bot && (
           <button type="button" className="button primary wide" onClick={message}>
             {t("profile.message")}

@@ -6,8 +6,10 @@ import { actions, setState, useStore } from "../../state/store";
 import { Dialog } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { setUi, useUi } from "../app/ui";
+import { VoiceSettings } from "../voice/VoiceSettings";
 
-/** The person's own settings: profile, password, language, theme, notifications, sign out. */
+/** The person's own settings: profile, password, language, theme, notifications, voice and
+ * video, sign out. */
 export default function UserSettings() {
   const { t, i18n } = useTranslation();
   const me = useStore((s) => s.me);
@@ -105,6 +107,7 @@ export default function UserSettings() {
             {t("settings.enable_notifications")}
           </button>
         </div>
+        <VoiceSettings />
         <div className="form">
           <h3>{t("settings.sessions")}</h3>
           <button type="button" className="button secondary" onClick={() => void actions.logout(false)}>
