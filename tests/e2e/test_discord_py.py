@@ -204,3 +204,72 @@ GIF = bytes.fromhex(
     "47494638396101000100800000ffffff00000021f90401000000002c00000000010001000002024401003b"
 )
 """The smallest GIF: one white pixel."""
+
+
+class VoiceWatcher(RecordingClient):
+    """A bot that records voice state changes (GUILD_VOICE_STATES is a default intent)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.voice_changes: asyncio.Queue[tuple[discord.Member, discord.VoiceState]] = (
+            asyncio.Queue()
+        )
+
+    async def on_voice_state_update(
+        self, member: discord.Member, _before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        await self.voice_changes.put((member, after))
+
+
+@pytest.mark.usefixtures("pointed_at")
+async def test_a_bot_sees_who_is_in_voice_moves_them_and_runs_a_stage(
+    sqlite_server: Server, remote: Api
+) -> None:
+    """`on_voice_state_update`, `member.voice`, `member.move_to`, `edit(mute=...)`, stages."""
+    from tests.gateway.client import ALL_INTENTS, recording
+
+    owner = await remote.account("owner")
+    guild = await owner.guild("Voice")
+    bot = await add_bot(owner, guild["id"], name="Usher")
+    ushers = await owner.post(
+        f"/guilds/{guild['id']}/roles",
+        json={"name": "Ushers", "permissions": str((1 << 4) | (1 << 22) | (1 << 24))},
+    )  # MANAGE_CHANNELS, MUTE_MEMBERS, MOVE_MEMBERS
+    given = await owner.put(
+        f"/guilds/{guild['id']}/members/{bot.user_id}/roles/{ushers.json()['id']}"
+    )
+    assert given.status_code == 204, given.text
+    room = next(int(c["id"]) for c in guild["channels"] if c["type"] == 2)
+    client = VoiceWatcher()
+    runner = asyncio.get_running_loop().create_task(client.start(bot.token))
+    person = await recording(sqlite_server, owner, ALL_INTENTS | (1 << 7))
+    try:
+        await asyncio.wait_for(client.ready.wait(), 30)
+        discord_guild = client.get_guild(int(guild["id"]))
+        assert discord_guild is not None
+        await person.client.send(4, {"guild_id": guild["id"], "channel_id": str(room)})
+        member, after = await asyncio.wait_for(client.voice_changes.get(), 10)
+        assert member.id == owner.id and after.channel is not None and after.channel.id == room
+        assert member.voice is not None and member.voice.channel is not None
+
+        side = await discord_guild.create_voice_channel("Side room")
+        await member.move_to(side, reason="making room")
+        moved, after = await asyncio.wait_for(client.voice_changes.get(), 10)
+        assert moved.id == owner.id and after.channel is not None and after.channel.id == side.id
+        await member.edit(mute=True)
+        _, after = await asyncio.wait_for(client.voice_changes.get(), 10)
+        assert after.mute is True
+
+        stage = await discord_guild.create_stage_channel("Town hall")
+        instance = await stage.create_instance(topic="Questions and answers")
+        assert instance.topic == "Questions and answers"
+        fetched = await client.fetch_stage_instance(stage.id)
+        assert fetched.id == instance.id
+        await instance.delete()
+        await member.move_to(None)
+        left, after = await asyncio.wait_for(client.voice_changes.get(), 10)
+        assert left.id == owner.id and after.channel is None
+    finally:
+        await person.close()
+        await client.close()
+        runner.cancel()
