@@ -112,3 +112,76 @@ def test_several_workers_without_a_bus_refuse_to_start_and_say_why(deployment: D
     )
     assert result.returncode != 0
     assert "TOWNHALL_BUS_URL" in result.stderr
+
+
+async def test_people_whose_sessions_are_on_different_workers_meet_in_one_voice_room(
+    deployment: Deployment,
+) -> None:
+    """A room's media must meet in one process: its voice endpoint names one worker's port."""
+    from tests.gateway.client import Recorder
+    from tests.media.clients import Client
+    from tests.voice.conftest import open_voice
+
+    server = deployment.start(
+        TOWNHALL_WORKERS="2",
+        TOWNHALL_BUS_URL="redis://127.0.0.1:6379/0",
+        TOWNHALL_BUS_CHANNEL=unique("voice-workers"),
+        TOWNHALL_VOICE_ADDRESSES="127.0.0.1",
+    )
+    alice, bob = account(server, "alice"), account(server, "bob")
+    with server.client(alice.token) as http:
+        guild = http.post("/guilds", json={"name": "Workers"}).json()
+        invite = http.post(f"/channels/{guild['system_channel_id']}/invites", json={}).json()
+        room = next(
+            c["id"] for c in http.get(f"/guilds/{guild['id']}/channels").json() if c["type"] == 2
+        )
+    with server.client(bob.token) as http:
+        assert http.post(f"/invites/{invite['code']}").status_code == 200
+    alice_sessions = await session_on_each_worker(server, alice.token)
+    bob_sessions = await session_on_each_worker(server, bob.token)
+    # Alice on one worker, Bob on the other.
+    alice_gw = alice_sessions[0]
+    bob_gw = next(
+        s
+        for s in bob_sessions
+        if s.ready["resume_gateway_url"] != alice_gw.ready["resume_gateway_url"]
+    )
+    for extra in (*alice_sessions[1:], *(s for s in bob_sessions if s is not bob_gw)):
+        await extra.close()
+    peers: list[Client] = []
+    try:
+        endpoints, sockets = [], []
+        for person, gw, tone in ((alice, alice_gw, 400), (bob, bob_gw, 700)):
+            rec = Recorder(gw)
+            await gw.send(4, {"guild_id": guild["id"], "channel_id": room})
+            await rec.until(lambda r: bool(r.dispatches("VOICE_SERVER_UPDATE")))
+            update = rec.dispatches("VOICE_SERVER_UPDATE")[0]["d"]
+            endpoints.append(update["endpoint"])
+            socket = await open_voice(update["endpoint"])
+            await socket.send(
+                0,
+                {
+                    "server_id": guild["id"],
+                    "user_id": str(person.id),
+                    "session_id": gw.session_id,
+                    "token": update["token"],
+                },
+            )
+            assert (await socket.receive())["op"] == 2
+            peer = Client(person.id, tone)
+            peers.append(peer)
+            offer = await peer.offer()
+            await socket.send(
+                1, {"protocol": "webrtc", "data": offer.sdp, "sources": dict(offer.sources)}
+            )
+            sockets.append(socket)
+        assert endpoints[0] == endpoints[1]
+        # Bob's socket tells him Alice is in the room: both reached the same process.
+        frames = []
+        while not any(f["op"] == 11 and str(alice.id) in f["d"]["user_ids"] for f in frames):
+            frames.append(await sockets[1].receive())
+    finally:
+        for peer in peers:
+            await peer.close()
+        await alice_gw.close()
+        await bob_gw.close()

@@ -259,7 +259,7 @@ class GatewayConnection:
             token_hash=session_actions.session_token_hash(token),
             connection=self.connection,
         )
-        session.voice_endpoint = self.voice_endpoint()
+        session.client_host = self.client_host()
         self.session = session
         ready = payloads.ready(
             user,
@@ -299,14 +299,12 @@ class GatewayConnection:
         self.session = session
         session.dispatch(b'{"op":0,"t":"RESUMED","d":null,"s":')
 
-    def voice_endpoint(self) -> str:
-        """The voice gateway, as Discord gives it: host and path, no scheme."""
+    def client_host(self) -> str:
+        """The address the client reached us at (`host:port`), as a voice endpoint's base."""
         settings = self.settings
         if settings.public_url:
-            host = settings.public_url.split("://", 1)[-1].rstrip("/")
-        else:
-            host = self.websocket.headers.get("host", f"{settings.host}:{settings.port}")
-        return f"{host}/voice"
+            return settings.public_url.split("://", 1)[-1].rstrip("/")
+        return self.websocket.headers.get("host", f"{settings.host}:{settings.port}")
 
     def resume_url(self) -> str:
         """Where to RESUME: this process (with several workers, its own port)."""

@@ -26,6 +26,7 @@ import orjson
 from townhall.actions import sessions as session_actions
 from townhall.actions import voice as voice_actions
 from townhall.actions.services import Services
+from townhall.config import Settings
 from townhall.domain.event_data import Presence
 from townhall.domain.permissions import has
 from townhall.domain.voice import VoiceGrant
@@ -33,7 +34,7 @@ from townhall.events import catalog
 from townhall.events.catalog import AUTHOR_VIEW, NO_CONTENT, required_intent
 from townhall.events.event import Envelope, Event
 from townhall.gateway.guild_state import GuildState
-from townhall.gateway.limits import AddressSlots, PresenceGate
+from townhall.gateway.limits import VOICE_PATH, AddressSlots, PresenceGate
 from townhall.gateway.protocol import Op
 from townhall.gateway.replicas import Order, Replicas
 from townhall.gateway.session import Session, dispatch_head
@@ -309,7 +310,7 @@ class Hub:
         body: dict[str, object] = {
             "token": token,
             "guild_id": str(guild_id) if guild_id is not None else None,
-            "endpoint": session.voice_endpoint,
+            "endpoint": voice_endpoint(self.services.settings, session.client_host, channel_id),
         }
         if guild_id is None:
             body["channel_id"] = str(channel_id)
@@ -451,6 +452,18 @@ class Hub:
             if head is None:
                 head = dispatch_head(envelope.type, envelope.data)
             session.dispatch(head, now)
+
+
+def voice_endpoint(settings: Settings, client_host: str, room_id: int) -> str:
+    """The voice gateway for a room, as Discord gives it (host and path, no scheme).
+
+    A room's media must meet in one process. With several worker processes on one port, each
+    room goes to one worker by its id, through that worker's own port (the one it also takes
+    RESUMEs on); behind `TOWNHALL_PUBLIC_URL` the proxy in front must keep to one worker."""
+    if settings.workers > 1 and not settings.public_url:
+        host = client_host.rsplit(":", 1)[0] if ":" in client_host else client_host
+        return f"{host}:{settings.port + 1 + room_id % settings.workers}{VOICE_PATH}"
+    return f"{client_host}{VOICE_PATH}"
 
 
 def _sees_content(session: Session, envelope: Envelope) -> bool:

@@ -61,8 +61,8 @@ class Session:
     """The replay buffer's bound in bytes of frames, besides its bound in events and age: a
     RESUME writes the whole buffer at once, and it must fit the socket's write buffer."""
     replay_bytes: int = 0
-    voice_endpoint: str = ""
-    """Where this session's client reaches the voice gateway (`host:port/voice`, no scheme)."""
+    client_host: str = ""
+    """Where this session's client reached the server (`host:port`): its voice endpoint's base."""
     voice: dict[int, int] = field(default_factory=dict)
     """The voice channel this session is connected to, by scope (guild, or a call's DM)."""
 
