@@ -6,6 +6,7 @@ not come before a later marker (a message both may see) never comes.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.conftest import Account, Api, error_code
@@ -312,3 +313,37 @@ async def test_a_person_is_in_one_voice_channel_at_a_time_across_guilds(
     assert left["guild_id"] == first["id"]
     assert (await alice.get(f"/guilds/{first['id']}/voice-states/@me")).status_code == 404
     await rec.close()
+
+
+async def test_people_joining_a_nearly_full_channel_at_once_never_overfill_it(
+    server: Server, remote: Api
+) -> None:
+    owner = await remote.account()
+    guild = await owner.guild()
+    text = guild["system_channel_id"]
+    room = await new_voice_channel(owner, guild, user_limit=2)
+    people = [await remote.account() for _ in range(5)]
+    for person in people:
+        await person.join(owner, text)
+    owner_rec = await recording(server, owner, INTENTS)
+    recs = [await recording(server, person, INTENTS) for person in people]
+
+    def acks(rec: Recorder) -> int:
+        return sum(1 for p in rec.payloads if p.get("op") == 11)
+
+    before = [acks(rec) for rec in recs]
+    await asyncio.gather(*(join(rec, guild["id"], room) for rec in recs))
+    # A heartbeat is answered after the op 4 before it was handled: then every join is decided.
+    for rec in recs:
+        await rec.client.send(1, rec.client.seq)
+    for rec, count in zip(recs, before, strict=True):
+        await rec.until(lambda r, count=count: acks(r) > count)
+    await marker(owner, text, owner_rec)
+    joined = {
+        p["d"]["user_id"]
+        for p in before_marker(owner_rec)
+        if p.get("t") == "VOICE_STATE_UPDATE" and p["d"]["channel_id"] == room
+    }
+    assert len(joined) == 2
+    for rec in (owner_rec, *recs):
+        await rec.close()

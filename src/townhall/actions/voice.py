@@ -129,6 +129,8 @@ async def update_voice_state(
         current = await voice_store.get_voice_state(tx.conn, scope_id, actor.id)
         inside = current is not None and current.channel_id == channel.id
         if not inside and channel.guild_id is not None:
+            if channel.user_limit:
+                await voice_store.hold_channel(tx.conn, channel.id)
             occupants = await voice_store.count_in_channel(tx.conn, channel.id)
             require_may_join(target.permissions, channel, occupants, already_inside=False)
         state = VoiceState(

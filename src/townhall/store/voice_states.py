@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.domain.models import VoiceState
 from townhall.store.rows import from_millis, to_millis
-from townhall.store.schema import node_leases, voice_states
+from townhall.store.schema import channels, node_leases, voice_states
 
 _COLUMNS = (
     voice_states.c.guild_id,
@@ -62,6 +62,12 @@ async def get_voice_state(conn: AsyncConnection, scope_id: int, user_id: int) ->
     )
     row = (await conn.execute(query)).mappings().first()
     return _state(row) if row is not None else None
+
+
+async def hold_channel(conn: AsyncConnection, channel_id: int) -> None:
+    """Lock the channel's row to the end of the transaction (PostgreSQL; SQLite has one writer):
+    of two people joining a channel with one place left at once, the second sees the first."""
+    await conn.execute(select(channels.c.id).where(channels.c.id == channel_id).with_for_update())
 
 
 async def count_in_channel(conn: AsyncConnection, channel_id: int) -> int:
