@@ -162,11 +162,11 @@ async def test_group_dm_from_access_tokens(api: Api) -> None:
     assert (bad.status_code, error_code(bad)) == (400, 50035)
 
 
-async def test_group_dm_holds_at_most_ten_people(api: Api) -> None:
+async def test_group_dm_holds_at_most_thirty_two_people(api: Api) -> None:
     owner = await api.account()
-    others = await accounts(api, 10)
-    full = await group(owner, *others[:9])
-    assert len(full["recipients"]) == 9
+    others = await accounts(api, 32)
+    full = await group(owner, *others[:31])
+    assert len(full["recipients"]) == 31
     too_many = await owner.post(
         "/users/@me/channels", json={"recipients": [str(o.id) for o in others]}
     )
@@ -242,17 +242,19 @@ async def test_outsider_cannot_add_to_a_group_dm(api: Api) -> None:
     assert recipient_ids((await owner.get(f"/channels/{gdm['id']}")).json()) == {bob.id}
 
 
-async def test_adding_beyond_ten_or_an_unknown_user_or_to_a_dm_is_refused(api: Api) -> None:
+async def test_adding_beyond_thirty_two_or_an_unknown_user_or_to_a_dm_is_refused(
+    api: Api,
+) -> None:
     owner = await api.account()
-    others = await accounts(api, 10)
-    gdm = await group(owner, *others[:9])
-    full = await owner.put(f"/channels/{gdm['id']}/recipients/{others[9].id}")
+    others = await accounts(api, 32)
+    gdm = await group(owner, *others[:31])
+    full = await owner.put(f"/channels/{gdm['id']}/recipients/{others[31].id}")
     assert (full.status_code, error_code(full)) == (400, 30004)
     unknown = await owner.put(f"/channels/{gdm['id']}/recipients/31337")
     assert (unknown.status_code, error_code(unknown)) == (404, 10013)
     malformed = await owner.put(f"/channels/{gdm['id']}/recipients/someone")
     assert (malformed.status_code, error_code(malformed)) == (400, 50035)
-    assert len((await owner.get(f"/channels/{gdm['id']}")).json()["recipients"]) == 9
+    assert len((await owner.get(f"/channels/{gdm['id']}")).json()["recipients"]) == 31
     dm = await open_dm(owner, others[0])
     into_dm = await owner.put(f"/channels/{dm['id']}/recipients/{others[1].id}")
     assert (into_dm.status_code, error_code(into_dm)) == (400, 50024)

@@ -169,7 +169,7 @@ async def close_private_channel(s: Services, actor: Actor, channel_id: int) -> P
 
 
 async def add_group_recipient(s: Services, actor: Actor, channel_id: int, user_id: int) -> None:
-    """Any recipient may add someone, up to ten people in all; adding someone twice is a no-op."""
+    """Any recipient may add someone, up to 32 people in all; adding someone twice is a no-op."""
     async with s.write() as tx:
         access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         channel = access.channel

@@ -221,9 +221,9 @@ class InvalidRole(TownhallError):
 
 
 class MaxGroupRecipients(TownhallError):
-    """A group DM holds at most 10 people, its owner included."""
+    """A group DM holds at most 32 people, its owner included."""
 
-    code, message = 30004, "Maximum number of recipients reached (10)"
+    code, message = 30004, "Maximum number of recipients reached (32)"
 
 
 class BotsCannotUse(Forbidden):

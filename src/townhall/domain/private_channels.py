@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from townhall.domain.permissions import Permission
 
-MAX_GROUP_DM_RECIPIENTS = 10
+MAX_GROUP_DM_RECIPIENTS = 32
+"""Discord stops at 10; townhall's group calls take 32 people, as WhatsApp's do."""
 
 RECIPIENT_PERMISSIONS = int(
     Permission.VIEW_CHANNEL
