@@ -35,6 +35,7 @@ test: $(STAMP) services web
 	scripts/ensure-js-deps
 	scripts/ensure-chromium
 	scripts/ensure-clamav
+	scripts/ensure-janus
 	cd web && node_modules/.bin/vitest run
 	scripts/ensure-python-bots
 	$(BIN)/pytest -p no:cacheprovider

@@ -18,6 +18,13 @@ class Scanning(enum.StrEnum):
     """Only their uploader sees files until clamd says they are clean."""
 
 
+class MediaBackendKind(enum.StrEnum):
+    EMBEDDED = "embedded"
+    """The SFU inside townhall."""
+    JANUS = "janus"
+    """Janus servers (audio through AudioBridge; see docs/decisions/0012-janus-backend.md)."""
+
+
 class Registration(enum.StrEnum):
     OPEN = "open"
     INVITE = "invite"
@@ -131,6 +138,12 @@ class Settings:
     """How many of the loudest speakers each listener hears at once."""
     call_ring_seconds: int = 60
     """A call rings those who neither join nor decline for this long."""
+    media_backend: MediaBackendKind = MediaBackendKind.EMBEDDED
+    janus_urls: tuple[str, ...] = ()
+    """Janus HTTP API addresses (`http://host:8088/janus`), the same list on every node."""
+    janus_admin_key: str | None = None
+    janus_api_secret: str | None = None
+    janus_token_secret: str | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -230,5 +243,10 @@ class Settings:
             voice_ports=_port_range(env.get("TOWNHALL_VOICE_PORTS")),
             voice_audio_slots=_env_int("TOWNHALL_VOICE_AUDIO_SLOTS", cls.voice_audio_slots),
             call_ring_seconds=_env_int("TOWNHALL_CALL_RING_SECONDS", cls.call_ring_seconds),
+            media_backend=MediaBackendKind(env.get("TOWNHALL_MEDIA_BACKEND", cls.media_backend)),
+            janus_urls=_env_list("TOWNHALL_JANUS_URLS"),
+            janus_admin_key=env.get("TOWNHALL_JANUS_ADMIN_KEY") or None,
+            janus_api_secret=env.get("TOWNHALL_JANUS_API_SECRET") or None,
+            janus_token_secret=env.get("TOWNHALL_JANUS_TOKEN_SECRET") or None,
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

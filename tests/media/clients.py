@@ -7,8 +7,10 @@ loopback, decodes what it receives, and records every RTP header that reaches it
 Loopback ICE: aioice never gathers 127.0.0.1, and aiortc asks a public STUN server by default.
 The client is given `RTCConfiguration(iceServers=[])` and its candidates are gathered on
 127.0.0.1 with the SFU's own `gather_host_candidates` (the SFU is built with
-`host_addresses=["127.0.0.1"]`). Headers are recorded by wrapping the client's DTLS transport's
-`_handle_rtp_data`/`_handle_rtcp_data` (the same seam the SFU uses) and then calling aiortc's.
+`host_addresses=["127.0.0.1"]`; against Janus, which never offers loopback, on `address`, our end
+of the veth pair towards Janus's namespace: `janus_process.py`). Headers are recorded by
+wrapping the client's DTLS transport's `_handle_rtp_data`/`_handle_rtcp_data` (the same seam the
+SFU uses) and then calling aiortc's.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.rtp import RTCP_PSFB_PLI, RtcpPacket, RtcpPsfbPacket, RtcpRrPacket, RtpPacket
 from av import AudioFrame, VideoFrame
 
-from townhall.media import Answer, AudioSlot, EmbeddedSfu, Offer, Rights, Source, VideoSlot
+from townhall.media import Answer, AudioSlot, MediaBackend, Offer, Rights, Source, VideoSlot
 from townhall.media.ice import gather_host_candidates
 
 SAMPLE_RATE = 48000
@@ -142,6 +144,16 @@ def dominant_tone(stereo_pcm: bytes, candidates: tuple[int, ...] = TONES) -> int
     return best[1] if best[0] > 10 * runner_up[0] else None
 
 
+def tones_present(stereo_pcm: bytes, candidates: tuple[int, ...] = TONES) -> set[int]:
+    """Every candidate tone clearly in a decoded frame: a mixer's output holds several at once."""
+    left = array("h", stereo_pcm)[0::2]
+    if max(map(abs, left), default=0) < 300:
+        return set()
+    powers = {f: tone_power(left, f) for f in candidates}
+    strongest = max(powers.values())
+    return {f for f, power in powers.items() if power > strongest / 10}
+
+
 @dataclass(frozen=True)
 class Received:
     ssrc: int
@@ -183,8 +195,11 @@ class Client:
         amplitude: float = 0.3,
         audio_slots: int = 3,
         camera: bool = False,
+        address: str = "127.0.0.1",
     ) -> None:
         self.user_id = user_id
+        self.address = address
+        """Where ICE candidates are gathered (Janus's tests: the veth address towards Janus)."""
         self.tone = tone
         self.pc = RTCPeerConnection(
             RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
@@ -218,7 +233,7 @@ class Client:
 
     async def offer(self) -> Offer:
         first = self.pc.getTransceivers()[0]
-        await gather_host_candidates(first.receiver.transport.transport.iceGatherer, ["127.0.0.1"])
+        await gather_host_candidates(first.receiver.transport.transport.iceGatherer, [self.address])
         await self.pc.setLocalDescription(await self.pc.createOffer())
         sources: dict[str, Source] = {}
         for transceiver in self.pc.getTransceivers():
@@ -245,12 +260,12 @@ class Client:
             track = transceiver.receiver.track
             self._consumers.append(asyncio.get_running_loop().create_task(consume(mid, track)))
 
-    async def join(self, sfu: EmbeddedSfu, room_id: int, rights: Rights = ALL_RIGHTS) -> Answer:
+    async def join(self, sfu: MediaBackend, room_id: int, rights: Rights = ALL_RIGHTS) -> Answer:
         answer = await sfu.connect(room_id, self.user_id, await self.offer(), rights, self.listener)
         await self.accept(answer)
         return answer
 
-    async def renegotiate(self, sfu: EmbeddedSfu, room_id: int) -> Answer:
+    async def renegotiate(self, sfu: MediaBackend, room_id: int) -> Answer:
         answer = await sfu.renegotiate(room_id, self.user_id, await self.offer())
         await self.accept(answer)
         return answer

@@ -14,7 +14,9 @@ import websockets
 
 from tests.conftest import Account, Api
 from tests.gateway.client import ALL_INTENTS, Recorder, recording
+from tests.media.clients import Client
 from tests.server_process import Server, new_deployment
+from townhall.media import Answer, AudioSlot, VideoSlot
 
 INTENTS = ALL_INTENTS | (1 << 7)
 
@@ -85,3 +87,82 @@ def identify(
 
 def voice_channel(guild: dict[str, Any]) -> str:
     return next(str(c["id"]) for c in guild["channels"] if c["type"] == 2)
+
+
+WAIT = 20.0
+
+
+class Participant:
+    """One person in a voice channel: their gateway session, voice socket and media peer."""
+
+    def __init__(self, account: Account, rec: Recorder, socket: VoiceSocket, peer: Client) -> None:
+        self.account, self.rec, self.socket, self.peer = account, rec, socket, peer
+        self.frames: list[dict[str, Any]] = []
+        self.closed_code: int | None = None
+        self._arrived = asyncio.Condition()
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                frame = await self.socket.receive(timeout=3600)
+                async with self._arrived:
+                    self.frames.append(frame)
+                    self._arrived.notify_all()
+        except websockets.ConnectionClosed as closed:
+            async with self._arrived:
+                self.closed_code = closed.rcvd.code if closed.rcvd else 1006
+                self._arrived.notify_all()
+
+    async def closed(self) -> int:
+        async with self._arrived:
+            await asyncio.wait_for(
+                self._arrived.wait_for(lambda: self.closed_code is not None), WAIT
+            )
+        assert self.closed_code is not None
+        return self.closed_code
+
+    async def frame(self, op: int, after: int = 0, **match: Any) -> dict[str, Any]:
+        """The first frame with this op (and these fields in `d`) at or after index `after`."""
+
+        def found() -> dict[str, Any] | None:
+            for frame in self.frames[after:]:
+                if frame["op"] == op and all(frame["d"].get(k) == v for k, v in match.items()):
+                    return frame
+            return None
+
+        async with self._arrived:
+            await asyncio.wait_for(self._arrived.wait_for(lambda: found() is not None), WAIT)
+        result = found()
+        assert result is not None
+        return result
+
+    async def negotiate(self) -> dict[str, Any]:
+        offer = await self.peer.offer()
+        mark = len(self.frames)
+        await self.socket.send(
+            1, {"protocol": "webrtc", "data": offer.sdp, "sources": dict(offer.sources)}
+        )
+        described = (await self.frame(4, after=mark))["d"]
+        await self.peer.accept(Answer(described["sdp"], [_slot(s) for s in described["streams"]]))
+        return described
+
+    async def close(self) -> None:
+        self._reader.cancel()
+        await self.socket.ws.close()
+        await self.rec.close()
+
+
+def _slot(stream: dict[str, Any]) -> AudioSlot | VideoSlot:
+    if stream["kind"] == "audio":
+        return AudioSlot(stream["mid"], stream["slot"])
+    return VideoSlot(stream["mid"], int(stream["user_id"]), stream["source"])
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def participants() -> AsyncIterator[list[Participant]]:
+    made: list[Participant] = []
+    yield made
+    for each in made:
+        await each.close()
+        await each.peer.close()

@@ -25,7 +25,7 @@ from townhall.actions.services import Services, password_hasher
 from townhall.bus.log import EventLog, LocalLog
 from townhall.bus.redis_stream import RedisStreamLog
 from townhall.bus.relay import Relay
-from townhall.config import Settings
+from townhall.config import MediaBackendKind, Settings
 from townhall.domain.voice import VoiceTokens
 from townhall.files import urls
 from townhall.files.storage import LocalStorage, Storage
@@ -64,8 +64,24 @@ def make_storage(settings: Settings) -> Storage:
     return LocalStorage(settings.effective_files_dir / "store")
 
 
-def make_media_backend(settings: Settings) -> MediaBackend:
-    """The SFU inside this process (a Janus backend is the next step of scale-out media)."""
+async def make_media_backend(settings: Settings, db: Database) -> MediaBackend:
+    """The SFU inside this process by default; Janus servers for scale-out media."""
+    if settings.media_backend is MediaBackendKind.JANUS:
+        from townhall.media.janus import JanusBackend
+
+        if not settings.janus_urls:
+            raise ValueError("TOWNHALL_MEDIA_BACKEND=janus needs TOWNHALL_JANUS_URLS")
+        async with db.write() as conn:
+            room_key = await secret_store.get_or_create(
+                conn, "janus_rooms", secrets.token_bytes(32)
+            )
+        return JanusBackend(
+            settings.janus_urls,
+            admin_key=settings.janus_admin_key,
+            api_secret=settings.janus_api_secret,
+            token_secret=settings.janus_token_secret,
+            room_key=room_key.hex(),
+        )
     return EmbeddedSfu(
         audio_slots=settings.voice_audio_slots,
         host_addresses=list(settings.voice_addresses) or None,
@@ -125,7 +141,7 @@ class Runtime:
             self.log.on_gap(services.cache.clear)
             self.hub = Hub(services)
             self.log.subscribe(self.hub.deliver)
-            self.voice = VoiceRooms(services, make_media_backend(settings))
+            self.voice = VoiceRooms(services, await make_media_backend(settings, self.db))
             self.log.subscribe(self.voice.on_envelope)
             self.log.on_gap(self.hub.resync)
             self.hub.start()
