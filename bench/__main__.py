@@ -6,7 +6,18 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import fanout, history, idle, people, reconnect, report, send, throughput, two_nodes
+from bench import (
+    fanout,
+    history,
+    idle,
+    people,
+    reconnect,
+    report,
+    send,
+    throughput,
+    two_nodes,
+    voice,
+)
 
 
 def _row(name: str, value: str, goal: str, met: bool | None) -> str:
@@ -119,6 +130,18 @@ def summary(results: dict[str, dict[str, Any]]) -> list[str]:
                 r["meets_goal"],
             )
         )
+    v = results["voice"]
+    for name, goal in (("stage", "≥ 99 % to each"), ("call", "≥ 99 %, 3 loudest"), ("floor", "")):
+        r = v[name]
+        lines.append(
+            _row(
+                f"voice {name}: {r['listeners']} listeners",
+                f"{r['listeners_at_goal']}/{r['listeners']} ≥ 99 %, server "
+                f"{r['cpu_percent']['server']} %",
+                goal,
+                r["meets_goal"] if goal else None,
+            )
+        )
     return lines
 
 
@@ -132,6 +155,7 @@ def main() -> None:
         "reconnect": reconnect.run,
         "people": people.run,
         "idle": idle.run,
+        "voice": voice.run,
     }
     report.machine()  # the commit and machine the whole run is attributed to
     results = {}

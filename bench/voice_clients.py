@@ -1,0 +1,340 @@
+"""Voice participants in a load-generator process of their own, shaped like the web client.
+
+`python -m bench.voice_clients` reads one JSON line of configuration on stdin (the main gateway's
+URL, the guild and voice channel, and the people: user id, token, and the audio level they speak
+at, or none for a listener), and for each person, a few at a time:
+
+1. opens the main gateway (HELLO, IDENTIFY with GUILDS only, READY, GUILD_CREATE) and sends op 4
+   to join the channel; waits for VOICE_SERVER_UPDATE;
+2. opens the voice gateway (`ws://{endpoint}?v=8`): HELLO, IDENTIFY with that token, READY, then
+   op 1 with an SDP offer and applies the answer of op 4; heartbeats every interval;
+3. runs a real aiortc peer connection offering what the browser offers: a sendrecv microphone and
+   two more recvonly audio slots, loopback ICE candidates (`townhall.media.ice`, as
+   tests/media/clients.py does).
+
+A speaker's microphone sends a pre-encoded, stamped Opus frame every 20 ms with the RFC 6464
+audio level it was configured with (`bench.voice_media`); aiortc's sender packs, encrypts and
+sends it, with no encoder. A listener's microphone is a track that never yields, as a muted
+browser microphone sends nothing. Received media is taken below aiortc, as the SFU does it
+(`townhall.media.peer`): each SRTP datagram is decrypted as aioice hands it over, counted by its
+trailer, and dropped; aiortc's receivers and decoders never run. Then it prints
+`{"event": "ready", ...}` and follows `bench.voice_media.command_loop`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import Any
+
+import orjson
+import pylibsrtp
+import uvloop
+import websockets
+from aiortc import (
+    MediaStreamTrack,
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpCodecParameters,
+    RTCSessionDescription,
+)
+from aiortc.rtcrtpsender import RTCEncodedFrame
+from av.frame import Frame
+
+from bench.server import raise_nofile
+from bench.voice_media import (
+    FRAME_SAMPLES,
+    Ear,
+    Pacer,
+    Window,
+    bounded,
+    command_loop,
+    emit,
+    opus_frames,
+    read_config,
+    stamped,
+)
+from townhall.media.ice import gather_host_candidates
+
+GUILDS = 1 << 0
+TIMEOUT = 60.0
+
+
+class SilentMicrophone(MediaStreamTrack):
+    """A muted microphone: the sender waits on it and sends no media."""
+
+    kind = "audio"
+
+    async def recv(self) -> Frame:
+        await asyncio.get_running_loop().create_future()
+        raise AssertionError("unreachable")
+
+
+class StampedVoice(MediaStreamTrack):
+    """A talking microphone whose frames are already encoded: handed to aiortc's sender as
+    encoded frames (`RTCRtpSender._next_encoded_frame`), with a fixed audio level."""
+
+    kind = "audio"
+
+    def __init__(self, number: int, level: int, frames: list[bytes], window: Window) -> None:
+        super().__init__()
+        self.number, self.level, self.frames, self.window = number, level, frames, window
+        self.pacer = Pacer()
+        self.sent = 0
+
+    async def recv(self) -> Frame:
+        raise AssertionError("the sender is given encoded frames")
+
+    async def next_encoded_frame(self, codec: RTCRtpCodecParameters) -> RTCEncodedFrame:
+        count = await self.pacer.tick()
+        sent_ns = time.time_ns()
+        if self.window.contains(sent_ns):
+            self.sent += 1
+        payload = stamped(self.frames[count % len(self.frames)], self.number, sent_ns)
+        # aiortc writes -audio_level into the RFC 6464 extension: level 20 is "-20 dBov".
+        return RTCEncodedFrame([payload], count * FRAME_SAMPLES, -self.level)
+
+
+async def next_op(ws: Any, op: int) -> dict[str, Any]:
+    """The next voice gateway frame with this op; others (SPEAKING, CLIENTS_CONNECT) skipped."""
+    while True:
+        frame: dict[str, Any] = orjson.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+        if frame["op"] == op:
+            return frame
+
+
+class Participant:
+    def __init__(self, person: dict[str, Any], config: dict[str, Any], process: Process) -> None:
+        self.number: int = person["number"]
+        self.user_id: str = str(person["user_id"])
+        self.token: str = person["token"]
+        self.level: int | None = person.get("level")
+        self.config, self.process = config, process
+        self.ear = Ear(process.window, process.histogram)
+        self.voice: StampedVoice | None = None
+        self.pc: RTCPeerConnection | None = None
+        self.sockets: list[Any] = []
+        self.tasks: list[asyncio.Task[None]] = []
+        self.joined_ns = 0
+        self.negotiated_ns = 0
+
+    async def join(self) -> None:
+        gateway = await websockets.connect(self.config["gateway"], max_size=None, compression=None)
+        self.sockets.append(gateway)
+        await gateway.recv()  # HELLO
+        await gateway.send(
+            orjson.dumps(
+                {
+                    "op": 2,
+                    "d": {
+                        "token": self.token,
+                        "intents": GUILDS,
+                        "properties": {"os": "linux", "browser": "bench", "device": "bench"},
+                    },
+                }
+            ).decode()
+        )
+        session_id = ""
+        while True:
+            message = orjson.loads(await asyncio.wait_for(gateway.recv(), TIMEOUT))
+            if message.get("t") == "READY":
+                session_id = message["d"]["session_id"]
+            elif message.get("t") == "GUILD_CREATE":
+                break
+            elif message.get("op") == 9:
+                raise RuntimeError("invalid session")
+        update: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.tasks.append(asyncio.create_task(self._read_gateway(gateway, update)))
+        self.joined_ns = time.time_ns()
+        await gateway.send(
+            orjson.dumps(
+                {
+                    "op": 4,
+                    "d": {
+                        "guild_id": self.config["guild_id"],
+                        "channel_id": self.config["channel_id"],
+                        "self_mute": False,
+                        "self_deaf": False,
+                    },
+                }
+            ).decode()
+        )
+        server = await asyncio.wait_for(update, TIMEOUT)
+        await self._connect_voice(server, session_id)
+
+    async def _read_gateway(self, ws: Any, update: asyncio.Future[dict[str, Any]]) -> None:
+        try:
+            async for message in ws:
+                if '"t":"VOICE_SERVER_UPDATE"' in message and not update.done():
+                    update.set_result(orjson.loads(message)["d"])
+        except websockets.ConnectionClosed:
+            pass
+
+    async def _connect_voice(self, server: dict[str, Any], session_id: str) -> None:
+        voice = await websockets.connect(
+            f"ws://{server['endpoint']}?v=8", max_size=None, compression=None
+        )
+        self.sockets.append(voice)
+        hello = await next_op(voice, 8)
+        await voice.send(
+            orjson.dumps(
+                {
+                    "op": 0,
+                    "d": {
+                        "server_id": server["guild_id"],
+                        "user_id": self.user_id,
+                        "session_id": session_id,
+                        "token": server["token"],
+                    },
+                }
+            ).decode()
+        )
+        await next_op(voice, 2)
+        pc = self.pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
+        track: MediaStreamTrack = SilentMicrophone()
+        if self.level is not None:
+            frames = self.process.frames
+            track = self.voice = StampedVoice(self.number, self.level, frames, self.process.window)
+        microphone = pc.addTransceiver(track, direction="sendrecv")
+        if self.voice is not None:
+            microphone.sender._next_encoded_frame = self.voice.next_encoded_frame  # type: ignore[method-assign]
+        for _ in range(self.config.get("audio_slots", 3) - 1):
+            pc.addTransceiver("audio", direction="recvonly")
+        await gather_host_candidates(
+            microphone.receiver.transport.transport.iceGatherer, ["127.0.0.1"]
+        )
+        await pc.setLocalDescription(await pc.createOffer())
+        offer = {
+            "protocol": "webrtc",
+            "data": pc.localDescription.sdp,
+            "sources": {microphone.mid: "microphone"},
+        }
+        await voice.send(orjson.dumps({"op": 1, "d": offer}).decode())
+        answer = await next_op(voice, 4)
+        await pc.setRemoteDescription(RTCSessionDescription(answer["d"]["sdp"], "answer"))
+        self._take_media()
+        self.negotiated_ns = time.time_ns()
+        interval = hello["d"]["heartbeat_interval"] / 1000
+        self.tasks.append(asyncio.create_task(self._keep_voice(voice, interval)))
+
+    def _take_media(self) -> None:
+        """Decrypt and count each SRTP datagram as aioice hands it over; aiortc never sees it."""
+        assert self.pc is not None
+        dtls = self.pc.getTransceivers()[0].receiver.transport
+        ice = dtls.transport._connection
+        queue_datagram = ice.data_received
+        ear = self.ear
+
+        def data_received(data: bytes, component: int) -> None:
+            srtp = dtls._rx_srtp
+            if srtp is None or len(data) < 2 or not 127 < data[0] < 192 or 192 <= data[1] <= 223:
+                queue_datagram(data, component)  # ICE, DTLS and RTCP: aiortc's as before
+                return
+            try:
+                packet = srtp.unprotect(data)
+            except pylibsrtp.Error:
+                ear.foreign += 1
+                return
+            ear.hear(packet, time.time_ns())
+
+        ice.data_received = data_received  # type: ignore[method-assign]
+
+    async def _keep_voice(self, ws: Any, interval: float) -> None:
+        """Heartbeats (the voice gateway closes a silent connection) and a reader that drops
+        what arrives (SPEAKING, CLIENTS_CONNECT)."""
+
+        async def drain() -> None:
+            async for _ in ws:
+                pass
+
+        reader = asyncio.create_task(drain())
+        try:
+            while not reader.done():
+                await asyncio.sleep(interval)
+                await ws.send(orjson.dumps({"op": 3, "d": {"t": time.time_ns()}}).decode())
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            reader.cancel()
+
+    def report(self) -> dict[str, Any]:
+        first = self.ear.first_ns
+        return {
+            "number": self.number,
+            "level": self.level,
+            "join_ms": None if first is None else round((first - self.joined_ns) / 1e6, 1),
+            "negotiated_ms": round((self.negotiated_ns - self.joined_ns) / 1e6, 1)
+            if self.negotiated_ns
+            else None,
+            "sent": self.voice.sent if self.voice is not None else 0,
+            **self.ear.report(),
+        }
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        if self.pc is not None:
+            await bounded(self.pc.close(), 5)
+        for ws in self.sockets:
+            await bounded(ws.close(), 2)
+
+
+class Process:
+    """Everyone this load generator plays, and what they share."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.window = Window()
+        self.histogram: dict[int, int] = {}
+        self.frames = opus_frames()
+        self.participants = [Participant(p, config, self) for p in config["people"]]
+        self.failures: list[str] = []
+        self.gate = asyncio.Semaphore(config.get("concurrency", 4))
+
+    async def join_all(self) -> None:
+        async def one(participant: Participant) -> None:
+            async with self.gate:
+                try:
+                    await participant.join()
+                except Exception as error:
+                    self.failures.append(f"{participant.number}: {type(error).__name__} {error}")
+
+        await asyncio.gather(*(one(p) for p in self.participants))
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "histogram": {str(k): v for k, v in self.histogram.items()},
+            "people": [p.report() for p in self.participants],
+            "failures": self.failures,
+        }
+
+
+async def serve(config: dict[str, Any]) -> None:
+    process = Process(config)
+    started = time.monotonic()
+    await process.join_all()
+    emit(
+        {
+            "event": "ready",
+            "ready": len(process.participants) - len(process.failures),
+            "failed": len(process.failures),
+            "failures": process.failures[:5],
+            "seconds": round(time.monotonic() - started, 2),
+            "pid": os.getpid(),
+        }
+    )
+    await command_loop(process.window, process.report)
+    await bounded(asyncio.gather(*(p.close() for p in process.participants)), 10)
+    emit({"event": "stopped"})
+
+
+def main() -> None:
+    raise_nofile()
+    uvloop.run(serve(read_config()))
+
+
+if __name__ == "__main__":
+    main()
