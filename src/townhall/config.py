@@ -136,6 +136,10 @@ class Settings:
     """An inclusive UDP port range for media (`50000-50999`), for firewalls; None: any port."""
     voice_audio_slots: int = 3
     """How many of the loudest speakers each listener hears at once."""
+    voice_workers: int | None = None
+    """Processes that carry voice rooms (0: inside the server process). None: one per core but
+    one on machines with four cores or more, none on smaller ones (a second process only pays
+    once one core is near full; see docs/decisions/0011-embedded-sfu.md)."""
     call_ring_seconds: int = 60
     """A call rings those who neither join nor decline for this long."""
     media_backend: MediaBackendKind = MediaBackendKind.EMBEDDED
@@ -154,6 +158,13 @@ class Settings:
     @property
     def effective_files_dir(self) -> Path:
         return self.files_dir or self.data_dir / "files"
+
+    @property
+    def effective_voice_workers(self) -> int:
+        if self.voice_workers is not None:
+            return self.voice_workers
+        cores = os.cpu_count() or 1
+        return cores - 1 if cores >= 4 else 0
 
     @property
     def base_url(self) -> str:
@@ -242,6 +253,9 @@ class Settings:
             voice_addresses=_env_list("TOWNHALL_VOICE_ADDRESSES"),
             voice_ports=_port_range(env.get("TOWNHALL_VOICE_PORTS")),
             voice_audio_slots=_env_int("TOWNHALL_VOICE_AUDIO_SLOTS", cls.voice_audio_slots),
+            voice_workers=(
+                _env_int("TOWNHALL_VOICE_WORKERS", 0) if env.get("TOWNHALL_VOICE_WORKERS") else None
+            ),
             call_ring_seconds=_env_int("TOWNHALL_CALL_RING_SECONDS", cls.call_ring_seconds),
             media_backend=MediaBackendKind(env.get("TOWNHALL_MEDIA_BACKEND", cls.media_backend)),
             janus_urls=_env_list("TOWNHALL_JANUS_URLS"),

@@ -3,12 +3,18 @@ WebRTC to the embedded SFU, with aiortc peers shaped like the browser (tests/med
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import httpx
+import pytest
 
 from tests.conftest import Account, Api
 from tests.media.clients import Client
-from tests.server_process import Server
+from tests.server_process import Server, new_deployment
 from tests.voice.conftest import Participant, identify, joined, open_voice, voice_channel
 
 
@@ -47,6 +53,9 @@ async def test_people_in_a_voice_channel_hear_each_other_and_a_server_mute_silen
     # Each learns who else has media in the room.
     assert (await b.frame(11))["d"]["user_ids"] == [str(alice.id)]
     assert str(bob.id) in (await a.frame(11, user_ids=[str(bob.id)]))["d"]["user_ids"]
+    await a.peer.until(lambda: 700 in a.peer.tones_heard(), "Alice hears Bob")
+    await b.frame(5, user_id=str(alice.id), speaking=1)
+    await a.frame(5, user_id=str(bob.id), speaking=1)
     c = await enter(server, carol, guild, voice, 1000, participants)
     # Carol, coming in while Alice and Bob talk, is told they are speaking.
     await c.frame(5, user_id=str(alice.id), speaking=1)
@@ -56,9 +65,6 @@ async def test_people_in_a_voice_channel_hear_each_other_and_a_server_mute_silen
     await b.peer.until(lambda: {400, 1000} <= b.peer.tones_heard(), "Bob hears Alice and Carol")
     await c.peer.until(lambda: {400, 700} <= c.peer.tones_heard(), "Carol hears Alice and Bob")
     assert 400 not in a.peer.all_tones_kept(), "nobody hears themself"
-    # The server says who is speaking, from the audio it forwards.
-    await a.frame(5, user_id=str(bob.id), speaking=1)
-
     muted = await alice.patch(f"/guilds/{guild['id']}/members/{bob.id}", json={"mute": True})
     assert muted.status_code == 200, muted.text
     mark = len(a.frames)
@@ -112,3 +118,34 @@ async def test_an_offer_to_watch_many_streams_fits_although_it_is_larger_than_ga
     assert len(offer.sdp) > 4096
     described = await person.negotiate()
     assert described["sdp"].startswith("v=0")
+
+
+async def test_when_the_process_carrying_a_room_dies_its_people_are_told_to_reconnect(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """With TOWNHALL_VOICE_WORKERS, media runs in worker processes; one killed closes its
+    rooms' voice connections with 4015, and connecting again works on the restarted worker."""
+    data_dir = tmp_path_factory.mktemp("voice-workers") / "data"
+    with new_deployment("sqlite", data_dir) as deployment:
+        server = deployment.start(TOWNHALL_VOICE_ADDRESSES="127.0.0.1", TOWNHALL_VOICE_WORKERS="1")
+        async with httpx.AsyncClient(base_url=server.api, timeout=20) as http:
+            remote = Api(http)
+            alice = await remote.account()
+            guild = await alice.guild()
+            made: list[Participant] = []
+            try:
+                first = await enter(server, alice, guild, voice_channel(guild), 400, made)
+                (worker,) = children(server.process.pid)
+                os.kill(worker, signal.SIGKILL)
+                assert await first.closed() == 4015
+                again = await enter(server, alice, guild, voice_channel(guild), 400, made)
+                assert again.closed_code is None
+                assert children(server.process.pid) != [worker]
+            finally:
+                for each in made:
+                    await each.close()
+                    await each.peer.close()
+
+
+def children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]

@@ -20,6 +20,7 @@ from townhall.media.backend import (
     VideoSlot,
 )
 from townhall.media.sfu import EmbeddedSfu
+from townhall.media.workers import WorkerPoolSfu
 
 __all__ = [
     "Answer",
@@ -35,4 +36,5 @@ __all__ = [
     "Source",
     "StreamInfo",
     "VideoSlot",
+    "WorkerPoolSfu",
 ]

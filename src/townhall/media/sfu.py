@@ -71,6 +71,8 @@ class EmbeddedSfu:
             await participant.close()
             self._forget_if_empty(room)
             raise
+        # The room may have been dropped (its last person left) while this one negotiated.
+        room = self._rooms.setdefault(room_id, room)
         replaced = room.participants.get(user_id)
         with room.changing():
             if replaced is not None:

@@ -32,6 +32,7 @@ from townhall.files.storage import LocalStorage, Storage
 from townhall.gateway.hub import Hub
 from townhall.media.backend import MediaBackend
 from townhall.media.sfu import EmbeddedSfu
+from townhall.media.workers import WorkerPoolSfu
 from townhall.runtime.jobs import JobRunner
 from townhall.runtime.lease import NodeLease
 from townhall.store import secrets as secret_store
@@ -81,6 +82,13 @@ async def make_media_backend(settings: Settings, db: Database) -> MediaBackend:
             api_secret=settings.janus_api_secret,
             token_secret=settings.janus_token_secret,
             room_key=room_key.hex(),
+        )
+    if settings.effective_voice_workers:
+        return WorkerPoolSfu(
+            settings.effective_voice_workers,
+            audio_slots=settings.voice_audio_slots,
+            host_addresses=list(settings.voice_addresses) or None,
+            port_range=settings.voice_ports,
         )
     return EmbeddedSfu(
         audio_slots=settings.voice_audio_slots,
@@ -141,7 +149,10 @@ class Runtime:
             self.log.on_gap(services.cache.clear)
             self.hub = Hub(services)
             self.log.subscribe(self.hub.deliver)
-            self.voice = VoiceRooms(services, await make_media_backend(settings, self.db))
+            backend = await make_media_backend(settings, self.db)
+            self.voice = VoiceRooms(services, backend)
+            if isinstance(backend, WorkerPoolSfu):
+                backend.on_room_lost = self.voice.media_lost
             self.log.subscribe(self.voice.on_envelope)
             self.log.on_gap(self.hub.resync)
             self.hub.start()

@@ -25,7 +25,15 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from townhall.domain.voice import Rights, VoiceGrant
 from townhall.gateway.limits import MAX_VOICE_PAYLOAD_BYTES
-from townhall.media.backend import Answer, AudioSlot, MediaError, Offer, Source, VideoSlot
+from townhall.media.backend import (
+    Answer,
+    AudioSlot,
+    MediaError,
+    NotConnected,
+    Offer,
+    Source,
+    VideoSlot,
+)
 from townhall.voice.rooms import VoiceRooms
 
 log = logging.getLogger("townhall.voice")
@@ -62,6 +70,8 @@ class VoiceClose(enum.IntEnum):
     UNKNOWN_PROTOCOL = 4012
     DISCONNECTED = 4014
     """Moved to another channel, disconnected by a moderator, or left."""
+    SERVER_CRASHED = 4015
+    """The process carrying the room's media died; connect again."""
 
 
 class VoiceCloseError(Exception):
@@ -236,6 +246,9 @@ class VoiceConnection:
             self.send(VoiceOp.CLIENTS_CONNECT, {"user_ids": [str(c.user_id) for c in others]})
             for other in others:
                 other.send(VoiceOp.CLIENTS_CONNECT, {"user_ids": [str(self.user_id)]})
+            for user_id in sorted(self.rooms.speaking.get(self.channel_id, ())):
+                if user_id != self.user_id:
+                    self._send_speaking(user_id, True)
 
     def _answer(self, answer: Answer) -> None:
         self.send(
@@ -284,7 +297,9 @@ class VoiceConnection:
             if rights != self.rights:
                 self.rights = rights
                 if self.media_connected:
-                    self.backend.set_rights(self.channel_id, self.user_id, rights)
+                    # The media may be gone already (its worker died; this closes soon).
+                    with contextlib.suppress(NotConnected):
+                        self.backend.set_rights(self.channel_id, self.user_id, rights)
 
     # -- sending, and the SFU's callbacks (RoomListener) -------------------------------------
 
@@ -295,6 +310,10 @@ class VoiceConnection:
         self.outgoing.put_nowait((code, reason))
 
     def speaking(self, user_id: int, speaking: bool) -> None:
+        self.rooms.heard(self.channel_id, user_id, speaking)
+        self._send_speaking(user_id, speaking)
+
+    def _send_speaking(self, user_id: int, speaking: bool) -> None:
         self.send(VoiceOp.SPEAKING, {"user_id": str(user_id), "ssrc": 0, "speaking": int(speaking)})
 
     def streams_changed(self) -> None:

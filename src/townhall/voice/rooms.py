@@ -75,6 +75,14 @@ class VoiceRooms:
             if not room:
                 del self.speaking[channel_id]
 
+    def media_lost(self, channel_id: int) -> None:
+        """The process that carried a room's media died: its connections start over (4015)."""
+        for guild in list(self.by_guild.values()):
+            for connection in list(guild.values()):
+                if connection.channel_id == channel_id and connection.media_connected:
+                    connection.close_soon(4015, "Voice server crashed")
+        self.speaking.pop(channel_id, None)
+
     def in_room(self, guild_id: int, channel_id: int) -> list[VoiceConnection]:
         """The connections with media in one voice channel."""
         return [
