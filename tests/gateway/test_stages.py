@@ -33,6 +33,9 @@ async def test_moderators_open_change_and_end_a_stage_and_members_see_it(
     stage = await stage_channel(alice, guild)
     bob_rec = await recording(server, bob, INTENTS)
 
+    outsider = await remote.account()
+    stranger = await outsider.get(f"/stage-instances/{stage}")
+    assert stranger.status_code == 403 and error_code(stranger) == 50001
     refused = await bob.post("/stage-instances", json={"channel_id": stage, "topic": "Mine"})
     assert refused.status_code == 403 and error_code(refused) == 50013
     not_a_stage = await alice.post(
@@ -42,6 +45,8 @@ async def test_moderators_open_change_and_end_a_stage_and_members_see_it(
     opened = await alice.post("/stage-instances", json={"channel_id": stage, "topic": "Q&A"})
     assert opened.status_code == 200, opened.text
     assert opened.json()["topic"] == "Q&A" and opened.json()["channel_id"] == stage
+    empty = await alice.patch(f"/stage-instances/{stage}", json={"topic": " "})
+    assert empty.status_code == 400 and error_code(empty) == 50035
     again = await alice.post("/stage-instances", json={"channel_id": stage, "topic": "Twice"})
     assert again.status_code == 400 and error_code(again) == 150006
 

@@ -347,3 +347,27 @@ async def test_people_joining_a_nearly_full_channel_at_once_never_overfill_it(
     assert len(joined) == 2
     for rec in (owner_rec, *recs):
         await rec.close()
+
+
+async def test_voice_states_are_read_only_by_members_who_can_see_the_channel(
+    server: Server, remote: Api
+) -> None:
+    alice, bob, outsider = [await remote.account() for _ in range(3)]
+    guild = await alice.guild()
+    await bob.join(alice, guild["system_channel_id"])
+    hidden = {"id": str(bob.id), "type": 1, "allow": "0", "deny": str(VIEW_CHANNEL)}
+    room = await new_voice_channel(alice, guild, permission_overwrites=[hidden])
+    rec = await recording(server, alice, INTENTS)
+    await join(rec, guild["id"], room)
+    await update_of(rec, alice, room)
+    path = f"/guilds/{guild['id']}/voice-states/{alice.id}"
+    assert (await alice.get(path)).status_code == 200
+    unseen = await bob.get(path)
+    assert unseen.status_code == 404 and error_code(unseen) == 10065
+    stranger = await outsider.get(path)
+    assert stranger.status_code == 403 and error_code(stranger) == 50001
+    not_in = await outsider.patch(
+        f"/guilds/{guild['id']}/voice-states/@me", json={"channel_id": room, "suppress": True}
+    )
+    assert not_in.status_code == 403
+    await rec.close()
