@@ -4,14 +4,13 @@ or let it ring out; the last one out ends it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from tests.conftest import BACKENDS, Account, Api, error_code
 from tests.gateway.client import Recorder, recording
 from tests.gateway.conftest import GATEWAY_SETTINGS
-from tests.gateway.test_voice_states import INTENTS, update_of
+from tests.gateway.test_voice_states import INTENTS, dispatched, update_of
 from tests.server_process import Server, new_deployment
 
 
@@ -34,11 +33,6 @@ async def dm_between(alice: Account, bob: Account) -> str:
 
 async def call(rec: Recorder, channel_id: str | None) -> None:
     await rec.client.send(4, {"guild_id": None, "channel_id": channel_id})
-
-
-async def dispatched(rec: Recorder, event_type: str, count: int = 1) -> dict[str, Any]:
-    await rec.until(lambda r: len(r.dispatches(event_type)) >= count)
-    return rec.dispatches(event_type)[count - 1]["d"]
 
 
 async def test_a_call_rings_the_other_who_declines_is_rung_again_and_joins(

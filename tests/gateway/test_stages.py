@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import Account, Api, error_code
-from tests.gateway.client import Recorder, recording
-from tests.gateway.test_voice_states import INTENTS, join, update_of
+from tests.gateway.client import recording
+from tests.gateway.test_voice_states import INTENTS, dispatched, join, update_of
 from tests.server_process import Server
 
 
@@ -17,11 +17,6 @@ async def stage_channel(owner: Account, guild: dict[str, Any]) -> str:
     )
     assert created.status_code == 201, created.text
     return str(created.json()["id"])
-
-
-async def dispatched(rec: Recorder, event_type: str, count: int = 1) -> dict[str, Any]:
-    await rec.until(lambda r: len(r.dispatches(event_type)) >= count)
-    return rec.dispatches(event_type)[count - 1]["d"]
 
 
 async def test_moderators_open_change_and_end_a_stage_and_members_see_it(

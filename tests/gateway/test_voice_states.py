@@ -60,6 +60,13 @@ async def update_of(
     return [u for u in voice_updates(rec, user) if u["channel_id"] == channel_id][count - 1]
 
 
+async def dispatched(rec: Recorder, event_type: str, count: int = 1) -> dict[str, Any]:
+    """Wait for the `count`-th dispatch of this type; its data."""
+    await rec.until(lambda r: len(r.dispatches(event_type)) >= count)
+    data: dict[str, Any] = rec.dispatches(event_type)[count - 1]["d"]
+    return data
+
+
 async def marker(sender: Account, channel_id: str, *recorders: Recorder) -> None:
     """Send a message and wait until every recorder has it."""
     text = f"marker {id(recorders)}-{len(recorders[0].payloads)}"

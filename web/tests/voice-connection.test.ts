@@ -102,7 +102,7 @@ describe("the voice connection", () => {
     connection = new VoiceConnection({
       endpoint: "127.0.0.1:9/voice",
       token: "tok",
-      guildId: "1000",
+      serverId: "1000",
       userId: "100",
       sessionId: "main-session",
       pageProtocol: "http:",

@@ -64,11 +64,7 @@ async def modify_stage_instance(
     s: Services, actor: Actor, channel_id: int, topic: str | None
 ) -> StageInstance:
     async with s.write() as tx:
-        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
-        access.require(STAGE_MODERATOR)
-        stage = await stage_store.stage_of_channel(tx.conn, channel_id)
-        if stage is None:
-            raise errors.UnknownStageInstance()
+        stage = await _moderated_stage(tx, s, actor, channel_id)
         if topic is not None and _topic(topic) != stage.topic:
             stage = replace(stage, topic=_topic(topic))
             await stage_store.update_stage(tx.conn, stage)
@@ -78,12 +74,19 @@ async def modify_stage_instance(
 
 async def delete_stage_instance(s: Services, actor: Actor, channel_id: int) -> None:
     async with s.write() as tx:
-        access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
-        access.require(STAGE_MODERATOR)
-        stage = await stage_store.stage_of_channel(tx.conn, channel_id)
-        if stage is None:
-            raise errors.UnknownStageInstance()
-        await end_stage(tx, stage)
+        await end_stage(tx, await _moderated_stage(tx, s, actor, channel_id))
+
+
+async def _moderated_stage(
+    tx: Transaction, s: Services, actor: Actor, channel_id: int
+) -> StageInstance:
+    """The channel's open stage, for a stage moderator."""
+    access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
+    access.require(STAGE_MODERATOR)
+    stage = await stage_store.stage_of_channel(tx.conn, channel_id)
+    if stage is None:
+        raise errors.UnknownStageInstance()
+    return stage
 
 
 async def end_stage(tx: Transaction, stage: StageInstance) -> None:

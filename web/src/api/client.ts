@@ -11,6 +11,7 @@ import type {
   Member,
   Message,
   Role,
+  StageInstance,
   User,
   UserGuildSettings,
   UserSettings,
@@ -308,6 +309,26 @@ export class Api {
     this.request<Invite>("POST", `/channels/${channelId}/invites`, body);
   guildInvites = (guildId: string) => this.request<Invite[]>("GET", `/guilds/${guildId}/invites`);
   revokeInvite = (code: string) => this.request<Invite>("DELETE", `/invites/${encodeURIComponent(code)}`);
+
+  // -- calls in DMs (joining and leaving are gateway op 4) ------------------------------------
+  /** From inside the call: ring everyone who is not in it (or these recipients). */
+  ringCall = (channelId: string, body: Body<"RecipientsBody"> = {}) =>
+    this.request<void>("POST", `/channels/${channelId}/call/ring`, body);
+  /** Decline (oneself, with an empty body), or stop ringing others. */
+  stopRinging = (channelId: string, body: Body<"RecipientsBody"> = {}) =>
+    this.request<void>("POST", `/channels/${channelId}/call/stop-ringing`, body);
+
+  // -- stages ---------------------------------------------------------------------------------
+  createStage = (body: Body<"CreateStageBody">) => this.request<StageInstance>("POST", "/stage-instances", body);
+  modifyStage = (channelId: string, body: Body<"ModifyStageBody">) =>
+    this.request<StageInstance>("PATCH", `/stage-instances/${channelId}`, body);
+  deleteStage = (channelId: string) => this.request<void>("DELETE", `/stage-instances/${channelId}`);
+  /** On a stage: raise or lower one's hand, speak (a moderator), or step down. */
+  modifyMyVoiceState = (guildId: string, body: Body<"CurrentVoiceStateBody">) =>
+    this.request<void>("PATCH", `/guilds/${guildId}/voice-states/@me`, body);
+  /** On a stage, a moderator invites someone up (`suppress: false`) or back to the audience. */
+  modifyVoiceState = (guildId: string, userId: string, body: Body<"VoiceStateBody">) =>
+    this.request<void>("PATCH", `/guilds/${guildId}/voice-states/${userId}`, body);
 }
 
 export const api = new Api();

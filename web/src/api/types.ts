@@ -48,6 +48,8 @@ export interface Guild
   presences?: Presence[];
   member_count?: number;
   unavailable?: boolean;
+  /** The guild's live stages (GUILD_CREATE). */
+  stage_instances?: StageInstance[];
 }
 
 export interface Presence {
@@ -102,6 +104,8 @@ export interface Message extends Omit<Shape<Schemas["Message"], MessageFields>, 
 }
 
 export type Invite = Schemas["Invite"];
+/** A stage channel's live session: its topic, while the stage is open. */
+export type StageInstance = Shape<Schemas["StageInstance"], "id" | "guild_id" | "channel_id" | "topic">;
 export type Ban = Schemas["Ban"];
 
 /** Read states (Discord's `read_state` in READY, `MESSAGE_ACK`). */

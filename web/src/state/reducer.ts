@@ -12,6 +12,7 @@ import type {
   ReadState,
   Ready,
   Role,
+  StageInstance,
   Status,
   User,
   UserGuildSettings,
@@ -20,6 +21,25 @@ import type {
 import type { GatewayStatus } from "../gateway/client";
 import { compareIds } from "../lib/snowflake";
 import type { VoiceServerUpdate, VoiceState } from "../voice/protocol";
+import {
+  beginVoice,
+  changeVoice,
+  createCall,
+  deleteCall,
+  endVoice,
+  putGuildStages,
+  putStage,
+  putVoiceServer,
+  putVoiceState,
+  removeStage,
+  setSpeaking,
+  updateCall,
+  type Call,
+  type LocalVoice,
+} from "./voice";
+
+export { beginVoice, changeVoice, endVoice, setSpeaking };
+export type { Call, LocalVoice, VoiceStatus } from "./voice";
 
 export const MAX_WINDOW = 300;
 /** A window may grow this far past MAX_WINDOW before it is cut back (in one step, not one
@@ -58,25 +78,6 @@ export interface GuildEntry {
   defaultNotifications: number;
 }
 
-/** How far this tab's own voice connection has come: asked to join (op 4 sent), waiting for
- * the voice server, connecting to it, in the call, or getting back after a drop. */
-export type VoiceStatus = "joining" | "connecting" | "connected" | "reconnecting";
-
-/** This tab's voice connection (at most one, as on Discord). */
-export interface LocalVoice {
-  guildId: string;
-  channelId: string;
-  selfMute: boolean;
-  selfDeaf: boolean;
-  selfVideo: boolean;
-  selfStream: boolean;
-  /** The server has this session's voice state (a VOICE_STATE_UPDATE came for it). */
-  joined: boolean;
-  /** From VOICE_SERVER_UPDATE: where to connect, and with which token. */
-  server: { token: string; endpoint: string } | null;
-  status: VoiceStatus;
-}
-
 export interface State {
   me: User | null;
   status: GatewayStatus;
@@ -95,11 +96,16 @@ export interface State {
   guildSettings: Record<string, UserGuildSettings>;
   typing: Record<string, Record<string, number>>;
   settings: UserSettings;
-  /** Per guild, per user: who is in which voice channel of the guild (that this session sees). */
+  /** Per scope (a guild, or a DM channel for its call), per user: who is in which voice
+   * channel or call (that this session sees). */
   voiceStates: Record<string, Record<string, VoiceState>>;
   voice: LocalVoice | null;
   /** Who is speaking right now in this tab's call (voice op 5, and one's own microphone). */
   speaking: Record<string, true>;
+  /** The calls going on in DMs and group DMs, by channel. */
+  calls: Record<string, Call>;
+  /** Live stages, by stage channel. */
+  stages: Record<string, StageInstance>;
 }
 
 export const initialState: State = {
@@ -122,6 +128,8 @@ export const initialState: State = {
   voiceStates: {},
   voice: null,
   speaking: {},
+  calls: {},
+  stages: {},
 };
 
 export const DM_SETTINGS_KEY = "@me";
@@ -186,7 +194,7 @@ function addGuild(state: State, guild: Guild): State {
     joinedAt: me?.joined_at ?? known?.joinedAt ?? null,
     defaultNotifications: guild.default_message_notifications ?? 0,
   };
-  return {
+  const next: State = {
     ...state,
     guildIds: state.guildIds.includes(guild.id) ? state.guildIds : [...state.guildIds, guild.id],
     guilds: { ...state.guilds, [guild.id]: entry },
@@ -196,6 +204,7 @@ function addGuild(state: State, guild: Guild): State {
     presences,
     voiceStates: { ...state.voiceStates, [guild.id]: voiceStates },
   };
+  return putGuildStages(next, guild.id, guild.stage_instances ?? []);
 }
 
 function removeGuild(state: State, guildId: string): State {
@@ -213,14 +222,15 @@ function removeGuild(state: State, guildId: string): State {
   delete members[guildId];
   const voiceStates = { ...state.voiceStates };
   delete voiceStates[guildId];
+  const next = putGuildStages(state, guildId, []);
   return {
-    ...state,
+    ...next,
     guilds,
     channels,
     messages,
     members,
     voiceStates,
-    voice: state.voice?.guildId === guildId ? null : state.voice,
+    voice: state.voice?.scopeId === guildId ? null : state.voice,
     guildIds: state.guildIds.filter((id) => id !== guildId),
     visited: state.visited.filter((id) => channels[id]),
   };
@@ -261,8 +271,11 @@ function removeChannel(state: State, channelId: string): State {
     for (const v of inChannel) delete rest[v.user_id];
     voiceStates = { ...voiceStates, [guildId]: rest };
   }
+  // A conversation one left takes its call along; a deleted stage channel its stage.
+  const next = removeStage(deleteCall(state, channelId), channelId);
+  if (!guildId) voiceStates = next.voiceStates;
   return {
-    ...state,
+    ...next,
     channels,
     messages,
     guilds,
@@ -516,90 +529,6 @@ function changeReaction(state: State, d: { channel_id: string; message_id: strin
   });
 }
 
-// -- voice --------------------------------------------------------------------------------------
-
-/** A voice state from the gateway: who is where. `channel_id: null` means they left (or went
- * where this session cannot see). For this person's own voice states, the one of this session
- * is this tab's call; another session's in the same guild means the call moved to that device. */
-function putVoiceState(state: State, voiceState: VoiceState): State {
-  const guildId = voiceState.guild_id;
-  if (!guildId) return state;
-  const userId = voiceState.user_id;
-  let next = state;
-  if (voiceState.member?.user && voiceState.channel_id) next = putMember(next, guildId, voiceState.member);
-  const current = next.voiceStates[guildId] ?? {};
-  let inGuild = current;
-  if (voiceState.channel_id) {
-    inGuild = { ...current, [userId]: { ...voiceState, guild_id: guildId } };
-  } else if (current[userId]) {
-    inGuild = { ...current };
-    delete inGuild[userId];
-  }
-  let voice = next.voice;
-  if (userId === next.me?.id && voice?.guildId === guildId) {
-    if (voiceState.session_id === next.sessionId) {
-      voice = voiceState.channel_id
-        ? {
-            ...voice,
-            channelId: voiceState.channel_id,
-            selfMute: voiceState.self_mute,
-            selfDeaf: voiceState.self_deaf,
-            selfVideo: voiceState.self_video,
-            selfStream: !!voiceState.self_stream,
-            joined: true,
-          }
-        : null;
-    } else if (voiceState.session_id && voiceState.channel_id) {
-      voice = null;
-    }
-  }
-  let speaking = next.speaking;
-  if (!voiceState.channel_id && speaking[userId]) speaking = withoutKey(speaking, userId);
-  if (!voice && next.voice) speaking = {};
-  return { ...next, voiceStates: { ...next.voiceStates, [guildId]: inGuild }, voice, speaking };
-}
-
-function withoutKey<T>(record: Record<string, T>, key: string): Record<string, T> {
-  const rest = { ...record };
-  delete rest[key];
-  return rest;
-}
-
-/** This tab asks to join, or to move within the guild (op 4 is on its way): `joined` waits for
- * the server to confirm this channel. */
-export function beginVoice(state: State, guildId: string, channelId: string, selfMute: boolean, selfDeaf: boolean): State {
-  const same = state.voice?.guildId === guildId ? state.voice : null;
-  return {
-    ...state,
-    voice: {
-      guildId,
-      channelId,
-      selfMute,
-      selfDeaf,
-      selfVideo: same?.selfVideo ?? false,
-      selfStream: same?.selfStream ?? false,
-      joined: same?.channelId === channelId ? same.joined : false,
-      server: same?.server ?? null,
-      status: same && same.status !== "joining" ? same.status : "joining",
-    },
-  };
-}
-
-export function changeVoice(state: State, change: Partial<LocalVoice>): State {
-  if (!state.voice) return state;
-  const voice = { ...state.voice, ...change };
-  return Object.entries(change).every(([k, v]) => state.voice![k as keyof LocalVoice] === v) ? state : { ...state, voice };
-}
-
-export function endVoice(state: State): State {
-  return state.voice ? { ...state, voice: null, speaking: {} } : state;
-}
-
-export function setSpeaking(state: State, userId: string, speaking: boolean): State {
-  if (!!state.speaking[userId] === speaking) return state;
-  return { ...state, speaking: speaking ? { ...state.speaking, [userId]: true } : withoutKey(state.speaking, userId) };
-}
-
 // -- the reducer --------------------------------------------------------------------------------
 
 export interface Action {
@@ -740,14 +669,26 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
     }
     case "USER_SETTINGS_UPDATE":
       return { ...state, settings: { ...state.settings, ...(d as UserSettings) } };
-    case "VOICE_STATE_UPDATE":
-      return putVoiceState(state, d as VoiceState);
-    case "VOICE_SERVER_UPDATE": {
-      const update = d as VoiceServerUpdate;
-      if (state.voice?.guildId !== update.guild_id) return state;
-      const server = update.endpoint ? { token: update.token, endpoint: update.endpoint } : null;
-      return { ...state, voice: { ...state.voice, server, status: server ? "connecting" : state.voice.status } };
+    case "VOICE_STATE_UPDATE": {
+      const voiceState = d as VoiceState;
+      const guildId = voiceState.guild_id;
+      const member = voiceState.member;
+      const next = guildId && member?.user && voiceState.channel_id ? putMember(state, guildId, member) : state;
+      return putVoiceState(next, voiceState);
     }
+    case "VOICE_SERVER_UPDATE":
+      return putVoiceServer(state, d as VoiceServerUpdate);
+    case "CALL_CREATE":
+      return createCall(state, d as never);
+    case "CALL_UPDATE":
+      return updateCall(state, d as never);
+    case "CALL_DELETE":
+      return deleteCall(state, d.channel_id);
+    case "STAGE_INSTANCE_CREATE":
+    case "STAGE_INSTANCE_UPDATE":
+      return putStage(state, d as StageInstance);
+    case "STAGE_INSTANCE_DELETE":
+      return removeStage(state, d.channel_id);
     default:
       return state;
   }

@@ -6,6 +6,7 @@ import { basePermissions, channelPermissions, has, P } from "../lib/permissions"
 import { compareIds, idFromTime } from "../lib/snowflake";
 import type { VoiceState } from "../voice/protocol";
 import { DM_SETTINGS_KEY, type State } from "./reducer";
+import { scopeOf } from "./voice";
 
 export const TEXT_TYPES = new Set<number>([ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT, ChannelType.DM, ChannelType.GROUP_DM]);
 export const VOICE_TYPES = new Set<number>([ChannelType.GUILD_VOICE, ChannelType.GUILD_STAGE_VOICE]);
@@ -204,34 +205,55 @@ export function navigableChannels(state: State, guildId: string): Channel[] {
   return sidebarChannels(state, guildId).flatMap((g) => g.channels).filter(isTextChannel);
 }
 
-// -- voice --------------------------------------------------------------------------------------
+// -- voice ----------------------------------------------------------------------------------------
 
 export function isVoiceChannel(channel: Channel | undefined): boolean {
   return !!channel && VOICE_TYPES.has(channel.type);
 }
 
-/** Who is in a voice channel, by name. */
+export function isStageChannel(channel: Channel | undefined): boolean {
+  return channel?.type === ChannelType.GUILD_STAGE_VOICE;
+}
+
+export function isPrivateChannel(channel: Channel | undefined): boolean {
+  return !!channel && (channel.type === ChannelType.DM || channel.type === ChannelType.GROUP_DM);
+}
+
+/** The voice states' scope a channel's people are kept under: its guild, or a DM itself. */
+export function voiceScopeOf(state: State, channelId: string): string {
+  return scopeOf(state.channels[channelId]?.guild_id, channelId);
+}
+
+/** Who is in a voice channel or a DM's call, by name. */
 export function voiceStatesIn(state: State, channelId: string): VoiceState[] {
-  const guildId = state.channels[channelId]?.guild_id;
-  if (!guildId) return [];
-  return Object.values(state.voiceStates[guildId] ?? {})
+  const guildId = state.channels[channelId]?.guild_id ?? null;
+  return Object.values(state.voiceStates[voiceScopeOf(state, channelId)] ?? {})
     .filter((v) => v.channel_id === channelId)
     .sort((a, b) => displayName(state, a.user_id, guildId).localeCompare(displayName(state, b.user_id, guildId)) || compareIds(a.user_id, b.user_id));
 }
 
-/** The user ids in a voice channel, for lists that only need who (compared shallowly). */
+/** The user ids in a voice channel or call, for lists that only need who (compared shallowly). */
 export function voiceUserIds(state: State, channelId: string): string[] {
   return voiceStatesIn(state, channelId).map((v) => v.user_id);
 }
 
-export function voiceStateOf(state: State, guildId: string | null | undefined, userId: string): VoiceState | undefined {
-  return guildId ? state.voiceStates[guildId]?.[userId] : undefined;
+/** Someone's voice state in a scope (a guild, or a DM channel's call). */
+export function voiceStateOf(state: State, scopeId: string | null | undefined, userId: string): VoiceState | undefined {
+  return scopeId ? state.voiceStates[scopeId]?.[userId] : undefined;
+}
+
+/** This person's own voice state where this tab is connected. */
+function ownVoiceState(state: State): VoiceState | undefined {
+  const voice = state.voice;
+  return voice && state.me ? state.voiceStates[voice.scopeId]?.[state.me.id] : undefined;
 }
 
 /** Why this person cannot join a voice channel, or null when they can: no CONNECT (or cannot
- * see it), or the channel is full (`user_limit`) and they may not move members. */
+ * see it), or the channel is full (`user_limit`) and they may not move members. A DM's call is
+ * open to its recipients. */
 export function voiceJoinBlock(state: State, channelId: string): "no_permission" | "full" | null {
   const channel = state.channels[channelId];
+  if (isPrivateChannel(channel)) return null;
   if (!channel || !isVoiceChannel(channel)) return "no_permission";
   if (!can(state, channelId, P.VIEW_CHANNEL) || !can(state, channelId, P.CONNECT)) return "no_permission";
   const limit = channel.user_limit ?? 0;
@@ -242,18 +264,24 @@ export function voiceJoinBlock(state: State, channelId: string): "no_permission"
   return null;
 }
 
-/** May this person be heard in their voice channel: SPEAK there, not muted by the server. */
+/** May this person be heard where they are: SPEAK there, not muted by the server, and on a
+ * stage a speaker (the SFU drops the audience's sound). */
 export function maySpeak(state: State): boolean {
   const voice = state.voice;
   if (!voice || !state.me) return false;
-  const own = state.voiceStates[voice.guildId]?.[state.me.id];
+  const own = ownVoiceState(state);
   return can(state, voice.channelId, P.SPEAK) && !own?.mute && !own?.suppress;
+}
+
+/** May this person show a camera or screen where they are (STREAM; not from a stage's audience). */
+export function mayStream(state: State): boolean {
+  const voice = state.voice;
+  return !!voice && can(state, voice.channelId, P.STREAM) && !ownVoiceState(state)?.suppress;
 }
 
 /** Is the person's own sound cut by the server (server deafen)? */
 export function serverDeafened(state: State): boolean {
-  const voice = state.voice;
-  return !!voice && !!state.me && !!state.voiceStates[voice.guildId]?.[state.me.id]?.deaf;
+  return !!ownVoiceState(state)?.deaf;
 }
 
 /** The voice channels of a guild someone may be moved to by this person (who must be able to
@@ -262,4 +290,73 @@ export function moveTargets(state: State, guildId: string): Channel[] {
   return sidebarChannels(state, guildId)
     .flatMap((g) => g.channels)
     .filter((c) => isVoiceChannel(c) && can(state, c.id, P.VIEW_CHANNEL) && can(state, c.id, P.CONNECT));
+}
+
+// -- calls --------------------------------------------------------------------------------------
+
+/** Is this tab in (or joining) the call or voice channel `channelId`? */
+export function inVoiceChannel(state: State, channelId: string): boolean {
+  return state.voice?.channelId === channelId;
+}
+
+/** Is a call going on in this DM (someone is in it)? */
+export function callOngoing(state: State, channelId: string): boolean {
+  return !!state.calls[channelId] || voiceStatesIn(state, channelId).length > 0;
+}
+
+/** Whom the DM's call rings right now. */
+export function ringingIn(state: State, channelId: string): string[] {
+  return state.calls[channelId]?.ringing ?? [];
+}
+
+/** The calls that ring for this person and that this tab is not already joining: the
+ * incoming-call prompts. */
+export function incomingCalls(state: State): string[] {
+  const me = state.me?.id;
+  if (!me) return [];
+  return Object.values(state.calls)
+    .filter((call) => call.ringing.includes(me) && !inVoiceChannel(state, call.channelId) && !!state.channels[call.channelId])
+    .map((call) => call.channelId)
+    .sort(compareIds);
+}
+
+/** Who is calling: the first person in the call who is not oneself (else the other recipient). */
+export function callerOf(state: State, channelId: string): string | null {
+  const me = state.me?.id;
+  const inside = voiceUserIds(state, channelId).find((id) => id !== me);
+  return inside ?? state.channels[channelId]?.recipients?.find((u) => u.id !== me)?.id ?? null;
+}
+
+/** Recipients of a DM who are not in its call (whom "Ring again" would ring). */
+export function absentFromCall(state: State, channelId: string): string[] {
+  const inside = new Set(voiceUserIds(state, channelId));
+  return (state.channels[channelId]?.recipients ?? []).map((u) => u.id).filter((id) => id !== state.me?.id && !inside.has(id));
+}
+
+// -- stages -------------------------------------------------------------------------------------
+
+/** A stage's speakers (`suppress` false), by name. */
+export function stageSpeakers(state: State, channelId: string): string[] {
+  return voiceStatesIn(state, channelId)
+    .filter((v) => !v.suppress)
+    .map((v) => v.user_id);
+}
+
+/** A stage's audience (`suppress` true): raised hands first, in the order they went up. */
+export function stageAudience(state: State, channelId: string): string[] {
+  const audience = voiceStatesIn(state, channelId).filter((v) => v.suppress);
+  const raised = audience
+    .filter((v) => v.request_to_speak_timestamp)
+    .sort((a, b) => Date.parse(a.request_to_speak_timestamp!) - Date.parse(b.request_to_speak_timestamp!));
+  return [...raised, ...audience.filter((v) => !v.request_to_speak_timestamp)].map((v) => v.user_id);
+}
+
+/** Stage moderators bring people up and send them back (MUTE_MEMBERS in the channel). */
+export function isStageModerator(state: State, channelId: string): boolean {
+  return can(state, channelId, P.MUTE_MEMBERS);
+}
+
+/** Opening, changing and ending a stage needs MANAGE_CHANNELS, MUTE_MEMBERS and MOVE_MEMBERS. */
+export function mayRunStage(state: State, channelId: string): boolean {
+  return can(state, channelId, P.MANAGE_CHANNELS) && can(state, channelId, P.MUTE_MEMBERS) && can(state, channelId, P.MOVE_MEMBERS);
 }

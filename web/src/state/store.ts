@@ -92,9 +92,12 @@ export const gateway = new GatewayClient(
     if (event.t === "GUILD_CREATE") requestMembers((event.d as { id: string }).id);
     if (event.t === "MESSAGE_CREATE") {
       const message = event.d as Message;
-      if (!message.guild_id && !before.channels[message.channel_id]) {
-        api.channel(message.channel_id).then((channel) => setState((s) => reduce(s, { t: "CHANNEL_UPDATE", d: channel })), () => undefined);
-      }
+      if (!message.guild_id && !before.channels[message.channel_id]) fetchConversation(message.channel_id);
+    }
+    // A call in a conversation this tab has not seen yet: it rings once the channel is known.
+    if (event.t === "CALL_CREATE") {
+      const channelId = (event.d as { channel_id: string }).channel_id;
+      if (!before.channels[channelId]) fetchConversation(channelId);
     }
   },
   (status, resumed) => {
@@ -106,6 +109,10 @@ export const gateway = new GatewayClient(
   },
   () => actions.signedOut(),
 );
+
+function fetchConversation(channelId: string): void {
+  api.channel(channelId).then((channel) => setState((s) => reduce(s, { t: "CHANNEL_UPDATE", d: channel })), () => undefined);
+}
 
 const requested = new Set<string>();
 function requestMembers(guildId: string): void {

@@ -51,7 +51,8 @@ export interface LocalTracks {
 export interface VoiceConnectionOptions {
   endpoint: string;
   token: string;
-  guildId: string;
+  /** The voice state's scope, IDENTIFY's `server_id`: the guild, or for a call the DM channel. */
+  serverId: string;
   userId: string;
   sessionId: string;
   pageProtocol?: string;
@@ -229,7 +230,7 @@ export class VoiceConnection {
       case VoiceOp.HELLO:
         this.startHeartbeat((frame.d as VoiceHello).heartbeat_interval);
         this.send(VoiceOp.IDENTIFY, {
-          server_id: this.options.guildId,
+          server_id: this.options.serverId,
           user_id: this.options.userId,
           session_id: this.options.sessionId,
           token: this.options.token,

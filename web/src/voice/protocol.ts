@@ -19,9 +19,10 @@ export const VoiceOp = {
   STREAMS: 15,
 } as const;
 
-/** Discord's voice state object (VOICE_STATE_UPDATE, GUILD_CREATE's `voice_states`). */
+/** Discord's voice state object (VOICE_STATE_UPDATE, GUILD_CREATE's `voice_states`, CALL_CREATE's
+ * `voice_states`). In a call, `guild_id` is null and `member` absent. */
 export interface VoiceState {
-  guild_id?: Snowflake;
+  guild_id?: Snowflake | null;
   channel_id: Snowflake | null;
   user_id: Snowflake;
   member?: Member;
@@ -36,10 +37,12 @@ export interface VoiceState {
   request_to_speak_timestamp?: string | null;
 }
 
-/** VOICE_SERVER_UPDATE: where this session's voice connection goes, and the token for it. */
+/** VOICE_SERVER_UPDATE: where this session's voice connection goes, and the token for it. A
+ * call's names no guild but its DM channel. */
 export interface VoiceServerUpdate {
   token: string;
-  guild_id: Snowflake;
+  guild_id: Snowflake | null;
+  channel_id?: Snowflake;
   endpoint: string | null;
 }
 

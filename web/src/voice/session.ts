@@ -1,5 +1,7 @@
 /** This tab's call: joins and leaves through the main gateway (op 4), opens a VoiceConnection when
  * VOICE_SERVER_UPDATE says where, and decides when the microphone (OutgoingMedia) may be open.
+ * A "call" here is a voice channel of a guild or the call of a DM or group DM: both are a voice
+ * state in a scope (the guild, or the DM channel), which op 4 and the voice IDENTIFY name.
  * The store keeps what can be shown from data (who is where, mute, deafen, speaking); the tracks,
  * which cannot live in the store, are kept here for the React views (`getMedia`,
  * `subscribeMedia`). Problems go to listeners, which the interface puts in words. */
@@ -7,7 +9,8 @@
 import { Op } from "../gateway/client";
 import { P } from "../lib/permissions";
 import { beginVoice, changeVoice, endVoice, setSpeaking, type LocalVoice } from "../state/reducer";
-import { can, maySpeak, voiceJoinBlock } from "../state/selectors";
+import { can, isPrivateChannel, isVoiceChannel, maySpeak, mayStream, voiceJoinBlock } from "../state/selectors";
+import { scopeOf } from "../state/voice";
 import { gateway, getState, onDispatch, setState, subscribe } from "../state/store";
 import { VoiceConnection, type VoiceConnectionStatus } from "./connection";
 import type { CaptureFailure } from "./media";
@@ -50,8 +53,9 @@ class VoiceSession {
   private serverSpeaking = new Set<string>();
   private joinTimer: ReturnType<typeof setTimeout> | null = null;
   private lastRejoin = 0;
-  /** After a new main gateway session (READY, not RESUMED) the call is rejoined. */
-  private rejoin: { guildId: string; channelId: string } | null = null;
+  /** After a new main gateway session (READY, not RESUMED) the call is rejoined: a voice
+   * channel once its guild is back (GUILD_CREATE), a DM's call at once (READY has the DMs). */
+  private rejoin: { guildId: string | null; channelId: string } | null = null;
   private muteBeforeDeaf = false;
   private media: VoiceMedia;
   private readonly mediaListeners = new Set<() => void>();
@@ -87,7 +91,10 @@ class VoiceSession {
       if (event.t === "READY" && before.voice?.joined) this.rejoin = { guildId: before.voice.guildId, channelId: before.voice.channelId };
       this.afterDispatch(before.voice, after.voice);
       const rejoin = this.rejoin;
-      if (event.t === "GUILD_CREATE" && rejoin && (event.d as { id?: string }).id === rejoin.guildId) {
+      const back =
+        rejoin &&
+        (rejoin.guildId === null ? event.t === "READY" : event.t === "GUILD_CREATE" && (event.d as { id?: string }).id === rejoin.guildId);
+      if (rejoin && back) {
         this.rejoin = null;
         if (!after.voice) this.join(rejoin.channelId);
       }
@@ -134,22 +141,25 @@ class VoiceSession {
 
   // -- what a person does -----------------------------------------------------------------------
 
-  /** Join a voice channel (leaving another call first); says why not when it cannot be. */
+  /** Join a voice channel, or start or join the call of a DM or group DM (leaving another call
+   * first); says why not when it cannot be. */
   join(channelId: string): boolean {
     const s = getState();
     const channel = s.channels[channelId];
-    if (!channel?.guild_id) return false;
+    if (!channel || !(isVoiceChannel(channel) || isPrivateChannel(channel))) return false;
     if (s.voice?.channelId === channelId) return true;
     const block = voiceJoinBlock(s, channelId);
     if (block) {
       this.problem({ kind: block });
       return false;
     }
-    if (s.voice && s.voice.guildId !== channel.guild_id) this.leave();
+    const guildId = channel.guild_id ?? null;
+    const scopeId = scopeOf(guildId, channelId);
+    if (s.voice && s.voice.scopeId !== scopeId) this.leave();
     // A move within the guild that the server refuses leaves one where one was.
-    const movingFrom = s.voice?.joined && s.voice.guildId === channel.guild_id ? s.voice.channelId : null;
+    const movingFrom = s.voice?.joined && s.voice.scopeId === scopeId ? s.voice.channelId : null;
     const { selfMute, selfDeaf } = getPreferences();
-    setState((state) => beginVoice(state, channel.guild_id!, channelId, selfMute || selfDeaf, selfDeaf));
+    setState((state) => beginVoice(state, guildId, channelId, selfMute || selfDeaf, selfDeaf));
     this.sendVoiceState();
     if (this.joinTimer) clearTimeout(this.joinTimer);
     this.joinTimer = setTimeout(() => {
@@ -214,7 +224,7 @@ class VoiceSession {
       this.changeSelf({ selfVideo: false });
       return;
     }
-    if (!can(getState(), voice.channelId, P.STREAM)) {
+    if (!mayStream(getState())) {
       this.problem({ kind: "no_stream_permission" });
       return;
     }
@@ -229,7 +239,7 @@ class VoiceSession {
       setState((s) => changeVoice(s, { selfStream: false }));
       return;
     }
-    if (!can(getState(), voice.channelId, P.STREAM)) {
+    if (!mayStream(getState())) {
       this.problem({ kind: "no_stream_permission" });
       return;
     }
@@ -347,7 +357,7 @@ class VoiceSession {
     const connection = new VoiceConnection({
       endpoint: voice.server.endpoint,
       token: voice.server.token,
-      guildId: voice.guildId,
+      serverId: voice.scopeId,
       userId: s.me.id,
       sessionId: s.sessionId,
     });

@@ -6,6 +6,7 @@ import {
   displayName,
   isChannelMuted,
   isGuildMuted,
+  isStageChannel,
   isTextChannel,
   isVoiceChannel,
   navigableChannels,
@@ -28,6 +29,8 @@ import { MemberList } from "../members/MemberList";
 import { ProfileCard } from "../members/ProfileCard";
 import { MarkdownContext, type MarkdownEnv } from "../messages/Markdown";
 import { MessagePane } from "../messages/MessagePane";
+import { IncomingCalls } from "../calls/IncomingCall";
+import { StageChannelView } from "../voice/StageChannelView";
 import { VoiceChannelView } from "../voice/VoiceChannelView";
 import { MuteDeafenButtons } from "../voice/VoiceControls";
 import { VoicePanel } from "../voice/VoicePanel";
@@ -268,6 +271,7 @@ export function Shell({ route }: { route: Route & { name: "guild" | "dms" } }) {
     <MarkdownContext.Provider value={env}>
       <div className={`shell drawer-${drawer} ${hasMembers && showMembers ? "with-members" : ""}`}>
         <OfflineBanner />
+        <IncomingCalls />
         <div className="nav-drawer" aria-label={t("nav.navigation")}>
           <ServerRail activeGuild={guildId} />
           <div className="sidebar-column">
@@ -279,7 +283,9 @@ export function Shell({ route }: { route: Route & { name: "guild" | "dms" } }) {
         {drawer !== "none" && <button type="button" className="drawer-scrim" aria-label={t("nav.close_drawer")} onClick={() => setUi({ drawer: "none" })} />}
         <main className="main">
           {!inThisCall && <VoicePanel placement="phone" />}
-          {channel && isVoiceChannel(channel) && guildId ? (
+          {channel && isStageChannel(channel) && guildId ? (
+            <StageChannelView key={channel.id} channel={channel} />
+          ) : channel && isVoiceChannel(channel) && guildId ? (
             <VoiceChannelView key={channel.id} channel={channel} />
           ) : channel ? (
             <MessagePane key={channel.id} channel={channel} />

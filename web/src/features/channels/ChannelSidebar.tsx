@@ -59,13 +59,15 @@ function ChannelLink({ channel, active }: { channel: Channel; active: boolean })
   );
 }
 
-/** A voice channel: a click joins it (and opens its call view); a lock says when one may not
- * join, the count when it has a limit; who is in it is listed under it. */
+/** A voice or stage channel: a click joins it (and opens its call view); a lock says when one may
+ * not join, the count when it has a limit; a live stage shows its topic; who is in it is listed
+ * under it. */
 function VoiceChannelLink({ channel, active }: { channel: Channel; active: boolean }) {
   const { t } = useTranslation();
   const block = useStore((s) => voiceJoinBlock(s, channel.id));
   const count = useStore((s) => voiceUserIds(s, channel.id).length);
   const here = useStore((s) => s.voice?.channelId === channel.id);
+  const topic = useStore((s) => s.stages[channel.id]?.topic ?? null);
   const limit = channel.user_limit ?? 0;
   const reason = block === "no_permission" ? t("voice.locked") : block === "full" ? t("voice.full") : "";
   return (
@@ -84,7 +86,18 @@ function VoiceChannelLink({ channel, active }: { channel: Channel; active: boole
         }}
       >
         <ChannelIcon channel={channel} />
-        <span className="channel-name">{channel.name}</span>
+        {topic !== null ? (
+          <span className="channel-name stage-link-text">
+            <span className="stage-link-name">{channel.name}</span>
+            <span className="stage-link-topic">
+              <span className="live-dot" aria-hidden="true" />
+              <span className="sr-only">{`, ${t("stage.live")}: `}</span>
+              {topic}
+            </span>
+          </span>
+        ) : (
+          <span className="channel-name">{channel.name}</span>
+        )}
         {reason && <span className="sr-only">{`, ${reason}`}</span>}
         {limit > 0 && (
           <>

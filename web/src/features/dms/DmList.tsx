@@ -2,19 +2,21 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { formatNumber } from "../../i18n";
 import { actions, useStore } from "../../state/store";
-import { channelBadge, privateChannelName } from "../../state/selectors";
+import { callOngoing, channelBadge, privateChannelName, ringingIn } from "../../state/selectors";
 import { Avatar } from "../../ui/Avatar";
 import { Dialog } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { Icon } from "../../ui/Icon";
 import { navigate, channelPath } from "../app/router";
 import { setUi, useUi } from "../app/ui";
+import { VoiceIcon } from "../voice/VoiceIcon";
 
 function DmLink({ channelId, active }: { channelId: string; active: boolean }) {
   const { t } = useTranslation();
   const channel = useStore((s) => s.channels[channelId]);
   const name = useStore((s) => (s.channels[channelId] ? privateChannelName(s, s.channels[channelId]) : ""));
   const badge = useStore((s) => channelBadge(s, channelId));
+  const call = useStore((s) => (callOngoing(s, channelId) ? (ringingIn(s, channelId).includes(s.me?.id ?? "") ? "ringing" : "ongoing") : null));
   const status = useStore((s) => {
     const other = s.channels[channelId]?.recipients?.[0];
     return s.channels[channelId]?.type === 1 && other ? s.presences[other.id] ?? "offline" : undefined;
@@ -34,6 +36,11 @@ function DmLink({ channelId, active }: { channelId: string; active: boolean }) {
       >
         <Avatar id={channel.recipients?.[0]?.id ?? channelId} name={name} size={32} status={status} statusLabel={status ? t(`presence.${status}`) : undefined} />
         <span className="channel-name">{name}</span>
+        {call && (
+          <span className={`dm-call ${call}`} role="img" aria-label={t(call === "ringing" ? "calls.ringing_you" : "calls.ongoing")} title={t(call === "ringing" ? "calls.ringing_you" : "calls.ongoing")}>
+            <VoiceIcon name="phone" size={16} />
+          </span>
+        )}
         {badge.mentions > 0 && (
           <>
             <span className="sr-only">{`, ${t("dms.unread", { count: badge.mentions })}`}</span>

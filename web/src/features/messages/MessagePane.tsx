@@ -9,6 +9,7 @@ import { can, displayName, lastReadId, privateChannelName } from "../../state/se
 import { Icon } from "../../ui/Icon";
 import { describeError } from "../../ui/errors";
 import { notify, setUi, useUi } from "../app/ui";
+import { CallArea, StartCallButton } from "../calls/CallArea";
 import { ChannelIcon } from "../channels/ChannelIcon";
 import { addFiles } from "./AttachmentTray";
 import { Composer } from "./Composer";
@@ -178,6 +179,7 @@ export function MessagePane({ channel }: { channel: Channel }) {
           </span>
         )}
         <div className="pane-actions">
+          {!isGuild && <StartCallButton channel={channel} />}
           {isGuild && (
             <button type="button" className="icon-button" aria-label={t("notifications.channel_button")} onClick={() => setUi({ notifications: { guildId: channel.guild_id!, channelId: channel.id } })}>
               <Icon name="bell" />
@@ -198,6 +200,7 @@ export function MessagePane({ channel }: { channel: Channel }) {
           )}
         </div>
       </header>
+      {!isGuild && <CallArea channel={channel} />}
       <div className="pane-body">
         <div className="pane-main" {...drop.handlers}>
           {drop.zone}

@@ -1,7 +1,6 @@
 import { useSyncExternalStore } from "react";
 import { useTranslation } from "react-i18next";
-import { P } from "../../lib/permissions";
-import { can, maySpeak, serverDeafened } from "../../state/selectors";
+import { maySpeak, mayStream, serverDeafened } from "../../state/selectors";
 import { useStore } from "../../state/store";
 import { getPreferences, subscribePreferences } from "../../voice/preferences";
 import { voice, type VoiceMedia } from "../../voice/session";
@@ -56,7 +55,7 @@ export function MuteDeafenButtons() {
 export function CallButtons({ withMute }: { withMute?: boolean }) {
   const { t } = useTranslation();
   const media = useVoiceMedia();
-  const mayStream = useStore((s) => !!s.voice && can(s, s.voice.channelId, P.STREAM));
+  const mayStreamHere = useStore(mayStream);
   const screenSupported = typeof navigator !== "undefined" && !!navigator.mediaDevices?.getDisplayMedia;
   return (
     <div className="call-buttons" role="group" aria-label={t("voice.controls")}>
@@ -66,8 +65,8 @@ export function CallButtons({ withMute }: { withMute?: boolean }) {
         className="icon-button voice-toggle"
         aria-label={t("voice.camera")}
         aria-pressed={!!media.camera}
-        disabled={!mayStream}
-        title={mayStream ? t("voice.camera") : t("voice.no_stream_permission")}
+        disabled={!mayStreamHere}
+        title={mayStreamHere ? t("voice.camera") : t("voice.no_stream_permission")}
         onClick={() => void voice.toggleCamera()}
       >
         <VoiceIcon name={media.camera ? "camera" : "cameraOff"} />
@@ -78,8 +77,8 @@ export function CallButtons({ withMute }: { withMute?: boolean }) {
           className="icon-button voice-toggle"
           aria-label={t("voice.share_screen")}
           aria-pressed={!!media.screen}
-          disabled={!mayStream}
-          title={mayStream ? t("voice.share_screen") : t("voice.no_stream_permission")}
+          disabled={!mayStreamHere}
+          title={mayStreamHere ? t("voice.share_screen") : t("voice.no_stream_permission")}
           onClick={() => void voice.toggleScreen()}
         >
           <VoiceIcon name="screen" />

@@ -15,6 +15,9 @@ const PATHS = {
   enlarge: "M14 4h6v6M10 20H4v-6M20 4l-7 7M4 20l7-7",
   lock: "M6 11h12v10H6zM8 11V7a4 4 0 0 1 8 0v4",
   chat: "M4 5h16v11H9l-5 4V5Z",
+  phone: "M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2Z",
+  hand: "M8 13V6.5a1.5 1.5 0 0 1 3 0V11m0-6.5a1.5 1.5 0 0 1 3 0V11m0-5a1.5 1.5 0 0 1 3 0v5m0-2.5a1.5 1.5 0 0 1 3 0V15a6 6 0 0 1-6 6h-1a6 6 0 0 1-5-2.7L4.4 14a1.5 1.5 0 0 1 2.5-1.7L8 14",
+  stage: "M4 14a8 8 0 0 1 16 0M7.5 14a4.5 4.5 0 0 1 9 0M12 14v7M9 21h6",
 } as const;
 
 export type VoiceIconName = keyof typeof PATHS;

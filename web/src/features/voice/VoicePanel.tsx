@@ -1,23 +1,25 @@
 import { useTranslation } from "react-i18next";
+import { privateChannelName } from "../../state/selectors";
 import { useStore } from "../../state/store";
 import { channelPath, navigate } from "../app/router";
 import { setUi } from "../app/ui";
 import { CallButtons, PushToTalkHint } from "./VoiceControls";
 import { VoiceIcon } from "./VoiceIcon";
 
-/** "Voice connected — General": the call's state and controls, at the bottom of the channel
+/** "Voice connected — General" (or "Call with Ann"): the call's state and controls, at the bottom of the channel
  * sidebar as on Discord (and, on a phone, as a bar over the conversation on screen). */
 export function VoicePanel({ placement }: { placement: "sidebar" | "phone" }) {
   const { t } = useTranslation();
   const call = useStore((s) => {
     const voice = s.voice;
     if (!voice) return null;
+    const channel = s.channels[voice.channelId];
     return {
       status: voice.status,
       guildId: voice.guildId,
       channelId: voice.channelId,
-      channel: s.channels[voice.channelId]?.name ?? "",
-      guild: s.guilds[voice.guildId]?.name ?? "",
+      channel: voice.guildId ? channel?.name ?? "" : channel ? privateChannelName(s, channel) : "",
+      guild: voice.guildId ? s.guilds[voice.guildId]?.name ?? "" : "",
     };
   });
   if (!call) return null;
@@ -42,7 +44,7 @@ export function VoicePanel({ placement }: { placement: "sidebar" | "phone" }) {
               setUi({ drawer: "none" });
             }}
           >
-            {t("voice.where", { channel: call.channel, guild: call.guild })}
+            {call.guildId ? t("voice.where", { channel: call.channel, guild: call.guild }) : t("calls.where", { name: call.channel })}
           </a>
         </div>
       </div>

@@ -7,11 +7,12 @@ import { setUi } from "../app/ui";
 import { VoiceIcon } from "./VoiceIcon";
 
 /** What a voice state shows beside a name: muted, deafened (by oneself or a moderator), camera,
- * live. Each icon is labelled, so the list reads "Alex, Muted". */
-export function VoiceStateIcons({ guildId, userId }: { guildId: string; userId: string }) {
+ * live. Each icon is labelled, so the list reads "Alex, Muted". `scopeId` is the guild, or a DM
+ * channel for its call. */
+export function VoiceStateIcons({ scopeId, userId }: { scopeId: string; userId: string }) {
   const { t } = useTranslation();
   const flags = useStore((s) => {
-    const v = voiceStateOf(s, guildId, userId);
+    const v = voiceStateOf(s, scopeId, userId);
     return {
       mute: !!v?.mute,
       deaf: !!v?.deaf,
@@ -62,7 +63,7 @@ function Participant({ guildId, userId }: { guildId: string; userId: string }) {
         </span>
         <span className="voice-participant-name">{name}</span>
         {speaking && <span className="sr-only">{`, ${t("voice.speaking")}`}</span>}
-        <VoiceStateIcons guildId={guildId} userId={userId} />
+        <VoiceStateIcons scopeId={guildId} userId={userId} />
       </button>
     </li>
   );
