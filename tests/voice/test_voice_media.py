@@ -149,3 +149,85 @@ async def test_when_the_process_carrying_a_room_dies_its_people_are_told_to_reco
 
 def children(pid: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def received_share(peer: Client, mid: str) -> float:
+    """Of the packets the SFU numbered on this slot since the first that arrived, the share that
+    arrived (the SFU numbers each slot's packets without gaps)."""
+    numbers = [p.sequence for p in peer.packets_on(mid)]
+    if len(numbers) < 2:
+        return 0.0
+    span = (numbers[-1] - numbers[0]) & 0xFFFF
+    return len(set(numbers)) / (span + 1)
+
+
+async def test_eight_people_talking_at_once_each_receive_their_three_loudest_without_loss(
+    server: Server, remote: Api, participants: list[Participant]
+) -> None:
+    owner = await remote.account()
+    guild = await owner.guild()
+    people = [owner] + [await remote.account() for _ in range(7)]
+    for person in people[1:]:
+        await person.join(owner, guild["system_channel_id"])
+    voice = voice_channel(guild)
+    tones = (400, 700, 1000, 1300, 1600, 1900, 2200, 2500)
+    room = [
+        await enter(server, person, guild, voice, tone, participants)
+        for person, tone in zip(people, tones, strict=True)
+    ]
+    for each in room:
+        await each.peer.until(
+            lambda each=each: all(
+                len(each.peer.packets_on(mid)) >= 100 for mid in each.peer.audio_mids()
+            ),
+            "two seconds on each of its three slots",
+        )
+    for each in room:
+        assert each.peer.tone not in each.peer.all_tones_kept()
+        for mid in each.peer.audio_mids():
+            assert received_share(each.peer, mid) >= 0.95, (each.account.id, mid)
+
+
+async def test_a_kicked_member_s_media_stops_at_once(
+    server: Server, remote: Api, participants: list[Participant]
+) -> None:
+    alice, bob = await remote.account(), await remote.account()
+    guild = await alice.guild()
+    await bob.join(alice, guild["system_channel_id"])
+    voice = voice_channel(guild)
+    a = await enter(server, alice, guild, voice, 400, participants)
+    b = await enter(server, bob, guild, voice, 700, participants)
+    await a.peer.until(hears(a.peer, 700), "Alice hears Bob")
+    kicked = await alice.delete(f"/guilds/{guild['id']}/members/{bob.id}")
+    assert kicked.status_code == 204
+    assert await b.closed() == 4014
+    await a.frame(13, user_id=str(bob.id))  # the SFU let go of his media
+
+
+async def test_without_speak_in_the_channel_ones_audio_is_not_forwarded(
+    server: Server, remote: Api, participants: list[Participant]
+) -> None:
+    alice, bob, carol = [await remote.account() for _ in range(3)]
+    guild = await alice.guild()
+    for member in (bob, carol):
+        await member.join(alice, guild["system_channel_id"])
+    voice = voice_channel(guild)
+    a = await enter(server, alice, guild, voice, 400, participants)
+    await enter(server, bob, guild, voice, 700, participants)
+    await enter(server, carol, guild, voice, 1000, participants)
+    await a.peer.until(lambda: {700, 1000} <= a.peer.tones_heard(), "Alice hears both")
+    bob_mid = next(m for m in a.peer.audio_mids() if a.peer.tone_in(m, frames=1) == 700)
+    carol_mid = next(m for m in a.peer.audio_mids() if a.peer.tone_in(m, frames=1) == 1000)
+    mark = len(a.frames)
+    speak = 1 << 21
+    denied = await alice.put(
+        f"/channels/{voice}/permissions/{bob.id}",
+        json={"type": 1, "allow": "0", "deny": str(speak)},
+    )
+    assert denied.status_code == 204
+    await a.frame(5, after=mark, user_id=str(bob.id), speaking=0)
+    bob_before, carol_before = len(a.peer.packets_on(bob_mid)), len(a.peer.packets_on(carol_mid))
+    await a.peer.until(
+        lambda: len(a.peer.packets_on(carol_mid)) >= carol_before + 50, "a second of Carol"
+    )
+    assert len(a.peer.packets_on(bob_mid)) == bob_before
