@@ -36,6 +36,7 @@ test: $(STAMP) services web
 	scripts/ensure-chromium
 	scripts/ensure-clamav
 	scripts/ensure-janus
+	scripts/ensure-coturn
 	cd web && node_modules/.bin/vitest run
 	scripts/ensure-python-bots
 	$(BIN)/pytest -p no:cacheprovider

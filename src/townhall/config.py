@@ -62,6 +62,21 @@ def _port_range(value: str | None) -> tuple[int, int] | None:
     return first, last
 
 
+ICE_SCHEMES = ("stun:", "stuns:", "turn:", "turns:")
+
+
+def _ice_urls(value: str | None, secret: str | None) -> tuple[str, ...]:
+    """STUN and TURN server URLs for the browsers (RFC 7064, 7065); TURN ones need the secret
+    that their credentials are minted with, or browsers would refuse the whole configuration."""
+    urls = tuple(item.strip() for item in (value or "").split(",") if item.strip())
+    for url in urls:
+        if not url.startswith(ICE_SCHEMES):
+            raise ValueError(f"TOWNHALL_TURN_URLS: {url!r} is not a stun:, turn: or turns: URL")
+        if url.startswith(("turn:", "turns:")) and not secret:
+            raise ValueError(f"TOWNHALL_TURN_URLS: {url!r} needs TOWNHALL_TURN_SECRET")
+    return urls
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -140,6 +155,12 @@ class Settings:
     """Processes that carry voice rooms (0: inside the server process). None: one per core but
     one on machines with four cores or more, none on smaller ones (a second process only pays
     once one core is near full; see docs/decisions/0011-embedded-sfu.md)."""
+    turn_urls: tuple[str, ...] = ()
+    """STUN/TURN servers the browsers use to reach the SFU (`turn:host:3478?transport=udp`)."""
+    turn_secret: str | None = None
+    """coturn's `static-auth-secret`: TURN credentials are minted with it (domain/voice.py)."""
+    turn_ttl_seconds: int = 12 * 3600
+    """How long minted TURN credentials last; a voice connection gets fresh ones at READY."""
     call_ring_seconds: int = 60
     """A call rings those who neither join nor decline for this long."""
     media_backend: MediaBackendKind = MediaBackendKind.EMBEDDED
@@ -256,6 +277,11 @@ class Settings:
             voice_workers=(
                 _env_int("TOWNHALL_VOICE_WORKERS", 0) if env.get("TOWNHALL_VOICE_WORKERS") else None
             ),
+            turn_urls=_ice_urls(
+                env.get("TOWNHALL_TURN_URLS"), env.get("TOWNHALL_TURN_SECRET") or None
+            ),
+            turn_secret=env.get("TOWNHALL_TURN_SECRET") or None,
+            turn_ttl_seconds=_env_int("TOWNHALL_TURN_TTL_SECONDS", cls.turn_ttl_seconds),
             call_ring_seconds=_env_int("TOWNHALL_CALL_RING_SECONDS", cls.call_ring_seconds),
             media_backend=MediaBackendKind(env.get("TOWNHALL_MEDIA_BACKEND", cls.media_backend)),
             janus_urls=_env_list("TOWNHALL_JANUS_URLS"),

@@ -16,6 +16,7 @@ from townhall.domain.voice import (
     require_may_join,
     rights,
     suppressed_on_join,
+    turn_credentials,
 )
 
 ROOM = Channel(2, ChannelType.GUILD_VOICE, guild_id=1, name="Room", user_limit=2)
@@ -65,3 +66,12 @@ def test_a_voice_token_opens_only_its_own_grant_and_expires() -> None:
     assert not tokens.valid(token, grant, now=1_000_000 + 3_601)
     assert not VoiceTokens(b"x" * 32).valid(token, grant, now=1_000_010)
     assert not tokens.valid("garbage", grant, now=1_000_010)
+
+
+def test_turn_credentials_follow_coturn_s_rest_api_convention() -> None:
+    username, password = turn_credentials("north", 42, now=1_700_000_000.7, ttl_seconds=3600)
+    assert username == "1700003600:42"
+    # printf '1700003600:42' | openssl dgst -sha1 -hmac north -binary | base64
+    assert password == "WO3ZFttCQxBYtA2Ohz7jjGcQStA="
+    assert turn_credentials("south", 42, now=1_700_000_000, ttl_seconds=3600)[1] != password
+    assert turn_credentials("north", 43, now=1_700_000_000, ttl_seconds=3600)[0] == "1700003600:43"

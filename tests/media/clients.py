@@ -8,9 +8,12 @@ Loopback ICE: aioice never gathers 127.0.0.1, and aiortc asks a public STUN serv
 The client is given `RTCConfiguration(iceServers=[])` and its candidates are gathered on
 127.0.0.1 with the SFU's own `gather_host_candidates` (the SFU is built with
 `host_addresses=["127.0.0.1"]`; against Janus, which never offers loopback, on `address`, our end
-of the veth pair towards Janus's namespace: `janus_process.py`). Headers are recorded by
-wrapping the client's DTLS transport's `_handle_rtp_data`/`_handle_rtcp_data` (the same seam the
-SFU uses) and then calling aiortc's.
+of the veth pair towards Janus's namespace: `janus_process.py`). A client given TURN servers
+(`relay=`) gathers nothing itself but lets aioice allocate on the TURN server, with
+`iceTransportPolicy` relay: only relayed candidates, as for a browser whose UDP is blocked but
+for its TURN server (tests/voice/test_turn.py). Headers are recorded by wrapping the client's
+DTLS transport's `_handle_rtp_data`/`_handle_rtcp_data` (the same seam the SFU uses) and then
+calling aiortc's.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from aiortc import (
     MediaStreamTrack,
     RTCBundlePolicy,
     RTCConfiguration,
+    RTCIceServer,
+    RTCIceTransportPolicy,
     RTCPeerConnection,
     RTCRtpTransceiver,
     RTCSessionDescription,
@@ -196,13 +201,22 @@ class Client:
         audio_slots: int = 3,
         camera: bool = False,
         address: str = "127.0.0.1",
+        relay: list[RTCIceServer] | None = None,
     ) -> None:
         self.user_id = user_id
         self.address = address
         """Where ICE candidates are gathered (Janus's tests: the veth address towards Janus)."""
+        self.relay = relay
+        """TURN servers that all media must go through (no host candidates at all), or None."""
         self.tone = tone
         self.pc = RTCPeerConnection(
-            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+            RTCConfiguration(
+                iceServers=relay or [],
+                iceTransportPolicy=(
+                    RTCIceTransportPolicy.RELAY if relay else RTCIceTransportPolicy.ALL
+                ),
+                bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
+            )
         )
         self._progress = asyncio.Event()
         self.listener = RecordingListener(self._progress.set)
@@ -232,8 +246,10 @@ class Client:
         return self.pc.addTransceiver("video", direction="recvonly")
 
     async def offer(self) -> Offer:
-        first = self.pc.getTransceivers()[0]
-        await gather_host_candidates(first.receiver.transport.transport.iceGatherer, [self.address])
+        if self.relay is None:
+            first = self.pc.getTransceivers()[0]
+            gatherer = first.receiver.transport.transport.iceGatherer
+            await gather_host_candidates(gatherer, [self.address])
         await self.pc.setLocalDescription(await self.pc.createOffer())
         sources: dict[str, Source] = {}
         for transceiver in self.pc.getTransceivers():

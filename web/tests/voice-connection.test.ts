@@ -92,12 +92,14 @@ const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 describe("the voice connection", () => {
   let sockets: FakeSocket[];
   let peers: FakePeer[];
+  let configurations: RTCConfiguration[];
   let events: VoiceEvent[];
   let connection: VoiceConnection;
 
   beforeEach(() => {
     sockets = [];
     peers = [];
+    configurations = [];
     events = [];
     connection = new VoiceConnection({
       endpoint: "127.0.0.1:9/voice",
@@ -111,7 +113,8 @@ describe("the voice connection", () => {
         sockets.push(socket);
         return socket as unknown as WebSocket;
       },
-      createPeer: () => {
+      createPeer: (configuration) => {
+        configurations.push(configuration);
         const peer = new FakePeer();
         peers.push(peer);
         return peer as unknown as RTCPeerConnection;
@@ -164,6 +167,35 @@ describe("the voice connection", () => {
     peers[0].connectionState = "connected";
     peers[0].onconnectionstatechange?.();
     expect(connection.status).toBe("connected");
+  });
+
+  it("uses no ICE servers unless READY brings some", async () => {
+    await handshake();
+    expect(configurations).toEqual([{ iceServers: [], bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" }]);
+  });
+
+  it("gives the peer connection READY's STUN and TURN servers, with fresh ones after a reconnect", async () => {
+    vi.useFakeTimers();
+    connection.start();
+    const socket = sockets[0];
+    socket.open();
+    socket.receive(8, { heartbeat_interval: 41250 });
+    const turn = { urls: ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"], username: "1700043200:100", credential: "c2VjcmV0" };
+    socket.receive(2, {
+      ssrc: 11,
+      ice_servers: [{ urls: ["stun:turn.example.org:3478"] }, turn, { urls: "not a list" }, { urls: [] }],
+    });
+    expect(configurations[0].iceServers).toEqual([{ urls: ["stun:turn.example.org:3478"] }, turn]);
+    expect(configurations[0].bundlePolicy).toBe("max-bundle");
+    socket.close(1006);
+    vi.advanceTimersByTime(300);
+    const second = sockets[1];
+    second.open();
+    second.receive(8, { heartbeat_interval: 41250 });
+    const renewed = { ...turn, username: "1700050000:100", credential: "bmV3" };
+    second.receive(2, { ssrc: 12, ice_servers: [renewed] });
+    expect(peers).toHaveLength(2);
+    expect(configurations[1].iceServers).toEqual([renewed]);
   });
 
   it("renegotiates on op 15 with a receive-only video per stream, and maps the answer's video", async () => {

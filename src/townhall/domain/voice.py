@@ -3,10 +3,12 @@
 Discord's model: CONNECT to join (a full channel also needs MOVE_MEMBERS), SPEAK to be heard,
 STREAM for camera and screen share; server mute and deafen on the member outweigh everything; in
 a stage channel only speakers (`suppress` false) are heard. The SFU gets the outcome as `Rights`.
+Also here: the signed tokens of the voice gateway, and the TURN credentials it hands out.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -98,3 +100,16 @@ class VoiceTokens:
         if now >= expires:
             return False
         return hmac.compare_digest(self._mac(grant, expires), mac)
+
+
+def turn_credentials(secret: str, user_id: int, now: float, ttl_seconds: int) -> tuple[str, str]:
+    """A TURN username and password for `user_id`, good for `ttl_seconds` from `now`.
+
+    coturn's REST API convention (`use-auth-secret`, draft-uberti-behave-turn-rest): the username
+    is `<expiry unix time>:<user id>` and the password `base64(HMAC-SHA1(secret, username))`, so
+    coturn checks them with the shared `static-auth-secret` alone, without asking townhall, and
+    refuses them once the expiry has passed.
+    """
+    username = f"{int(now) + ttl_seconds}:{user_id}"
+    digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
+    return username, base64.b64encode(digest).decode()

@@ -23,7 +23,8 @@ from typing import Any, get_args
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from townhall.domain.voice import Rights, VoiceGrant
+from townhall.config import Settings
+from townhall.domain.voice import Rights, VoiceGrant, turn_credentials
 from townhall.gateway.limits import MAX_VOICE_PAYLOAD_BYTES
 from townhall.media.backend import (
     Answer,
@@ -84,6 +85,20 @@ def _stream(slot: AudioSlot | VideoSlot) -> dict[str, Any]:
     if isinstance(slot, AudioSlot):
         return {"mid": slot.mid, "kind": "audio", "slot": slot.slot}
     return {"mid": slot.mid, "kind": "video", "user_id": str(slot.user_id), "source": slot.source}
+
+
+def ice_servers(settings: Settings, user_id: int, now: float) -> list[dict[str, Any]]:
+    """READY's `ice_servers`, as the browser's `RTCIceServer`s: STUN servers as they are, TURN
+    servers with credentials minted for this person now (coturn checks them by itself)."""
+    stun = [url for url in settings.turn_urls if url.startswith(("stun:", "stuns:"))]
+    turn = [url for url in settings.turn_urls if url not in stun]
+    servers: list[dict[str, Any]] = [{"urls": stun}] if stun else []
+    if turn and settings.turn_secret:
+        username, credential = turn_credentials(
+            settings.turn_secret, user_id, now, settings.turn_ttl_seconds
+        )
+        servers.append({"urls": turn, "username": username, "credential": credential})
+    return servers
 
 
 def _offer(data: object) -> Offer:
@@ -220,10 +235,17 @@ class VoiceConnection:
         if replaced is not None:
             replaced.close_soon(VoiceClose.SESSION_INVALID, "Connected elsewhere")
         self._refresher = asyncio.get_running_loop().create_task(self._keep_standing())
-        self.send(
-            VoiceOp.READY,
-            {"ssrc": self.ssrc, "ip": "", "port": 0, "modes": ["webrtc"], "streams": []},
-        )
+        ready: dict[str, Any] = {
+            "ssrc": self.ssrc,
+            "ip": "",
+            "port": 0,
+            "modes": ["webrtc"],
+            "streams": [],
+        }
+        servers = ice_servers(self.rooms.services.settings, user_id, time.time())
+        if servers:
+            ready["ice_servers"] = servers
+        self.send(VoiceOp.READY, ready)
 
     async def _negotiate(self, offer: Offer) -> None:
         assert self.rights is not None

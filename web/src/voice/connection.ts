@@ -18,6 +18,7 @@ import {
   type StreamMap,
 } from "./offer";
 import {
+  peerConfiguration,
   VoiceOp,
   voiceGatewayUrl,
   type ServerSpeaking,
@@ -57,7 +58,8 @@ export interface VoiceConnectionOptions {
   sessionId: string;
   pageProtocol?: string;
   createSocket?: (url: string) => WebSocket;
-  createPeer?: () => RTCPeerConnection;
+  /** Makes the peer connection from READY's configuration (its ICE servers). */
+  createPeer?: (configuration: RTCConfiguration) => RTCPeerConnection;
   /** How long to wait for ICE candidates before sending the offer anyway. */
   gatherMs?: number;
 }
@@ -239,13 +241,15 @@ export class VoiceConnection {
       case VoiceOp.HEARTBEAT_ACK:
         this.acked = true;
         break;
-      case VoiceOp.READY:
-        this.ssrc = (frame.d as VoiceReady).ssrc ?? null;
+      case VoiceOp.READY: {
+        const ready = frame.d as VoiceReady;
+        this.ssrc = ready.ssrc ?? null;
         this.ready = true;
         this.attempt = 0;
-        this.openPeer();
+        this.openPeer(peerConfiguration(ready));
         void this.negotiate();
         break;
+      }
       case VoiceOp.SESSION_DESCRIPTION: {
         const pending = this.answer;
         this.answer = null;
@@ -301,11 +305,12 @@ export class VoiceConnection {
 
   // -- the peer connection ----------------------------------------------------------------------
 
-  private openPeer(): void {
+  /** A new peer connection per READY: TURN credentials expire, and each READY brings fresh ones. */
+  private openPeer(configuration: RTCConfiguration): void {
     this.pc?.close();
     const pc = this.options.createPeer
-      ? this.options.createPeer()
-      : new RTCPeerConnection({ iceServers: [], bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
+      ? this.options.createPeer(configuration)
+      : new RTCPeerConnection(configuration);
     this.pc = pc;
     this.transceivers = [];
     pc.onconnectionstatechange = () => {

@@ -66,12 +66,39 @@ export interface VoiceHello {
   heartbeat_interval: number;
 }
 
+/** A STUN or TURN server for the peer connection, as `RTCIceServer`; a TURN server's
+ * credentials are minted by townhall for this connection and expire (docs/voice.md). */
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
 export interface VoiceReady {
   ssrc: number;
   ip?: string;
   port?: number;
   modes?: string[];
   streams?: unknown[];
+  /** Present when the server has STUN/TURN servers configured (TOWNHALL_TURN_URLS). */
+  ice_servers?: IceServer[];
+}
+
+/** The peer connection's configuration for a READY: its ICE servers (none without them: the
+ * SFU's own candidates are enough on an open network, and no public STUN server is asked). An
+ * entry that is not shaped like an `RTCIceServer` is left out rather than making the browser
+ * refuse the whole configuration. */
+export function peerConfiguration(ready: VoiceReady): RTCConfiguration {
+  const iceServers: RTCIceServer[] = [];
+  for (const server of Array.isArray(ready.ice_servers) ? ready.ice_servers : []) {
+    const urls: unknown = server?.urls;
+    if (!Array.isArray(urls) || urls.length === 0 || !urls.every((url) => typeof url === "string")) continue;
+    const entry: RTCIceServer = { urls: [...urls] };
+    if (typeof server.username === "string") entry.username = server.username;
+    if (typeof server.credential === "string") entry.credential = server.credential;
+    iceServers.push(entry);
+  }
+  return { iceServers, bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" };
 }
 
 export interface SessionDescription {
