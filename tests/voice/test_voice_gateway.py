@@ -112,3 +112,11 @@ async def test_asking_again_for_the_same_voice_state_brings_a_fresh_token(
     kinds = [p["t"] for p in rec.dispatches() if p["t"].startswith("VOICE_")]
     assert kinds[-2:] == ["VOICE_STATE_UPDATE", "VOICE_SERVER_UPDATE"]
     await rec.close()
+
+
+async def test_the_voice_gateway_answers_with_a_trailing_slash_as_discord_py_connects(
+    server: Server,
+) -> None:
+    endpoint = server.url.removeprefix("http://") + "/voice/"
+    socket = await open_voice(endpoint)  # asserts HELLO
+    await socket.ws.close()

@@ -111,6 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_api_websocket_route("/", gateway_endpoint)
     app.add_api_websocket_route("/gateway", gateway_endpoint)
     app.add_api_websocket_route(VOICE_PATH, voice_endpoint)
+    app.add_api_websocket_route(VOICE_PATH + "/", voice_endpoint)  # discord.py adds the slash
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Any:

@@ -105,7 +105,7 @@ class DirectWebSocketProtocol(WebSocketsSansIOProtocol):
         self.loop.call_later(DRAIN_SECONDS, self.transport.close)
 
     def handle_connect(self, event: Any) -> None:
-        if str(getattr(event, "path", "")).split("?", 1)[0] == VOICE_PATH:
+        if str(getattr(event, "path", "")).split("?", 1)[0].rstrip("/") == VOICE_PATH:
             self.conn.max_message_size = MAX_VOICE_PAYLOAD_BYTES
         super().handle_connect(event)
         scope = getattr(self, "scope", None)
