@@ -1,190 +1,79 @@
-"""Voice: a stage of 2 speakers and 100 listeners, a call of 32 people all talking, and a floor.
+"""Voice: a stage, calls of 32 (all talking; 3 talking and a speaker change), the same calls
+through Janus AudioBridge, a 4-person video call with a screen share, and a floor.
 
-`python -m bench.voice [--listeners N] [--callers N] [--seconds S]`, about four minutes. Goals
-(issue 11): on this machine, every listener of a stage of 100 with 2 speakers gets at least 99 %
-of the speakers' packets; a call of 32 works, each hearing the 3 loudest. Reported for each:
-packets delivered per listener against what the speakers sent in the window, one-way latency
-(send → decrypted at the listener), join time (op 4 → first audio packet), and the CPU of the
-server, of every load generator and of the rest of the machine (`others`).
+`python -m bench.voice [--listeners N] [--callers N] [--seconds S] [--only a,b]`, about five
+minutes. Goals (issue 11): on this machine, every listener of a stage of 100 with 2 speakers gets
+at least 99 % of the speakers' packets; a call of 32 works, each hearing the 3 loudest, under
+0.5 core (Janus AudioBridge: 0.79 core, measured here in the same run); a speaker change reaches
+listeners in under 300 ms; join to first audio under 1 s. Reported for each: packets delivered
+per listener against what the speakers sent in the window, one-way latency (send → decrypted at
+the listener), join time (op 4 → first audio packet), the CPU of the server, of Janus, of every
+load generator and of the rest of the machine (`others`), and the server's and Janus's memory.
 
 Everything is real: a `townhall serve` with its SFU on 127.0.0.1 (bench/server.py), accounts and
 channels made over REST, and every participant with its own main gateway session, voice gateway
 connection and aiortc peer connection (`bench.voice_clients`), 25 to a load-generator process.
 The floor (`bench.voice_floor`) relays the same packets to the same number of listeners with
-nothing but SRTP and `sendto`, in the same run.
+nothing but SRTP and `sendto`; Janus (`bench.voice_janus`) runs in a network namespace of its
+own with a townhall server that signals for it; all in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import subprocess
+import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-import httpx
 import uvloop
 
 from bench import community, report
+from bench.janus_process import JanusNamespace, janus_namespace
 from bench.loadgen import LoadGenerator
-from bench.proc import CONTENDED_PERCENT, CpuMeter, wait_for_quiet
-from bench.report import histogram_percentile, percentile
-from bench.server import Townhall, townhall
+from bench.proc import CONTENDED_PERCENT, wait_for_quiet
+from bench.report import percentile
+from bench.server import townhall
+from bench.voice_janus import janus_call, janus_line
+from bench.voice_scenario import (
+    AUDIO_SLOTS,
+    CALL_PER_PROCESS,
+    PER_PROCESS,
+    SETTLE_SECONDS,
+    STAGE_CHANNEL,
+    VOICE_CHANNEL,
+    VOICE_ENV,
+    base_config,
+    bring_up,
+    call_levels,
+    chunks,
+    make_channel,
+    measure,
+    people_of,
+    person,
+    reports_of,
+    start,
+    stop,
+    summarize,
+)
+from bench.voice_video import video_call, video_line
 
 LISTENERS, CALLERS, SECONDS = 100, 32, 20.0
-PER_PROCESS = 25
-CALL_PER_PROCESS = 16
-"""A caller sends 50 packets/s and receives 150: 16 of them cost a process what 25 listeners do."""
-AUDIO_SLOTS = 3
 SPEAKER_LEVELS = (20, 26)
 """dBov of the two stage speakers (RFC 6464: 0 is loudest, 127 silence; speech is under 50)."""
-GOAL_DELIVERED = 0.99
-SETTLE_SECONDS = 3.0
-"""After the last join: slots settle (a louder speaker takes a slot after 0.4 s)."""
-GRACE_SECONDS = 1.5
-"""Packets sent in the window that arrive later than this after it count as lost."""
-VOICE_ENV = {"TOWNHALL_VOICE_ADDRESSES": "127.0.0.1"}
-STAGE_CHANNEL, VOICE_CHANNEL = 13, 2
-
-
-def call_levels(people: int) -> list[int]:
-    """Three clearly loudest (10, 12, 14 dBov), everyone else 8 dB or more quieter (22 to 49)."""
-    rest = people - 3
-    return [10, 12, 14, *(22 + (27 * i) // max(1, rest - 1) for i in range(rest))][:people]
-
-
-def person(number: int, account: community.Account, level: int | None) -> dict[str, Any]:
-    return {"number": number, "user_id": account.user_id, "token": account.token, "level": level}
-
-
-def chunks(items: Sequence[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
-
-
-async def start(configs: Sequence[dict[str, Any]], module: str) -> list[LoadGenerator]:
-    """Start load generators together; wait until each has joined everyone it plays."""
-    generators = [LoadGenerator(config, module=module) for config in configs]
-    readies = await asyncio.gather(*(asyncio.to_thread(g.wait_ready, 600) for g in generators))
-    failed = [f for ready in readies for f in ready.get("failures", [])]
-    if any(ready["failed"] for ready in readies):
-        print(f"    {sum(r['failed'] for r in readies)} joins failed: {failed[:3]}", flush=True)
-    return generators
-
-
-async def stop(generators: Sequence[LoadGenerator]) -> None:
-    await asyncio.gather(*(asyncio.to_thread(g.stop) for g in generators))
-
-
-async def measure(
-    generators: Sequence[LoadGenerator], pids: dict[str, int | list[int]], seconds: float
-) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """Count the packets sent in the next `seconds` and the CPU every process used meanwhile."""
-    start_ns = time.time_ns() + 500_000_000
-    for generator in generators:
-        generator.command(f"window {start_ns} {start_ns + int(seconds * 1e9)}")
-    await asyncio.sleep((start_ns - time.time_ns()) / 1e9)
-    meter = CpuMeter(pids)
-    meter.start()
-    await asyncio.sleep(seconds)
-    cpu = meter.stop()
-    await asyncio.sleep(GRACE_SECONDS)
-    reports = await asyncio.gather(*(asyncio.to_thread(g.report) for g in generators))
-    return list(reports), cpu
-
-
-def summarize(
-    reports: Sequence[dict[str, Any]],
-    cpu: dict[str, float],
-    seconds: float,
-    listeners: set[int],
-    sources_of: Any,
-) -> dict[str, Any]:
-    """Delivery, latency and join time over `listeners`; `sources_of(person, sent)` names the
-    speakers a listener should have received in the window."""
-    people = [p for r in reports for p in r["people"]]
-    sent = {p["number"]: p["sent"] for p in people if p["sent"]}
-    histogram: dict[int, int] = {}
-    for r in reports:
-        for bucket, n in r["histogram"].items():
-            histogram[int(bucket)] = histogram.get(int(bucket), 0) + n
-    delivered, joins, switched, lost = [], [], 0, 0
-    for p in people:
-        if p["number"] not in listeners:
-            continue
-        sources = sources_of(p, sent)
-        expected = sum(sent.get(s, 0) for s in sources)
-        got = sum(p["received"].get(str(s), 0) for s in sources)
-        delivered.append(got / expected if expected else 0.0)
-        lost += expected - got
-        switched += len(p["received"]) > AUDIO_SLOTS
-        if p["join_ms"] is not None:
-            joins.append(p["join_ms"])
-    delivered.sort()
-    joins.sort()
-    forwarded = sum(sum(p["received"].values()) for p in people)
-    server_cpu_s = cpu["server"] / 100 * seconds
-    return {
-        "listeners": len(delivered),
-        "packets_sent_per_s": round(sum(sent.values()) / seconds, 1),
-        "packets_delivered_per_s": round(forwarded / seconds, 1),
-        "delivered_min_percent": round(100 * delivered[0], 2) if delivered else None,
-        "delivered_p50_percent": round(100 * percentile(delivered, 50), 2) if delivered else None,
-        "listeners_at_goal": sum(d >= GOAL_DELIVERED for d in delivered),
-        "packets_lost": lost,
-        "listeners_whose_slots_switched": switched,
-        "latency_p50_ms": round(histogram_percentile(histogram, 0, 50, 0.1), 1),
-        "latency_p99_ms": round(histogram_percentile(histogram, 0, 99, 0.1), 1),
-        "latency_max_ms": round((max(histogram) + 1) * 0.1, 1) if histogram else None,
-        "join_p50_ms": percentile(joins, 50) if joins else None,
-        "join_p99_ms": percentile(joins, 99) if joins else None,
-        "never_heard": sum(p["first_ns"] is None for p in people if p["number"] in listeners),
-        "failures": [f for r in reports for f in r.get("failures", [])][:5],
-        "cpu_percent": cpu,
-        "others_cpu_percent": cpu["others"],
-        "server_cpu_us_per_delivered_packet": round(server_cpu_s / forwarded * 1e6, 1)
-        if forwarded
-        else None,
-    }
-
-
-async def make_channel(server: Townhall, group: community.Community, kind: int) -> int:
-    async with httpx.AsyncClient(
-        base_url=server.api, timeout=60, headers={"Authorization": group.owner.token}
-    ) as http:
-        created = await http.post(
-            f"/guilds/{group.guild_id}/channels", json={"name": "Voice", "type": kind}
-        )
-        created.raise_for_status()
-        channel_id = int(created.json()["id"])
-        if kind == STAGE_CHANNEL:
-            opened = await http.post(
-                "/stage-instances", json={"channel_id": str(channel_id), "topic": "Benchmark"}
-            )
-            opened.raise_for_status()
-    return channel_id
-
-
-async def bring_up(
-    server: Townhall, group: community.Community, channel_id: int, user: int
-) -> None:
-    """The owner (a moderator) invites a member of the audience to speak."""
-    async with httpx.AsyncClient(
-        base_url=server.api, timeout=60, headers={"Authorization": group.owner.token}
-    ) as http:
-        invited = await http.patch(
-            f"/guilds/{group.guild_id}/voice-states/{user}",
-            json={"channel_id": str(channel_id), "suppress": False},
-        )
-        invited.raise_for_status()
-
-
-def base_config(server: Townhall, group: community.Community, channel_id: int) -> dict[str, Any]:
-    return {
-        "gateway": server.gateway,
-        "guild_id": str(group.guild_id),
-        "channel_id": str(channel_id),
-        "audio_slots": AUDIO_SLOTS,
-    }
+TALKING_LEVELS = (10, 12, 14)
+"""The realistic call: three talk, everyone else's microphone is muted (a browser sends nothing)."""
+NEWCOMER_LEVEL = 4
+"""dBov of the speaker who starts late: 10 dB louder than the quietest of the three (the SFU
+switches at 6 dB), so it must take a slot from one of them."""
+CHANGE_WAIT_SECONDS = 2.5
+GOAL_CHANGE_MS = 300.0
+QUIET_WAIT_SECONDS = 15.0
+"""Before each scenario, wait at most this long for the machine's other work to calm down."""
 
 
 async def stage(listeners: int, seconds: float) -> dict[str, Any]:
@@ -215,26 +104,36 @@ async def stage(listeners: int, seconds: float) -> dict[str, Any]:
                 "speakers": generators[0].pid,
                 "listeners": [g.pid for g in generators[1:]],
             }
-            reports, cpu = await measure(generators, pids, seconds)
+            reports, cpu, rss = await measure(generators, pids, seconds)
         finally:
             await stop(generators)
     audience_numbers = {p["number"] for p in audience}
     result = summarize(reports, cpu, seconds, audience_numbers, lambda p, sent: sorted(sent))
     result["all_joined_seconds"] = round(joined_in, 1)
+    result["rss_mib"] = rss
     result["meets_goal"] = result["listeners_at_goal"] == listeners
     return result
 
 
-async def call(people: int, seconds: float) -> dict[str, Any]:
-    """Everyone talks at once at a different level; each should hear the three loudest others."""
-    print(f"  call: {people} people all talking, townhall", flush=True)
-    levels = call_levels(people)
+async def call(people: int, seconds: float, talking: int | None = None) -> dict[str, Any]:
+    """Everyone talks at once at a different level, each should hear the three loudest others;
+    or (`talking`) only the first few talk, the others are muted, and after the window one
+    more, louder than them, starts (a speaker change)."""
+    few = talking is not None
+    what = f"{talking} talking, then a louder one" if few else "all talking"
+    print(f"  call: {people} people {what}, townhall", flush=True)
+    levels: list[int | None] = list(call_levels(people))
+    if talking is not None:
+        levels = [*TALKING_LEVELS[:talking], *[None] * (people - talking)]
+        levels[-1] = NEWCOMER_LEVEL
     with townhall("sqlite", "voice-call", VOICE_ENV) as server:
         group = await community.build(server.api, people - 1)
         channel_id = await make_channel(server, group, VOICE_CHANNEL)
         base = base_config(server, group, channel_id)
         accounts = [group.owner, *group.members]
         callers = [person(1 + i, a, levels[i]) for i, a in enumerate(accounts)]
+        newcomer = callers[-1]
+        newcomer["hold"] = few
         generators: list[LoadGenerator] = []
         try:
             began = time.monotonic()
@@ -248,7 +147,12 @@ async def call(people: int, seconds: float) -> dict[str, Any]:
                 "server": server.pids,
                 "callers": [g.pid for g in generators],
             }
-            reports, cpu = await measure(generators, pids, seconds)
+            reports, cpu, rss = await measure(generators, pids, seconds)
+            if few:
+                for generator in generators:
+                    generator.command(f"talk {newcomer['number']}")
+                await asyncio.sleep(CHANGE_WAIT_SECONDS)
+                after = await reports_of(generators)
         finally:
             await stop(generators)
 
@@ -256,17 +160,63 @@ async def call(people: int, seconds: float) -> dict[str, Any]:
         ranked = sorted(p["received"].items(), key=lambda item: -item[1])
         return [int(number) for number, _ in ranked[:AUDIO_SLOTS]]
 
+    def everyone_talking(p: dict[str, Any], sent: dict[int, int]) -> list[int]:
+        return [number for number in sent if number != p["number"]]
+
     numbers = {p["number"] for p in callers}
-    result = summarize(reports, cpu, seconds, numbers, heard_most)
-    loudest = [p["number"] for p in sorted(callers, key=lambda p: p["level"])[:AUDIO_SLOTS]]
+    result = summarize(reports, cpu, seconds, numbers, everyone_talking if few else heard_most)
+    result["rss_mib"] = rss
+    loudest = [p["number"] for p in callers if p["level"] is not None and not p.get("hold")]
+    loudest = sorted(loudest, key=lambda n: levels[n - 1] or 0)[:AUDIO_SLOTS]
     hears_loudest = 0
-    for p in (p for r in reports for p in r["people"]):
+    for p in people_of(reports):
         others = {n for n in loudest if n != p["number"]}
         hears_loudest += others <= set(heard_most(p, {}))
     result["hear_the_loudest"] = hears_loudest
     result["all_joined_seconds"] = round(joined_in, 1)
     result["meets_goal"] = result["listeners_at_goal"] == people and hears_loudest == people
+    if few:
+        result["speaker_change"] = speaker_change(after, newcomer["number"], set(loudest))
     return result
+
+
+def speaker_change(reports: list[dict[str, Any]], newcomer: int, talkers: set[int]) -> Any:
+    """From the newcomer's first packet sent to its first packet at each listener: for the
+    silent ones, whose three slots the talkers hold, and (`slot_free`) for the talkers, who hear
+    only two others. Their third slot is not free when the newcomer starts, though: the SFU
+    fills a free slot at once even with a silent person, so the newcomer must win it too."""
+    people = people_of(reports)
+    first_sent = next(p["first_sent_ns"] for p in people if p["number"] == newcomer)
+    full: list[float] = []
+    free: list[float] = []
+    for p in people:
+        arrived = p["first_from"].get(str(newcomer))
+        if p["number"] == newcomer or arrived is None or first_sent is None:
+            continue
+        (free if p["number"] in talkers else full).append((arrived - first_sent) / 1e6)
+
+    def spread(values: list[float]) -> dict[str, Any]:
+        values.sort()
+        return {
+            "heard": len(values),
+            "p50_ms": round(percentile(values, 50), 1) if values else None,
+            "p99_ms": round(percentile(values, 99), 1) if values else None,
+            "min_ms": round(values[0], 1) if values else None,
+            "max_ms": round(values[-1], 1) if values else None,
+        }
+
+    listeners = len(people) - 1
+    slots_full = spread(full)
+    return {
+        "listeners": listeners,
+        "listeners_with_slots_full": listeners - len(talkers),
+        "slots_full": slots_full,
+        "slot_free": spread(free),
+        "goal_ms": GOAL_CHANGE_MS,
+        "meets_goal": len(full) + len(free) == listeners
+        and slots_full["p99_ms"] is not None
+        and slots_full["p99_ms"] < GOAL_CHANGE_MS,
+    }
 
 
 async def floor(listeners: int, seconds: float) -> dict[str, Any]:
@@ -292,7 +242,7 @@ async def floor(listeners: int, seconds: float) -> dict[str, Any]:
             "listeners": [g.pid for g in generators[1:-1]],
             "speakers": generators[-1].pid,
         }
-        reports, cpu = await measure(generators, pids, seconds)
+        reports, cpu, _ = await measure(generators, pids, seconds)
     finally:
         await stop(generators)
     numbers = {int(p["number"]) for p in audience}
@@ -304,33 +254,85 @@ async def floor(listeners: int, seconds: float) -> dict[str, Any]:
 def line(name: str, r: dict[str, Any]) -> str:
     cpu = r["cpu_percent"]
     generators = cpu.get("listeners", 0.0) + cpu.get("speakers", 0.0) + cpu.get("callers", 0.0)
-    return (
+    memory = f", RSS {r['rss_mib']['server']} MiB" if "rss_mib" in r else ""
+    text = (
         f"    {name}: {r['listeners_at_goal']}/{r['listeners']} listeners ≥ 99 % "
         f"(min {r['delivered_min_percent']} %), latency p50 {r['latency_p50_ms']} ms "
         f"p99 {r['latency_p99_ms']} ms, join p50 {r['join_p50_ms']} ms p99 {r['join_p99_ms']} "
-        f"ms; server {cpu['server']} %, load generators {round(generators, 1)} %, "
+        f"ms; server {cpu['server']} %{memory}, load generators {round(generators, 1)} %, "
         f"others {cpu['others']} % ({r['server_cpu_us_per_delivered_packet']} µs/packet)"
     )
+    change = r.get("speaker_change")
+    if change:
+        full, free = change["slots_full"], change["slot_free"]
+        text += (
+            f"\n    speaker change: slots full {full['heard']}/"
+            f"{change['listeners_with_slots_full']} p50 {full['p50_ms']} ms "
+            f"p99 {full['p99_ms']} ms; a slot free {free['heard']} "
+            f"p50 {free['p50_ms']} ms (goal {GOAL_CHANGE_MS:.0f} ms)"
+        )
+    return text
 
 
-SCENARIOS = ("stage", "call", "floor")
+SCENARIOS = ("stage", "call", "call3", "floor", "janus", "janus3", "video")
+"""`call3`: 32 people, 3 talking, then a speaker change; `janus`, `janus3`: the two calls
+through Janus AudioBridge; `video`: 4 people with cameras and a screen share."""
+
+
+async def scenario(
+    name: str, listeners: int, callers: int, seconds: float, janus: Any
+) -> dict[str, Any]:
+    if name == "stage":
+        return await stage(listeners, seconds)
+    if name == "call":
+        return await call(callers, seconds)
+    if name == "call3":
+        return await call(callers, seconds, talking=len(TALKING_LEVELS))
+    if name == "floor":
+        return await floor(listeners, seconds)
+    if name == "video":
+        return await video_call(seconds)
+    namespace = janus()
+    if isinstance(namespace, str):
+        return {"error": namespace}
+    levels: list[int | None] = list(call_levels(callers))
+    if name == "janus3":
+        levels = [*TALKING_LEVELS, *[None] * (callers - len(TALKING_LEVELS))]
+    return await janus_call(namespace, levels, seconds)
 
 
 async def measure_all(
     listeners: int, callers: int, seconds: float, only: Sequence[str] = SCENARIOS
 ) -> dict[str, Any]:
     result: dict[str, Any] = {"seconds": seconds}
-    for name in only:
-        # Our own processes are all stopped here: what the machine does now is someone else's.
-        quiet = await asyncio.to_thread(wait_for_quiet, CONTENDED_PERCENT, 30)
-        if name == "stage":
-            result[name] = await stage(listeners, seconds)
-        elif name == "call":
-            result[name] = await call(callers, seconds)
-        else:
-            result[name] = await floor(listeners, seconds)
-        result[name]["others_cpu_percent_before"] = quiet
-        print(line(name, result[name]), flush=True)
+    with contextlib.ExitStack() as janus_stack:
+        started: list[JanusNamespace | str] = []
+
+        def janus() -> JanusNamespace | str:
+            """One Janus for both Janus scenarios, started when the first needs it; a string
+            says why it could not be."""
+            if not started:
+                directory = janus_stack.enter_context(tempfile.TemporaryDirectory())
+                try:
+                    started.append(janus_stack.enter_context(janus_namespace(Path(directory))))
+                except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+                    started.append(f"Janus could not be started: {error}")
+                    print(f"    {started[0]}", flush=True)
+            return started[0]
+
+        for name in only:
+            # Our own processes are all stopped here (Janus idles): the rest is someone else's.
+            quiet = await asyncio.to_thread(wait_for_quiet, CONTENDED_PERCENT, QUIET_WAIT_SECONDS)
+            result[name] = await scenario(name, listeners, callers, seconds, janus)
+            result[name]["others_cpu_percent_before"] = quiet
+            if "error" in result[name]:
+                continue
+            if name.startswith("janus"):
+                print(janus_line(name, result[name]), flush=True)
+            elif name == "video":
+                print(video_line(result[name]), flush=True)
+            else:
+                print(line(name, result[name]), flush=True)
     if "stage" in result and "floor" in result:
         key = "server_cpu_us_per_delivered_packet"
         server, base = result["stage"][key], result["floor"][key]
@@ -360,9 +362,7 @@ def main() -> None:
     parser.add_argument("--listeners", type=int, default=LISTENERS)
     parser.add_argument("--callers", type=int, default=CALLERS)
     parser.add_argument("--seconds", type=float, default=SECONDS)
-    parser.add_argument(
-        "--only", default=",".join(SCENARIOS), help="comma-separated: stage,call,floor"
-    )
+    parser.add_argument("--only", default=",".join(SCENARIOS), help=", ".join(SCENARIOS))
     arguments = parser.parse_args()
     only = [name for name in arguments.only.split(",") if name in SCENARIOS]
     started = time.monotonic()

@@ -9,16 +9,22 @@ at, or none for a listener), and for each person, a few at a time:
 2. opens the voice gateway (`ws://{endpoint}?v=8`): HELLO, IDENTIFY with that token, READY, then
    op 1 with an SDP offer and applies the answer of op 4; heartbeats every interval;
 3. runs a real aiortc peer connection offering what the browser offers: a sendrecv microphone and
-   two more recvonly audio slots, loopback ICE candidates (`townhall.media.ice`, as
-   tests/media/clients.py does).
+   two more recvonly audio slots, ICE candidates on the configured `address` only (`127.0.0.1`;
+   Janus's side of a veth pair for Janus), through `townhall.media.ice` as tests/media/clients.py
+   does.
 
 A speaker's microphone sends a pre-encoded, stamped Opus frame every 20 ms with the RFC 6464
 audio level it was configured with (`bench.voice_media`); aiortc's sender packs, encrypts and
 sends it, with no encoder. A listener's microphone is a track that never yields, as a muted
-browser microphone sends nothing. Received media is taken below aiortc, as the SFU does it
-(`townhall.media.peer`): each SRTP datagram is decrypted as aioice hands it over, counted by its
-trailer, and dropped; aiortc's receivers and decoders never run. Then it prints
+browser microphone sends nothing. A speaker configured with `"hold": true` stays silent until the
+controller says `talk <number>` (a speaker change). Received media is taken below aiortc, as the
+SFU does it (`townhall.media.peer`): each SRTP datagram is decrypted as aioice hands it over,
+counted by its trailer, and dropped; aiortc's receivers and decoders never run. Then it prints
 `{"event": "ready", ...}` and follows `bench.voice_media.command_loop`.
+
+After the first answer, a reader routes the voice gateway's frames: op 4 answers to the
+negotiation waiting for one, op 15 to `on_streams` (nothing here; `bench.voice_video_clients`
+renegotiates to watch).
 """
 
 from __future__ import annotations
@@ -78,18 +84,28 @@ class StampedVoice(MediaStreamTrack):
 
     kind = "audio"
 
-    def __init__(self, number: int, level: int, frames: list[bytes], window: Window) -> None:
+    def __init__(
+        self, number: int, level: int, frames: list[bytes], window: Window, hold: bool = False
+    ) -> None:
         super().__init__()
         self.number, self.level, self.frames, self.window = number, level, frames, window
         self.pacer = Pacer()
         self.sent = 0
+        self.talking = asyncio.Event()
+        """Set: it sends. Held speakers wait for `talk` (their microphone sends nothing)."""
+        if not hold:
+            self.talking.set()
+        self.first_sent_ns: int | None = None
 
     async def recv(self) -> Frame:
         raise AssertionError("the sender is given encoded frames")
 
     async def next_encoded_frame(self, codec: RTCRtpCodecParameters) -> RTCEncodedFrame:
+        await self.talking.wait()
         count = await self.pacer.tick()
         sent_ns = time.time_ns()
+        if self.first_sent_ns is None:
+            self.first_sent_ns = sent_ns
         if self.window.contains(sent_ns):
             self.sent += 1
         payload = stamped(self.frames[count % len(self.frames)], self.number, sent_ns)
@@ -97,12 +113,15 @@ class StampedVoice(MediaStreamTrack):
         return RTCEncodedFrame([payload], count * FRAME_SAMPLES, -self.level)
 
 
-async def next_op(ws: Any, op: int) -> dict[str, Any]:
-    """The next voice gateway frame with this op; others (SPEAKING, CLIENTS_CONNECT) skipped."""
+async def next_op(ws: Any, op: int, on_streams: Any = None) -> dict[str, Any]:
+    """The next voice gateway frame with this op; op 15 to `on_streams`, others (SPEAKING,
+    CLIENTS_CONNECT) skipped."""
     while True:
         frame: dict[str, Any] = orjson.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
         if frame["op"] == op:
             return frame
+        if frame["op"] == 15 and on_streams is not None:
+            on_streams(frame["d"]["streams"])
 
 
 class Participant:
@@ -111,6 +130,8 @@ class Participant:
         self.user_id: str = str(person["user_id"])
         self.token: str = person["token"]
         self.level: int | None = person.get("level")
+        self.hold: bool = person.get("hold", False)
+        self.address: str = config.get("address", "127.0.0.1")
         self.config, self.process = config, process
         self.ear = Ear(process.window, process.histogram)
         self.voice: StampedVoice | None = None
@@ -119,6 +140,10 @@ class Participant:
         self.tasks: list[asyncio.Task[None]] = []
         self.joined_ns = 0
         self.negotiated_ns = 0
+        self.voice_socket: Any = None
+        self.answers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.sources: dict[str, str] = {}
+        """Mid -> what the offer says it sends (`microphone`, and `camera`, `screen` for video)."""
 
     async def join(self) -> None:
         gateway = await websockets.connect(self.config["gateway"], max_size=None, compression=None)
@@ -173,7 +198,7 @@ class Participant:
             pass
 
     async def _connect_voice(self, server: dict[str, Any], session_id: str) -> None:
-        voice = await websockets.connect(
+        voice = self.voice_socket = await websockets.connect(
             f"ws://{server['endpoint']}?v=8", max_size=None, compression=None
         )
         self.sockets.append(voice)
@@ -197,29 +222,49 @@ class Participant:
         )
         track: MediaStreamTrack = SilentMicrophone()
         if self.level is not None:
-            frames = self.process.frames
-            track = self.voice = StampedVoice(self.number, self.level, frames, self.process.window)
+            frames, window = self.process.frames, self.process.window
+            track = self.voice = StampedVoice(self.number, self.level, frames, window, self.hold)
         microphone = pc.addTransceiver(track, direction="sendrecv")
         if self.voice is not None:
             microphone.sender._next_encoded_frame = self.voice.next_encoded_frame  # type: ignore[method-assign]
         for _ in range(self.config.get("audio_slots", 3) - 1):
             pc.addTransceiver("audio", direction="recvonly")
         await gather_host_candidates(
-            microphone.receiver.transport.transport.iceGatherer, ["127.0.0.1"]
+            microphone.receiver.transport.transport.iceGatherer, [self.address]
         )
         await pc.setLocalDescription(await pc.createOffer())
-        offer = {
-            "protocol": "webrtc",
-            "data": pc.localDescription.sdp,
-            "sources": {microphone.mid: "microphone"},
-        }
-        await voice.send(orjson.dumps({"op": 1, "d": offer}).decode())
-        answer = await next_op(voice, 4)
-        await pc.setRemoteDescription(RTCSessionDescription(answer["d"]["sdp"], "answer"))
+        assert microphone.mid is not None
+        self.sources[microphone.mid] = "microphone"
+        await self._send_offer()
+        answer = await next_op(voice, 4, self.on_streams)
+        await self._accept(answer["d"])
         self._take_media()
         self.negotiated_ns = time.time_ns()
         interval = hello["d"]["heartbeat_interval"] / 1000
         self.tasks.append(asyncio.create_task(self._keep_voice(voice, interval)))
+
+    async def _send_offer(self) -> None:
+        assert self.pc is not None and self.voice_socket is not None
+        offer = {
+            "protocol": "webrtc",
+            "data": self.pc.localDescription.sdp,
+            "sources": self.sources,
+        }
+        await self.voice_socket.send(orjson.dumps({"op": 1, "d": offer}).decode())
+
+    async def _accept(self, answer: dict[str, Any]) -> None:
+        assert self.pc is not None
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+
+    async def exchange(self) -> dict[str, Any]:
+        """Send the local offer (set, its `sources` named); the answer of op 4, applied."""
+        await self._send_offer()
+        answer = await asyncio.wait_for(self.answers.get(), TIMEOUT)
+        await self._accept(answer)
+        return answer
+
+    def on_streams(self, streams: list[dict[str, Any]]) -> None:
+        """Op 15: the video one may watch changed. An audio participant watches nothing."""
 
     def _take_media(self) -> None:
         """Decrypt and count each SRTP datagram as aioice hands it over; aiortc never sees it."""
@@ -244,14 +289,20 @@ class Participant:
         ice.data_received = data_received  # type: ignore[method-assign]
 
     async def _keep_voice(self, ws: Any, interval: float) -> None:
-        """Heartbeats (the voice gateway closes a silent connection) and a reader that drops
-        what arrives (SPEAKING, CLIENTS_CONNECT)."""
+        """Heartbeats (the voice gateway closes a silent connection) and a reader that routes
+        answers (op 4) and streams (op 15) and drops the rest (SPEAKING, CLIENTS_CONNECT)."""
 
-        async def drain() -> None:
-            async for _ in ws:
-                pass
+        async def route() -> None:
+            async for message in ws:
+                if '"op":4' not in message and '"op":15' not in message:
+                    continue
+                frame = orjson.loads(message)
+                if frame["op"] == 4:
+                    self.answers.put_nowait(frame["d"])
+                elif frame["op"] == 15:
+                    self.on_streams(frame["d"]["streams"])
 
-        reader = asyncio.create_task(drain())
+        reader = asyncio.create_task(route())
         try:
             while not reader.done():
                 await asyncio.sleep(interval)
@@ -271,6 +322,7 @@ class Participant:
             if self.negotiated_ns
             else None,
             "sent": self.voice.sent if self.voice is not None else 0,
+            "first_sent_ns": self.voice.first_sent_ns if self.voice is not None else None,
             **self.ear.report(),
         }
 
@@ -286,13 +338,21 @@ class Participant:
 class Process:
     """Everyone this load generator plays, and what they share."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(
+        self, config: dict[str, Any], participant: type[Participant] = Participant
+    ) -> None:
         self.window = Window()
         self.histogram: dict[int, int] = {}
         self.frames = opus_frames()
-        self.participants = [Participant(p, config, self) for p in config["people"]]
+        self.participants = [participant(p, config, self) for p in config["people"]]
         self.failures: list[str] = []
         self.gate = asyncio.Semaphore(config.get("concurrency", 4))
+
+    def talk(self, words: list[str]) -> None:
+        """`talk <number>`: a held speaker starts."""
+        for participant in self.participants:
+            if participant.number == int(words[0]) and participant.voice is not None:
+                participant.voice.talking.set()
 
     async def join_all(self) -> None:
         async def one(participant: Participant) -> None:
@@ -313,9 +373,16 @@ class Process:
 
 
 async def serve(config: dict[str, Any]) -> None:
-    process = Process(config)
+    await run_process(Process(config))
+
+
+async def run_process(process: Process, settle: Any = None) -> None:
+    """Join everyone, `settle` (a coroutine function, e.g. publishing video), report ready,
+    then follow the controller's commands until `stop`."""
     started = time.monotonic()
     await process.join_all()
+    if settle is not None:
+        await settle(process)
     emit(
         {
             "event": "ready",
@@ -326,7 +393,7 @@ async def serve(config: dict[str, Any]) -> None:
             "pid": os.getpid(),
         }
     )
-    await command_loop(process.window, process.report)
+    await command_loop(process.window, process.report, commands={"talk": process.talk})
     await bounded(asyncio.gather(*(p.close() for p in process.participants)), 10)
     emit({"event": "stopped"})
 

@@ -11,6 +11,9 @@ decoder; the SFU never looks into payloads, so what it forwards costs it the sam
 Counting is by send time: a listener counts the packets *sent* within the measurement window, the
 speakers count what they sent in it, so the window's edges cost no packets. What arrives after the
 report is asked for (the window's end plus a grace period) counts as lost.
+
+A mixer (Janus's AudioBridge) decodes and sends a mix of its own, without any trailer: those
+packets are counted as `mixed`, by their arrival time in the window, 50 a second expected.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import math
 import struct
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,17 +94,26 @@ class Ear:
     size: int = 0
     """Bytes of the packets counted (RTP header and payload)."""
     first_ns: int | None = None
+    """When the first packet arrived, stamped or mixed (join time)."""
+    first_from: dict[int, int] = field(default_factory=dict)
+    """Speaker -> when their first stamped packet arrived, window or not (speaker change)."""
     foreign: int = 0
-    """Decrypted RTP packets without the trailer (none are expected)."""
+    """Decrypted RTP packets without the trailer: a mixer's (Janus); none from an SFU."""
+    mixed: int = 0
+    """Of those, the ones that arrived inside the window."""
 
     def hear(self, packet: bytes, now_ns: int) -> None:
         """A decrypted RTP packet (header and payload) that reached this listener."""
-        if len(packet) < 12 + TRAILER.size or packet[-16:-12] != MAGIC:
-            self.foreign += 1
-            return
         if self.first_ns is None:
             self.first_ns = now_ns
+        if len(packet) < 12 + TRAILER.size or packet[-16:-12] != MAGIC:
+            self.foreign += 1
+            if self.window.contains(now_ns):
+                self.mixed += 1
+            return
         _, speaker, sent_ns = TRAILER.unpack_from(packet, len(packet) - TRAILER.size)
+        if speaker not in self.first_from:
+            self.first_from[speaker] = now_ns
         if self.window.contains(sent_ns):
             self.received[speaker] = self.received.get(speaker, 0) + 1
             self.size += len(packet)
@@ -113,14 +125,18 @@ class Ear:
             "received": {str(k): v for k, v in self.received.items()},
             "bytes": self.size,
             "first_ns": self.first_ns,
+            "first_from": {str(k): v for k, v in self.first_from.items()},
             "foreign": self.foreign,
+            "mixed": self.mixed,
         }
 
 
 class Pacer:
-    """Real-time pacing of one speaker: `tick` returns at start + n * 20 ms (late, not early)."""
+    """Real-time pacing of one sender: `tick` returns at start + n * interval (late, not early):
+    20 ms for audio frames, 1/fps for video."""
 
-    def __init__(self) -> None:
+    def __init__(self, interval: float = FRAME_SECONDS) -> None:
+        self.interval = interval
         self.count = -1
         self._start = 0.0
 
@@ -129,7 +145,7 @@ class Pacer:
         if self.count == 0:
             self._start = time.monotonic()
         else:
-            await asyncio.sleep(self._start + self.count * FRAME_SECONDS - time.monotonic())
+            await asyncio.sleep(self._start + self.count * self.interval - time.monotonic())
         return self.count
 
 
@@ -139,9 +155,13 @@ def emit(message: dict[str, Any]) -> None:
 
 
 async def command_loop(
-    window: Window, report: Callable[[], dict[str, Any]], lifetime: float = 900.0
+    window: Window,
+    report: Callable[[], dict[str, Any]],
+    lifetime: float = 900.0,
+    commands: Mapping[str, Callable[[list[str]], None]] | None = None,
 ) -> None:
-    """The controller's lines on stdin: `window <start_ns> <end_ns>`, `report`, `stop`."""
+    """The controller's lines on stdin: `window <start_ns> <end_ns>`, `report`, `stop`, and
+    the `commands` a load generator adds (`talk <number>`), given the line's other words."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -158,6 +178,8 @@ async def command_loop(
             window.start_ns, window.end_ns = int(words[1]), int(words[2])
         elif words[0] == "report":
             emit({"event": "report", **report()})
+        elif commands and words[0] in commands:
+            commands[words[0]](words[1:])
 
 
 def read_config() -> dict[str, Any]:
