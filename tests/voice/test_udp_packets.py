@@ -7,7 +7,7 @@ import struct
 
 import discord
 
-from townhall.voice.udp import (
+from townhall.media.discord_udp import (
     decrypt,
     discovery_response,
     discovery_ssrc,

@@ -36,8 +36,8 @@ async def test_the_token_of_voice_server_update_opens_the_voice_gateway_and_noth
     assert ready["op"] == 2 and ready["d"]["ssrc"] > 0 and "webrtc" in ready["d"]["modes"]
     await socket.send(3, {"t": 1234})
     assert await socket.receive() == {"op": 6, "d": {"t": 1234}}
-    await socket.send(1, {"protocol": "udp", "data": {"address": "1.2.3.4"}})
-    assert await socket.closed_with() == 4012
+    await socket.send(1, {"protocol": "sctp", "data": {"address": "1.2.3.4"}})
+    assert await socket.closed_with() == 4012  # neither webrtc nor Discord's udp
     await rec.close()
 
 

@@ -4,6 +4,9 @@ The signalling layer (the voice gateway, `docs/voice.md`) owns who may join, spe
 media backend owns the packets. The embedded backend is `townhall.media.sfu.EmbeddedSfu`; a Janus
 backend can stand behind the same protocol later.
 
+Bots (Discord's UDP transport) join through `bot_endpoint` and `connect_bot` instead of an offer;
+see `bots.py`. A backend that carries no bots answers `bot_endpoint` with None.
+
 The offerer is always the client. Its offer holds, in this order of m-lines (any order works, the
 SFU reads directions):
 
@@ -53,6 +56,18 @@ class Offer:
 
     sdp: str
     sources: Mapping[str, Source] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BotOffer:
+    """What a bot's SELECT_PROTOCOL settles: its SSRC, where it receives, the key of its packets.
+
+    `endpoint` is the address `bot_endpoint` gave it (where it sends)."""
+
+    ssrc: int
+    address: tuple[str, int]
+    secret_key: bytes
+    endpoint: tuple[str, int]
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,14 @@ class MediaBackend(Protocol):
 
     async def renegotiate(self, room_id: int, user_id: int, offer: Offer) -> Answer:
         """A new offer from the same client: a camera turned on, another stream to watch."""
+
+    async def bot_endpoint(self, room_id: int) -> tuple[str, int] | None:
+        """The UDP address a bot joining the room sends to; None if bots cannot join."""
+
+    async def connect_bot(
+        self, room_id: int, user_id: int, offer: BotOffer, rights: Rights, listener: RoomListener
+    ) -> None:
+        """Join a bot (a user on Discord's UDP transport), as `connect` does a browser."""
 
     def set_rights(self, room_id: int, user_id: int, rights: Rights) -> None:
         """Change what a participant may do; takes effect from their next packet."""

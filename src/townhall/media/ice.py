@@ -49,7 +49,7 @@ async def gather_host_candidates(
     loop = asyncio.get_running_loop()
     for address in addresses:
         protocol = StunProtocol(connection)
-        transport = await _bind(loop, protocol, address, ports)
+        transport = await bind_udp(loop, protocol, address, ports)
         if transport is None:
             continue
         host, port = transport.get_extra_info("sockname")[:2]
@@ -69,9 +69,12 @@ async def gather_host_candidates(
         raise MediaError(f"could not bind UDP on any of {list(addresses)} (ports {ports})")
 
 
-async def _bind(
-    loop: asyncio.AbstractEventLoop, protocol: StunProtocol, address: str, ports: range | None
-) -> asyncio.BaseTransport | None:
+async def bind_udp(
+    loop: asyncio.AbstractEventLoop,
+    protocol: asyncio.DatagramProtocol,
+    address: str,
+    ports: range | None,
+) -> asyncio.DatagramTransport | None:
     """A UDP endpoint on `address`, on a free port of `ports` tried from a random start."""
     candidates = [0]
     if ports is not None:

@@ -65,7 +65,9 @@ import httpx
 from townhall.media.backend import (
     Answer,
     AudioSlot,
+    BotOffer,
     MediaBackend,
+    MediaError,
     NotConnected,
     Offer,
     Rights,
@@ -177,6 +179,15 @@ class JanusBackend:
         microphone = microphone_mid(offer.sdp, offer.sources)
         async with participant.negotiating:
             return await self._negotiate(participant, offer, microphone)
+
+    async def bot_endpoint(self, room_id: int) -> tuple[str, int] | None:
+        """None: the AudioBridge speaks WebRTC (and plain RTP without Discord's encryption)."""
+        return None
+
+    async def connect_bot(
+        self, room_id: int, user_id: int, offer: BotOffer, rights: Rights, listener: RoomListener
+    ) -> None:
+        raise MediaError("bots cannot join voice through Janus")
 
     def set_rights(self, room_id: int, user_id: int, rights: Rights) -> None:
         participant = self._find(room_id, user_id)

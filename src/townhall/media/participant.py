@@ -12,12 +12,12 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
+from typing import Protocol
 
 from townhall.media.backend import Rights, RoomListener, StreamInfo
-from townhall.media.forwarding import InboundStream, Slot
+from townhall.media.forwarding import InboundStream, PacketSink, Slot
 from townhall.media.negotiation import LinePlan, NegotiatedLine, Negotiation
-from townhall.media.peer import Peer
 from townhall.media.reports import receiver_report
 from townhall.media.rtp import (
     AUDIO_LEVEL_URI,
@@ -40,6 +40,20 @@ from townhall.media.speakers import SpeakerChoice
 
 logger = logging.getLogger(__name__)
 
+PacketHandler = Callable[[bytes], None]
+
+
+class MediaLink(PacketSink, Protocol):
+    """A participant's connection: a WebRTC `peer.Peer`, or a bot's `bots.BotLink`."""
+
+    def send_rtcp(self, packet: bytes) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+LinkFactory = Callable[[PacketHandler, PacketHandler], MediaLink]
+"""Makes a participant's link, given where its RTP and its RTCP go."""
+
 
 class Participant:
     """A user's media connection in one room, and the forwarding state that belongs to it."""
@@ -49,13 +63,12 @@ class Participant:
         user_id: int,
         rights: Rights,
         listener: RoomListener,
-        host_addresses: Sequence[str] | None,
-        ports: range | None,
+        link: LinkFactory,
     ) -> None:
         self.user_id = user_id
         self.rights = rights
         self.listener = listener
-        self.peer = Peer(self.on_rtp, self.on_rtcp, host_addresses, ports)
+        self.link = link(self.on_rtp, self.on_rtcp)
         self.negotiating = asyncio.Lock()
         self.inbound: dict[str, InboundStream] = {}
         """Mid -> what this participant publishes there."""
@@ -151,14 +164,14 @@ class Participant:
             clock_rate=line.clock_rate,
             payload_types=line.payload_types,
             level_extension_id=plan.extensions.get(AUDIO_LEVEL_URI),
-            sink=self.peer,
+            sink=self.link,
             initial_sequence=random.randrange(0x8000),
             initial_timestamp=random.randrange(1 << 32),
         )
 
     def _request_keyframe(self, stream: InboundStream, rtcp_ssrc: int) -> None:
         if stream.ssrc is not None:
-            self.peer.send_rtcp(picture_loss_indication(rtcp_ssrc, stream.ssrc))
+            self.link.send_rtcp(picture_loss_indication(rtcp_ssrc, stream.ssrc))
 
     def set_rights(self, rights: Rights) -> None:
         """Apply rights to what they publish and receive; the room re-selects speakers after."""
@@ -223,7 +236,7 @@ class Participant:
             and (block := stream.reception.block(stream.ssrc, now)) is not None
         ]
         if blocks:
-            self.peer.send_rtcp(receiver_report(self._report_ssrc, blocks))
+            self.link.send_rtcp(receiver_report(self._report_ssrc, blocks))
 
     def _keyframe_wanted(self, slot_ssrc: int) -> None:
         slot = self._slots_by_ssrc.get(slot_ssrc)
@@ -241,6 +254,6 @@ class Participant:
     async def close(self) -> None:
         self.detach()
         try:
-            await self.peer.close()
+            await self.link.close()
         except Exception:
             logger.exception("closing the media connection of user %d failed", self.user_id)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from townhall.media.backend import (
     Answer,
     AudioSlot,
+    BadOffer,
+    BotOffer,
     MediaBackend,
     NotConnected,
     Offer,
@@ -27,8 +29,10 @@ from townhall.media.backend import (
     StreamInfo,
     VideoSlot,
 )
+from townhall.media.bots import BotEndpoint, bot_negotiation
 from townhall.media.negotiation import Negotiation, plan_offer, read_answer
-from townhall.media.participant import Participant
+from townhall.media.participant import MediaLink, PacketHandler, Participant
+from townhall.media.peer import Peer
 from townhall.media.room import Room
 
 DEFAULT_AUDIO_SLOTS = 3
@@ -56,6 +60,11 @@ class EmbeddedSfu:
         self._host_addresses = list(host_addresses) if host_addresses is not None else None
         self._ports = range(port_range[0], port_range[1] + 1) if port_range else None
         self._rooms: dict[int, Room] = {}
+        self._bots: BotEndpoint | None = None
+        self._bots_opening = asyncio.Lock()
+
+    def _peer(self, on_rtp: PacketHandler, on_rtcp: PacketHandler) -> MediaLink:
+        return Peer(on_rtp, on_rtcp, self._host_addresses, self._ports)
 
     async def connect(
         self, room_id: int, user_id: int, offer: Offer, rights: Rights, listener: RoomListener
@@ -63,7 +72,7 @@ class EmbeddedSfu:
         room = self._rooms.get(room_id)
         if room is None:
             room = self._rooms[room_id] = Room(room_id)
-        participant = Participant(user_id, rights, listener, self._host_addresses, self._ports)
+        participant = Participant(user_id, rights, listener, self._peer)
         try:
             async with participant.negotiating:
                 answer, negotiation = await self._negotiate(room, participant, offer)
@@ -71,9 +80,31 @@ class EmbeddedSfu:
             await participant.close()
             self._forget_if_empty(room)
             raise
+        await self._join(room_id, participant, negotiation)
+        return answer
+
+    async def bot_endpoint(self, room_id: int) -> tuple[str, int]:
+        """The UDP address bots send to (one socket for all, opened on first use)."""
+        async with self._bots_opening:
+            if self._bots is None:
+                self._bots = await BotEndpoint.open(self._host_addresses, self._ports)
+        return self._bots.address
+
+    async def connect_bot(
+        self, room_id: int, user_id: int, offer: BotOffer, rights: Rights, listener: RoomListener
+    ) -> None:
+        await self.bot_endpoint(room_id)
+        assert self._bots is not None
+        endpoint = self._bots
+        participant = Participant(
+            user_id, rights, listener, lambda on_rtp, _on_rtcp: endpoint.link(offer, on_rtp)
+        )
+        await self._join(room_id, participant, bot_negotiation(offer.ssrc, self.audio_slots))
+
+    async def _join(self, room_id: int, participant: Participant, negotiation: Negotiation) -> None:
         # The room may have been dropped (its last person left) while this one negotiated.
-        room = self._rooms.setdefault(room_id, room)
-        replaced = room.participants.get(user_id)
+        room = self._rooms.get(room_id) or self._rooms.setdefault(room_id, Room(room_id))
+        replaced = room.participants.get(participant.user_id)
         with room.changing():
             if replaced is not None:
                 room.remove(replaced)
@@ -81,7 +112,6 @@ class EmbeddedSfu:
             participant.apply(negotiation)
         if replaced is not None:
             await replaced.close()
-        return answer
 
     async def renegotiate(self, room_id: int, user_id: int, offer: Offer) -> Answer:
         room, participant = self._find(room_id, user_id)
@@ -98,7 +128,10 @@ class EmbeddedSfu:
     ) -> tuple[Answer, Negotiation]:
         watchable = room.watchable(participant.user_id)
         plans = plan_offer(offer.sdp, offer.sources, self.audio_slots, watchable)
-        answer_sdp, ssrcs = await participant.peer.answer(offer.sdp, plans)
+        peer = participant.link
+        if not isinstance(peer, Peer):
+            raise BadOffer("a bot's connection takes no SDP offer")
+        answer_sdp, ssrcs = await peer.answer(offer.sdp, plans)
         participant.known_streams = watchable
         streams: list[AudioSlot | VideoSlot] = [p.stream for p in plans if p.stream is not None]
         negotiation = Negotiation(plans=plans, lines=read_answer(answer_sdp), ssrcs=ssrcs)
@@ -139,6 +172,9 @@ class EmbeddedSfu:
         for room in self._rooms.values():
             room.stop()
         self._rooms.clear()
+        if self._bots is not None:
+            self._bots.close()
+            self._bots = None
 
     def _find(self, room_id: int, user_id: int) -> tuple[Room, Participant]:
         room = self._rooms.get(room_id)

@@ -30,6 +30,7 @@ from townhall.media.worker_messages import (
     MessageWriter,
     answer_message,
     error_message,
+    read_bot,
     read_message,
     read_offer,
     read_rights,
@@ -111,20 +112,26 @@ class WorkerServer:
 
     async def _perform(self, message: Message) -> object:
         op, room_id, user_id = message["op"], message["room"], message["user"]
-        if op == "connect":
+        if op in ("connect", "connect_bot"):
             connection_id = message["id"]
-            answer = await self.sfu.connect(
-                room_id,
-                user_id,
-                read_offer(message["offer"]),
-                read_rights(message["rights"]),
-                _ParentListener(self, room_id, connection_id),
-            )
+            rights = read_rights(message["rights"])
+            listener = _ParentListener(self, room_id, connection_id)
+            result: Message | None = None
+            if op == "connect":
+                offer = read_offer(message["offer"])
+                result = answer_message(
+                    await self.sfu.connect(room_id, user_id, offer, rights, listener)
+                )
+            else:
+                bot = read_bot(message["bot"])
+                await self.sfu.connect_bot(room_id, user_id, bot, rights, listener)
             self._connections[(room_id, user_id)] = connection_id
             if connection_id in self._abandoned:
                 self._abandoned.discard(connection_id)
                 await self._disconnect_if_still(room_id, user_id, connection_id)
-            return answer_message(answer)
+            return result
+        if op == "bot_endpoint":
+            return list(await self.sfu.bot_endpoint(room_id))
         if op == "renegotiate":
             return answer_message(
                 await self.sfu.renegotiate(room_id, user_id, read_offer(message["offer"]))

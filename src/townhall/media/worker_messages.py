@@ -32,6 +32,7 @@ from townhall.media.backend import (
     Answer,
     AudioSlot,
     BadOffer,
+    BotOffer,
     MediaError,
     NotConnected,
     Offer,
@@ -92,6 +93,23 @@ def offer_message(offer: Offer) -> Message:
 
 def read_offer(data: Message) -> Offer:
     return Offer(sdp=data["sdp"], sources=data["sources"])
+
+
+def bot_message(offer: BotOffer) -> Message:
+    return {
+        "ssrc": offer.ssrc,
+        "address": list(offer.address),
+        "key": offer.secret_key.hex(),
+        "endpoint": list(offer.endpoint),
+    }
+
+
+def read_bot(data: Message) -> BotOffer:
+    host, port = data["address"]
+    endpoint_host, endpoint_port = data["endpoint"]
+    return BotOffer(
+        data["ssrc"], (host, port), bytes.fromhex(data["key"]), (endpoint_host, endpoint_port)
+    )
 
 
 def rights_message(rights: Rights) -> list[bool]:

@@ -35,10 +35,11 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from townhall.media.backend import (
     Answer,
+    BotOffer,
     MediaBackend,
     NotConnected,
     Offer,
@@ -49,6 +50,7 @@ from townhall.media.backend import (
 from townhall.media.sfu import DEFAULT_AUDIO_SLOTS
 from townhall.media.worker_messages import (
     Message,
+    bot_message,
     offer_message,
     read_answer,
     read_streams,
@@ -122,6 +124,7 @@ class WorkerPoolSfu:
         self._rooms: dict[int, _Room] = {}
         self._listeners: dict[int, RoomListener] = {}
         self._ids = itertools.count(1)
+        self._bot_endpoints: dict[WorkerProcess, tuple[str, int]] = {}
         self._restart_delays = [0.0] * workers
         self._closed = False
 
@@ -177,6 +180,7 @@ class WorkerPoolSfu:
         had_people = [room_id for room_id in lost if self._rooms[room_id].members]
         for room_id in lost:
             self._forget(room_id)
+        self._bot_endpoints.pop(worker, None)
         if self._closed or self._workers[worker.index] is not worker:
             return
         lived = time.monotonic() - worker.started_at
@@ -239,18 +243,48 @@ class WorkerPoolSfu:
         room = self._rooms.get(room_id)
         if room is None:
             room = self._rooms[room_id] = _Room(self._least_loaded())
+        message = {"op": "connect", "offer": offer_message(offer)}
+        return read_answer(await self._connect(room_id, room, user_id, message, rights, listener))
+
+    async def bot_endpoint(self, room_id: int) -> tuple[str, int]:
+        """The bots' UDP address of the worker the room lives on, or would be placed on now."""
+        self._start_workers()
+        room = self._rooms.get(room_id)
+        worker = room.worker if room is not None else self._least_loaded()
+        message = {"op": "bot_endpoint", "room": room_id, "user": 0}
+        host, port = await worker.request(next(self._ids), message)
+        self._bot_endpoints[worker] = (host, port)
+        return host, port
+
+    async def connect_bot(
+        self, room_id: int, user_id: int, offer: BotOffer, rights: Rights, listener: RoomListener
+    ) -> None:
+        """On the worker whose address the bot was given: a room is placed there if new."""
+        self._start_workers()
+        worker = next((w for w, a in self._bot_endpoints.items() if a == offer.endpoint), None)
+        room = self._rooms.get(room_id)
+        if room is None and worker is not None and worker in self._workers:
+            room = self._rooms[room_id] = _Room(worker)
+        if room is None or room.worker is not worker:
+            raise NotConnected(f"room {room_id} does not live where the bot was sent")
+        message = {"op": "connect_bot", "bot": bot_message(offer)}
+        await self._connect(room_id, room, user_id, message, rights, listener)
+
+    async def _connect(
+        self,
+        room_id: int,
+        room: _Room,
+        user_id: int,
+        message: Message,
+        rights: Rights,
+        listener: RoomListener,
+    ) -> Any:
         connection_id = next(self._ids)
         self._listeners[connection_id] = listener
         room.connecting += 1
-        message = {
-            "op": "connect",
-            "room": room_id,
-            "user": user_id,
-            "offer": offer_message(offer),
-            "rights": rights_message(rights),
-        }
+        message |= {"room": room_id, "user": user_id, "rights": rights_message(rights)}
         try:
-            answer = read_answer(await room.worker.request(connection_id, message))
+            result = await room.worker.request(connection_id, message)
         except BaseException as failed:
             self._listeners.pop(connection_id, None)
             if isinstance(failed, asyncio.CancelledError):
@@ -265,7 +299,7 @@ class WorkerPoolSfu:
         finally:
             room.connecting -= 1
             self._forget_if_empty(room_id, room)
-        return answer
+        return result
 
     async def renegotiate(self, room_id: int, user_id: int, offer: Offer) -> Answer:
         room = self._rooms.get(room_id)

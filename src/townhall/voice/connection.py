@@ -2,9 +2,11 @@
 
 HELLO, then IDENTIFY with the token of VOICE_SERVER_UPDATE (it is good for one person, guild,
 channel and gateway session), READY, then SELECT_PROTOCOL with an SDP offer, answered by
-SESSION_DESCRIPTION; the client may offer again at any time (op 1 again). The server tells who
-speaks (op 5, from the audio levels it forwards), who connects and leaves (op 11, op 13), and when
-the video one may watch changed (op 15). The protocol is in docs/voice.md.
+SESSION_DESCRIPTION; the client may offer again at any time (op 1 again). Bots select Discord's
+`udp` protocol instead: READY's `ip` and `port` are where they send, SESSION_DESCRIPTION gives
+them the `secret_key` of `aead_xchacha20_poly1305_rtpsize` (see `media/bots.py`). The server
+tells who speaks (op 5, from the audio levels it forwards), who connects and leaves (op 11, op
+13), and when the video one may watch changed (op 15). The protocol is in docs/voice.md.
 
 Outgoing frames go through one queue and one writer task, so the SFU's callbacks (which must not
 block) and the handlers keep their order.
@@ -29,12 +31,14 @@ from townhall.gateway.limits import MAX_VOICE_PAYLOAD_BYTES
 from townhall.media.backend import (
     Answer,
     AudioSlot,
+    BotOffer,
     MediaError,
     NotConnected,
     Offer,
     Source,
     VideoSlot,
 )
+from townhall.media.discord_udp import MODE as UDP_MODE
 from townhall.voice.rooms import VoiceRooms
 
 log = logging.getLogger("townhall.voice")
@@ -69,6 +73,7 @@ class VoiceClose(enum.IntEnum):
     SESSION_INVALID = 4006
     SESSION_TIMEOUT = 4009
     UNKNOWN_PROTOCOL = 4012
+    UNKNOWN_ENCRYPTION_MODE = 4016
     DISCONNECTED = 4014
     """Moved to another channel, disconnected by a moderator, or left."""
     SERVER_CRASHED = 4015
@@ -101,9 +106,12 @@ def ice_servers(settings: Settings, user_id: int, now: float) -> list[dict[str, 
     return servers
 
 
-def _offer(data: object) -> Offer:
-    if not isinstance(data, dict) or data.get("protocol") != "webrtc":
-        raise VoiceCloseError(VoiceClose.UNKNOWN_PROTOCOL, "Unknown protocol: only webrtc")
+def _selection(data: object) -> Offer | tuple[str, int]:
+    """SELECT_PROTOCOL: a browser's SDP offer, or the address a bot discovered (`udp`)."""
+    if not isinstance(data, dict) or data.get("protocol") not in ("webrtc", "udp"):
+        raise VoiceCloseError(VoiceClose.UNKNOWN_PROTOCOL, "Unknown protocol")
+    if data["protocol"] == "udp":
+        return _bot_address(data.get("data"))
     sdp, sources = data.get("data"), data.get("sources", {})
     if not isinstance(sdp, str) or not isinstance(sources, dict):
         raise VoiceCloseError(VoiceClose.DECODE_ERROR, "data must be an SDP offer")
@@ -111,6 +119,19 @@ def _offer(data: object) -> Offer:
         if not isinstance(mid, str) or source not in SOURCES:
             raise VoiceCloseError(VoiceClose.DECODE_ERROR, f"unknown source for mid {mid!r}")
     return Offer(sdp, dict(sources))
+
+
+def _bot_address(data: object) -> tuple[str, int]:
+    if not isinstance(data, dict):
+        raise VoiceCloseError(VoiceClose.DECODE_ERROR, "data must hold address, port and mode")
+    if data.get("mode") != UDP_MODE:
+        raise VoiceCloseError(VoiceClose.UNKNOWN_ENCRYPTION_MODE, f"Unknown mode: only {UDP_MODE}")
+    address, port = data.get("address"), data.get("port")
+    if not isinstance(address, str) or not address or len(address) > 64:
+        raise VoiceCloseError(VoiceClose.DECODE_ERROR, "address must be an IP address")
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise VoiceCloseError(VoiceClose.DECODE_ERROR, "port must be a UDP port")
+    return address, port
 
 
 class VoiceConnection:
@@ -124,6 +145,7 @@ class VoiceConnection:
         self.ssrc = secrets.randbelow(2**31) + 1
         self.media_session_id = secrets.token_hex(16)
         self.rights: Rights | None = None
+        self.bot_endpoint: tuple[str, int] | None = None
         self.identified = self.media_connected = False
         self._refresh_wanted = asyncio.Event()
         self._refresher: asyncio.Task[None] | None = None
@@ -203,7 +225,11 @@ class VoiceConnection:
         elif not self.identified:
             raise VoiceCloseError(VoiceClose.NOT_AUTHENTICATED, "Not authenticated")
         elif op is VoiceOp.SELECT_PROTOCOL:
-            await self._negotiate(_offer(data))
+            selection = _selection(data)
+            if isinstance(selection, Offer):
+                await self._negotiate(selection)
+            else:
+                await self._connect_bot(selection)
         elif op is VoiceOp.SPEAKING:
             pass  # Speaking indicators come from the audio the SFU forwards, not from claims.
         elif op is VoiceOp.RESUME:
@@ -235,11 +261,14 @@ class VoiceConnection:
         if replaced is not None:
             replaced.close_soon(VoiceClose.SESSION_INVALID, "Connected elsewhere")
         self._refresher = asyncio.get_running_loop().create_task(self._keep_standing())
+        with contextlib.suppress(MediaError):  # the room's worker died: no bots now
+            self.bot_endpoint = await self.backend.bot_endpoint(self.channel_id)
+        host, port = self.bot_endpoint or ("", 0)
         ready: dict[str, Any] = {
             "ssrc": self.ssrc,
-            "ip": "",
-            "port": 0,
-            "modes": ["webrtc"],
+            "ip": host,
+            "port": port,
+            "modes": [UDP_MODE, "webrtc"] if self.bot_endpoint else ["webrtc"],
             "streams": [],
         }
         servers = ice_servers(self.rooms.services.settings, user_id, time.time())
@@ -262,15 +291,52 @@ class VoiceConnection:
         self.media_connected = True
         self._answer(answer)
         if first:
-            others = [
-                c for c in self.rooms.in_room(self.guild_id, self.channel_id) if c is not self
-            ]
-            self.send(VoiceOp.CLIENTS_CONNECT, {"user_ids": [str(c.user_id) for c in others]})
-            for other in others:
-                other.send(VoiceOp.CLIENTS_CONNECT, {"user_ids": [str(self.user_id)]})
-            for user_id in sorted(self.rooms.speaking.get(self.channel_id, ())):
-                if user_id != self.user_id:
-                    self._send_speaking(user_id, True)
+            self._announce()
+            # The first offer watches what the client knew of; READY named no streams, so
+            # a camera already on in the room is news to it (and only an op 15 tells it).
+            watched = {(s.user_id, s.source) for s in answer.streams if isinstance(s, VideoSlot)}
+            if any(
+                (s.user_id, s.source) not in watched
+                for s in self.backend.video_streams(self.channel_id)
+                if s.user_id != self.user_id
+            ):
+                self.streams_changed()
+
+    async def _connect_bot(self, address: tuple[str, int]) -> None:
+        assert self.rights is not None
+        if self.bot_endpoint is None:
+            raise VoiceCloseError(VoiceClose.UNKNOWN_PROTOCOL, "Bots cannot join voice here")
+        key = secrets.token_bytes(32)
+        offer = BotOffer(self.ssrc, address, key, self.bot_endpoint)
+        try:
+            await self.backend.connect_bot(self.channel_id, self.user_id, offer, self.rights, self)
+        except MediaError as refused:
+            raise VoiceCloseError(VoiceClose.SERVER_CRASHED, f"Cannot connect: {refused}") from None
+        first = not self.media_connected
+        self.media_connected = True
+        self.send(
+            VoiceOp.SESSION_DESCRIPTION,
+            {
+                "mode": UDP_MODE,
+                "secret_key": list(key),
+                "audio_codec": "opus",
+                "video_codec": None,
+                "media_session_id": self.media_session_id,
+                "dave_protocol_version": 0,
+            },
+        )
+        if first:
+            self._announce()
+
+    def _announce(self) -> None:
+        """Tell who is there (op 11 both ways) and who speaks already, once media is up."""
+        others = [c for c in self.rooms.in_room(self.guild_id, self.channel_id) if c is not self]
+        self.send(VoiceOp.CLIENTS_CONNECT, {"user_ids": [str(c.user_id) for c in others]})
+        for other in others:
+            other.send(VoiceOp.CLIENTS_CONNECT, {"user_ids": [str(self.user_id)]})
+        for user_id in sorted(self.rooms.speaking.get(self.channel_id, ())):
+            if user_id != self.user_id:
+                self._send_speaking(user_id, True)
 
     def _answer(self, answer: Answer) -> None:
         self.send(

@@ -10,6 +10,7 @@ speaks to its driver over pipes, so nothing else needs the network.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import fcntl
 import math
@@ -17,6 +18,8 @@ import os
 import re
 import socket
 import struct
+import threading
+import traceback
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +35,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.e2e.bots import BOT_PERMISSIONS
 from tests.e2e.web.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -47,6 +51,7 @@ from tests.e2e.web.conftest import (
 )
 from tests.e2e.web.test_accessibility import AXE
 from tests.server_process import Server, new_deployment
+from tests.voice.bots import play_into_voice, write_opus_tone
 
 CLONE_NEWNET = 0x40000000
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
@@ -170,6 +175,10 @@ def in_general(page: Page) -> Locator:
 
 def participant(page: Page, person: Person) -> Locator:
     return in_general(page).get_by_role("listitem").filter(has_text=person.username)
+
+
+def voice_status(page: Page) -> Locator:
+    return page.get_by_role("region", name="Voice connection").get_by_role("status")
 
 
 def join_general(page: Page) -> None:
@@ -365,3 +374,78 @@ def test_a_camera_and_a_shared_screen_reach_the_other_side(call: Call) -> None:
     # Turning the camera off takes the video away.
     ann.get_by_role("button", name="Camera", exact=True).first.click()
     expect(camera).to_have_count(0)
+
+
+def test_someone_joining_after_a_camera_went_on_sees_it(call: Call) -> None:
+    """READY names no streams: the voice server tells a newcomer of the cameras already on."""
+    ann, ben = call.ann, call.ben
+    join_general(ann)
+    expect(voice_status(ann)).to_have_text("Voice connected", timeout=30_000)
+    ann.get_by_role("button", name="Camera", exact=True).first.click()
+    expect(participant(ann, call.ann_person).get_by_role("img", name="Camera on")).to_be_visible()
+    join_general(ben)
+    expect(voice_status(ben)).to_have_text("Voice connected", timeout=30_000)
+    camera = ben.get_by_label(f"Camera of {call.ann_person.username}", exact=True)
+    expect(camera).to_be_visible(timeout=30_000)
+    camera.evaluate(
+        """(v) => new Promise((resolve) => {
+            const check = () => (v.videoWidth > 0 ? resolve(true) : setTimeout(check, 100));
+            check();
+        })"""
+    )
+
+
+BOT_TONE_HZ = 660
+
+
+def authorize_bot(owner: Person, guild_id: str, name: str) -> str:
+    """What a bot author does (tests/e2e/bots.py): an application, its token, an authorization."""
+    with owner.api() as http:
+        app = http.post("/applications", json={"name": name}).json()
+        token: str = http.post(f"/applications/{app['id']}/bot/reset").json()["token"]
+        authorized = http.post(
+            f"/oauth2/authorize?client_id={app['id']}&scope=bot&permissions={BOT_PERMISSIONS}",
+            json={"guild_id": guild_id, "permissions": str(BOT_PERMISSIONS), "authorize": True},
+        )
+    assert authorized.status_code == 200, authorized.text
+    return token
+
+
+def test_a_discord_py_bot_plays_a_tone_that_the_browser_hears(
+    call: Call, web_server: Server, tmp_path: Path
+) -> None:
+    """An unmodified discord.py bot: `channel.connect()`, then `play()` of an Opus file."""
+    token = authorize_bot(call.ann_person, call.guild_id, "Jukebox")
+    write_opus_tone(tmp_path / "jingle.ogg", BOT_TONE_HZ, 12.0)
+    ann = call.ann
+    join_general(ann)
+    expect(voice_status(ann)).to_have_text("Voice connected", timeout=30_000)
+    failures: list[BaseException] = []
+
+    def bot() -> None:  # its own thread, so in this namespace too; its own event loop
+        try:
+            play = play_into_voice(
+                web_server.url, token, int(call.voice_id), tmp_path / "jingle.ogg", tmp_path
+            )
+            asyncio.run(play)
+        except BaseException as failed:
+            failures.append(failed)
+
+    playing = threading.Thread(target=bot)
+    playing.start()
+    try:
+        expect(in_general(ann).get_by_role("listitem").filter(has_text="Jukebox")).to_be_visible(
+            timeout=30_000
+        )
+        ann.wait_for_function(
+            f"({HEARD_PEAK_HZ})().then((hz) => Math.abs(hz - {BOT_TONE_HZ}) < 30)",
+            timeout=30_000,
+            polling=100,
+        )
+    finally:
+        playing.join(60)
+    assert not playing.is_alive() and failures == [], "".join(
+        traceback.format_exception(failures[0]) if failures else []
+    )
+    # It played to its end and left.
+    expect(in_general(ann).get_by_role("listitem").filter(has_text="Jukebox")).to_have_count(0)

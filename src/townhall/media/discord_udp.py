@@ -1,8 +1,7 @@
 """Discord's UDP voice protocol for bots: IP discovery and `aead_xchacha20_poly1305_rtpsize`.
 
-Not yet wired into the voice gateway (see docs/voice.md, "Not yet"): these are the packet-level
-pieces a UDP participant needs, checked against discord.py's own encryption in
-tests/voice/test_udp_packets.py.
+The packet-level pieces of a bot's connection (`bots.py`), checked against discord.py's own
+encryption and parsing in tests/voice/test_udp_packets.py.
 
 - IP discovery (Discord's format): 74 bytes, type 1 (request) or 2 (response), length 70, the
   SSRC, then the address as NUL-padded ASCII (64 bytes) and the port, big-endian, at the end.
