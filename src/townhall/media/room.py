@@ -1,10 +1,13 @@
 """A room: its participants, who fills whose audio slots, who watches whom, and telling them.
 
-Every `SELECTION_INTERVAL` (0.1 s), and at once after anything changes, each listener's
-`SpeakerChoice` is updated from the current loudness of everyone they may hear (everyone allowed
-to speak except themself) and their audio slots are pointed at the chosen streams. So a listener
-who is among the loudest hears the next-loudest instead of themself, and the per-packet path only
-follows the lists this leaves in `InboundStream.targets`.
+Each listener's `SpeakerChoice` is updated from the current loudness of everyone they may hear
+(everyone allowed to speak except themself) and their audio slots are pointed at the chosen
+streams: every `SELECTION_INTERVAL` (0.1 s); at once after anything changes; as soon as someone
+starts speaking (their `AudioLevel.on_onset`, from the packet that starts it); and when a
+challenge's hold runs out (`SpeakerChoice.decides_at`), not at the tick after. So a louder
+newcomer is heard after the hold itself (0.15 s at 10 dB), or right away when it takes the slot of
+someone silent. A listener who is among the loudest hears the next-loudest instead of themself,
+and the per-packet path only follows the lists this leaves in `InboundStream.targets`.
 
 Speaking indicators: a microphone is reported speaking while its level says voice (see
 `speakers.py`) and it is heard, that is, in some listener's slots (or nobody else is there to
@@ -28,6 +31,9 @@ from townhall.media.reports import REPORT_INTERVAL
 logger = logging.getLogger(__name__)
 
 SELECTION_INTERVAL = 0.1
+DEADLINE_SLACK = 0.002
+"""A selection for a hold that runs out is run this much after it: the event loop's clock may run
+a little behind `time.monotonic` (one that still comes too early only schedules itself again)."""
 
 
 class Room:
@@ -36,6 +42,11 @@ class Room:
         self.participants: dict[int, Participant] = {}
         self._speaking: set[int] = set()
         self._ticker: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._next: asyncio.TimerHandle | None = None
+        """The selection to run before the next tick, and when (`time.monotonic`)."""
+        self._next_at = 0.0
+        self._onset = self._speaking_started
 
     def video_streams(self) -> list[StreamInfo]:
         """Everyone's allowed video, in order of joining, then of the publisher's m-lines."""
@@ -66,7 +77,8 @@ class Room:
         """Call inside `changing()`."""
         self.participants[participant.user_id] = participant
         if self._ticker is None:
-            self._ticker = asyncio.get_running_loop().create_task(self._tick())
+            self._loop = asyncio.get_running_loop()
+            self._ticker = self._loop.create_task(self._tick())
 
     def remove(self, participant: Participant) -> None:
         """Call inside `changing()`; the caller closes the participant's connection."""
@@ -78,6 +90,9 @@ class Room:
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
+        if self._next is not None:
+            self._next.cancel()
+            self._next = None
 
     async def _tick(self) -> None:
         """Speaker selection every interval; receiver reports to publishers every second."""
@@ -106,30 +121,63 @@ class Room:
                 slot.attach(streams.get((info.user_id, info.source)))
 
     def select_speakers(self, now: float) -> None:
-        candidates: dict[InboundStream, float] = {
-            stream: stream.level.loudness(now)
-            for p in self.participants.values()
-            for stream in p.published("audio")
-        }
+        loudness: dict[InboundStream, float] = {}
+        voices: dict[InboundStream, float] = {}
+        for p in self.participants.values():
+            for stream in p.published("audio"):
+                level = stream.level
+                loudness[stream] = level.loudness(now)
+                voice = level.voice(now)
+                if voice is not None:
+                    voices[stream] = voice
+                if level.on_onset is None:
+                    level.on_onset = self._onset
         heard: set[InboundStream] = set()
         hearing = [p for p in self.participants.values() if p.rights.hear and p.audio_slots]
+        decides_at: float | None = None
         for participant in hearing:
-            own = {s: loud for s, loud in candidates.items() if s.user_id != participant.user_id}
-            for slot_number in participant.choice.update(own, now):
-                holder = participant.choice.holders[slot_number]
-                participant.audio_slots[slot_number].attach(holder)
-            heard.update(h for h in participant.choice.holders if h is not None)
+            choice = participant.choice
+            own = {s: loud for s, loud in loudness.items() if s.user_id != participant.user_id}
+            for slot_number in choice.update(own, now, voices):
+                participant.audio_slots[slot_number].attach(choice.holders[slot_number])
+            heard.update(h for h in choice.holders if h is not None)
+            deadline = choice.decides_at
+            if deadline is not None and (decides_at is None or deadline < decides_at):
+                decides_at = deadline
+        if decides_at is not None:
+            self._select_at(decides_at + DEADLINE_SLACK)
         speaking = {
             stream.user_id
-            for stream in candidates
+            for stream in voices
             if stream.source == "microphone"
-            and stream.level.speaking(now)
             and (stream in heard or all(p.user_id == stream.user_id for p in hearing))
         }
         for user_id in speaking ^ self._speaking:
             for participant in list(self.participants.values()):
                 self._tell_speaking(participant, user_id, user_id in speaking)
         self._speaking = speaking
+
+    def _speaking_started(self) -> None:
+        """A stream's packet says it started speaking: decide at once, not at the next tick."""
+        self._select_at(time.monotonic())
+
+    def _select_at(self, when: float) -> None:
+        """Run the selection at `when` (`time.monotonic`) too, unless one is due by then."""
+        if self._ticker is None or self._loop is None:
+            return
+        if self._next is not None:
+            if self._next_at <= when:
+                return
+            self._next.cancel()
+        self._next_at = when
+        self._next = self._loop.call_later(max(0.0, when - time.monotonic()), self._select_now)
+
+    def _select_now(self) -> None:
+        self._next = None
+        try:
+            self.select_speakers(time.monotonic())
+        except Exception:
+            logger.exception("speaker selection failed in room %d", self.room_id)
 
     def _tell_speaking(self, participant: Participant, user_id: int, speaking: bool) -> None:
         try:
