@@ -27,7 +27,7 @@ GOAL_DELIVERED = 0.99
 GOAL_JOIN_MS = 1000.0
 """Issue 11: join-to-first-audio under 1 s on loopback."""
 SETTLE_SECONDS = 3.0
-"""After the last join: slots settle (a louder speaker takes a slot after 0.4 s)."""
+"""After the last join: slots settle (a louder speaker takes a slot within 0.4 s)."""
 GRACE_SECONDS = 1.5
 """Packets sent in the window that arrive later than this after it count as lost."""
 VOICE_ENV = {"TOWNHALL_VOICE_ADDRESSES": "127.0.0.1"}
