@@ -89,6 +89,8 @@ async def test_a_bot_and_a_browser_hear_each_other(
         await alice.until(lambda: 1900 in alice.tones_heard(), "alice hears the bot")
         await alice.until(lambda: alice.listener.is_speaking(2), "the bot shows as speaking")
         await hears(bot, 400)
+        # Alice says how large she shows a camera (simulcast); the room carries on.
+        backend.set_video_sizes(7, 1, {(2, "camera"): 360})
         assert backend.members(7) == [1, 2]
         await backend.disconnect(7, 2)
         assert backend.members(7) == [1]

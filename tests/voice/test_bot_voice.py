@@ -116,6 +116,24 @@ async def test_a_bot_on_discords_udp_transport_is_heard_and_hears_the_others(
         await rec.close()
 
 
+async def test_video_sizes_that_are_not_sizes_close_the_voice_connection(
+    server: Server, remote: Api
+) -> None:
+    """op 15 from a client says how large it shows each video (simulcast); it is checked."""
+    person = await remote.account()
+    guild = await person.guild()
+    rec, update = await joined(server, person, guild, voice_channel(guild))
+    socket = await open_voice(update["endpoint"])
+    await socket.send(0, identify(person, rec, update))
+    assert (await socket.receive())["op"] == 2
+    await socket.send(15, {"sizes": [{"user_id": "1", "source": "camera", "height": 360}]})
+    await socket.send(3, {"t": 7})  # the good one is taken quietly: the heartbeat is answered
+    assert await next_of(socket, 6) == {"t": 7}
+    await socket.send(15, {"sizes": [{"user_id": "1", "source": "microphone", "height": 360}]})
+    assert await socket.closed_with() == 4002
+    await rec.close()
+
+
 async def test_a_bot_asking_for_an_encryption_mode_we_do_not_offer_is_refused(
     server: Server, remote: Api
 ) -> None:

@@ -62,7 +62,9 @@ class FakePeer {
   remote: string[] = [];
   closed = false;
   onconnectionstatechange: (() => void) | null = null;
+  inits: RTCRtpTransceiverInit[] = [];
   addTransceiver(trackOrKind: FakeTrack | string, init: { direction: string }) {
+    this.inits.push(init as RTCRtpTransceiverInit);
     const track = typeof trackOrKind === "string" ? null : trackOrKind;
     const kind = typeof trackOrKind === "string" ? trackOrKind : trackOrKind.kind;
     const transceiver = new FakeTransceiver(kind, track, init.direction, this.transceivers.length);
@@ -216,6 +218,30 @@ describe("the voice connection", () => {
     await flush();
     const camera = socket.sent[socket.sent.length - 1];
     expect(camera.d.sources).toEqual({ "0": "microphone", "4": "camera" });
+  });
+
+  it("sends the camera as three simulcast layers, lowest first, and tells the SFU its tile sizes", async () => {
+    const socket = await handshake();
+    socket.receive(4, { sdp: "a1", streams: [{ mid: "0", kind: "audio", slot: 0 }] });
+    await flush();
+    connection.setTracks({ camera: new FakeTrack("video", "cam") as unknown as MediaStreamTrack });
+    await flush();
+    const encodings = peers[0].inits[peers[0].inits.length - 1].sendEncodings ?? [];
+    expect(encodings.map((e) => [e.rid, e.scaleResolutionDownBy ?? 1])).toEqual([["q", 4], ["h", 2], ["f", 1]]);
+    expect(peers[0].inits.slice(0, 3).every((init) => init.sendEncodings === undefined)).toBe(true);
+    socket.receive(4, { sdp: "a2", streams: [{ mid: "0", kind: "audio", slot: 0 }] });
+    await flush();
+    expect(socket.ops().filter((op) => op === 15)).toHaveLength(0); // nothing shown yet
+    const shown = [{ user_id: "200", source: "camera" as const, width: 640, height: 360 }];
+    connection.showSizes(shown);
+    connection.showSizes(shown.map((s) => ({ ...s })));
+    expect(socket.sent.filter((f) => f.op === 15).map((f) => f.d)).toEqual([{ sizes: shown }]);
+    // A new answer (a new offer, or a new connection) hears them again.
+    connection.setTracks({ camera: null });
+    await flush();
+    socket.receive(4, { sdp: "a3", streams: [{ mid: "0", kind: "audio", slot: 0 }] });
+    await flush();
+    expect(socket.sent.filter((f) => f.op === 15)).toHaveLength(2);
   });
 
   it("one offer at a time: a change while waiting for an answer makes one more offer after it", async () => {

@@ -135,6 +135,11 @@ class MediaBackend(Protocol):
     def set_rights(self, room_id: int, user_id: int, rights: Rights) -> None:
         """Change what a participant may do; takes effect from their next packet."""
 
+    def set_video_sizes(
+        self, room_id: int, user_id: int, heights: Mapping[tuple[int, Source], int]
+    ) -> None:
+        """How tall (device pixels) a viewer shows each stream: simulcast picks layers by it."""
+
     def video_streams(self, room_id: int) -> list[StreamInfo]:
         """The room's watchable video streams, in the order offers map recvonly video mids to."""
 

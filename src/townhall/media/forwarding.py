@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from townhall.media.backend import Source
-from townhall.media.keyframes import KeyframeRequests, is_keyframe_start
+from townhall.media.keyframes import KeyframeRequests, is_keyframe_start, keyframe_size
 from townhall.media.reports import ReceptionStatistics
 from townhall.media.retransmit import RetransmitCache
 from townhall.media.rtp import RtpView, audio_level, audio_level_extension, build_rtp
@@ -147,6 +147,15 @@ class InboundStream:
         self.keyframes = KeyframeRequests(lambda: request_keyframe(self))
         self.reception = ReceptionStatistics(clock_rate)
         self.packets = 0
+        self.rid: str | None = None
+        self.layers: list[InboundStream] = [self]
+        """Simulcast: all layers of this publication, lowest first (the same list in each)."""
+        self.size: tuple[int, int] | None = None
+        """Simulcast layers: width and height of the latest keyframe."""
+        self.bytes = 0
+        self.bitrate = 0.0
+        """Bits/s over the latest second (`measure`), for simulcast layer choice."""
+        self.last_packet_at = float("-inf")
 
     def receive(self, data: bytes, view: RtpView, now: float) -> None:
         self.reception.add(view.sequence, view.timestamp, now)
@@ -164,6 +173,12 @@ class InboundStream:
                     slot.forward(view, payload, level, now, False)
             return
         payload = data[view.payload_start :]
+        self.bytes += len(data)
+        self.last_packet_at = now
+        if len(self.layers) > 1 and payload and payload[0] & 0x10:
+            size = keyframe_size(self.codecs.get(view.payload_type, ""), payload)
+            if size is not None:
+                self.size = size
         if self.cache is not None:
             self.cache.put(view, payload, now)
         keyframe = False
@@ -178,11 +193,18 @@ class InboundStream:
         for slot in self.targets:
             slot.forward(view, payload, None, now, keyframe)
 
+    def measure(self, elapsed: float) -> None:
+        """Turn the bytes since the last call into `bitrate`."""
+        self.bitrate = self.bytes * 8 / elapsed if elapsed > 0 else 0.0
+        self.bytes = 0
+
     def detach_all(self) -> None:
-        """Nobody forwards this stream any more (its publisher left, or may not send it)."""
-        for slot in list(self.targets):
-            slot.attach(None)
-        self.keyframes.cancel()
+        """Nobody forwards this stream (or its other layers) any more: its publisher left, or
+        may not send it."""
+        for layer in self.layers:
+            for slot in list(layer.targets):
+                slot.attach(None)
+            layer.keyframes.cancel()
 
 
 class Slot:

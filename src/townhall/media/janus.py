@@ -57,7 +57,7 @@ import hashlib
 import hmac
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import httpx
@@ -72,6 +72,7 @@ from townhall.media.backend import (
     Offer,
     Rights,
     RoomListener,
+    Source,
     StreamInfo,
     VideoSlot,
 )
@@ -195,6 +196,11 @@ class JanusBackend:
         self._apply_mute(participant)
         if rights.hear != participant.hearing:
             participant.listener.streams_changed()
+
+    def set_video_sizes(
+        self, room_id: int, user_id: int, heights: Mapping[tuple[int, Source], int]
+    ) -> None:
+        """Nothing to choose: no video through Janus."""
 
     def video_streams(self, room_id: int) -> list[StreamInfo]:
         """Always empty: video cannot share the AudioBridge's peer connection (see above)."""

@@ -26,28 +26,51 @@ def is_keyframe_start(codec: str, payload: bytes) -> bool:
     return False
 
 
-def _vp8_keyframe_start(payload: bytes) -> bool:
-    """RFC 7741: start of partition 0 (S=1, PID=0) whose VP8 header has the P (inter) bit clear."""
+def _vp8_header_start(payload: bytes) -> int | None:
+    """RFC 7741: where the VP8 frame begins, in a packet that starts partition 0 (S=1, PID=0)."""
     if not payload:
-        return False
+        return None
     descriptor = payload[0]
     if not descriptor & 0x10 or descriptor & 0x07:
-        return False
+        return None
     position = 1
     if descriptor & 0x80:
         if len(payload) <= position:
-            return False
+            return None
         extension = payload[position]
         position += 1
         if extension & 0x80:  # I: picture id, one or two bytes
             if len(payload) <= position:
-                return False
+                return None
             position += 2 if payload[position] & 0x80 else 1
         if extension & 0x40:  # L: TL0PICIDX
             position += 1
         if extension & 0x30:  # T or K: TID/KEYIDX byte
             position += 1
-    return len(payload) > position and not payload[position] & 0x01
+    return position if len(payload) > position else None
+
+
+def _vp8_keyframe_start(payload: bytes) -> bool:
+    """The start of partition 0 whose VP8 header has the P (inter) bit clear."""
+    position = _vp8_header_start(payload)
+    return position is not None and not payload[position] & 0x01
+
+
+def keyframe_size(codec: str, payload: bytes) -> tuple[int, int] | None:
+    """Width and height of a VP8 keyframe from its first packet (RFC 6386 9.1); None otherwise.
+
+    (H.264 keeps its size in the SPS, which is not parsed: its layers are ranked by their order.)
+    """
+    if codec != VP8:
+        return None
+    position = _vp8_header_start(payload)
+    if position is None or payload[position] & 0x01 or len(payload) < position + 10:
+        return None
+    if payload[position + 3 : position + 6] != b"\x9d\x01\x2a":
+        return None
+    width = int.from_bytes(payload[position + 6 : position + 8], "little") & 0x3FFF
+    height = int.from_bytes(payload[position + 8 : position + 10], "little") & 0x3FFF
+    return width, height
 
 
 def _h264_keyframe_start(payload: bytes) -> bool:

@@ -23,6 +23,7 @@ from townhall.media.backend import (
     StreamInfo,
     VideoSlot,
 )
+from townhall.media.simulcast import RID_URI, offered_rids
 
 SENDING = ("sendrecv", "sendonly")
 RECEIVING = ("sendrecv", "recvonly")
@@ -44,6 +45,8 @@ class LinePlan:
     """The SSRC the client announced for what it sends (None: learnt from the mid extension)."""
     extensions: Mapping[str, int]
     """Header extension URI -> id, as the client offered (the answer keeps the client's ids)."""
+    rids: tuple[str, ...] = ()
+    """For video the client sends as simulcast: its layers' rids, lowest first (`simulcast.py`)."""
 
     @property
     def answer_direction(self) -> str:
@@ -90,6 +93,7 @@ def plan_offer(
     if unknown:
         raise BadOffer(f"sources names mids not in the offer: {sorted(unknown)}")
 
+    simulcast = offered_rids(offer_sdp)
     plans: list[LinePlan] = []
     published: set[Source] = set()
     next_audio_slot = 0
@@ -115,6 +119,8 @@ def plan_offer(
             next_audio_slot += 1
         elif direction in RECEIVING and line.kind == "video" and unwatched:
             watches = unwatched.pop(0)
+        extensions = {ext.uri: ext.id for ext in line.rtp.headerExtensions}
+        layered = line.kind == "video" and publishes is not None and RID_URI in extensions
         plans.append(
             LinePlan(
                 mid=mid,
@@ -123,7 +129,8 @@ def plan_offer(
                 audio_slot=audio_slot,
                 watches=watches,
                 ssrc=line.ssrc[0].ssrc if line.ssrc else None,
-                extensions={ext.uri: ext.id for ext in line.rtp.headerExtensions},
+                extensions=extensions,
+                rids=simulcast.get(mid, ()) if layered else (),
             )
         )
     return plans

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from townhall.media.backend import Rights, RoomListener, StreamInfo
+from townhall.media.backend import Rights, RoomListener, Source, StreamInfo
 from townhall.media.forwarding import InboundStream, PacketSink, Slot
 from townhall.media.negotiation import LinePlan, NegotiatedLine, Negotiation
 from townhall.media.reports import receiver_report
@@ -24,6 +24,7 @@ from townhall.media.rtp import (
     FMT_FIR,
     FMT_NACK,
     FMT_PLI,
+    FMT_REMB,
     MID_URI,
     RTCP_PSFB,
     RTCP_RTPFB,
@@ -35,7 +36,9 @@ from townhall.media.rtp import (
     nack_sequences,
     parse_rtp,
     picture_loss_indication,
+    remb_bitrate,
 )
+from townhall.media.simulcast import RID_URI
 from townhall.media.speakers import SpeakerChoice
 
 logger = logging.getLogger(__name__)
@@ -83,7 +86,12 @@ class Participant:
         self._by_ssrc: dict[int, InboundStream] = {}
         self._slots_by_ssrc: dict[int, Slot] = {}
         self._mid_extension_id: int | None = None
+        self._rid_extension_id: int | None = None
         self._report_ssrc = 0
+        self.video_heights: dict[tuple[int, Source], int] = {}
+        """(user, source) -> how tall they show that video, in pixels (op 15 sizes)."""
+        self.bandwidth: float | None = None
+        """Their latest receive bandwidth estimate (REMB), bits/s."""
 
     def published(self, kind: str) -> list[InboundStream]:
         """What they publish of `kind` and their rights allow."""
@@ -98,6 +106,9 @@ class Participant:
         self._report_ssrc = next(iter(ssrcs.values()), 0)
         self._mid_extension_id = next(
             (p.extensions[MID_URI] for p in plans if MID_URI in p.extensions), None
+        )
+        self._rid_extension_id = next(
+            (p.extensions[RID_URI] for p in plans if p.rids and RID_URI in p.extensions), None
         )
         inbound: dict[str, InboundStream] = {}
         slots: dict[str, Slot] = {}
@@ -124,7 +135,12 @@ class Participant:
                 slot.attach(None)
         self.inbound = inbound
         self._slots = slots
-        self._by_ssrc = {s.ssrc: s for s in inbound.values() if s.ssrc is not None}
+        self._by_ssrc = {
+            layer.ssrc: layer
+            for stream in inbound.values()
+            for layer in stream.layers
+            if layer.ssrc is not None
+        }
         self._slots_by_ssrc = {slot.ssrc: slot for slot in slots.values()}
         ordered = [slot for _, slot in sorted(audio_slots, key=lambda item: item[0])]
         if ordered != self.audio_slots:
@@ -137,22 +153,32 @@ class Participant:
     def _inbound_stream(
         self, plan: LinePlan, line: NegotiatedLine, rtcp_ssrc: int
     ) -> InboundStream:
+        """The stream of a publishing mid; with simulcast, its top layer (`layers` has all)."""
         assert plan.publishes is not None
         stream = self.inbound.get(plan.mid)
-        if stream is None or stream.source != plan.publishes:
-            stream = InboundStream(
-                user_id=self.user_id,
-                source=plan.publishes,
-                kind=plan.kind,
-                mid=plan.mid,
-                codecs=line.codecs,
-                clock_rate=line.clock_rate,
-                level_extension_id=plan.extensions.get(AUDIO_LEVEL_URI),
-                request_keyframe=lambda stream: self._request_keyframe(stream, rtcp_ssrc),
-            )
+        rids = [layer.rid for layer in stream.layers] if stream is not None else []
+        if stream is None or stream.source != plan.publishes or rids != list(plan.rids or [None]):
+            layers = [
+                InboundStream(
+                    user_id=self.user_id,
+                    source=plan.publishes,
+                    kind=plan.kind,
+                    mid=plan.mid,
+                    codecs=line.codecs,
+                    clock_rate=line.clock_rate,
+                    level_extension_id=plan.extensions.get(AUDIO_LEVEL_URI),
+                    request_keyframe=lambda stream: self._request_keyframe(stream, rtcp_ssrc),
+                )
+                for _ in plan.rids or [None]
+            ]
+            for layer, rid in zip(layers, plan.rids, strict=False):
+                layer.rid = rid
+                layer.layers = layers
+            stream = layers[-1]
         else:
-            stream.codecs = dict(line.codecs)
-        if plan.ssrc is not None:
+            for layer in stream.layers:
+                layer.codecs = dict(line.codecs)
+        if plan.ssrc is not None and not plan.rids:
             stream.ssrc = plan.ssrc
         return stream
 
@@ -177,8 +203,10 @@ class Participant:
         """Apply rights to what they publish and receive; the room re-selects speakers after."""
         self.rights = rights
         for stream in self.inbound.values():
-            stream.allowed = rights.speak if stream.kind == "audio" else rights.video
-            if not stream.allowed:
+            allowed = rights.speak if stream.kind == "audio" else rights.video
+            for layer in stream.layers:
+                layer.allowed = allowed
+            if not allowed:
                 stream.detach_all()
         if not rights.hear:
             self.choice.clear()
@@ -197,11 +225,17 @@ class Participant:
         stream.receive(data, view, time.monotonic())
 
     def _learn_ssrc(self, data: bytes, view: RtpView) -> InboundStream | None:
-        """An SSRC the offer did not announce: the mid extension says which stream it is."""
+        """An SSRC the offer did not announce: the mid extension says which stream it is, and
+        for simulcast the stream id extension which layer."""
         if self._mid_extension_id is None:
             return None
         mid = find_extension(data, view, self._mid_extension_id)
         stream = self.inbound.get(mid.decode("ascii", "replace")) if mid else None
+        if stream is not None and len(stream.layers) > 1:
+            rid_id = self._rid_extension_id
+            rid = find_extension(data, view, rid_id) if rid_id is not None else None
+            name = rid.decode("ascii", "replace") if rid else None
+            stream = next((layer for layer in stream.layers if layer.rid == name), None)
         if stream is None or stream.ssrc is not None:
             return None
         stream.ssrc = view.ssrc
@@ -221,6 +255,8 @@ class Participant:
             elif view.packet_type == RTCP_PSFB and view.format == FMT_FIR:
                 for ssrc in fir_targets(data, view):
                     self._keyframe_wanted(ssrc)
+            elif view.packet_type == RTCP_PSFB and view.format == FMT_REMB:
+                self.bandwidth = remb_bitrate(data, view)
             elif view.packet_type == RTCP_SR and view.end >= view.fci_start + 8:
                 stream = self._by_ssrc.get(view.sender_ssrc)
                 if stream is not None:
@@ -232,8 +268,9 @@ class Participant:
         blocks = [
             block
             for stream in self.inbound.values()
-            if stream.ssrc is not None
-            and (block := stream.reception.block(stream.ssrc, now)) is not None
+            for layer in stream.layers
+            if layer.ssrc is not None
+            and (block := layer.reception.block(layer.ssrc, now)) is not None
         ]
         if blocks:
             self.link.send_rtcp(receiver_report(self._report_ssrc, blocks))

@@ -47,6 +47,7 @@ from townhall.media.backend import MediaError
 from townhall.media.ice import gather_host_candidates
 from townhall.media.negotiation import LinePlan
 from townhall.media.rtp import is_rtcp
+from townhall.media.simulcast import RID_URI, accept_simulcast
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +134,12 @@ class Peer:
         ssrcs = {
             t.mid: t.sender._ssrc for t in self._connection.getTransceivers() if t.mid is not None
         }
-        return self._connection.localDescription.sdp, ssrcs
+        answer = accept_simulcast(
+            self._connection.localDescription.sdp,
+            {p.mid: p.rids for p in plans if p.rids},
+            {p.mid: p.extensions[RID_URI] for p in plans if p.rids},
+        )
+        return answer, ssrcs
 
     def _take_over(self, transceiver: RTCRtpTransceiver) -> None:
         """Route this connection's decrypted packets to the SFU instead of aiortc's receivers."""

@@ -13,6 +13,10 @@ Speaking indicators: a microphone is reported speaking while its level says voic
 `speakers.py`) and it is heard, that is, in some listener's slots (or nobody else is there to
 hear it: one's own indicator still lights up when alone). Listeners' `streams_changed` is called
 for each participant whose list of watchable streams (everyone's but their own) changed.
+
+Video slots follow the stream their viewer's negotiation gave them; for a simulcast stream, the
+layer is re-chosen on every tick from the size the viewer shows it at and its bandwidth estimate
+(`simulcast.py`); the layers' bitrates are measured every second.
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ import time
 from collections.abc import Iterator
 
 from townhall.media.backend import StreamInfo
-from townhall.media.forwarding import InboundStream
+from townhall.media.forwarding import InboundStream, Slot
 from townhall.media.participant import Participant
 from townhall.media.reports import REPORT_INTERVAL
+from townhall.media.simulcast import choose_layer
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +70,7 @@ class Room:
         try:
             yield
         finally:
-            self._bind_watched()
+            self._bind_watched(time.monotonic())
             self.select_speakers(time.monotonic())
             for user_id, participant in list(self.participants.items()):
                 watchable = self.watchable(user_id)
@@ -103,22 +108,41 @@ class Room:
             try:
                 self.select_speakers(now)
                 if now - reported >= REPORT_INTERVAL:
-                    reported = now
                     for participant in list(self.participants.values()):
                         participant.send_receiver_report(now)
+                        for stream in participant.published("video"):
+                            for layer in stream.layers:
+                                layer.measure(now - reported)
+                    reported = now
+                self._bind_watched(now)
             except Exception:
                 logger.exception("media housekeeping failed in room %d", self.room_id)
 
-    def _bind_watched(self) -> None:
-        """Point every video slot at the stream its negotiation gave it, if it still exists."""
+    def _bind_watched(self, now: float) -> None:
+        """Point every video slot at the stream its negotiation gave it, if it still exists,
+        and for simulcast at the layer that fits the viewer (`simulcast.py`)."""
         streams = {
             (p.user_id, stream.source): stream
             for p in self.participants.values()
             for stream in p.published("video")
         }
-        for participant in self.participants.values():
-            for slot, info in participant.watching:
-                slot.attach(streams.get((info.user_id, info.source)))
+        for viewer in self.participants.values():
+            watched = [
+                (slot, info, streams.get((info.user_id, info.source)))
+                for slot, info in viewer.watching
+            ]
+            layered = sum(1 for _, _, s in watched if s is not None and len(s.layers) > 1)
+            budget = None
+            if viewer.bandwidth is not None and layered:
+                fixed = sum(
+                    s.bitrate for _, _, s in watched if s is not None and len(s.layers) == 1
+                )
+                budget = max(0.0, viewer.bandwidth - fixed) / layered
+            for slot, info, stream in watched:
+                if stream is not None and len(stream.layers) > 1:
+                    wanted = viewer.video_heights.get((info.user_id, info.source))
+                    stream = stream.layers[_layer_for(slot, stream.layers, wanted, budget, now)]
+                slot.attach(stream)
 
     def select_speakers(self, now: float) -> None:
         loudness: dict[InboundStream, float] = {}
@@ -190,3 +214,25 @@ class Room:
             participant.listener.streams_changed()
         except Exception:
             logger.exception("room listener of user %d failed", participant.user_id)
+
+
+LAYER_GONE_SECONDS = 1.0
+"""A simulcast layer that sent nothing for this long is taken as stopped by its publisher."""
+
+
+def _layer_for(
+    slot: Slot,
+    layers: list[InboundStream],
+    wanted_height: int | None,
+    budget: float | None,
+    now: float,
+) -> int:
+    current = layers.index(slot.source) if slot.source in layers else len(layers) - 1
+    return choose_layer(
+        current,
+        [layer.size[1] if layer.size else None for layer in layers],
+        [now - layer.last_packet_at < LAYER_GONE_SECONDS for layer in layers],
+        [layer.bitrate for layer in layers],
+        wanted_height,
+        budget,
+    )

@@ -29,6 +29,7 @@ RTCP_PSFB = 206
 FMT_NACK = 1
 FMT_PLI = 1
 FMT_FIR = 4
+FMT_REMB = 15
 
 AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
@@ -193,6 +194,16 @@ def fir_targets(data: bytes, view: RtcpView) -> list[int]:
         int.from_bytes(data[position : position + 4], "big")
         for position in range(view.fci_start, view.end - 7, 8)
     ]
+
+
+def remb_bitrate(data: bytes, view: RtcpView) -> float | None:
+    """The bits/s of a REMB (draft-alvestrand-rmcat-remb: PSFB 15, "REMB", exponent, mantissa)."""
+    start = view.fci_start
+    if view.end < start + 8 or data[start : start + 4] != b"REMB":
+        return None
+    exponent = data[start + 5] >> 2
+    mantissa = int.from_bytes(data[start + 5 : start + 8], "big") & 0x3FFFF
+    return float(mantissa << exponent)
 
 
 def picture_loss_indication(sender_ssrc: int, media_ssrc: int) -> bytes:

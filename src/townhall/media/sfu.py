@@ -13,7 +13,7 @@ Everything runs on the caller's event loop; one process carries roughly one core
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from townhall.media.backend import (
@@ -26,6 +26,7 @@ from townhall.media.backend import (
     Offer,
     Rights,
     RoomListener,
+    Source,
     StreamInfo,
     VideoSlot,
 )
@@ -141,6 +142,12 @@ class EmbeddedSfu:
         room, participant = self._find(room_id, user_id)
         with room.changing():
             participant.set_rights(rights)
+
+    def set_video_sizes(
+        self, room_id: int, user_id: int, heights: Mapping[tuple[int, Source], int]
+    ) -> None:
+        _room, participant = self._find(room_id, user_id)
+        participant.video_heights = dict(heights)
 
     def video_streams(self, room_id: int) -> list[StreamInfo]:
         room = self._rooms.get(room_id)

@@ -84,6 +84,16 @@ class WorkerServer:
                 op = message["op"]
                 if op == "set_rights":
                     self._set_rights(message)
+                elif op == "video_sizes":
+                    with contextlib.suppress(NotConnected):  # they may have left since
+                        self.sfu.set_video_sizes(
+                            message["room"],
+                            message["user"],
+                            {
+                                (viewed, source): height
+                                for viewed, source, height in message["sizes"]
+                            },
+                        )
                 elif op == "abandon":
                     self._abandon(message["id"])
                 elif op == "close":

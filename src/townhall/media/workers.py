@@ -33,7 +33,7 @@ import itertools
 import logging
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,7 @@ from townhall.media.backend import (
     Offer,
     Rights,
     RoomListener,
+    Source,
     StreamInfo,
 )
 from townhall.media.sfu import DEFAULT_AUDIO_SLOTS
@@ -316,6 +317,15 @@ class WorkerPoolSfu:
         room.worker.send(
             {"op": "set_rights", "room": room_id, "user": user_id, "rights": rights_message(rights)}
         )
+
+    def set_video_sizes(
+        self, room_id: int, user_id: int, heights: Mapping[tuple[int, Source], int]
+    ) -> None:
+        room = self._rooms.get(room_id)
+        if room is None or user_id not in room.present():
+            raise NotConnected(f"user {user_id} has no media connection in room {room_id}")
+        sizes = [[viewed, source, height] for (viewed, source), height in heights.items()]
+        room.worker.send({"op": "video_sizes", "room": room_id, "user": user_id, "sizes": sizes})
 
     def video_streams(self, room_id: int) -> list[StreamInfo]:
         room = self._rooms.get(room_id)

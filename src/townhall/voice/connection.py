@@ -29,6 +29,7 @@ from townhall.config import Settings
 from townhall.domain.voice import Rights, VoiceGrant, turn_credentials
 from townhall.gateway.limits import MAX_VOICE_PAYLOAD_BYTES
 from townhall.media.backend import (
+    VIDEO_SOURCES,
     Answer,
     AudioSlot,
     BotOffer,
@@ -61,7 +62,8 @@ class VoiceOp(enum.IntEnum):
     CLIENTS_CONNECT = 11
     CLIENT_DISCONNECT = 13
     STREAMS = 15
-    """townhall's own: the video streams one may watch changed; offer again to watch them."""
+    """townhall's own. Server: the video streams one may watch changed; offer again to watch
+    them. Client: how large it shows each one (simulcast layers are chosen by it)."""
 
 
 class VoiceClose(enum.IntEnum):
@@ -119,6 +121,26 @@ def _selection(data: object) -> Offer | tuple[str, int]:
         if not isinstance(mid, str) or source not in SOURCES:
             raise VoiceCloseError(VoiceClose.DECODE_ERROR, f"unknown source for mid {mid!r}")
     return Offer(sdp, dict(sources))
+
+
+MAX_VIDEO_SIZES = 64
+
+
+def _video_heights(data: object) -> dict[tuple[int, Source], int]:
+    """A client's op 15: `{"sizes": [{"user_id", "source", "width", "height"}]}` in pixels."""
+    sizes = data.get("sizes") if isinstance(data, dict) else None
+    if not isinstance(sizes, list) or len(sizes) > MAX_VIDEO_SIZES:
+        raise VoiceCloseError(VoiceClose.DECODE_ERROR, "sizes must be a list")
+    heights: dict[tuple[int, Source], int] = {}
+    for size in sizes:
+        try:
+            user_id, source, height = int(size["user_id"]), size["source"], size["height"]
+        except (KeyError, TypeError, ValueError):
+            raise VoiceCloseError(VoiceClose.DECODE_ERROR, "bad size") from None
+        if source not in VIDEO_SOURCES or not isinstance(height, int) or not 0 <= height < 65536:
+            raise VoiceCloseError(VoiceClose.DECODE_ERROR, "a size needs a video source, height")
+        heights[(user_id, source)] = height
+    return heights
 
 
 def _bot_address(data: object) -> tuple[str, int]:
@@ -232,6 +254,11 @@ class VoiceConnection:
                 await self._connect_bot(selection)
         elif op is VoiceOp.SPEAKING:
             pass  # Speaking indicators come from the audio the SFU forwards, not from claims.
+        elif op is VoiceOp.STREAMS:
+            heights = _video_heights(data)
+            if self.media_connected:
+                with contextlib.suppress(NotConnected):
+                    self.backend.set_video_sizes(self.channel_id, self.user_id, heights)
         elif op is VoiceOp.RESUME:
             raise VoiceCloseError(VoiceClose.SESSION_INVALID, "Session no longer valid")
         else:

@@ -449,3 +449,47 @@ def test_a_discord_py_bot_plays_a_tone_that_the_browser_hears(
     )
     # It played to its end and left.
     expect(in_general(ann).get_by_role("listitem").filter(has_text="Jukebox")).to_have_count(0)
+
+
+VIDEO_HEIGHT = "(v) => v.videoHeight"
+OUTBOUND_LAYERS = """async () => {
+    const pc = window.townhall.voice.peer();
+    if (!pc) return 0;
+    let layers = 0;
+    (await pc.getStats()).forEach((r) => {
+        if (r.type === "outbound-rtp" && r.kind === "video" && r.rid && r.framesSent > 0) layers++;
+    });
+    return layers;
+}"""
+
+
+def test_a_camera_goes_out_in_layers_and_each_viewer_gets_the_one_its_tile_needs(
+    call: Call,
+) -> None:
+    """Simulcast: Ann's camera in three sizes; Ben, showing it small, gets a small layer, and
+    a larger one once he enlarges the tile."""
+    ann, ben = call.ann, call.ben
+    join_general(ann)
+    join_general(ben)
+    for page in (ann, ben):
+        expect(voice_status(page)).to_have_text("Voice connected", timeout=30_000)
+    ben.set_viewport_size({"width": 480, "height": 700})
+    ann.get_by_role("button", name="Camera", exact=True).first.click()
+    ann.wait_for_function(f"({OUTBOUND_LAYERS})().then((n) => n >= 2)", timeout=30_000)
+    camera = ben.get_by_label(f"Camera of {call.ann_person.username}", exact=True)
+    expect(camera).to_be_visible(timeout=30_000)
+    tile = camera.bounding_box()
+    assert tile is not None
+    # The small tile gets a layer at most twice its height (the smallest as tall as the tile;
+    # at first, before Ben's size has reached the SFU, it may get a larger one).
+    ben.wait_for_function(
+        f"(v) => v.videoHeight > 0 && v.videoHeight <= {2 * tile['height']}",
+        arg=camera.element_handle(),
+        timeout=30_000,
+    )
+    small = camera.evaluate(VIDEO_HEIGHT)
+    ben.set_viewport_size({"width": 1600, "height": 1000})
+    ben.get_by_role("button", name=re.compile("^Enlarge")).first.click()
+    ben.wait_for_function(
+        f"(v) => v.videoHeight > {small}", arg=camera.element_handle(), timeout=30_000
+    )

@@ -29,6 +29,21 @@ import {
   type VoiceReady,
 } from "./protocol";
 
+/** The camera as three layers, lowest first (docs/voice.md, "Simulcast"): the SFU gives each
+ * viewer the one that fits its tile. The browser leaves out the ones its camera is too small for. */
+export const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
+  { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: "f", maxBitrate: 1_500_000 },
+];
+
+export interface VideoSize {
+  user_id: string;
+  source: VideoSource;
+  width: number;
+  height: number;
+}
+
 export type VoiceConnectionStatus = "connecting" | "connected" | "reconnecting" | "closed";
 
 export type VoiceEvent =
@@ -85,6 +100,7 @@ export class VoiceConnection {
   private streamMap: StreamMap = { audio: new Map(), video: new Map() };
   private tracks: LocalTracks = { microphone: null, camera: null, screen: null, screenAudio: null };
   private offered: StreamRef[] = [];
+  private sizes: VideoSize[] = [];
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private acked = true;
   private retry: ReturnType<typeof setTimeout> | null = null;
@@ -184,6 +200,20 @@ export class VoiceConnection {
     if (this.status === status) return;
     this.status = status;
     this.emit({ type: "status", status });
+  }
+
+  /** How tall (device pixels) each watched video is shown: the SFU picks simulcast layers by it.
+   * Kept, and sent again after each answer (a new connection knows nothing of it). */
+  showSizes(sizes: VideoSize[]): void {
+    const same =
+      sizes.length === this.sizes.length &&
+      sizes.every((s, i) => JSON.stringify(s) === JSON.stringify(this.sizes[i]));
+    this.sizes = sizes;
+    if (!same) this.sendSizes();
+  }
+
+  private sendSizes(): void {
+    this.send(VoiceOp.STREAMS, { sizes: this.sizes });
   }
 
   private send(op: number, d: unknown): void {
@@ -385,7 +415,9 @@ export class VoiceConnection {
     );
     for (const role of plan.added) {
       const track = this.trackFor(role);
-      const transceiver = pc.addTransceiver(track ?? role.kind, { direction: directionOf(role) });
+      const init: RTCRtpTransceiverInit = { direction: directionOf(role) };
+      if (role.kind === "video" && role.role === "camera") init.sendEncodings = CAMERA_LAYERS;
+      const transceiver = pc.addTransceiver(track ?? role.kind, init);
       this.transceivers.push({ kind: role.kind, role, transceiver });
     }
     const offer = await pc.createOffer();
@@ -405,6 +437,7 @@ export class VoiceConnection {
     if (this.pc !== pc) return;
     await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
     this.streamMap = mapStreams(answer.streams);
+    if (this.sizes.length) this.sendSizes();
     if (!("connectionState" in pc) || pc.connectionState === "connected") this.setStatus("connected");
     this.emit({ type: "tracks" });
   }

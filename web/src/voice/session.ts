@@ -12,7 +12,7 @@ import { beginVoice, changeVoice, endVoice, setSpeaking, type LocalVoice } from 
 import { can, isPrivateChannel, isVoiceChannel, maySpeak, mayStream, voiceJoinBlock } from "../state/selectors";
 import { scopeOf } from "../state/voice";
 import { gateway, getState, onDispatch, setState, subscribe } from "../state/store";
-import { VoiceConnection, type VoiceConnectionStatus } from "./connection";
+import { VoiceConnection, type VideoSize, type VoiceConnectionStatus } from "./connection";
 import type { CaptureFailure } from "./media";
 import { OutgoingMedia, type Device } from "./outgoing";
 import { getPreferences, setPreferences, subscribePreferences } from "./preferences";
@@ -36,6 +36,7 @@ export interface VoiceMedia {
 }
 
 const JOIN_TIMEOUT_MS = 10_000;
+const SIZES_DELAY_MS = 200;
 const REJOIN_AFTER_MS = 3_000;
 
 const STATUS: Record<VoiceConnectionStatus, LocalVoice["status"] | null> = {
@@ -47,6 +48,8 @@ const STATUS: Record<VoiceConnectionStatus, LocalVoice["status"] | null> = {
 
 class VoiceSession {
   private connection: VoiceConnection | null = null;
+  private videoSizes = new Map<string, VideoSize>();
+  private sizesTimer: ReturnType<typeof setTimeout> | null = null;
   private connectedTo = "";
   private readonly outgoing: OutgoingMedia;
   private localSpeaking = false;
@@ -137,6 +140,19 @@ class VoiceSession {
   /** The peer connection of the call (tests read its getStats). */
   peer(): RTCPeerConnection | null {
     return this.connection?.peer() ?? null;
+  }
+
+  /** A tile shows someone's video at this size in device pixels (null: no longer shown). The
+   * SFU is told, a moment later, so that it sends the simulcast layer that fits. */
+  showVideo(userId: string, source: VideoSource, size: { width: number; height: number } | null): void {
+    const key = `${userId}:${source}`;
+    if (size) this.videoSizes.set(key, { user_id: userId, source, ...size });
+    else this.videoSizes.delete(key);
+    if (this.sizesTimer) clearTimeout(this.sizesTimer);
+    this.sizesTimer = setTimeout(() => {
+      this.sizesTimer = null;
+      this.connection?.showSizes([...this.videoSizes.values()]);
+    }, SIZES_DELAY_MS);
   }
 
   // -- what a person does -----------------------------------------------------------------------

@@ -8,11 +8,20 @@ import { displayName, voiceScopeOf, voiceUserIds } from "../../state/selectors";
 import { useStore } from "../../state/store";
 import { Avatar } from "../../ui/Avatar";
 import type { VideoSource } from "../../voice/protocol";
+import { voice } from "../../voice/session";
 import { useVoiceMedia } from "./VoiceControls";
 import { VoiceIcon } from "./VoiceIcon";
 import { VoiceStateIcons } from "./VoiceParticipants";
 
-function Video({ track, mirrored, label }: { track: MediaStreamTrack; mirrored?: boolean; label: string }) {
+interface VideoProps {
+  track: MediaStreamTrack;
+  mirrored?: boolean;
+  label: string;
+  /** Someone else's stream: the SFU is told how large it is shown (simulcast). */
+  remote?: { userId: string; source: VideoSource };
+}
+
+function Video({ track, mirrored, label, remote }: VideoProps) {
   const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     const element = ref.current;
@@ -23,6 +32,22 @@ function Video({ track, mirrored, label }: { track: MediaStreamTrack; mirrored?:
       element.srcObject = null;
     };
   }, [track]);
+  const userId = remote?.userId;
+  const source = remote?.source;
+  useEffect(() => {
+    const element = ref.current;
+    if (!element || !userId || !source || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      const ratio = window.devicePixelRatio || 1;
+      const { width, height } = element.getBoundingClientRect();
+      voice.showVideo(userId, source, { width: Math.round(width * ratio), height: Math.round(height * ratio) });
+    });
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      voice.showVideo(userId, source, null);
+    };
+  }, [userId, source]);
   return <video ref={ref} className={`tile-video ${mirrored ? "mirrored" : ""}`} autoPlay playsInline muted aria-label={label} />;
 }
 
@@ -55,7 +80,12 @@ function Tile({ tile, scopeId, guildId, focused, onFocus, extra }: TileProps) {
     <li className={`voice-tile ${speaking && tile.source !== "screen" ? "speaking" : ""} ${focused ? "focused" : ""} ${tile.source ? `has-${tile.source}` : ""}`}>
       <div className="tile-frame" ref={ref}>
         {tile.track ? (
-          <Video track={tile.track} mirrored={me && tile.source === "camera"} label={label} />
+          <Video
+            track={tile.track}
+            mirrored={me && tile.source === "camera"}
+            label={label}
+            remote={!me && tile.source ? { userId: tile.userId, source: tile.source } : undefined}
+          />
         ) : (
           <span className={`speaking-ring large ${speaking ? "on" : ""}`}>
             <Avatar id={tile.userId} name={name} size={80} />
