@@ -473,7 +473,7 @@ def test_a_camera_goes_out_in_layers_and_each_viewer_gets_the_one_its_tile_needs
     join_general(ben)
     for page in (ann, ben):
         expect(voice_status(page)).to_have_text("Voice connected", timeout=30_000)
-    ben.set_viewport_size({"width": 480, "height": 700})
+    ben.set_viewport_size({"width": 320, "height": 640})
     ann.get_by_role("button", name="Camera", exact=True).first.click()
     ann.wait_for_function(f"({OUTBOUND_LAYERS})().then((n) => n >= 2)", timeout=30_000)
     camera = ben.get_by_label(f"Camera of {call.ann_person.username}", exact=True)
