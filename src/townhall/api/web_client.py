@@ -2,6 +2,12 @@
 `make test`) served at `/`, its client-side routes, long-lived caching of fingerprinted assets,
 and the security headers every page of it carries.
 
+The client is an installable app: a web app manifest, icons, and a service worker (`/sw.js`)
+that keeps the app shell for offline use. Everything outside `/assets/` is revalidated on each
+use (`no-cache`), so the browser finds a new worker, and a new index.html, as soon as they are
+deployed. The worker lives at the root, so its scope is the whole app without a
+`Service-Worker-Allowed` header.
+
 Only GET and HEAD are answered here, and only for the app's own paths; everything else falls
 through to the API's 404. The gateway WebSocket also lives at `/`: it is a different ASGI scope
 type, so the two never meet.
@@ -27,6 +33,17 @@ NOT_OURS = ("/api/", "/healthz")
 ONE_YEAR = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
 
+MEDIA_TYPES = {
+    ".webmanifest": "application/manifest+json",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+}
+"""The build's own file types, not left to the host's mime.types (a service worker must be
+served as JavaScript, or the browser refuses to register it)."""
+
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
@@ -39,6 +56,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "media-src 'self' blob:",
         "font-src 'self'",
         "connect-src 'self'",
+        # The service worker (sw.js and the Workbox runtime it imports) and the web app manifest.
+        "worker-src 'self'",
+        "manifest-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
@@ -52,6 +72,11 @@ SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
 )
+
+
+def media_type_of(file: Path) -> str:
+    known = MEDIA_TYPES.get(file.suffix.lower())
+    return known or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
 
 
 def is_client_route(path: str) -> bool:
@@ -94,7 +119,7 @@ class WebClient:
         found = self.file(path) if path not in ("/", "/index.html") else None
         if found is not None:
             cache = ONE_YEAR if path.startswith("/assets/") else NO_CACHE
-            media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+            media_type = media_type_of(found)
             headers = {"cache-control": cache, "vary": "accept-encoding"}
             packed = found.with_name(found.name + ".gz")
             if gzip and packed.is_file():
