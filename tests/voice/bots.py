@@ -272,5 +272,5 @@ async def play_into_voice(
             await voice_client.disconnect()
         finally:
             await client.close()
-            await asyncio.wait_for(runner, 10)
+            await asyncio.wait_for(runner, 30)
             await proxy.close()
