@@ -74,6 +74,19 @@ async def joined(
     return rec, rec.dispatches("VOICE_SERVER_UPDATE")[-1]["d"]
 
 
+async def identified(
+    server: Server, account: Account, guild: dict[str, Any], channel_id: str
+) -> tuple[Recorder, VoiceSocket, dict[str, Any]]:
+    """In the voice channel with a voice connection past IDENTIFY: its session, socket, READY."""
+    rec, update = await joined(server, account, guild, channel_id)
+    socket = await open_voice(update["endpoint"])
+    await socket.send(0, identify(account, rec, update))
+    ready = await socket.receive()
+    assert ready["op"] == 2, ready
+    data: dict[str, Any] = ready["d"]
+    return rec, socket, data
+
+
 def identify(
     account: Account, rec: Recorder, update: dict[str, Any], **changes: str
 ) -> dict[str, str]:

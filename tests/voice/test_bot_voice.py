@@ -20,14 +20,7 @@ from tests.voice.bots import (
     play_into_voice,
     write_opus_tone,
 )
-from tests.voice.conftest import (
-    Participant,
-    VoiceSocket,
-    identify,
-    joined,
-    open_voice,
-    voice_channel,
-)
+from tests.voice.conftest import Participant, VoiceSocket, identified, voice_channel
 from tests.voice.test_voice_media import enter
 from townhall.media.discord_udp import MODE
 
@@ -73,10 +66,7 @@ async def test_a_bot_on_discords_udp_transport_is_heard_and_hears_the_others(
     voice = voice_channel(guild)
     a = await enter(server, alice, guild, voice, 400, participants)
 
-    rec, update = await joined(server, robot, guild, voice)
-    socket = await open_voice(update["endpoint"])
-    await socket.send(0, identify(robot, rec, update))
-    ready = (await socket.receive())["d"]
+    rec, socket, ready = await identified(server, robot, guild, voice)
     assert MODE in ready["modes"] and ready["ip"] == "127.0.0.1" and ready["port"] > 0
     bot = await UdpBot.open(ready["ssrc"], (ready["ip"], ready["port"]))
     try:
@@ -122,10 +112,7 @@ async def test_video_sizes_that_are_not_sizes_close_the_voice_connection(
     """op 15 from a client says how large it shows each video (simulcast); it is checked."""
     person = await remote.account()
     guild = await person.guild()
-    rec, update = await joined(server, person, guild, voice_channel(guild))
-    socket = await open_voice(update["endpoint"])
-    await socket.send(0, identify(person, rec, update))
-    assert (await socket.receive())["op"] == 2
+    rec, socket, _ready = await identified(server, person, guild, voice_channel(guild))
     await socket.send(15, {"sizes": [{"user_id": "1", "source": "camera", "height": 360}]})
     await socket.send(3, {"t": 7})  # the good one is taken quietly: the heartbeat is answered
     assert await next_of(socket, 6) == {"t": 7}
@@ -139,10 +126,7 @@ async def test_a_bot_asking_for_an_encryption_mode_we_do_not_offer_is_refused(
 ) -> None:
     robot = await remote.account()
     guild = await robot.guild()
-    rec, update = await joined(server, robot, guild, voice_channel(guild))
-    socket = await open_voice(update["endpoint"])
-    await socket.send(0, identify(robot, rec, update))
-    assert (await socket.receive())["op"] == 2
+    rec, socket, _ready = await identified(server, robot, guild, voice_channel(guild))
     selected = {"address": "127.0.0.1", "port": 5000, "mode": "xsalsa20_poly1305"}
     await socket.send(1, {"protocol": "udp", "data": selected})
     assert await socket.closed_with() == 4016
