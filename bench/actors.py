@@ -2,7 +2,8 @@
 
 `python -m bench.actors` reads one JSON line of configuration (people with their tokens and
 channels, the API address, the step number) and runs one coroutine per person:
-- every 10 ± 5 s they open a channel: a history page of 50 (`GET /channels/{id}/messages`);
+- every 10 ± 5 s they open a channel: a history page of 50 (`GET /channels/{id}/messages`), on
+  the itinerary their gateway session follows with op 37 (bench/loadgen.py, `Itinerary`);
 - every 30 ± 10 s they type (`POST /channels/{id}/typing`) and a second later send a message whose
   content carries the step and the send time, for the receivers to time the delivery;
 - every 60 ± 20 s they react to one of the recent messages of the channel they are in.
@@ -25,7 +26,7 @@ import orjson
 import uvloop
 
 from bench.http import Http
-from bench.loadgen import BUCKET_NS, emit
+from bench.loadgen import BUCKET_NS, Itinerary, emit
 from bench.rates import PADDING
 from bench.server import raise_nofile
 
@@ -39,6 +40,7 @@ class Town:
     def __init__(self, config: dict[str, Any]) -> None:
         self.http = Http(config["api"], config.get("connections", CONNECTIONS))
         self.people: list[dict[str, Any]] = config["people"]
+        self.epoch: float = config["epoch"]
         self.step = 0
         self.histograms: dict[str, dict[int, int]] = defaultdict(dict)
         self.errors: dict[str, int] = defaultdict(int)
@@ -52,25 +54,26 @@ class Town:
         histogram = self.histograms[kind]
         histogram[bucket] = histogram.get(bucket, 0) + 1
 
-    async def person(self, who: dict[str, Any]) -> None:
-        token, channels = who["token"], who["channels"]
-        here = random.choice(channels)
-        now = time.monotonic()
-        next_switch = now + random.uniform(0, 10)
+    async def person(self, number: int, who: dict[str, Any]) -> None:
+        token = who["token"]
+        itinerary = Itinerary(number, [(g, c) for g, c in who["places"]], self.epoch)
+        now = time.time()
+        itinerary.catch_up(now)
+        here = itinerary.place[1]
         next_send = now + random.uniform(0, 30)
         next_react = now + random.uniform(0, 60)
         while True:
-            wake = min(next_switch, next_send, next_react)
-            await asyncio.sleep(max(0.0, wake - time.monotonic()))
-            now = time.monotonic()
-            if now >= next_switch:
-                here = random.choice(channels)
-                started = time.perf_counter()
-                status, _ = await self.http.request(
-                    "GET", f"/channels/{here}/messages?limit=50", token
-                )
-                self.note("history", started, status)
-                next_switch = now + random.uniform(5, 15)
+            wake = min(itinerary.next_at, next_send, next_react)
+            await asyncio.sleep(max(0.0, wake - time.time()))
+            now = time.time()
+            if now >= itinerary.next_at:
+                if itinerary.catch_up(now):
+                    here = itinerary.place[1]
+                    started = time.perf_counter()
+                    status, _ = await self.http.request(
+                        "GET", f"/channels/{here}/messages?limit=50", token
+                    )
+                    self.note("history", started, status)
             elif now >= next_send:
                 started = time.perf_counter()
                 status, _ = await self.http.request("POST", f"/channels/{here}/typing", token)
@@ -84,7 +87,7 @@ class Town:
                 self.note("send", started, status)
                 if status == 200:
                     self.recent[here].append(orjson.loads(body)["id"])
-                next_send = time.monotonic() + random.uniform(20, 40)
+                next_send = time.time() + random.uniform(20, 40)
             else:
                 if self.recent[here]:
                     message = random.choice(self.recent[here])
@@ -112,7 +115,7 @@ async def serve(config: dict[str, Any]) -> None:
     loop = asyncio.get_running_loop()
     town = Town(config)
     await town.http.open()
-    people = [loop.create_task(town.person(p)) for p in town.people]
+    people = [loop.create_task(town.person(n, p)) for n, p in enumerate(town.people)]
     emit({"event": "ready", "ready": len(people), "failed": 0, "failures": []})
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)

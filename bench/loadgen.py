@@ -45,6 +45,48 @@ CONTENT = b'"content":"bench '
 GUILDS, GUILD_MESSAGES = 1 << 0, 1 << 9
 
 
+Place = tuple[int, int]
+"""(guild_id, channel_id)."""
+
+
+class Itinerary:
+    """Which channel a person has on screen, and when they switch: every 10 ± 5 s (the first
+    switch within 10 s) to one of their channels at random.
+
+    The actors (bench/actors.py) open each channel with a history page, and the person's gateway
+    session here subscribes to it (op 37) as the web client does; both derive the same itinerary
+    from the person's number and the step's start (`time.time()`), each in its own process."""
+
+    def __init__(self, seed: int, places: Sequence[Place], start: float) -> None:
+        self._random = random.Random(seed)
+        self._places = list(places)
+        self.place: Place = self._random.choice(self._places)
+        self.next_at = start + self._random.uniform(0, 10)
+
+    def catch_up(self, now: float) -> bool:
+        """Follow the switches due by `now`; True if the channel on screen changed."""
+        before = self.place
+        while self.next_at <= now:
+            self.place = self._random.choice(self._places)
+            self.next_at += self._random.uniform(5, 15)
+        return self.place != before
+
+
+def guild_subscriptions(before: Place | None, now: Place) -> dict[str, Any]:
+    """Op 37 as the web client sends it (web/src/gateway/client.ts): the channel on screen, and
+    the guild shown before (if another) subscribed to nothing."""
+    subscriptions: dict[str, Any] = {}
+    if before is not None and before[0] != now[0]:
+        subscriptions[str(before[0])] = {"channels": {}}
+    subscriptions[str(now[0])] = {
+        "typing": True,
+        "threads": True,
+        "activities": True,
+        "channels": {str(now[1]): [[0, 99]]},
+    }
+    return {"op": 37, "d": {"subscriptions": subscriptions}}
+
+
 @dataclass
 class Step:
     histogram: dict[int, int] = field(default_factory=dict)
@@ -64,6 +106,12 @@ class Receivers:
         self.compress: str | None = config.get("compress")
         self.intents: int = config.get("intents", GUILDS | GUILD_MESSAGES)
         self.gate = asyncio.Semaphore(config.get("concurrency", 100))
+        self.places: list[list[Place]] = [
+            [(g, c) for g, c in places] for places in config.get("places") or []
+        ]
+        """Each person's channels (by connection number, as tokens): when given, each session
+        follows its person's itinerary with op 37, as the web client does."""
+        self.epoch: float = config.get("epoch", 0.0)
         self.reconnect: bool = config.get("reconnect", False)
         """Identify again when a ready connection is lost (the reconnect-storm benchmark)."""
         self.steps: dict[int, Step] = {}
@@ -89,6 +137,12 @@ class Receivers:
         histogram[bucket] = histogram.get(bucket, 0) + 1
         entry.count += 1
         entry.bytes += size
+
+    def itinerary(self, number: int) -> Itinerary | None:
+        if not self.places:
+            return None
+        index = self.offset + number
+        return Itinerary(index, self.places[index % len(self.places)], self.epoch)
 
     def address(self, number: int) -> tuple[str, str | None]:
         index = self.offset + number
@@ -180,6 +234,7 @@ class Receiver(asyncio.Protocol):
         self.guilds_left = -1
         self.pending = b""
         self.settled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.itinerary = owner.itinerary(number)
 
     # -- asyncio -----------------------------------------------------------------------
 
@@ -289,12 +344,25 @@ class Receiver(asyncio.Protocol):
             return
         self.is_ready = True
         self.settled.set_result(None)
+        self.follow(None)
         if self.again:
             self.owner.returned()
             return
         self.owner.ready += 1
         self.owner.gate.release()
         self.owner.settled()
+
+    def follow(self, shown: Place | None) -> None:
+        """Subscribe to the channel the person has on screen now, and again at each switch."""
+        if self.itinerary is None or self.transport is None or self.transport.is_closing():
+            return
+        now = time.time()
+        self.itinerary.catch_up(now)
+        place = self.itinerary.place
+        if place != shown:
+            self.send(guild_subscriptions(shown, place))
+        delay = max(0.0, self.itinerary.next_at - now)
+        asyncio.get_running_loop().call_later(delay, self.follow, place)
 
     def give_up_attempt(self) -> None:
         """A reconnect attempt that failed before READY: the caller tries again."""

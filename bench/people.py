@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import math
+import shutil
+import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from bench import loadgen, rates, report, town
@@ -24,6 +27,7 @@ from bench.server import townhall
 STEPS = (500, 1000, 1500, 2000, 2500)
 WARM_UP_SECONDS = 15.0
 MEASURE_SECONDS = 45.0
+PROFILE_SECONDS = 30
 GOAL_P99_MS = 200.0
 GOAL_PEOPLE = 2000
 RECEIVER_PROCESSES = 2
@@ -40,6 +44,8 @@ async def measure_step(
 ) -> dict[str, Any]:
     """One step of N people; `server_pids` is the server and its workers (TOWNHALL_WORKERS)."""
     tokens = [p.account.token for p in people]
+    places = [[(pl.guild_id, c) for pl in p.places for c in pl.channel_ids] for p in people]
+    epoch = time.time()
     receivers = await asyncio.to_thread(
         loadgen.start_all,
         loadgen.split(
@@ -49,13 +55,16 @@ async def measure_step(
             tokens,
             compress="zlib-stream",
             intents=INTENTS,
+            places=places,
+            epoch=epoch,
             concurrency=50,
             ready_timeout=600,
         ),
     )
     config = {
         "api": api,
-        "people": [{"token": p.account.token, "channels": p.channel_ids} for p in people],
+        "epoch": epoch,
+        "people": [{"token": t, "places": p} for t, p in zip(tokens, places, strict=True)],
     }
     actors = LoadGenerator(config, module="bench.actors")
     try:
@@ -67,8 +76,11 @@ async def measure_step(
             {"server": server_pids, "receivers": [g.pid for g in receivers], "actors": actors.pid}
         )
         meter.start()
+        spy = _profile(rates.profile_directory("people"), server_pids[0], len(people))
         await asyncio.sleep(MEASURE_SECONDS)
         cpu = meter.stop()
+        if spy is not None:
+            spy.wait()
         rest = actors.report()
         await asyncio.sleep(rates.DRAIN_SECONDS)
         delivered = [await asyncio.to_thread(g.report) for g in receivers]
@@ -132,6 +144,19 @@ async def measure(backend: str, steps: tuple[int, ...] = STEPS) -> dict[str, Any
         "most_people_within_goal": best,
         "meets_goal": best >= GOAL_PEOPLE,
     }
+
+
+def _profile(directory: Path | None, pid: int, people: int) -> subprocess.Popen[bytes] | None:
+    """With BENCH_PROFILE=<dir>: py-spy's collapsed stacks of the server (its first process)
+    during the step's first PROFILE_SECONDS, in `<dir>/people/step-<N>.txt`."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if directory is None or not Path(spy).exists():
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    output = directory / f"step-{people}.txt"
+    command = [spy, "record", "--pid", str(pid), "--duration", str(PROFILE_SECONDS)]
+    command += ["--rate", "200", "--format", "raw", "--output", str(output)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _line(r: dict[str, Any]) -> str:

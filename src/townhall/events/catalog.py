@@ -381,7 +381,9 @@ TYPING_START: EventType[Typing] = _about_messages(
     Intent.GUILD_MESSAGE_TYPING,
     Intent.DIRECT_MESSAGE_TYPING,
     durable=False,
+    follows_subscriptions=True,
 )
+"""A person's client sees typing only in the channels it shows (op 14/37), as on Discord."""
 
 # -- voice -----------------------------------------------------------------------------------
 

@@ -78,6 +78,9 @@ class EventType(Generic[D]):
     """False for ephemeral events (typing, presence): they skip the outbox."""
     encode_variants: Callable[[Event[D]], Encoded] | None = None
     """A custom encoding with variants (messages without content for some bots)."""
+    follows_subscriptions: bool = False
+    """In a guild, only for the channels a session subscribed to (gateway op 14/37), once it has
+    subscribed to any; sessions that never did (bots) get it as any other event."""
 
     def __post_init__(self) -> None:
         # Plain ints: `session.intents & kind.guild_intent` runs per receiver, and IntFlag's

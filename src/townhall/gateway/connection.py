@@ -24,7 +24,7 @@ from townhall.actions.voice import VoiceRequest
 from townhall.domain import errors
 from townhall.domain.actor import Actor
 from townhall.domain.applications import granted_privileged_intents
-from townhall.gateway import limits
+from townhall.gateway import limits, subscriptions
 from townhall.gateway.hub import Hub
 from townhall.gateway.members import send_member_chunks
 from townhall.gateway.protocol import ALL_INTENTS, PRIVILEGED_INTENTS, Close, GatewayClose, Op
@@ -194,6 +194,10 @@ class GatewayConnection:
             await send_member_chunks(self.hub, self.session, data)
         elif op is Op.VOICE_STATE_UPDATE:
             await self.update_voice_state(limits.voice_state_update(data))
+        elif op is Op.GUILD_SUBSCRIPTIONS:
+            self.session.subscribe(subscriptions.guild_subscriptions(data))
+        elif op is Op.GUILD_SUBSCRIPTIONS_BULK:
+            self.session.subscribe(subscriptions.guild_subscriptions_bulk(data))
         else:
             raise GatewayClose(Close.UNKNOWN_OPCODE, "Unknown opcode")
 

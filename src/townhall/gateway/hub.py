@@ -268,6 +268,8 @@ class Hub:
 
     def leave_guild(self, session: Session, guild_id: int) -> None:
         session.guild_ids.discard(guild_id)
+        if session.subscriptions:
+            session.subscriptions.pop(guild_id, None)
         sessions = self.guild_sessions.get(guild_id)
         if sessions is not None:
             sessions.discard(session)
@@ -414,6 +416,8 @@ class Hub:
         channel_id = envelope.channel_id
         if channel_id is None:
             return sessions
+        if envelope.kind.follows_subscriptions:
+            sessions = {s for s in sessions if s.follows(guild_id, channel_id)}
         state = self.guilds.get(guild_id)
         if state is None:
             return ()

@@ -19,6 +19,10 @@ class Op(enum.IntEnum):
     INVALID_SESSION = 9
     HELLO = 10
     HEARTBEAT_ACK = 11
+    GUILD_SUBSCRIPTIONS = 14
+    """Discord's own client: which channels of a guild it shows (its typing, its member list)."""
+    GUILD_SUBSCRIPTIONS_BULK = 37
+    """The same for several guilds at once: `{"subscriptions": {guild_id: {...}}}`."""
 
 
 class Close(enum.IntEnum):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from townhall.domain.models import User
@@ -25,6 +26,10 @@ class Connection:
     def send(self, payload: bytes) -> bool:
         compress = self.compress
         return self.frames.send(compress(payload), compress.binary)
+
+    def send_event(self, head: bytes, seq: int) -> bool:
+        compress = self.compress
+        return self.frames.send(compress.event(head, seq), compress.binary)
 
     def close(self, code: int, reason: str) -> None:
         self.frames.close(code, reason)
@@ -65,6 +70,10 @@ class Session:
     """Where this session's client reached the server (`host:port`): its voice endpoint's base."""
     voice: dict[int, int] = field(default_factory=dict)
     """The voice channel this session is connected to, by scope (guild, or a call's DM)."""
+    subscriptions: dict[int, frozenset[int]] | None = None
+    """The channels its client shows, by guild (gateway op 14/37, `gateway/subscriptions.py`);
+    None until it sends one, and then events that follow subscriptions (typing) come only from
+    these channels."""
 
     def dispatch(self, head: bytes, now: float | None = None) -> None:
         """Number, remember and send one event whose frame starts with `head`.
@@ -80,7 +89,7 @@ class Session:
             self.replay_bytes -= len(replay.popleft()[1])
         self.trim(now)
         connection = self.connection
-        if connection is not None and not connection.send(head + str(seq).encode() + b"}"):
+        if connection is not None and not connection.send_event(head, seq):
             self.connection = None
             self.detached_at = now
 
@@ -102,6 +111,24 @@ class Session:
 
     def replay_after(self, seq: int) -> list[bytes]:
         return [head + str(s).encode() + b"}" for s, head, _ in self.replay if s > seq]
+
+    def subscribe(self, updates: Mapping[int, frozenset[int] | None]) -> None:
+        """Apply a guild subscriptions update: a guild's channels replace what it had (an empty set
+        unsubscribes it), None leaves them. Guilds the session is not in are ignored."""
+        subscriptions = self.subscriptions if self.subscriptions is not None else {}
+        for guild_id, channels in updates.items():
+            if channels is None:
+                continue
+            if channels and (guild_id in self.guild_ids or guild_id in self.joining):
+                subscriptions[guild_id] = channels
+            else:
+                subscriptions.pop(guild_id, None)
+        self.subscriptions = subscriptions
+
+    def follows(self, guild_id: int, channel_id: int) -> bool:
+        """Whether events that follow subscriptions reach this session from the channel."""
+        subscriptions = self.subscriptions
+        return subscriptions is None or channel_id in subscriptions.get(guild_id, ())
 
     def wants_guild(self, guild_id: int) -> bool:
         """Sharding as Discord does it: a guild belongs to shard (guild_id >> 22) % shard_count."""

@@ -14,7 +14,37 @@ export const Op = {
   INVALID_SESSION: 9,
   HELLO: 10,
   HEARTBEAT_ACK: 11,
+  GUILD_SUBSCRIPTIONS_BULK: 37,
 } as const;
+
+/** The guild channel on screen. A conversation (DM) needs no subscription: its typing always comes. */
+export interface Shown {
+  guildId: string;
+  channelId: string;
+}
+
+interface GuildSubscription {
+  typing?: boolean;
+  threads?: boolean;
+  activities?: boolean;
+  channels: Record<string, [number, number][]>;
+}
+
+/** Op 37 (Guild Subscriptions Bulk), as Discord's own client sends it: the guild on screen
+ * subscribes to the channel shown, and the guild shown before, when another, to none. The server
+ * then sends TYPING_START only from that channel (and from conversations). Null: nothing changed. */
+export function guildSubscriptions(before: Shown | null, now: Shown | null): { subscriptions: Record<string, GuildSubscription> } | null {
+  const subscriptions: Record<string, GuildSubscription> = {};
+  if (before && before.guildId !== now?.guildId) subscriptions[before.guildId] = { channels: {} };
+  if (now && (before?.guildId !== now.guildId || before.channelId !== now.channelId)) {
+    subscriptions[now.guildId] = { typing: true, threads: true, activities: true, channels: { [now.channelId]: [[0, 99]] } };
+  }
+  return Object.keys(subscriptions).length ? { subscriptions } : null;
+}
+
+/** A change of channel waits this long, so that leaving one channel and opening the next (or
+ * clicking through several) costs one payload: a client may send 120 a minute. */
+export const SUBSCRIBE_DELAY_MS = 100;
 
 /** Every intent a person's client needs (people get message content without asking);
  * GUILD_VOICE_STATES (1 << 7) says who is in which voice channel. */
@@ -60,6 +90,10 @@ export class GatewayClient {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = true;
+  private shown: Shown | null = null;
+  /** What this session has been told (op 37); null for a new session. */
+  private subscribed: Shown | null = null;
+  private subscribeTimer: ReturnType<typeof setTimeout> | null = null;
   status: GatewayStatus = "offline";
 
   constructor(
@@ -93,6 +127,23 @@ export class GatewayClient {
 
   send(op: number, d: unknown): void {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ op, d }));
+  }
+
+  /** The channel on screen changed (null: none of a guild's): tell the gateway, shortly. */
+  show(shown: Shown | null): void {
+    this.shown = shown;
+    if (this.subscribeTimer) clearTimeout(this.subscribeTimer);
+    this.subscribeTimer = setTimeout(() => {
+      this.subscribeTimer = null;
+      this.subscribe();
+    }, SUBSCRIBE_DELAY_MS);
+  }
+
+  private subscribe(): void {
+    if (this.status !== "ready" || this.socket?.readyState !== WebSocket.OPEN) return;
+    const update = guildSubscriptions(this.subscribed, this.shown);
+    if (update) this.send(Op.GUILD_SUBSCRIPTIONS_BULK, update);
+    this.subscribed = this.shown;
   }
 
   /** Reconnect now (the browser said the network is back) instead of waiting out the backoff. */
@@ -173,11 +224,13 @@ export class GatewayClient {
           const ready = frame.d as { session_id: string; resume_gateway_url: string };
           this.sessionId = ready.session_id;
           this.resumeUrl = ready.resume_gateway_url;
+          this.subscribed = null; // a new session has no subscriptions
         }
         this.onDispatch({ t, d: frame.d });
         if (t === "READY" || t === "RESUMED") {
           this.attempt = 0;
           this.setStatus("ready", t === "RESUMED");
+          this.subscribe(); // a resumed session keeps what it was told; tell it what changed meanwhile
         }
         break;
       }
@@ -220,5 +273,7 @@ export class GatewayClient {
     this.firstBeat = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    if (this.subscribeTimer) clearTimeout(this.subscribeTimer);
+    this.subscribeTimer = null;
   }
 }

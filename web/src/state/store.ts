@@ -4,7 +4,7 @@
 import { useRef, useSyncExternalStore } from "react";
 import { ApiError, api } from "../api/client";
 import type { Message } from "../api/types";
-import { GatewayClient, Op, type Dispatch } from "../gateway/client";
+import { GatewayClient, Op, type Dispatch, type Shown } from "../gateway/client";
 import { makeNonce } from "../lib/snowflake";
 import {
   addLocalMessage,
@@ -187,6 +187,12 @@ async function refreshOpenChannels(): Promise<void> {
 }
 
 let currentChannel: string | null = null;
+
+/** The channel on screen as the gateway's subscriptions see it: a guild's, or none (a DM). */
+function shownChannel(channelId: string | null): Shown | null {
+  const guildId = channelId ? state.channels[channelId]?.guild_id : undefined;
+  return channelId && guildId ? { guildId, channelId } : null;
+}
 const ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
 export const actions = {
@@ -219,11 +225,13 @@ export const actions = {
 
   setCurrentChannel(channelId: string | null) {
     currentChannel = channelId;
+    gateway.show(shownChannel(channelId));
   },
 
   /** Opens a channel: from memory when it was visited, else its latest page. */
   async openChannel(channelId: string) {
     currentChannel = channelId;
+    gateway.show(shownChannel(channelId));
     const window = state.messages[channelId];
     if (window) {
       // Already in memory: it renders from there; the "visited last" order can wait a moment.
