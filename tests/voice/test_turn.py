@@ -32,16 +32,12 @@ import pytest_asyncio
 from aioice import stun, turn
 from aiortc import RTCIceServer
 
-from tests.conftest import Account, Api
-from tests.gateway.client import Recorder
+from tests.conftest import Api
 from tests.media.clients import Client
 from tests.server_process import Server, free_port, new_deployment
 from tests.voice.conftest import (
     Participant,
-    VoiceSocket,
-    identify,
-    joined,
-    open_voice,
+    identified,
     voice_channel,
 )
 
@@ -168,18 +164,6 @@ async def remote(server: Server) -> AsyncIterator[Api]:
         yield Api(http)
 
 
-async def ready_for(
-    server: Server, account: Account, guild: dict[str, Any], channel_id: str
-) -> tuple[Recorder, VoiceSocket, dict[str, Any]]:
-    """Join the voice channel and open the voice gateway: the gateway session, socket, READY."""
-    rec, update = await joined(server, account, guild, channel_id)
-    voice_socket = await open_voice(update["endpoint"])
-    await voice_socket.send(0, identify(account, rec, update))
-    ready = await voice_socket.receive()
-    assert ready["op"] == 2
-    return rec, voice_socket, ready["d"]
-
-
 def relay_servers(ready: dict[str, Any]) -> list[RTCIceServer]:
     return [RTCIceServer(**server) for server in ready["ice_servers"]]
 
@@ -196,13 +180,13 @@ async def test_a_person_whose_media_can_only_go_through_turn_hears_and_is_heard(
     await bob.join(alice, guild["system_channel_id"])
     voice = voice_channel(guild)
 
-    rec, voice_socket, ready = await ready_for(server, alice, guild, voice)
+    rec, voice_socket, ready = await identified(server, alice, guild, voice)
     a = Participant(alice, rec, voice_socket, Client(alice.id, 400))
     participants.append(a)
     await a.negotiate()
 
     before = time.time()
-    rec, voice_socket, ready = await ready_for(server, bob, guild, voice)
+    rec, voice_socket, ready = await identified(server, bob, guild, voice)
     stun_entry, turn_entry = ready["ice_servers"]
     assert stun_entry == {"urls": [coturn.stun_url]}
     assert turn_entry["urls"] == [coturn.turn_url]
@@ -244,7 +228,7 @@ async def test_credentials_made_with_another_secret_get_no_allocation(
         async with httpx.AsyncClient(base_url=wrong.api, timeout=20) as http:
             alice = await Api(http).account()
             guild = await alice.guild()
-            rec, voice_socket, ready = await ready_for(wrong, alice, guild, voice_channel(guild))
+            rec, voice_socket, ready = await identified(wrong, alice, guild, voice_channel(guild))
             try:
                 turn_entry = ready["ice_servers"][1]
                 with pytest.raises(stun.TransactionFailed) as refused:

@@ -15,7 +15,14 @@ import pytest
 from tests.conftest import Account, Api
 from tests.media.clients import Client
 from tests.server_process import Server, new_deployment
-from tests.voice.conftest import Participant, identify, joined, open_voice, voice_channel
+from tests.voice.conftest import (
+    Participant,
+    identified,
+    identify,
+    joined,
+    open_voice,
+    voice_channel,
+)
 
 
 async def enter(
@@ -26,10 +33,7 @@ async def enter(
     tone: int,
     made: list[Participant],
 ) -> Participant:
-    rec, update = await joined(server, account, guild, channel_id)
-    socket = await open_voice(update["endpoint"])
-    await socket.send(0, identify(account, rec, update))
-    assert (await socket.receive())["op"] == 2
+    rec, socket, _ready = await identified(server, account, guild, channel_id)
     person = Participant(account, rec, socket, Client(account.id, tone))
     made.append(person)
     await person.negotiate()

@@ -121,6 +121,8 @@ class Room:
     def _bind_watched(self, now: float) -> None:
         """Point every video slot at the stream its negotiation gave it, if it still exists,
         and for simulcast at the layer that fits the viewer (`simulcast.py`)."""
+        if not any(p.watching for p in self.participants.values()):
+            return  # a voice-only room: nothing to bind, on every tick
         streams = {
             (p.user_id, stream.source): stream
             for p in self.participants.values()

@@ -252,6 +252,9 @@ class WorkerPoolSfu:
         self._start_workers()
         room = self._rooms.get(room_id)
         worker = room.worker if room is not None else self._least_loaded()
+        known = self._bot_endpoints.get(worker)
+        if known is not None:  # a worker's socket lives as long as the worker
+            return known
         message = {"op": "bot_endpoint", "room": room_id, "user": 0}
         host, port = await worker.request(next(self._ids), message)
         self._bot_endpoints[worker] = (host, port)
