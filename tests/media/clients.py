@@ -174,6 +174,8 @@ class RecordingListener:
     def __init__(self, on_event: Callable[[], None]) -> None:
         self.speaking_events: list[tuple[int, bool]] = []
         self.streams_changes = 0
+        self.slot_speakers: dict[int, int] = {}
+        """SSRC -> whose voice it carries now, as bots are told (op 5)."""
         self._on_event = on_event
 
     def speaking(self, user_id: int, speaking: bool) -> None:
@@ -182,6 +184,10 @@ class RecordingListener:
 
     def streams_changed(self) -> None:
         self.streams_changes += 1
+        self._on_event()
+
+    def slot_speaker(self, ssrc: int, user_id: int) -> None:
+        self.slot_speakers[ssrc] = user_id
         self._on_event()
 
     def is_speaking(self, user_id: int) -> bool:

@@ -33,6 +33,9 @@ class _Quiet:
     def streams_changed(self) -> None:
         pass
 
+    def slot_speaker(self, ssrc: int, user_id: int) -> None:
+        pass
+
 
 _fast_path_seconds = 0.0
 

@@ -32,17 +32,41 @@ async def play(bot: UdpBot, packets: list[bytes], key: bytes | None = None) -> N
         await asyncio.sleep(0.02)
 
 
-async def next_of(socket: VoiceSocket, op: int) -> dict[str, Any]:
-    """The data of the next frame with `op` (others, such as who speaks, go by)."""
+async def next_of(
+    socket: VoiceSocket, op: int, passed: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The data of the next frame with `op`; others (such as who speaks) go by, into `passed`."""
     while True:
         frame = await socket.receive()
         if frame["op"] == op:
             data: dict[str, Any] = frame["d"]
             return data
+        if passed is not None:
+            passed.append(frame)
 
 
-async def tones_heard_by(bot: UdpBot, wanted: int, packets: int = 200) -> set[int | None]:
-    """Open what reaches the bot and decode it, until `wanted` is heard (or `packets` went by)."""
+async def speaking_frame(
+    socket: VoiceSocket, passed: list[dict[str, Any]], **wanted: Any
+) -> dict[str, Any]:
+    """The op 5 frame whose data has these values, among those passed or those still to come."""
+
+    def matches(frame: dict[str, Any]) -> bool:
+        return frame["op"] == 5 and all(frame["d"].get(k) == v for k, v in wanted.items())
+
+    for frame in passed:
+        if matches(frame):
+            return frame
+    while not matches(frame := await socket.receive()):
+        pass
+    return frame
+
+
+async def tones_heard_by(
+    bot: UdpBot, wanted: int, packets: int = 200
+) -> tuple[set[int | None], int | None]:
+    """Open what reaches the bot and decode it, until `wanted` is heard (or `packets` went by).
+
+    Returns the tones heard and the SSRC that carried `wanted`."""
     tones = OpusTones()
     heard: set[int | None] = set()
     for _ in range(packets):
@@ -51,10 +75,11 @@ async def tones_heard_by(bot: UdpBot, wanted: int, packets: int = 200) -> set[in
         assert opened is not None, "every packet to a bot is sealed with its key"
         header, payload = opened
         assert header[1] & 0x7F == 120 and len(header) == 12
-        heard.add(tones.tone(payload))
-        if wanted in heard:
-            break
-    return heard
+        tone = tones.tone(payload)
+        heard.add(tone)
+        if tone == wanted:
+            return heard, int.from_bytes(header[8:12], "big")
+    return heard, None
 
 
 async def test_a_bot_on_discords_udp_transport_is_heard_and_hears_the_others(
@@ -75,7 +100,8 @@ async def test_a_bot_on_discords_udp_transport_is_heard_and_hears_the_others(
         await socket.send(
             1, {"protocol": "udp", "data": {"address": host, "port": port, "mode": MODE}}
         )
-        described = await next_of(socket, 4)
+        passed: list[dict[str, Any]] = []
+        described = await next_of(socket, 4, passed)
         assert described["mode"] == MODE and described["dave_protocol_version"] == 0
         assert len(described["secret_key"]) == 32
         bot.key = bytes(described["secret_key"])
@@ -93,8 +119,10 @@ async def test_a_bot_on_discords_udp_transport_is_heard_and_hears_the_others(
         await a.frame(5, user_id=str(robot.id), speaking=1)
         assert 1000 not in a.peer.all_tones_kept()
 
-        heard = await tones_heard_by(bot, 400)
+        heard, alices_ssrc = await tones_heard_by(bot, 400)
         assert 400 in heard, f"the bot hears Alice (heard {heard})"
+        # Discord's voice-receive code learns whose packets an SSRC carries from op 5.
+        await speaking_frame(socket, passed, user_id=str(alice.id), ssrc=alices_ssrc)
 
         muted = await alice.patch(f"/guilds/{guild['id']}/members/{robot.id}", json={"mute": True})
         assert muted.status_code == 200, muted.text

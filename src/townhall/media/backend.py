@@ -112,6 +112,11 @@ class RoomListener(Protocol):
     def streams_changed(self) -> None:
         """The video streams this participant may watch changed: the client should renegotiate."""
 
+    def slot_speaker(self, ssrc: int, user_id: int) -> None:
+        """One of this bot's audio slots (`ssrc`) now carries `user_id`'s voice.
+
+        Only for links whose far end names speakers by SSRC (Discord's UDP voice: op 5)."""
+
 
 class MediaBackend(Protocol):
     """The media side of voice channels, one room per voice channel (or call)."""

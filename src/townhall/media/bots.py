@@ -118,6 +118,8 @@ class BotEndpoint(asyncio.DatagramProtocol):
 class BotLink:
     """One bot's side of the endpoint: the media link of its `Participant`."""
 
+    names_slot_speakers = True
+
     def __init__(
         self, endpoint: BotEndpoint, offer: BotOffer, on_rtp: Callable[[bytes], None]
     ) -> None:

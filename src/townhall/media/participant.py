@@ -49,6 +49,9 @@ PacketHandler = Callable[[bytes], None]
 class MediaLink(PacketSink, Protocol):
     """A participant's connection: a WebRTC `peer.Peer`, or a bot's `bots.BotLink`."""
 
+    names_slot_speakers: bool
+    """Its far end learns who is on an SSRC from op 5 (Discord's UDP voice), not from the media."""
+
     def send_rtcp(self, packet: bytes) -> None: ...
 
     async def close(self) -> None: ...

@@ -80,6 +80,8 @@ class _ParkedTrack(MediaStreamTrack):
 class Peer:
     """The aiortc connection of one participant, with its packets handed to `on_rtp`/`on_rtcp`."""
 
+    names_slot_speakers = False
+
     def __init__(
         self,
         on_rtp: Callable[[bytes], None],

@@ -165,7 +165,10 @@ class Room:
             choice = participant.choice
             own = {s: loud for s, loud in loudness.items() if s.user_id != participant.user_id}
             for slot_number in choice.update(own, now, voices):
-                participant.audio_slots[slot_number].attach(choice.holders[slot_number])
+                slot, holder = participant.audio_slots[slot_number], choice.holders[slot_number]
+                slot.attach(holder)
+                if holder is not None and participant.link.names_slot_speakers:
+                    self._tell_slot_speaker(participant, slot.ssrc, holder.user_id)
             heard.update(h for h in choice.holders if h is not None)
             deadline = choice.decides_at
             if deadline is not None and (decides_at is None or deadline < decides_at):
@@ -208,6 +211,12 @@ class Room:
     def _tell_speaking(self, participant: Participant, user_id: int, speaking: bool) -> None:
         try:
             participant.listener.speaking(user_id, speaking)
+        except Exception:
+            logger.exception("room listener of user %d failed", participant.user_id)
+
+    def _tell_slot_speaker(self, participant: Participant, ssrc: int, user_id: int) -> None:
+        try:
+            participant.listener.slot_speaker(ssrc, user_id)
         except Exception:
             logger.exception("room listener of user %d failed", participant.user_id)
 

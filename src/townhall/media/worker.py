@@ -58,6 +58,10 @@ class _ParentListener:
             }
         )
 
+    def slot_speaker(self, ssrc: int, user_id: int) -> None:
+        event = {"event": "slot_speaker", "ssrc": ssrc, "user": user_id}
+        self._server.out.send({**event, "listener": self._connection_id})
+
     def streams_changed(self) -> None:
         self._server.publish_room(self._room_id)  # the pool's copy first: listeners read it
         self._server.out.send({"event": "streams_changed", "listener": self._connection_id})

@@ -16,8 +16,9 @@ that its listener events find the right `RoomListener` even while a replaced one
 Worker to parent: `{"event": "ready"}` once it serves; `{"event": "room", "room", "members",
 "streams"}` whenever a room's members or video streams changed, always before the listener event
 or the reply that follows from the change (so the parent's copy answers `video_streams` as the
-worker would); `{"event": "speaking", "listener", "user", "speaking"}` and `{"event":
-"streams_changed", "listener"}`, the `RoomListener` calls.
+worker would); `{"event": "speaking", "listener", "user", "speaking"}`, `{"event":
+"streams_changed", "listener"}` and `{"event": "slot_speaker", "listener", "ssrc", "user"}`, the
+`RoomListener` calls.
 """
 
 from __future__ import annotations

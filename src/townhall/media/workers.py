@@ -223,6 +223,8 @@ class WorkerPoolSfu:
                 listener.speaking(message["user"], message["speaking"])
             elif kind == "streams_changed":
                 listener.streams_changed()
+            elif kind == "slot_speaker":
+                listener.slot_speaker(message["ssrc"], message["user"])
         except Exception:
             logger.exception("room listener failed on %r", kind)
 

@@ -431,6 +431,12 @@ class VoiceConnection:
     def _send_speaking(self, user_id: int, speaking: bool) -> None:
         self.send(VoiceOp.SPEAKING, {"user_id": str(user_id), "ssrc": 0, "speaking": int(speaking)})
 
+    def slot_speaker(self, ssrc: int, user_id: int) -> None:
+        """A bot's audio slot changed speaker: op 5 with that SSRC, which Discord's voice-receive
+        code reads to tell whose packets these are (Discord gives each speaker one SSRC; here a slot
+        carries one speaker at a time, so the mapping is re-sent whenever it changes)."""
+        self.send(VoiceOp.SPEAKING, {"user_id": str(user_id), "ssrc": ssrc, "speaking": 1})
+
     def streams_changed(self) -> None:
         streams = [
             {"user_id": str(s.user_id), "source": s.source}
