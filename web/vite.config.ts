@@ -45,6 +45,9 @@ const pwa = VitePWA({
     navigateFallbackAllowlist: CLIENT_ROUTES,
     navigateFallbackDenylist: NEVER_CACHED,
     runtimeCaching: [], // only the precached shell: API responses are never stored
+    // Push notifications (src/pwa/push.ts): the `push` and `notificationclick` handlers, a small
+    // script of our own beside the icons, loaded into the generated worker.
+    importScripts: ["/push-sw.js"],
     cleanupOutdatedCaches: true,
     clientsClaim: false,
     skipWaiting: false,

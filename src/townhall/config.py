@@ -169,6 +169,13 @@ class Settings:
     janus_admin_key: str | None = None
     janus_api_secret: str | None = None
     janus_token_secret: str | None = None
+    push_contact: str | None = None
+    """The VAPID `sub` push services may reach the operator at (`mailto:…` or `https://…`);
+    None: the public URL if it is https, else `mailto:townhall@localhost` (some services,
+    Apple's among them, refuse that: set it in production)."""
+    push_allow_loopback: bool = False
+    """Accept push subscriptions whose endpoint is on this machine (http too): tests and
+    development only, as the server POSTs to whatever endpoint a subscription names."""
 
     @property
     def effective_database_url(self) -> str:
@@ -288,5 +295,7 @@ class Settings:
             janus_admin_key=env.get("TOWNHALL_JANUS_ADMIN_KEY") or None,
             janus_api_secret=env.get("TOWNHALL_JANUS_API_SECRET") or None,
             janus_token_secret=env.get("TOWNHALL_JANUS_TOKEN_SECRET") or None,
+            push_contact=env.get("TOWNHALL_PUSH_CONTACT") or None,
+            push_allow_loopback=_env_bool("TOWNHALL_PUSH_ALLOW_LOOPBACK", cls.push_allow_loopback),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

@@ -129,10 +129,10 @@ async def test_voice_channel_chat_needs_connect_to_read(api: Api, app: FastAPI) 
 @contextmanager
 def counted_statements(app: FastAPI) -> Iterator[list[str]]:
     """The statements the request runs (not the node's own housekeeping meanwhile: its lease,
-    outbox and job queries)."""
+    outbox and job queries, and push jobs finding nobody subscribed)."""
     statements: list[str] = []
     engine = store_setup.services(app).engine.sync_engine
-    housekeeping = ("node_leases", "outbox", "jobs")
+    housekeeping = ("node_leases", "outbox", "jobs", "push_subscriptions")
 
     def record(*args: Any) -> None:
         statement = str(args[2])

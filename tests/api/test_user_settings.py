@@ -92,6 +92,7 @@ async def test_the_interface_language_is_stored_and_sent_to_the_persons_sessions
         "theme": None,
         "restricted_guilds": [],
         "default_guilds_restricted": False,
+        "notification_message_text": 0,
     }
     response = await person.patch("/users/@me/settings", json={"locale": "de"})
     assert response.status_code == 200 and response.json()["locale"] == "de"

@@ -43,6 +43,7 @@ from townhall.domain.notifications import (
     UserSettings,
     VersionedGuildSettings,
 )
+from townhall.domain.scheduled_events import EntityType, Interest, ScheduledEvent
 from townhall.events import catalog, codec
 from townhall.events.catalog import REGISTRY
 from townhall.events.event import Audience, Event, EventType, envelope_of
@@ -56,6 +57,9 @@ role = Role(4_000, GUILD, "coach", permissions=1 << 10, position=1)
 member = Member(GUILD, alice, NOW, role_ids=(role.id,))
 message = Message(5_000, CHANNEL, alice, "hello", guild_id=GUILD, mention_ids=(USER,))
 invite = Invite("abc", GUILD, CHANNEL, USER, NOW, max_age=60, max_uses=0)
+scheduled_event = ScheduledEvent(
+    9_200, GUILD, "Training", NOW, EntityType.VOICE, channel_id=CHANNEL, creator=alice
+)
 
 SAMPLES: dict[str, Any] = {
     "GUILD_CREATE": GUILD,
@@ -103,6 +107,12 @@ SAMPLES: dict[str, Any] = {
     "STAGE_INSTANCE_CREATE": StageInstance(9_100, GUILD, CHANNEL, "Q&A"),
     "STAGE_INSTANCE_UPDATE": StageInstance(9_100, GUILD, CHANNEL, "Q&A, part two"),
     "STAGE_INSTANCE_DELETE": StageInstance(9_100, GUILD, CHANNEL, "Q&A"),
+    "GUILD_SCHEDULED_EVENT_CREATE": scheduled_event,
+    "GUILD_SCHEDULED_EVENT_UPDATE": scheduled_event,
+    "GUILD_SCHEDULED_EVENT_DELETE": scheduled_event,
+    "GUILD_SCHEDULED_EVENT_USER_ADD": Interest(9_200, GUILD, USER),
+    "GUILD_SCHEDULED_EVENT_USER_REMOVE": Interest(9_200, GUILD, USER),
+    "GUILD_SCHEDULED_EVENT_REMINDER": scheduled_event,
     "VOICE_STATE_UPDATE": VoiceStateChange(
         VoiceState(GUILD, 8_000, USER, "session"), member, previous_channel_id=9_000
     ),

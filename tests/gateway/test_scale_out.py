@@ -89,3 +89,28 @@ async def test_ids_minted_on_two_nodes_never_collide(node_apis: tuple[Api, Api])
             assert guild.status_code == 201
             ids.add(guild.json()["id"])
     assert len(ids) == 20
+
+
+async def test_a_permission_taken_away_through_one_node_is_refused_at_once_by_the_other(
+    nodes: tuple[Server, Server], node_apis: tuple[Api, Api]
+) -> None:
+    """Each node keeps permission inputs in memory; another node's change must clear them there
+    too (not only after the entries' 30 s expiry)."""
+    api_a, api_b = node_apis
+    alice, bob = await api_a.account(), await api_b.account()
+    guild = await alice.guild()
+    channel = guild["system_channel_id"]
+    invite = await alice.post(f"/channels/{channel}/invites", json={})
+    assert (await bob.post(f"/invites/{invite.json()['code']}")).status_code == 200
+    assert (await bob.get(f"/channels/{channel}/messages")).status_code == 200  # B remembers
+    watcher = GatewayClient(nodes[1].gateway)  # Alice's session on node B
+    await watcher.connect()
+    await watcher.identify(alice.token, ALL_INTENTS)
+    hidden = await alice.put(
+        f"/channels/{channel}/permissions/{guild['id']}", json={"type": 0, "deny": "1024"}
+    )
+    assert hidden.status_code == 204, hidden.text
+    await watcher.wait_for("CHANNEL_UPDATE")  # node B has applied the change
+    refused = await bob.get(f"/channels/{channel}/messages")
+    assert refused.status_code == 403 and refused.json()["code"] == 50001
+    await watcher.close()

@@ -12,10 +12,13 @@ from townhall.actions import login_limits
 from townhall.actions.services import Services
 from townhall.config import Registration
 from townhall.domain import errors, validation
+from townhall.domain import guests as guest_rules
 from townhall.domain.actor import Actor
 from townhall.domain.models import UNSET, Unset, User
 from townhall.events import catalog
 from townhall.events.event import Event
+from townhall.store import guests as guest_store
+from townhall.store import members as member_store
 from townhall.store import users as user_store
 
 
@@ -173,10 +176,19 @@ class ProfilePatch:
 async def modify_current_user(
     s: Services, actor: Actor, patch: ProfilePatch
 ) -> tuple[User, str | None]:
-    """Change one's own profile; a new password revokes every other token and returns a new one."""
+    """Change one's own profile; a new password revokes every other token and returns a new one.
+
+    A guest keeps their account this way (domain/guests.py): an email and a new password, where
+    registration is not closed, and no current password (a guest has none); their tokens stay."""
     changes: dict[str, object] = {}
     if actor.user.bot:
         _refuse_bot_credentials(patch)
+    keeping = guest_rules.is_guest(actor.user) and not (
+        isinstance(patch.email, Unset) and isinstance(patch.new_password, Unset)
+    )
+    if keeping:
+        _require_keepable(s, patch)
+        changes["flags"] = actor.user.flags & ~guest_rules.GUEST
     sensitive = not isinstance(patch.new_password, Unset) or not isinstance(patch.email, Unset)
     if not isinstance(patch.username, Unset) and patch.username != actor.user.username:
         changes["username"] = validation.username(patch.username)
@@ -190,7 +202,7 @@ async def modify_current_user(
         )
     if not isinstance(patch.email, Unset):
         changes["email"] = validation.email(patch.email) if patch.email else None
-    if sensitive and not actor.user.bot:
+    if sensitive and not actor.user.bot and not keeping:
         async with s.engine.connect() as conn:
             stored = await user_store.get_password_hash(conn, actor.id)
         given = patch.password if isinstance(patch.password, str) else ""
@@ -203,15 +215,24 @@ async def modify_current_user(
         changes["password_hash"] = await s.hash_password(
             validation.password(patch.new_password, "new_password")
         )
+    # A guest's first password replaces no credential: their sessions stay signed in.
+    revoking = "password_hash" in changes and not keeping
     try:
         async with s.write() as tx:
+            if keeping and not await guest_store.is_open(tx.conn, actor.id):
+                raise errors.Unauthorized()  # the guest's time ran out a moment ago
             await user_store.update_user(tx.conn, actor.id, changes)
-            if "password_hash" in changes:
+            if keeping:
+                for guild_id in await guest_store.keep_account(tx.conn, actor.id):
+                    member = await member_store.get_member(tx.conn, guild_id, actor.id)
+                    if member is not None:
+                        tx.emit(Event(catalog.GUILD_MEMBER_UPDATE, member, guild_id=guild_id))
+            if revoking:
                 await user_store.delete_tokens_of_user(tx.conn, actor.id)
                 tx.emit(tokens_revoked(actor.id))
             user = await user_store.get_user(tx.conn, actor.id)
             assert user is not None
-            if changes.keys() & {"username", "global_name", "email"}:
+            if changes.keys() & {"username", "global_name", "email", "flags"}:
                 tx.emit(Event(catalog.USER_UPDATE, user, user_ids=frozenset({actor.id})))
     except user_store.EmailTaken:
         raise _email_taken() from None
@@ -219,9 +240,20 @@ async def modify_current_user(
         raise errors.InvalidFormBody.field(
             "username", "Username is unavailable.", "USERNAME_ALREADY_TAKEN"
         ) from None
-    if "password_hash" in changes:
+    if revoking:
         new_token_value = await issue_token(s, actor.id)
     return user, new_token_value
+
+
+def _require_keepable(s: Services, patch: ProfilePatch) -> None:
+    """What a guest needs to keep their account: registration open to them, an email, a password."""
+    if s.settings.registration is Registration.CLOSED:
+        raise errors.RegistrationClosed()
+    for name in ("email", "new_password"):
+        if not isinstance(getattr(patch, name), str) or not getattr(patch, name):
+            raise errors.InvalidFormBody.field(
+                name, "Required to keep a guest account.", "BASE_TYPE_REQUIRED"
+            )
 
 
 def _email_taken() -> errors.InvalidFormBody:

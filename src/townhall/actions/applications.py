@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from townhall.actions import accounts
 from townhall.actions.services import Services
 from townhall.domain import errors, validation
+from townhall.domain import guests as guest_rules
 from townhall.domain.actor import Actor
 from townhall.domain.applications import (
     DESCRIPTION_MAX,
@@ -56,6 +57,7 @@ async def create_application(
     """A new application and its bot user; the bot has no token until the owner resets it."""
     if actor.user.bot:
         raise errors.BotsCannotUse()
+    guest_rules.require_full_account(actor.user)
     name = validation.text_name(name, "name", NAME_MIN, NAME_MAX)
     description = validation.length(description, "description", 0, DESCRIPTION_MAX)
     async with s.write() as tx:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
+from townhall.actions import push
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.jobs import Payload, job
 from townhall.actions.services import Services, Transaction
@@ -55,6 +56,7 @@ async def entered(
             {"channel_id": channel.id, "started_at": started},
             at_ms=started + ring_seconds * 1000,
         )
+        await push.call_ringing(tx, channel, user_id, ringing, started)
     elif user_id in call.ringing:
         await _ring(tx, channel, call, tuple(r for r in call.ringing if r != user_id))
 
@@ -112,6 +114,7 @@ async def ring(s: Services, actor: Actor, channel_id: int, recipients: list[int]
         )
         ringing = set(call.ringing) | {u for u in wanted if u not in inside}
         await _ring(tx, channel, call, tuple(sorted(ringing)))
+        await push.call_ringing(tx, channel, actor.id, ringing - set(call.ringing), s.now_ms())
 
 
 async def stop_ringing(

@@ -12,12 +12,13 @@ from dataclasses import dataclass, replace
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.actions import overwrites as overwrite_actions
-from townhall.actions import private_channels, voice
+from townhall.actions import private_channels, public_channels, voice
 from townhall.actions.access import GuildAccess, channel_access, guild_access
 from townhall.actions.overwrites import OverwriteDraft
 from townhall.actions.services import Services
 from townhall.domain import channels as rules
 from townhall.domain import errors
+from townhall.domain import guests as guest_rules
 from townhall.domain.actor import Actor
 from townhall.domain.event_data import GuildView, PrivateChannelView
 from townhall.domain.models import UNSET, Channel, ChannelType, Guild, Unset
@@ -58,6 +59,8 @@ class ChannelPatch:
     user_limit: int | Unset | None = UNSET
     permission_overwrites: Sequence[OverwriteDraft] | Unset | None = UNSET
     parent_id: int | Unset | None = UNSET
+    flags: int | Unset | None = UNSET
+    """Only WEB_PUBLIC may be set (actions/public_channels.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,12 @@ async def create_guild_channel(
         else:
             # Discord's client copies the category's overwrites into a new channel; so do we.
             overwrites = list(parent.permission_overwrites) if parent is not None else []
+        guest_role = access.guild.guest_role_id  # new channels hide from guests (domain/guests.py)
+        overwrites = list(
+            guest_rules.overwrites_for_new_channel(
+                guest_role if guest_role in access.roles else None, overwrites
+            )
+        )
         channel = Channel(
             id=s.ids.next_id(),
             type=kind,
@@ -273,6 +282,13 @@ async def modify_channel(
                 access.require(Permission.MANAGE_ROLES)
                 before = {o.id: o for o in channel.permission_overwrites}
                 overwrite_actions.require_grantable(access.permissions, before, overwrites)
+        if not isinstance(patch.flags, Unset):
+            converted = changes.get("type")
+            kind = ChannelType(converted) if isinstance(converted, int) else channel.type
+            shown_to = channel.permission_overwrites if overwrites is None else overwrites
+            changes.update(
+                public_channels.flag_changes(access.guild, channel, patch.flags, kind, shown_to)
+            )
         await channel_store.update_channel(tx.conn, channel_id, changes)
         if overwrites is not None:
             await channel_store.replace_overwrites(tx.conn, channel_id, overwrites)

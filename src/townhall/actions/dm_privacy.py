@@ -14,10 +14,17 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.domain import errors
+from townhall.domain import guests as guest_rules
 from townhall.domain.models import User
 from townhall.store import dm_privacy as privacy_store
+from townhall.store import guests as guest_store
 
 
 async def require_may_dm(conn: AsyncConnection, sender: User, recipient_id: int) -> None:
+    """A guest, moreover, writes only to someone who wrote to them first (domain/guests.py)."""
     if not await privacy_store.shares_an_open_guild(conn, sender.id, recipient_id):
+        raise errors.CannotSendToUser()
+    if guest_rules.is_guest(sender) and not guest_rules.may_message(
+        sender, await guest_store.recipient_wrote_first(conn, sender.id, recipient_id)
+    ):
         raise errors.CannotSendToUser()

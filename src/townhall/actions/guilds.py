@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from townhall.actions import voice
+from townhall.actions import guest_access, voice
 from townhall.actions.access import guild_access, member_context
 from townhall.actions.services import Services
 from townhall.domain import errors, validation
+from townhall.domain import guests as guest_rules
 from townhall.domain.actor import Actor
 from townhall.domain.event_data import GuildView
 from townhall.domain.models import UNSET, Channel, ChannelType, Guild, Role, Unset, User, provided
@@ -21,10 +22,12 @@ from townhall.events.event import Event
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import members as member_store
+from townhall.store import users as user_store
 
 
 async def create_guild(s: Services, actor: Actor, name: str) -> GuildView:
     """A new guild with Discord's starter layout: `general` text and `General` voice channels."""
+    guest_rules.require_full_account(actor.user)
     name = validation.text_name(name, "name", validation.GUILD_NAME_MIN, validation.GUILD_NAME_MAX)
     guild_id = s.ids.next_id()
     text_category, voice_category = s.ids.next_id(), s.ids.next_id()
@@ -81,6 +84,9 @@ class GuildPatch:
     preferred_locale: str | Unset = UNSET
     owner_id: int | Unset = UNSET
     max_file_size: int | Unset | None = UNSET
+    guests_enabled: bool | Unset = UNSET
+    guest_inactivity_days: int | Unset = UNSET
+    rules: str | Unset | None = UNSET
 
 
 async def modify_guild(s: Services, actor: Actor, guild_id: int, patch: GuildPatch) -> GuildView:
@@ -96,6 +102,11 @@ async def modify_guild(s: Services, actor: Actor, guild_id: int, patch: GuildPat
             f"Must be {s.settings.max_file_bytes} or less (this server's limit).",
             "NUMBER_TYPE_MAX",
         )
+    if isinstance(patch.guest_inactivity_days, int):
+        changes["guest_inactivity_days"] = guest_rules.inactivity_days(patch.guest_inactivity_days)
+    if not isinstance(patch.rules, Unset):
+        text = (patch.rules or "").strip()
+        changes["rules"] = validation.length(text, "rules", 0, guest_rules.RULES_MAX) or None
     async with s.write() as tx:
         access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         access.require(Permission.MANAGE_GUILD)
@@ -104,6 +115,14 @@ async def modify_guild(s: Services, actor: Actor, guild_id: int, patch: GuildPat
                 raise errors.MissingPermissions()
             if not await member_store.is_member(tx.conn, guild_id, int(patch.owner_id)):  # type: ignore[arg-type]
                 raise errors.UnknownMember()
+            heir = await user_store.get_user(tx.conn, int(patch.owner_id))  # type: ignore[arg-type]
+            if heir is None or guest_rules.is_guest(heir):
+                raise errors.InvalidFormBody.field(
+                    "owner_id", "A guest cannot own a community.", "BASE_TYPE_INVALID"
+                )
+        if changes.get("guests_enabled"):
+            role_id, _made = await guest_access.ensure_guest_role(tx, s, access.guild, access.roles)
+            changes["guest_role_id"] = role_id
         for key in ("system_channel_id", "afk_channel_id"):
             channel_id = changes.get(key)
             if channel_id is not None:

@@ -6,10 +6,12 @@ import secrets
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions.access import channel_access, guild_access
+from townhall.actions import guest_access
+from townhall.actions.access import ChannelAccess, channel_access, guild_access
 from townhall.actions.jobs import Payload, job
-from townhall.actions.services import Services
+from townhall.actions.services import Services, Transaction
 from townhall.domain import errors
+from townhall.domain import guests as guest_rules
 from townhall.domain.actor import Actor
 from townhall.domain.event_data import InviteView
 from townhall.domain.models import Guild, Invite, Member
@@ -40,8 +42,20 @@ async def create_invite(
     max_uses: int = 0,
     temporary: bool = False,
     unique: bool = False,
+    flags: int = 0,
 ) -> InviteView:
-    if not 0 <= max_age <= 604800:
+    """A code for the channel's guild; with IS_GUEST_INVITE in `flags`, a guest link, which needs
+    MANAGE_GUILD too, guests enabled, and an end (1 hour to 30 days), and opens the channel to
+    the Guest role (actions/guest_access.py)."""
+    guest_link = bool(flags & guest_rules.IS_GUEST_INVITE)
+    if flags & ~guest_rules.IS_GUEST_INVITE:
+        raise errors.InvalidFormBody.field(
+            "flags", "Only IS_GUEST_INVITE may be set.", "BASE_TYPE_INVALID"
+        )
+    if guest_link:
+        if (refused := guest_rules.link_range_error(max_age)) is not None:
+            raise refused
+    elif not 0 <= max_age <= 604800:
         raise errors.InvalidFormBody.field(
             "max_age", "int value should be between 0 and 604800.", "NUMBER_TYPE_MAX"
         )
@@ -54,10 +68,12 @@ async def create_invite(
         if access.guild is None:
             raise errors.CannotExecuteOnDM()
         access.require(Permission.CREATE_INSTANT_INVITE)
+        if guest_link:
+            await _prepare_guest_link(tx, s, access)
         now = s.now()
         if not unique:
             for existing in await invite_store.find_reusable(
-                tx.conn, channel_id, actor.id, max_age, max_uses, temporary
+                tx.conn, channel_id, actor.id, max_age, max_uses, temporary, flags
             ):
                 if existing.usable(now) and existing.uses == 0:
                     return InviteView(existing, access.guild.guild, access.channel, actor.user)
@@ -70,6 +86,7 @@ async def create_invite(
             max_age=max_age,
             max_uses=max_uses,
             temporary=temporary,
+            flags=flags,
         )
         await invite_store.insert_invite(tx.conn, invite)
         expires = invite.expires_at()
@@ -81,6 +98,22 @@ async def create_invite(
         view = InviteView(invite, access.guild.guild, access.channel, actor.user)
         tx.emit(Event(catalog.INVITE_CREATE, view, guild_id=invite.guild_id, channel_id=channel_id))
     return view
+
+
+async def _prepare_guest_link(tx: Transaction, s: Services, access: ChannelAccess) -> None:
+    assert access.guild is not None
+    access.guild.require(Permission.MANAGE_GUILD)
+    guild = access.guild.guild
+    if not guild.guests_enabled:
+        raise errors.InvalidFormBody.field(
+            "flags", "This community does not allow guests.", "GUESTS_DISABLED"
+        )
+    role_id, made = await guest_access.ensure_guest_role(tx, s, guild, access.guild.roles)
+    if made:
+        await guest_access.guild_with_guest_role(tx, guild.id, role_id)
+    channel = await channel_store.get_channel(tx.conn, access.channel.id)
+    assert channel is not None
+    await guest_access.open_to_guests(tx, channel, role_id)
 
 
 class NotYetExpired(Exception):
@@ -115,6 +148,8 @@ async def _live_invite_view(s: Services, code: str, *, with_counts: bool) -> Inv
         channel = await channel_store.get_channel(conn, invite.channel_id)
         if guild is None or channel is None:
             raise errors.UnknownInvite()
+        if invite.flags & guest_rules.IS_GUEST_INVITE and not guild.guests_enabled:
+            raise errors.UnknownInvite()  # guest links stop when the community stops guests
         inviter = await user_store.get_user(conn, invite.inviter_id) if invite.inviter_id else None
         count = await member_store.count_members(conn, guild.id) if with_counts else None
     return InviteView(invite, guild, channel, inviter, count, None)
@@ -132,9 +167,11 @@ async def require_usable_invite(s: Services, code: str) -> Invite:
 async def accept_invite(s: Services, actor: Actor, code: str) -> tuple[InviteView, Member]:
     """Join the invite's guild. Joining a guild one is already in uses nothing up.
 
-    Bots join through `/oauth2/authorize`, never by invite, as on Discord."""
+    Bots join through `/oauth2/authorize`, never by invite, as on Discord. A guest account stays
+    in its one community; an account joining by a guest link gets the Guest role."""
     if actor.user.bot:
         raise errors.BotsCannotUse()
+    guest_rules.require_full_account(actor.user)
     view = await _live_invite_view(s, code, with_counts=False)
     guild_id = view.guild.id
     async with s.write() as tx:
@@ -147,6 +184,8 @@ async def accept_invite(s: Services, actor: Actor, code: str) -> tuple[InviteVie
             await member_store.insert_member(
                 tx.conn, guild_id, actor.id, s.now_ms(), temporary=view.invite.temporary
             )
+            if view.invite.flags & guest_rules.IS_GUEST_INVITE:
+                await _give_guest_role(tx, s, view.guild, actor.id)
         member = await member_store.get_member(tx.conn, guild_id, actor.id)
         assert member is not None
         if joined:
@@ -160,6 +199,14 @@ async def accept_invite(s: Services, actor: Actor, code: str) -> tuple[InviteVie
                 ),
             )
     return view, member
+
+
+async def _give_guest_role(tx: Transaction, s: Services, guild: Guild, user_id: int) -> None:
+    roles = {r.id: r for r in await guild_store.roles_of_guild(tx.conn, guild.id)}
+    role_id, made = await guest_access.ensure_guest_role(tx, s, guild, roles)
+    if made:
+        await guest_access.guild_with_guest_role(tx, guild.id, role_id)
+    await member_store.add_member_role(tx.conn, guild.id, user_id, role_id)
 
 
 async def delete_invite(s: Services, actor: Actor, code: str) -> InviteView:

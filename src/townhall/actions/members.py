@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from townhall.actions import voice, voice_moderation
+from townhall.actions import guest_access, voice, voice_moderation
 from townhall.actions.access import GuildAccess, guild_access, member_context
 from townhall.actions.guilds import member_removed
 from townhall.actions.roles import require_assignable, role_in
 from townhall.actions.services import Services
 from townhall.domain import errors, validation
+from townhall.domain import guests as guest_rules
 from townhall.domain.actor import Actor
 from townhall.domain.models import UNSET, Member, Unset
 from townhall.domain.permissions import Permission, base_permissions, has
@@ -43,7 +44,11 @@ async def list_members(
     s: Services, actor: Actor, guild_id: int, *, limit: int, after: int
 ) -> list[Member]:
     async with s.engine.connect() as conn:
-        await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
+        access = await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
+        if guest_rules.is_guest(actor.user):
+            return await guest_access.members_in_view(
+                conn, access, s.now(), after=after, limit=limit
+            )
         return await member_store.list_members(conn, guild_id, after=after, limit=limit)
 
 
@@ -51,14 +56,20 @@ async def search_members(
     s: Services, actor: Actor, guild_id: int, query: str, *, limit: int
 ) -> list[Member]:
     async with s.engine.connect() as conn:
-        await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
-        return await member_store.search_members(conn, guild_id, query, limit=limit)
+        access = await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
+        found = await member_store.search_members(conn, guild_id, query, limit=limit)
+        if guest_rules.is_guest(actor.user):
+            return await guest_access.members_in_view(conn, access, s.now(), among=found)
+        return found
 
 
 async def get_member(s: Services, actor: Actor, guild_id: int, user_id: int) -> Member:
     async with s.engine.connect() as conn:
-        await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
+        access = await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
         member = await member_store.get_member(conn, guild_id, user_id)
+        if member is not None and guest_rules.is_guest(actor.user):
+            shown = await guest_access.members_in_view(conn, access, s.now(), among=[member])
+            member = shown[0] if shown else None
         if member is None:
             if await user_store.get_user(conn, user_id) is None:
                 raise errors.UnknownUser()

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions import attachments, dm_privacy, file_scans, live_locations
+from townhall.actions import attachments, dm_privacy, file_scans, live_locations, push
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.attachments import IncomingFile
 from townhall.actions.services import Services
@@ -264,6 +264,7 @@ async def _create(
         )
         await file_scans.attach(tx, s, stored)
         await live_locations.schedule_end(tx, message)
+        await push.message_sent(tx, s, message, access.channel)  # a job row, at most
         member = access.guild.member if access.guild else None
         created = message_event(
             catalog.MESSAGE_CREATE, replace(message, author_member=member), access

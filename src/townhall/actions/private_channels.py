@@ -22,6 +22,7 @@ from townhall.actions.accounts import token_hash
 from townhall.actions.services import Services
 from townhall.domain import channels as channel_rules
 from townhall.domain import errors
+from townhall.domain import guests as guest_rules
 from townhall.domain.actor import Actor
 from townhall.domain.event_data import PrivateChannelView
 from townhall.domain.models import UNSET, Channel, ChannelType, Unset, User
@@ -69,6 +70,8 @@ async def open_dm(s: Services, actor: Actor, recipient_id: int) -> PrivateChanne
         other = await user_store.get_user(tx.conn, recipient_id)
         if other is None:
             raise errors.UnknownUser()
+        if guest_rules.is_guest(actor.user):  # a guest opens only the DMs others started
+            await dm_privacy.require_may_dm(tx.conn, actor.user, recipient_id)
         appeared = False
         existing_id = await channel_store.find_dm(tx.conn, key)
         if existing_id is None:

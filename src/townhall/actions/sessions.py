@@ -10,16 +10,19 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions import accounts
+from townhall.actions import accounts, guest_access
 from townhall.actions.services import Services
 from townhall.actions.user_settings import personal_state
+from townhall.domain import guests as guest_rules
 from townhall.domain.event_data import CallView
 from townhall.domain.models import Channel, Guild, Member, Role, StageInstance, User, VoiceState
 from townhall.domain.notifications import PersonalState
+from townhall.domain.scheduled_events import ScheduledEvent
 from townhall.store import calls as call_store
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import members as member_store
+from townhall.store import scheduled_events as scheduled_event_store
 from townhall.store import stage_instances as stage_store
 from townhall.store import users as user_store
 from townhall.store import voice_states as voice_store
@@ -36,6 +39,7 @@ class GuildSnapshot:
     members: list[Member]
     voice_states: list[VoiceState]
     stages: list[StageInstance]
+    scheduled_events: list[ScheduledEvent] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +66,12 @@ def session_token_hash(token: str) -> bytes:
 
 
 async def identify(s: Services, token: str) -> User | None:
+    """The token's user; a guest's IDENTIFY counts as activity (domain/guests.py)."""
     token = token.removeprefix("Bot ").removeprefix("Bearer ").strip()
-    return await accounts.authenticate(s, token) if token else None
+    user = await accounts.authenticate(s, token) if token else None
+    if user is not None and guest_rules.is_guest(user):
+        await guest_access.note_activity(s, user.id)
+    return user
 
 
 async def token_still_valid(s: Services, hashed: bytes) -> bool:
@@ -97,7 +105,7 @@ async def _calls(conn: AsyncConnection, channel_ids: list[int]) -> list[CallView
 
 
 async def guild_snapshots(s: Services, guild_ids: Collection[int]) -> dict[int, GuildSnapshot]:
-    """Several guilds for the gateway's replicas: seven queries however many guilds."""
+    """Several guilds for the gateway's replicas: a few queries however many guilds."""
     async with s.db.snapshot() as conn:
         found = await guild_store.guilds_with_versions(conn, guild_ids)
         ids = [guild.id for guild, _version in found]
@@ -106,6 +114,7 @@ async def guild_snapshots(s: Services, guild_ids: Collection[int]) -> dict[int, 
         members = await member_store.members_of_guilds(conn, ids)
         voice = await voice_store.voice_states_of_guilds(conn, ids)
         stages = await stage_store.stages_of_guilds(conn, ids)
+        scheduled = await scheduled_event_store.unfinished_events_of_guilds(conn, ids)
     return {
         guild.id: GuildSnapshot(
             guild,
@@ -115,6 +124,7 @@ async def guild_snapshots(s: Services, guild_ids: Collection[int]) -> dict[int, 
             members[guild.id],
             voice.get(guild.id, []),
             stages.get(guild.id, []),
+            scheduled.get(guild.id, []),
         )
         for guild, version in found
     }

@@ -92,3 +92,35 @@ async def _moderated_stage(
 async def end_stage(tx: Transaction, stage: StageInstance) -> None:
     await stage_store.delete_stage(tx.conn, stage.id)
     tx.emit(_event(catalog.STAGE_INSTANCE_DELETE, stage))
+    if stage.scheduled_event_id is not None:
+        # The stage of a scheduled event: the event is over too. (Imported here: that module
+        # opens stages through this one.)
+        from townhall.actions import scheduled_events
+
+        await scheduled_events.complete_with_stage(tx, stage)
+
+
+async def open_stage(
+    tx: Transaction,
+    s: Services,
+    guild_id: int,
+    channel_id: int,
+    topic: str,
+    *,
+    scheduled_event_id: int | None = None,
+) -> StageInstance:
+    """Open the channel's stage for a scheduled event that starts (its caller checked that the
+    actor moderates the stage); a stage already open stays as it is."""
+    existing = await stage_store.stage_of_channel(tx.conn, channel_id, lock=True)
+    if existing is not None:
+        return existing
+    stage = StageInstance(
+        s.ids.next_id(),
+        guild_id,
+        channel_id,
+        _topic(topic[:TOPIC_MAX]),
+        scheduled_event_id=scheduled_event_id,
+    )
+    await stage_store.insert_stage(tx.conn, stage)
+    tx.emit(_event(catalog.STAGE_INSTANCE_CREATE, stage))
+    return stage

@@ -69,6 +69,7 @@ class SettingsPatch:
     theme: str | Unset = UNSET
     restricted_guilds: Sequence[int] | Unset = UNSET
     default_guilds_restricted: bool | Unset = UNSET
+    notification_message_text: int | Unset = UNSET
 
 
 async def _settings(
@@ -92,7 +93,7 @@ async def get_user_settings(s: Services, actor: Actor) -> UserSettings:
 
 async def modify_user_settings(s: Services, actor: Actor, patch: SettingsPatch) -> UserSettings:
     _people_only(actor)
-    changes: dict[str, str] = {}
+    changes: dict[str, str | int] = {}
     if isinstance(patch.locale, str):
         if patch.locale not in notifications.LOCALES:
             raise errors.InvalidFormBody.field("locale", "Unknown locale.", "LOCALE_INVALID")
@@ -101,6 +102,14 @@ async def modify_user_settings(s: Services, actor: Actor, patch: SettingsPatch) 
         if patch.theme not in notifications.THEMES:
             raise errors.InvalidFormBody.field("theme", "Unknown theme.", "BASE_TYPE_CHOICES")
         changes["theme"] = patch.theme
+    if isinstance(patch.notification_message_text, int):
+        if patch.notification_message_text not in (0, 1, 2):
+            raise errors.InvalidFormBody.field(
+                "notification_message_text",
+                "Value must be one of (0, 1, 2).",
+                "BASE_TYPE_CHOICES",
+            )
+        changes["notification_message_text"] = patch.notification_message_text
     async with s.write() as tx:
         before = await _settings(tx.conn, actor.id)
         if changes:

@@ -24,13 +24,17 @@ from townhall.api.routes import (
     commands,
     dms,
     gateway,
+    guests,
     guilds,
     invites,
     members,
     messages,
     pins,
+    public,
+    push,
     reactions,
     roles,
+    scheduled_events,
     stage_instances,
     uploads,
     users,
@@ -45,7 +49,9 @@ from townhall.voice.connection import voice_endpoint
 
 API_PREFIX = "/api/v10"
 ROUTERS = (
-    # Matching walks routes in order: the busiest (sending and reading messages) come first.
+    # Matching walks routes in order: the busiest (sending and reading messages) come first,
+    # after the visitors' reads, which only requests without a token match (routes/public.py).
+    public.router,
     messages.router,
     reactions.router,
     pins.router,
@@ -56,6 +62,7 @@ ROUTERS = (
     roles.router,
     members.router,
     invites.router,
+    guests.router,
     auth.router,
     applications.router,
     commands.router,
@@ -63,7 +70,9 @@ ROUTERS = (
     uploads.router,
     voice.router,
     stage_instances.router,
+    scheduled_events.router,
     calls.router,
+    push.router,
 )
 
 

@@ -74,9 +74,19 @@ async def get_current_actor(request: Request) -> Actor:
     )
 
 
+async def get_actor_or_visitor(request: Request) -> Actor | None:
+    """The signed-in actor, or None for a visitor who sent no token (a wrong token is still 401).
+    Only routes that serve visitors take this (api/routes/public.py)."""
+    if not bearer_token(request):
+        return None
+    return await get_current_actor(request)
+
+
 ServicesDep = Annotated[Services, Depends(get_services)]
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
 """Who acts: the signed-in user or bot, with their address and the audit-log reason."""
+ActorOrVisitor = Annotated[Actor | None, Depends(get_actor_or_visitor)]
+"""Who asks: None for a visitor without an account (public channels only)."""
 
 Snowflake = Annotated[int, Field(ge=0, le=MAX_SNOWFLAKE)]
 """An id in a JSON body: a string of digits (as Discord sends) or a number."""

@@ -62,6 +62,19 @@ INVITED_SIGN_UP = Limit("sign-up-invited", 40, 60.0, per_ip=True)
 """Sign-ups carrying a usable invite code, per code and address: a class of pupils at once."""
 GUILD_CREATE = Limit("guild-create", 10, 60.0)
 INVITE_ACCEPT = Limit("invite-accept", 10, 60.0)
+GUEST_JOIN = Limit("guest-join", 20, 60.0, per_ip=True)
+"""Guest accounts made by guest links, per address (each link's `max_uses` bounds the rest)."""
+VISITOR_READS = Limit("visitor-reads", 40, 10.0, per_ip=True)
+"""Reads without a token of public channels (api/routes/public.py), per address, all routes and
+channels together: a visitor scrolling back is far below it, a scraper walking ids is not."""
+VISITOR_ROUTES = frozenset(
+    {
+        ("GET", "/channels/{channel_id}"),
+        ("GET", "/channels/{channel_id}/messages"),
+        ("GET", "/channels/{channel_id}/messages/{message_id}"),
+        ("GET", "/guilds/{guild_id}/preview"),
+    }
+)
 DEFAULT_REQUESTS, DEFAULT_PER = 50, 1.0
 """Any route not in ROUTE_LIMITS gets a bucket of its own with this limit."""
 GLOBAL = Limit("global", 50, 1.0)
@@ -83,6 +96,7 @@ ROUTE_LIMITS: dict[tuple[str, str], Limit] = {
     ("POST", "/auth/register"): SIGN_UP,
     ("POST", "/guilds"): GUILD_CREATE,
     ("POST", "/invites/{code}"): INVITE_ACCEPT,
+    ("POST", "/invites/{code}/guest"): GUEST_JOIN,
 }
 """(method, route template below /api/v10) → its limit."""
 
@@ -153,6 +167,8 @@ class _Candidate:
     counter: Counter
     bucket: bytes
     """Its `X-RateLimit-Bucket` value."""
+    visitor: bool = False
+    """A route visitors read public channels with: without a token, `VISITOR_READS` counts too."""
 
 
 def bucket_hash(name: str) -> bytes:
@@ -177,6 +193,7 @@ class RateLimits:
         scale = settings.rate_limit_scale
         self.global_counter = Counter(GLOBAL, scale, clock)
         self.invited_sign_ups = Counter(INVITED_SIGN_UP, scale, clock)
+        self.visitor_reads = Counter(VISITOR_READS, scale, clock)
         counters: dict[str, Counter] = {}
         # Candidates by (method, number of path segments): a request is matched against a handful
         # of regexes, not all of them. In document order, which is the router's order.
@@ -196,7 +213,13 @@ class RateLimits:
                 )
                 counter = counters.get(limit.name) or Counter(limit, scale, clock)
                 counters[limit.name] = counter
-                candidate = _Candidate(regex, major, counter, bucket_hash(limit.name))
+                candidate = _Candidate(
+                    regex,
+                    major,
+                    counter,
+                    bucket_hash(limit.name),
+                    visitor=(verb, template.replace(":int", "")) in VISITOR_ROUTES,
+                )
                 for each in ("GET", "HEAD") if verb == "GET" else (verb,):
                     key = (each, path.count("/"))
                     self.candidates.setdefault(key, []).append(candidate)
@@ -219,6 +242,11 @@ class RateLimits:
         who = _client_ip(scope) if counter.limit.per_ip else caller
         if counter.limit is SIGN_UP and (code := await _usable_invite(scope)) is not None:
             counter, bucket, major = self.invited_sign_ups, _INVITED_BUCKET, code
+        if candidate.visitor and caller.startswith("ip:"):
+            visitor = self.visitor_reads.hit(caller)
+            if not visitor.allowed:
+                await _refuse(send, visitor, bucket=_VISITOR_BUCKET)
+                return
         verdict = counter.hit(f"{major}|{who}")
         if not verdict.allowed:
             await _refuse(send, verdict, bucket=bucket)
@@ -271,6 +299,7 @@ async def _caller(scope: Scope) -> str:
 
 
 _INVITED_BUCKET = bucket_hash(INVITED_SIGN_UP.name)
+_VISITOR_BUCKET = bucket_hash(VISITOR_READS.name)
 
 
 async def _usable_invite(scope: Scope) -> str | None:

@@ -7,11 +7,19 @@ resources/channel.mdx in discord/discord-api-docs), at the level of a guild with
 
 from __future__ import annotations
 
+import enum
 import re
+from collections.abc import Iterable
 
 from townhall.domain.errors import InvalidFormBody
 from townhall.domain.models import ChannelType
-from townhall.domain.permissions import Overwrite
+from townhall.domain.permissions import (
+    MemberContext,
+    Overwrite,
+    Permission,
+    channel_permissions,
+    has,
+)
 
 MAX_GUILD_CHANNELS = 500
 NAME_MIN, NAME_MAX = 1, 100
@@ -111,3 +119,69 @@ def newly_set_bits(old: Overwrite | None, new: Overwrite) -> int:
     """
     old_allow, old_deny = (old.allow, old.deny) if old is not None else (0, 0)
     return int((new.allow & ~old_allow) | (new.deny & ~old_deny))
+
+
+# -- readable by anyone with the link (docs/public-channels.md) --------------------------------
+
+
+class ChannelFlag(enum.IntFlag):
+    """Channel flags townhall sets. Discord's own (PINNED 1 << 1, REQUIRE_TAG 1 << 4, …) are
+    never set on guild text channels here; WEB_PUBLIC is townhall's, from the top of the 31-bit
+    range so that no Discord bit and no JavaScript bit operation ever meets it."""
+
+    WEB_PUBLIC = 1 << 30
+    """Readable by anyone with the link, without an account (Zulip's "web-public")."""
+
+
+SETTABLE_FLAGS = int(ChannelFlag.WEB_PUBLIC)
+WEB_PUBLIC_TYPES = frozenset({ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT})
+VISITOR_PERMISSIONS = Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY
+"""What a visitor is shown in a public channel: nothing more than @everyone may do there."""
+NO_ONE = -1
+"""A user id no account has: the owner and the member of @everyone's permission context."""
+
+
+def everyone_permissions_in(
+    guild_id: int, everyone_permissions: int, overwrites: Iterable[Overwrite]
+) -> int:
+    """What a member with no role but @everyone may do in the channel."""
+    context = MemberContext(
+        guild_id=guild_id,
+        owner_id=NO_ONE,
+        user_id=0,
+        everyone_permissions=everyone_permissions,
+        role_permissions={},
+    )
+    return channel_permissions(context, overwrites)
+
+
+def readable_by_anyone(
+    guild_id: int,
+    kind: int,
+    flags: int,
+    everyone_permissions: int,
+    overwrites: Iterable[Overwrite],
+) -> bool:
+    """A channel visitors without an account may read: a text or announcement channel flagged
+    WEB_PUBLIC that every member may read too. Hiding a channel from @everyone hides it from
+    visitors at once, whatever its flag says."""
+    return (
+        bool(flags & ChannelFlag.WEB_PUBLIC)
+        and kind in WEB_PUBLIC_TYPES
+        and has(
+            everyone_permissions_in(guild_id, everyone_permissions, overwrites), VISITOR_PERMISSIONS
+        )
+    )
+
+
+def channel_flags(value: int, kind: ChannelType, path: str = "flags") -> int:
+    """The flags a Modify Channel body may set: WEB_PUBLIC on text and announcement channels."""
+    if value < 0 or value & ~SETTABLE_FLAGS:
+        raise InvalidFormBody.field(path, "Unsupported channel flags.", "CHANNEL_FLAGS_INVALID")
+    if value & ChannelFlag.WEB_PUBLIC and kind not in WEB_PUBLIC_TYPES:
+        raise InvalidFormBody.field(
+            path,
+            "Only text and announcement channels can be readable by anyone.",
+            "CHANNEL_TYPE_INVALID",
+        )
+    return value

@@ -119,6 +119,12 @@ class BannedFromGuild(Forbidden):
     code, message = 40007, "The user is banned from this guild."
 
 
+class AccountVerificationRequired(Forbidden):
+    """Guest accounts (domain/guests.py) until they set an email and a password."""
+
+    code, message = 40002, "You need to verify your account in order to perform this action"
+
+
 class RegistrationClosed(Forbidden):
     code, message = 40002, "Registration is closed on this server"
 

@@ -74,6 +74,14 @@ class Guild:
     preferred_locale: str = "en-US"
     max_file_size: int | None = None
     """townhall's: the largest file its members may share, in bytes (None: the server's)."""
+    guests_enabled: bool = False
+    """townhall's: guest links may be made (domain/guests.py)."""
+    guest_role_id: int | None = None
+    """The role every guest holds, made when guests are first enabled."""
+    guest_inactivity_days: int = 14
+    """A guest who shows no activity for this many days is erased."""
+    rules: str | None = None
+    """townhall's: the community's rules, which a guest accepts before joining."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +124,8 @@ class Channel:
     recipient_ids: tuple[int, ...] = ()
     """The members of a DM or group DM (including the viewer)."""
     last_pin_timestamp: datetime | None = None
+    flags: int = 0
+    """Discord's channel flags; townhall's own WEB_PUBLIC (domain/channels.py) among them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +213,8 @@ class Invite:
     max_uses: int
     uses: int = 0
     temporary: bool = False
+    flags: int = 0
+    """Discord's invite flags: IS_GUEST_INVITE (domain/guests.py) makes it a guest link."""
 
     def expires_at(self) -> datetime | None:
         if self.max_age == 0:

@@ -327,6 +327,9 @@ class UserSettings:
     """Guilds whose members may not DM the person (actions/dm_privacy.py)."""
     default_guilds_restricted: bool = False
     """Whether a guild the person joins later goes on `restricted_guilds`."""
+    notification_message_text: int = 0
+    """Whether push notifications show message text: 0 except in confidential communities,
+    1 always, 2 never (domain/push.py)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from townhall.domain.models import (
 )
 from townhall.domain.notifications import ReadPosition, UserSettings, VersionedGuildSettings
 from townhall.domain.permissions import Permission
+from townhall.domain.scheduled_events import Interest, ScheduledEvent
 from townhall.events.event import Audience, CacheKey, Encoded, Event, EventType
 from townhall.wire import payloads
 from townhall.wire.intents import Intent
@@ -463,6 +464,47 @@ def _stage_event(name: str) -> EventType[StageInstance]:
 STAGE_INSTANCE_CREATE = _stage_event("STAGE_INSTANCE_CREATE")
 STAGE_INSTANCE_UPDATE = _stage_event("STAGE_INSTANCE_UPDATE")
 STAGE_INSTANCE_DELETE = _stage_event("STAGE_INSTANCE_DELETE")
+
+# -- scheduled events ------------------------------------------------------------------------
+# In a guild's snapshot (GUILD_CREATE's `guild_scheduled_events`, with `user_count`); an event in
+# a channel goes to who can see that channel (the Event's `channel_id`), an external one to all.
+
+
+def _scheduled_event(e: Event[ScheduledEvent]) -> Payload:
+    return payloads.scheduled_event(e.data)
+
+
+def _scheduled_event_kind(name: str) -> EventType[ScheduledEvent]:
+    return _snapshot(
+        name, _scheduled_event, Audience.GUILD, Intent.GUILD_SCHEDULED_EVENTS, lambda e: ()
+    )
+
+
+def _interest_kind(name: str) -> EventType[Interest]:
+    return _snapshot(
+        name,
+        lambda e: payloads.interest(e.data),
+        Audience.GUILD,
+        Intent.GUILD_SCHEDULED_EVENTS,
+        lambda e: (),
+    )
+
+
+GUILD_SCHEDULED_EVENT_CREATE = _scheduled_event_kind("GUILD_SCHEDULED_EVENT_CREATE")
+GUILD_SCHEDULED_EVENT_UPDATE = _scheduled_event_kind("GUILD_SCHEDULED_EVENT_UPDATE")
+GUILD_SCHEDULED_EVENT_DELETE = _scheduled_event_kind("GUILD_SCHEDULED_EVENT_DELETE")
+GUILD_SCHEDULED_EVENT_USER_ADD = _interest_kind("GUILD_SCHEDULED_EVENT_USER_ADD")
+GUILD_SCHEDULED_EVENT_USER_REMOVE = _interest_kind("GUILD_SCHEDULED_EVENT_USER_REMOVE")
+GUILD_SCHEDULED_EVENT_REMINDER: EventType[ScheduledEvent] = declare(
+    EventType(
+        "GUILD_SCHEDULED_EVENT_REMINDER",
+        _scheduled_event,
+        Audience.USERS,
+        guild_intent=Intent.GUILD_SCHEDULED_EVENTS,
+    )
+)
+"""townhall's own: the event starts soon; for the interested members (`user_ids`) who may
+see it. Discord's client notifies at the start instead; the libraries ignore the event."""
 
 # -- invites ---------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from townhall.domain import errors
 from townhall.domain.actor import Actor
 from townhall.domain.applications import granted_privileged_intents
 from townhall.gateway import limits, subscriptions
+from townhall.gateway.anonymous import VisitorSession
 from townhall.gateway.hub import Hub
 from townhall.gateway.members import send_member_chunks
 from townhall.gateway.protocol import ALL_INTENTS, PRIVILEGED_INTENTS, Close, GatewayClose, Op
@@ -95,9 +96,13 @@ class GatewayConnection:
         finally:
             if isinstance(frames, QueuedFrames):
                 frames.stop()
+            if isinstance(self.session, VisitorSession):
+                self.hub.visitors.end(self.session)
 
     async def close(self, code: int, reason: str) -> None:
-        if self.session is not None:
+        if isinstance(self.session, VisitorSession):
+            self.hub.visitors.end(self.session)  # visitors never resume
+        elif self.session is not None:
             self.hub.detach(self.session)
             if code in (
                 Close.AUTHENTICATION_FAILED,
@@ -111,6 +116,9 @@ class GatewayConnection:
     async def lose(self, code: int) -> None:
         """The client went away: a clean close ends the session, anything else allows a RESUME."""
         session = self.session
+        if isinstance(session, VisitorSession):
+            self.hub.visitors.end(session)  # visitors never resume
+            return
         if session is None or session.connection is not self.connection:
             return
         if code in CLEAN_CLOSE_CODES:
@@ -185,6 +193,8 @@ class GatewayConnection:
             await self.resume(data if isinstance(data, dict) else {})
         elif self.session is None:
             raise GatewayClose(Close.NOT_AUTHENTICATED, "Not authenticated")
+        elif isinstance(self.session, VisitorSession):
+            await self.handle_visitor(self.session, op, data)
         elif op is Op.PRESENCE_UPDATE:
             presence = limits.presence_update(data)
             self.hub.presence_gate.submit(self.session.user.id, presence)
@@ -198,6 +208,23 @@ class GatewayConnection:
             self.session.subscribe(subscriptions.guild_subscriptions(data))
         elif op is Op.GUILD_SUBSCRIPTIONS_BULK:
             self.session.subscribe(subscriptions.guild_subscriptions_bulk(data))
+        else:
+            raise GatewayClose(Close.UNKNOWN_OPCODE, "Unknown opcode")
+
+    async def handle_visitor(self, session: VisitorSession, op: Op, data: Any) -> None:
+        """An anonymous session follows public channels (op 14/37, gateway/anonymous.py); what
+        only an account may do (presence, voice, members) is checked and ignored."""
+        if op is Op.GUILD_SUBSCRIPTIONS:
+            await self.hub.visitors.follow(session, subscriptions.guild_subscriptions(data))
+        elif op is Op.GUILD_SUBSCRIPTIONS_BULK:
+            await self.hub.visitors.follow(session, subscriptions.guild_subscriptions_bulk(data))
+        elif op is Op.PRESENCE_UPDATE:
+            limits.presence_update(data)
+        elif op is Op.VOICE_STATE_UPDATE:
+            limits.voice_state_update(data)
+        elif op is Op.REQUEST_GUILD_MEMBERS:
+            if not isinstance(data, dict):
+                raise GatewayClose(Close.DECODE_ERROR, "Error while decoding payload")
         else:
             raise GatewayClose(Close.UNKNOWN_OPCODE, "Unknown opcode")
 
@@ -227,6 +254,9 @@ class GatewayConnection:
     async def identify(self, data: dict[str, Any]) -> None:
         token = data.get("token")
         intents = data.get("intents")
+        if data.get("anonymous") is True and not token:
+            self.identify_visitor(intents)
+            return
         if not isinstance(token, str) or not token:
             raise GatewayClose(Close.AUTHENTICATION_FAILED, "Authentication failed")
         user = await session_actions.identify(self.hub.services, token)
@@ -273,6 +303,28 @@ class GatewayConnection:
             application=application,
         )
         await self.hub.open(session, ready)
+
+    def identify_visitor(self, intents: object) -> None:
+        """IDENTIFY without a token and with `"anonymous": true`: a visitor who follows public
+        channels only (gateway/anonymous.py)."""
+        if (
+            not isinstance(intents, int)
+            or isinstance(intents, bool)
+            or intents < 0
+            or intents & ~ALL_INTENTS
+        ):
+            raise GatewayClose(Close.INVALID_INTENTS, "Invalid intent(s)")
+        client = self.websocket.client
+        address = client.host if client else "unknown"
+        visitors = self.hub.visitors
+        if not visitors.admits(address):
+            raise GatewayClose(Close.RATE_LIMITED, "Too many visitors")
+        self.session = visitors.open(
+            address=address,
+            intents=intents,
+            connection=self.connection,
+            resume_gateway_url=self.resume_url(),
+        )
 
     async def resume(self, data: dict[str, Any]) -> None:
         session = self.hub.sessions.get(str(data.get("session_id")))

@@ -24,6 +24,7 @@ from townhall.domain.permissions import (
     Permission,
     channel_permissions,
 )
+from townhall.domain.scheduled_events import ScheduledEvent
 from townhall.wire import payloads
 
 Json = Mapping[str, Any]
@@ -108,6 +109,8 @@ class GuildState:
     """Who is connected to which voice channel, by user."""
     stages: dict[int, Json] = field(default_factory=dict)
     """Live stage instances, by channel."""
+    scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """SCHEDULED and ACTIVE scheduled events, by id, with their `user_count`."""
     _visible: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @classmethod
@@ -120,6 +123,7 @@ class GuildState:
         members: Iterable[Member],
         voice_states: Iterable[VoiceState] = (),
         stages: Iterable[StageInstance] = (),
+        scheduled_events: Iterable[ScheduledEvent] = (),
     ) -> GuildState:
         roles = list(roles)
         by_user = {m.user.id: m for m in members}
@@ -135,6 +139,8 @@ class GuildState:
                 state.voice[voice.user_id] = voice_entry(payload)
         for stage in stages:
             state.stages[stage.channel_id] = payloads.stage_instance(stage)
+        for event in scheduled_events:
+            state.scheduled_events[event.id] = payloads.scheduled_event(event)
         return state
 
     # -- changes, from the JSON of events ----------------------------------------------------
@@ -174,6 +180,9 @@ class GuildState:
     def remove_channel(self, channel_id: int) -> None:
         self.channels.pop(channel_id, None)
         self.stages.pop(channel_id, None)
+        for event_id, event in list(self.scheduled_events.items()):
+            if event.get("channel_id") == str(channel_id):  # deleted with its channel
+                del self.scheduled_events[event_id]
         self._visible.clear()
 
     def put_member(self, member: dict[str, Any]) -> int:
@@ -203,6 +212,32 @@ class GuildState:
         else:
             self.stages.pop(channel_id, None)
 
+    def put_scheduled_event(self, event: dict[str, Any]) -> None:
+        """CREATE/UPDATE carry the whole event; a finished one leaves the snapshot."""
+        event_id = int(event["id"])
+        if event["status"] in (1, 2):
+            self.scheduled_events[event_id] = event
+        else:
+            self.scheduled_events.pop(event_id, None)
+
+    def remove_scheduled_event(self, event_id: int) -> None:
+        self.scheduled_events.pop(event_id, None)
+
+    def count_interest(self, event_id: int, change: int) -> None:
+        """USER_ADD (+1) and USER_REMOVE (-1) keep `user_count` as the events left it."""
+        event = self.scheduled_events.get(event_id)
+        if event is not None:
+            event["user_count"] = max(0, int(event.get("user_count", 0)) + change)
+
+    def scheduled_events_seen_by(self, user_id: int) -> list[Json]:
+        """External events, and those in a channel the member can see."""
+        visible = self.visible_channels(user_id)
+        return [
+            event
+            for event in self.scheduled_events.values()
+            if event.get("channel_id") is None or int(event["channel_id"]) in visible
+        ]
+
     def stages_seen_by(self, user_id: int) -> list[Json]:
         visible = self.visible_channels(user_id)
         return [stage for channel_id, stage in self.stages.items() if channel_id in visible]
@@ -224,6 +259,11 @@ class GuildState:
         if visible is None:
             visible = self.visible_channels(user_id)
         return channel_id in visible
+
+    def members_seen_by_guest(self, guest_id: int) -> list[int]:
+        """A guest's member list: whoever can see a channel the guest can see (domain/guests.py)."""
+        mine = self.visible_channels(guest_id)
+        return [uid for uid in self.members if not mine.isdisjoint(self.visible_channels(uid))]
 
     def visible_channels(self, user_id: int) -> frozenset[int]:
         visible = self._visible.get(user_id)

@@ -28,11 +28,13 @@ from townhall.actions import voice as voice_actions
 from townhall.actions.services import Services
 from townhall.config import Settings
 from townhall.domain.event_data import Presence
+from townhall.domain.guests import is_guest
 from townhall.domain.permissions import has
 from townhall.domain.voice import VoiceGrant
 from townhall.events import catalog
 from townhall.events.catalog import AUTHOR_VIEW, NO_CONTENT, required_intent
 from townhall.events.event import Envelope, Event
+from townhall.gateway.anonymous import Visitors
 from townhall.gateway.guild_state import GuildState
 from townhall.gateway.limits import VOICE_PATH, AddressSlots, PresenceGate
 from townhall.gateway.protocol import Op
@@ -66,6 +68,8 @@ class Hub:
             services.settings.gateway_presence_window_seconds,
         )
         self.address_slots = AddressSlots(services.settings.gateway_connections_per_address)
+        self.visitors = Visitors(self)
+        """Anonymous sessions following public channels (gateway/anonymous.py)."""
 
     @property
     def guilds(self) -> dict[int, GuildState]:
@@ -103,7 +107,14 @@ class Hub:
         snapshots = await session_actions.guild_snapshots(self.services, guild_ids)
         return {
             guild_id: GuildState.load(
-                s.guild, s.version, s.roles, s.channels, s.members, s.voice_states, s.stages
+                s.guild,
+                s.version,
+                s.roles,
+                s.channels,
+                s.members,
+                s.voice_states,
+                s.stages,
+                scheduled_events=s.scheduled_events,
             )
             for guild_id, s in snapshots.items()
         }
@@ -235,7 +246,12 @@ class Hub:
         only_me = count > session.large_threshold or (
             session.user.bot and not session.intents & Intent.GUILD_MEMBERS
         )
-        listed = [user_id] if only_me else list(state.members)
+        if only_me:
+            listed = [user_id]
+        elif is_guest(session.user):
+            listed = state.members_seen_by_guest(user_id)
+        else:
+            listed = list(state.members)
         visible = state.visible_channels(user_id)
         body = payloads.guild_create(
             state.base,
@@ -252,6 +268,7 @@ class Hub:
                 else []
             ),
             stage_instances=state.stages_seen_by(user_id),
+            guild_scheduled_events=state.scheduled_events_seen_by(user_id),
         )
         return orjson.dumps(body)
 
@@ -333,12 +350,14 @@ class Hub:
             self.reconnect(session)
         for session in list(self.joining.get(guild_id, ())):
             self.reconnect(session)
+        self.visitors.reconnect_guild(guild_id)
         self.replicas.drop(guild_id)
 
     def resync(self) -> None:
         """The log has a gap: every session on this node starts over from the database."""
         for session in list(self.sessions.values()):
             self.reconnect(session)
+        self.visitors.reconnect_all()
         self.replicas.clear()
 
     def set_presence(
@@ -383,6 +402,7 @@ class Hub:
             handler(envelope)
         else:
             self.fan_out(envelope, self.audience(envelope))
+        self.visitors.deliver(envelope)  # after the replica applied it: who may still see what
         if order is Order.NEXT:
             for ready in self.replicas.applied(envelope):
                 self.deliver(ready)

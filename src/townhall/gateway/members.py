@@ -8,6 +8,7 @@ import orjson
 
 from townhall.actions import sessions as session_actions
 from townhall.domain.event_data import Presence
+from townhall.domain.guests import is_guest
 from townhall.gateway import limits
 from townhall.gateway.hub import Hub
 from townhall.gateway.protocol import Close, GatewayClose
@@ -50,6 +51,10 @@ async def send_member_chunks(hub: Hub, session: Session, data: dict[str, Any]) -
             limit=min(limit, 100) if not wants_everyone else 0,
             user_ids=user_ids,
         )
+        state = hub.guilds.get(guild_id)
+        if state is not None and is_guest(session.user):
+            seen = set(state.members_seen_by_guest(session.user.id))
+            found = [m for m in found if m.user.id in seen]
         chunks = [found[i : i + CHUNK_SIZE] for i in range(0, len(found), CHUNK_SIZE)] or [[]]
         missing = sorted(set(user_ids or ()) - {m.user.id for m in found})
         for index, chunk in enumerate(chunks):

@@ -47,6 +47,11 @@ def structural_handlers(hub: Hub) -> dict[EventType[Any], Handler]:
         catalog.STAGE_INSTANCE_CREATE: handlers.stage_update,
         catalog.STAGE_INSTANCE_UPDATE: handlers.stage_update,
         catalog.STAGE_INSTANCE_DELETE: handlers.stage_update,
+        catalog.GUILD_SCHEDULED_EVENT_CREATE: handlers.scheduled_event_update,
+        catalog.GUILD_SCHEDULED_EVENT_UPDATE: handlers.scheduled_event_update,
+        catalog.GUILD_SCHEDULED_EVENT_DELETE: handlers.scheduled_event_update,
+        catalog.GUILD_SCHEDULED_EVENT_USER_ADD: handlers.scheduled_event_interest,
+        catalog.GUILD_SCHEDULED_EVENT_USER_REMOVE: handlers.scheduled_event_interest,
     }
     declared = {kind for kind in catalog.REGISTRY.values() if kind.structural}
     if declared != set(table):
@@ -233,6 +238,24 @@ class _Handlers:
         if state is not None:
             live = envelope.kind is not catalog.STAGE_INSTANCE_DELETE
             state.put_stage(orjson.loads(envelope.data), live=live)
+        self.hub.fan_out(envelope, self.hub.audience(envelope))
+
+    def scheduled_event_update(self, envelope: Envelope) -> None:
+        state = self.hub.guilds.get(envelope.guild_id or 0)
+        if state is not None:
+            event = orjson.loads(envelope.data)
+            if envelope.kind is catalog.GUILD_SCHEDULED_EVENT_DELETE:
+                state.remove_scheduled_event(int(event["id"]))
+            else:
+                state.put_scheduled_event(event)
+        self.hub.fan_out(envelope, self.hub.audience(envelope))
+
+    def scheduled_event_interest(self, envelope: Envelope) -> None:
+        state = self.hub.guilds.get(envelope.guild_id or 0)
+        if state is not None:
+            event_id = int(orjson.loads(envelope.data)["guild_scheduled_event_id"])
+            added = envelope.kind is catalog.GUILD_SCHEDULED_EVENT_USER_ADD
+            state.count_interest(event_id, 1 if added else -1)
         self.hub.fan_out(envelope, self.hub.audience(envelope))
 
     def tokens_revoked(self, envelope: Envelope) -> None:

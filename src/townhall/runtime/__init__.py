@@ -146,6 +146,10 @@ class Runtime:
         self.voice: VoiceRooms | None = None
         self.jobs: JobRunner | None = None
         if self.log is not None:
+            if not self.log.synchronous:
+                # Other nodes' changes: their stale keys travel in the envelope (this node's own
+                # were forgotten at commit, above; forgetting them again is harmless).
+                self.log.subscribe(services.cache.on_envelope)
             self.log.on_gap(services.cache.clear)
             self.hub = Hub(services)
             self.log.subscribe(self.hub.deliver)

@@ -16,7 +16,7 @@ from townhall.store.schema import channel_recipients, channels, permission_overw
 
 _PLAIN_FIELDS = (
     "id", "guild_id", "name", "topic", "position", "parent_id", "nsfw", "rate_limit_per_user",
-    "user_limit", "bitrate", "last_message_id", "owner_id", "icon",
+    "user_limit", "bitrate", "last_message_id", "owner_id", "icon", "flags",
 )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ def _invite(row: RowMapping) -> Invite:
         max_uses=row["max_uses"],
         uses=row["uses"],
         temporary=row["temporary"],
+        flags=row["flags"],
     )
 
 
@@ -36,6 +37,7 @@ async def insert_invite(conn: AsyncConnection, invite: Invite) -> None:
             max_uses=invite.max_uses,
             uses=invite.uses,
             temporary=invite.temporary,
+            flags=invite.flags,
         )
     )
 
@@ -52,6 +54,7 @@ async def find_reusable(
     max_age: int,
     max_uses: int,
     temporary: bool,
+    flags: int = 0,
 ) -> list[Invite]:
     """Invites with the same settings by the same inviter: reused unless `unique` is asked for."""
     query = select(invites).where(
@@ -60,6 +63,7 @@ async def find_reusable(
         invites.c.max_age == max_age,
         invites.c.max_uses == max_uses,
         invites.c.temporary == temporary,
+        invites.c.flags == flags,
     )
     return [_invite(row) for row in (await conn.execute(query)).mappings()]
 
@@ -89,3 +93,8 @@ async def use_invite(conn: AsyncConnection, code: str) -> bool:
 
 async def delete_invite(conn: AsyncConnection, code: str) -> None:
     await conn.execute(delete(invites).where(invites.c.code == code))
+
+
+async def invites_of_inviter(conn: AsyncConnection, inviter_id: int) -> list[Invite]:
+    query = select(invites).where(invites.c.inviter_id == inviter_id)
+    return [_invite(row) for row in (await conn.execute(query)).mappings()]

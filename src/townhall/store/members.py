@@ -22,7 +22,8 @@ _MEMBER_COLUMNS = (
     members.c.communication_disabled_until,
     members.c.deaf,
     members.c.mute,
-    members.c.flags,
+    members.c.flags.label("member_flags"),
+    # Labelled: `users.flags` is selected beside it, and the two are different flags.
 )
 
 
@@ -36,7 +37,7 @@ def _member(row: RowMapping, role_ids: Sequence[int]) -> Member:
         communication_disabled_until=from_millis(row["communication_disabled_until"]),
         deaf=row["deaf"],
         mute=row["mute"],
-        flags=row["flags"],
+        flags=row["member_flags"],
     )
 
 

@@ -101,6 +101,15 @@ guilds = Table(
     Column("default_message_notifications", SmallInteger, nullable=False, server_default=text("0")),
     Column("explicit_content_filter", SmallInteger, nullable=False, server_default=text("0")),
     Column("preferred_locale", String(10), nullable=False, server_default="en-US"),
+    Column("guests_enabled", Boolean, nullable=False, server_default=text("false")),
+    Column("guest_role_id", Id),
+    Column("guest_inactivity_days", SmallInteger, nullable=False, server_default=text("14")),
+    Column("rules", Text),
+    # Guest accounts (domain/guests.py): whether guest links may be made, the Guest role, how long
+    # a guest may stay idle, and the rules a guest accepts before joining.
+    Column("confidential", Boolean, nullable=False, server_default=text("false")),
+    # Push notifications from it show no message text unless a person chose to see it there
+    # (domain/push.py).
     Column("version", BigInteger, nullable=False, server_default=text("0")),
     # Counts the changes that a gateway snapshot of the guild reflects (roles, channels, members):
     # each such event carries the number it made, so nodes tell what a snapshot already holds.
@@ -141,6 +150,8 @@ channels = Table(
     Column("icon", String(64)),
     Column("dm_key", String(48), unique=True),
     # "low_user_id:high_user_id" for one-to-one DMs, so that two users share exactly one DM channel.
+    Column("flags", Integer, nullable=False, server_default=text("0")),
+    # Discord's channel flags; WEB_PUBLIC (domain/channels.py): readable by anyone with the link.
 )
 
 permission_overwrites = Table(
@@ -240,6 +251,37 @@ stage_instances = Table(
     Index("ix_stage_instances_guild", "guild_id"),
 )
 
+guild_scheduled_events = Table(
+    "guild_scheduled_events",
+    metadata,
+    # Discord's guild scheduled events: planned in a stage or voice channel, or somewhere else
+    # (`location`); `entity_id` is the stage instance of an active stage event.
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("guild_id", Id, _cascade("guilds.id"), nullable=False),
+    Column("channel_id", Id, _cascade("channels.id")),
+    Column("creator_id", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("name", String(100), nullable=False),
+    Column("description", String(1000)),
+    Column("scheduled_start_time", Millis, nullable=False),
+    Column("scheduled_end_time", Millis),
+    Column("privacy_level", SmallInteger, nullable=False, server_default=text("2")),
+    Column("status", SmallInteger, nullable=False),
+    Column("entity_type", SmallInteger, nullable=False),
+    Column("entity_id", Id),
+    Column("location", String(100)),
+    Index("ix_guild_scheduled_events_guild_status", "guild_id", "status"),
+)
+
+guild_scheduled_event_users = Table(
+    "guild_scheduled_event_users",
+    metadata,
+    # Who marked themselves interested in an event (Discord: subscribed).
+    Column("event_id", Id, _cascade("guild_scheduled_events.id"), primary_key=True),
+    Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("guild_id", Id, nullable=False),
+    Index("ix_guild_scheduled_event_users_user", "user_id"),
+)
+
 bans = Table(
     "bans",
     metadata,
@@ -260,6 +302,25 @@ invites = Table(
     Column("max_uses", Integer, nullable=False),
     Column("uses", Integer, nullable=False, server_default=text("0")),
     Column("temporary", Boolean, nullable=False, server_default=text("false")),
+    Column("flags", Integer, nullable=False, server_default=text("0")),
+    # Discord's invite flags: IS_GUEST_INVITE makes it a guest link (domain/guests.py).
+)
+
+guests = Table(
+    "guests",
+    metadata,
+    # Guest accounts until they are erased or kept (actions/guests.py).
+    Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("guild_id", Id, nullable=False, index=True),
+    # No foreign key: a guest whose community is deleted must still be found and erased.
+    Column("invite_code", String(32), nullable=False),
+    Column("expires_at", Millis, nullable=False),
+    # When the guest link ends: the account ends with it.
+    Column("last_active_at", Millis, nullable=False),
+    # The last join or gateway IDENTIFY (the last message is read from `messages`).
+    Column("ended", Boolean, nullable=False, server_default=text("false")),
+    # A moderator ended the guest's access, or expiry came: only erasure is left.
+    Column("created_at", Millis, nullable=False),
 )
 
 messages = Table(
@@ -411,6 +472,9 @@ user_settings = Table(
     Column("user_id", Id, _cascade("users.id"), primary_key=True),
     Column("locale", String(16)),
     Column("theme", String(16)),
+    Column("notification_message_text", SmallInteger),
+    # Whether push notifications show message text (domain/push.py): null or 0 as the community
+    # says (not in confidential ones), 1 always, 2 never.
 )
 
 outbox = Table(
@@ -474,4 +538,29 @@ known_devices = Table(
     Column("token_hash", LargeBinary(32), primary_key=True),
     Column("created_at", Millis, nullable=False),
     Column("last_used_at", Millis, nullable=False),
+)
+
+push_subscriptions = Table(
+    "push_subscriptions",
+    metadata,
+    # A browser's Web Push subscription (RFC 8030): where to send, and the keys to encrypt with
+    # (RFC 8291). The endpoint belongs to one browser, so it names one row: the person last
+    # signed in there.
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("user_id", Id, _cascade("users.id"), nullable=False, index=True),
+    Column("endpoint", String(2048), nullable=False, unique=True),
+    Column("p256dh", String(100), nullable=False),
+    Column("auth", String(32), nullable=False),
+    Column("expires_at", Millis),
+    Column("created_at", Millis, nullable=False),
+)
+
+push_focus = Table(
+    "push_focus",
+    metadata,
+    # Clients that have the app open and focused until `focused_until`: their person gets no
+    # pushes meanwhile. Renewed by the client while it stays focused; every node reads it.
+    Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("client_id", String(64), primary_key=True),
+    Column("focused_until", Millis, nullable=False),
 )

@@ -15,9 +15,9 @@ from townhall.store.schema import member_roles, user_guild_settings, user_settin
 _GUILD_SETTINGS_OF_USER = select(
     user_guild_settings.c.settings, user_guild_settings.c.version
 ).where(user_guild_settings.c.user_id == bindparam("user_id"))
-_USER_SETTINGS = select(user_settings.c.locale, user_settings.c.theme).where(
-    user_settings.c.user_id == bindparam("user_id")
-)
+_USER_SETTINGS = select(
+    user_settings.c.locale, user_settings.c.theme, user_settings.c.notification_message_text
+).where(user_settings.c.user_id == bindparam("user_id"))
 """Every IDENTIFY runs these: prebuilt."""
 
 
@@ -49,12 +49,20 @@ async def put_guild_settings(
     )
 
 
-async def get_user_settings(conn: AsyncConnection, user_id: int) -> dict[str, str | None]:
+async def get_user_settings(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
     row = (await conn.execute(_USER_SETTINGS, {"user_id": user_id})).first()
-    return {"locale": row.locale, "theme": row.theme} if row else {"locale": None, "theme": None}
+    if row is None:
+        return {"locale": None, "theme": None, "notification_message_text": 0}
+    return {
+        "locale": row.locale,
+        "theme": row.theme,
+        "notification_message_text": row.notification_message_text or 0,
+    }
 
 
-async def put_user_settings(conn: AsyncConnection, user_id: int, changes: dict[str, str]) -> None:
+async def put_user_settings(
+    conn: AsyncConnection, user_id: int, changes: dict[str, str | int]
+) -> None:
     statement = upsert(conn, user_settings).values(user_id=user_id, **changes)
     await conn.execute(
         statement.on_conflict_do_update(

@@ -37,6 +37,7 @@ from townhall.domain.notifications import (
     VersionedGuildSettings,
 )
 from townhall.domain.permissions import Overwrite
+from townhall.domain.scheduled_events import EntityType, Interest, ScheduledEvent
 from townhall.domain.snowflake import snowflake_time
 from townhall.files import urls as file_urls
 
@@ -108,7 +109,7 @@ def channel(c: Channel, recipients: list[User] | None = None) -> Payload:
         "id": str(c.id),
         "type": int(c.type),
         "last_message_id": sid(c.last_message_id),
-        "flags": 0,
+        "flags": c.flags,
     }
     if c.type.is_guild:
         body.update(
@@ -182,11 +183,32 @@ def guild(g: Guild, roles: list[Role], *, member_count: int | None = None) -> Pa
         "preferred_locale": g.preferred_locale,
         "nsfw_level": 0,
         "region": "deprecated",
+        "guests_enabled": g.guests_enabled,
+        "guest_role_id": sid(g.guest_role_id),
+        "guest_inactivity_days": g.guest_inactivity_days,
+        "rules": g.rules,
     }
     if member_count is not None:
         body["approximate_member_count"] = member_count
         body["approximate_presence_count"] = 0
     return body
+
+
+def guild_preview(g: Guild, member_count: int) -> Payload:
+    """Discord's Guild Preview: what anyone may know of a guild with a public channel."""
+    return {
+        "id": str(g.id),
+        "name": g.name,
+        "icon": g.icon,
+        "splash": None,
+        "discovery_splash": None,
+        "emojis": [],
+        "features": [],
+        "approximate_member_count": member_count,
+        "approximate_presence_count": 0,
+        "description": g.description,
+        "stickers": [],
+    }
 
 
 def partial_guild(g: Guild, permissions: int, *, owner: bool, count: int | None) -> Payload:
@@ -476,6 +498,7 @@ def invite(view: InviteView, *, metadata: bool = False) -> Payload:
             "verification_level": view.guild.verification_level,
             "nsfw_level": 0,
             "premium_subscription_count": 0,
+            "rules": view.guild.rules,
         },
         "guild_id": str(view.guild.id),
         "channel": {
@@ -485,6 +508,7 @@ def invite(view: InviteView, *, metadata: bool = False) -> Payload:
         },
         "inviter": user(view.inviter) if view.inviter else None,
         "expires_at": timestamp(inv.expires_at()),
+        "flags": inv.flags,
     }
     if view.member_count is not None:
         body["approximate_member_count"] = view.member_count
@@ -553,6 +577,7 @@ def user_settings(settings: UserSettings) -> Payload:
         "theme": settings.theme,
         "restricted_guilds": [str(g) for g in settings.restricted_guilds],
         "default_guilds_restricted": settings.default_guilds_restricted,
+        "notification_message_text": settings.notification_message_text,
     }
 
 
@@ -618,6 +643,7 @@ def guild_create(
     presences: list[Payload],
     voice_states: list[Any] | None = None,
     stage_instances: list[Any] | None = None,
+    guild_scheduled_events: list[Any] | None = None,
 ) -> Payload:
     """GUILD_CREATE for one session: the guild with what that member sees of it."""
     body = dict(guild)
@@ -632,9 +658,54 @@ def guild_create(
         threads=[],
         voice_states=voice_states or [],
         stage_instances=stage_instances or [],
-        guild_scheduled_events=[],
+        guild_scheduled_events=guild_scheduled_events or [],
         soundboard_sounds=[],
         unavailable=False,
         lazy=True,
     )
+    return body
+
+
+def scheduled_event(e: ScheduledEvent) -> Payload:
+    """Discord's guild scheduled event; `user_count` when it was counted, `creator` when known."""
+    body: Payload = {
+        "id": str(e.id),
+        "guild_id": str(e.guild_id),
+        "channel_id": sid(e.channel_id),
+        "creator_id": sid(e.creator_id),
+        "name": e.name,
+        "description": e.description,
+        "scheduled_start_time": timestamp(e.start),
+        "scheduled_end_time": timestamp(e.end),
+        "privacy_level": e.privacy_level,
+        "status": int(e.status),
+        "entity_type": int(e.entity_type),
+        "entity_id": sid(e.entity_id),
+        "entity_metadata": (
+            {"location": e.location} if e.entity_type is EntityType.EXTERNAL else None
+        ),
+        "image": None,
+        "recurrence_rule": None,
+    }
+    if e.creator is not None:
+        body["creator"] = user(e.creator)
+    if e.user_count is not None:
+        body["user_count"] = e.user_count
+    return body
+
+
+def scheduled_event_user(event_id: int, u: User, member_: Member | None) -> Payload:
+    """An entry of `GET …/scheduled-events/{id}/users`; `member` with `with_member`."""
+    body: Payload = {"guild_scheduled_event_id": str(event_id), "user": user(u)}
+    if member_ is not None:
+        body["member"] = member(member_, with_user=False)
+    return body
+
+
+def interest(i: Interest, *, with_guild: bool = True) -> Payload:
+    """GUILD_SCHEDULED_EVENT_USER_ADD/REMOVE (with the guild), or Discord's subscribed event
+    user (`PUT …/users/@me`, `GET /users/@me/scheduled-events`: without it)."""
+    body: Payload = {"guild_scheduled_event_id": str(i.event_id), "user_id": str(i.user_id)}
+    if with_guild:
+        body["guild_id"] = str(i.guild_id)
     return body

@@ -187,9 +187,35 @@ class Guild(TypedDict):
     preferred_locale: str
     nsfw_level: int
     region: str
+    guests_enabled: bool
+    """townhall's: guest links may be made (docs/guests.md)."""
+    guest_role_id: str | None
+    """The role every guest holds (made when guests are first enabled)."""
+    guest_inactivity_days: int
+    """A guest idle this many days is erased with what they wrote."""
+    rules: str | None
+    """townhall's: the community's rules, which a guest accepts before joining."""
     approximate_member_count: NotRequired[int]
     """With `?with_counts=true`."""
     approximate_presence_count: NotRequired[int]
+
+
+@with_config(_EXACT)
+class GuildPreview(TypedDict):
+    """Discord's Guild Preview; townhall serves it without a token for guilds with a channel
+    readable by anyone (docs/public-channels.md)."""
+
+    id: str
+    name: str
+    icon: str | None
+    splash: None
+    discovery_splash: None
+    emojis: list[Any]
+    features: list[str]
+    approximate_member_count: int
+    approximate_presence_count: int
+    description: str | None
+    stickers: list[Any]
 
 
 @with_config(_EXACT)
@@ -305,6 +331,8 @@ class InviteGuild(TypedDict):
     verification_level: int
     nsfw_level: int
     premium_subscription_count: int
+    rules: str | None
+    """townhall's: the community's rules, for a guest to accept before joining."""
 
 
 @with_config(_EXACT)
@@ -323,6 +351,8 @@ class Invite(TypedDict):
     channel: InviteChannel
     inviter: User | None
     expires_at: str | None
+    flags: int
+    """Discord's invite flags: 1 (IS_GUEST_INVITE) for a guest link (docs/guests.md)."""
     approximate_member_count: NotRequired[int]
     approximate_presence_count: NotRequired[int]
     uses: NotRequired[int]
@@ -371,6 +401,9 @@ class UserSettings(TypedDict):
     theme: str | None
     restricted_guilds: list[str]
     default_guilds_restricted: bool
+    notification_message_text: int
+    """Message text in push notifications: 0 except in confidential communities, 1 always,
+    2 never."""
 
 
 @with_config(_EXACT)
@@ -504,3 +537,54 @@ class Nick(TypedDict):
 @with_config(_EXACT)
 class AckToken(TypedDict):
     token: None
+
+
+@with_config(_EXACT)
+class EntityMetadata(TypedDict):
+    location: NotRequired[str | None]
+    """Where an external event takes place."""
+
+
+@with_config(_EXACT)
+class GuildScheduledEvent(TypedDict):
+    """Discord's guild scheduled event."""
+
+    id: str
+    guild_id: str
+    channel_id: str | None
+    """Null for an external event."""
+    creator_id: str | None
+    name: str
+    description: str | None
+    scheduled_start_time: str
+    scheduled_end_time: str | None
+    privacy_level: int
+    """2: GUILD_ONLY."""
+    status: int
+    """1 SCHEDULED, 2 ACTIVE, 3 COMPLETED, 4 CANCELED."""
+    entity_type: int
+    """1 STAGE_INSTANCE, 2 VOICE, 3 EXTERNAL."""
+    entity_id: str | None
+    """The stage instance of an active stage event."""
+    entity_metadata: EntityMetadata | None
+    image: None
+    recurrence_rule: None
+    creator: NotRequired[User]
+    user_count: NotRequired[int]
+    """With `with_user_count=true`: how many members are interested."""
+
+
+@with_config(_EXACT)
+class GuildScheduledEventUser(TypedDict):
+    guild_scheduled_event_id: str
+    user: User
+    member: NotRequired[Member]
+    """With `with_member=true`, for members (without `user`, which is beside it)."""
+
+
+@with_config(_EXACT)
+class SubscribedScheduledEventUser(TypedDict):
+    """Discord's subscribed guild scheduled event user: one's own interest in an event."""
+
+    guild_scheduled_event_id: str
+    user_id: str

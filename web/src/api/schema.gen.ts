@@ -647,6 +647,26 @@ export interface paths {
         patch: operations["modify_guild_channel_positions_api_v10_guilds__guild_id__channels_patch"];
         trace?: never;
     };
+    "/api/v10/guilds/{guild_id}/guests/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End Guest Access
+         * @description KICK_MEMBERS: the guest's access ends at once, and everything they wrote is erased.
+         */
+        delete: operations["end_guest_access_api_v10_guilds__guild_id__guests__user_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v10/guilds/{guild_id}/invites": {
         parameters: {
             query?: never;
@@ -772,6 +792,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v10/guilds/{guild_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Guild Preview
+         * @description Discord's Guild Preview. Without a token: only for a guild with a public channel.
+         */
+        get: operations["get_guild_preview_api_v10_guilds__guild_id__preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/privacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Guild Privacy */
+        get: operations["get_guild_privacy_api_v10_guilds__guild_id__privacy_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Modify Guild Privacy
+         * @description Mark the community confidential (MANAGE_GUILD).
+         */
+        patch: operations["modify_guild_privacy_api_v10_guilds__guild_id__privacy_patch"];
+        trace?: never;
+    };
     "/api/v10/guilds/{guild_id}/roles": {
         parameters: {
             query?: never;
@@ -808,6 +869,104 @@ export interface paths {
         head?: never;
         /** Modify Role */
         patch: operations["modify_role_api_v10_guilds__guild_id__roles__role_id__patch"];
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/scheduled-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Scheduled Events */
+        get: operations["list_scheduled_events_api_v10_guilds__guild_id__scheduled_events_get"];
+        put?: never;
+        /** Create Scheduled Event */
+        post: operations["create_scheduled_event_api_v10_guilds__guild_id__scheduled_events_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/scheduled-events/{event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Scheduled Event */
+        get: operations["get_scheduled_event_api_v10_guilds__guild_id__scheduled_events__event_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Scheduled Event */
+        delete: operations["delete_scheduled_event_api_v10_guilds__guild_id__scheduled_events__event_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Modify Scheduled Event
+         * @description Setting `status` starts (2), completes (3) or cancels (4) the event.
+         */
+        patch: operations["modify_scheduled_event_api_v10_guilds__guild_id__scheduled_events__event_id__patch"];
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/scheduled-events/{event_id}/ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Scheduled Event Calendar
+         * @description The event as an iCalendar file (RFC 5545), to add to a calendar (townhall's).
+         */
+        get: operations["scheduled_event_calendar_api_v10_guilds__guild_id__scheduled_events__event_id__ics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/scheduled-events/{event_id}/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Scheduled Event Users */
+        get: operations["list_scheduled_event_users_api_v10_guilds__guild_id__scheduled_events__event_id__users_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/scheduled-events/{event_id}/users/@me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add Scheduled Event User
+         * @description Mark oneself interested (Discord's client route).
+         */
+        put: operations["add_scheduled_event_user_api_v10_guilds__guild_id__scheduled_events__event_id__users__me_put"];
+        post?: never;
+        /** Remove Scheduled Event User */
+        delete: operations["remove_scheduled_event_user_api_v10_guilds__guild_id__scheduled_events__event_id__users__me_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v10/guilds/{guild_id}/voice-states/{user_id}": {
@@ -866,6 +1025,26 @@ export interface paths {
         post: operations["accept_invite_api_v10_invites__code__post"];
         /** Delete Invite */
         delete: operations["delete_invite_api_v10_invites__code__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/invites/{code}/guest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join As Guest
+         * @description No token: a guest link makes a guest account and signs it in, as `/auth/login` answers.
+         */
+        post: operations["join_as_guest_api_v10_invites__code__guest_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1126,6 +1305,108 @@ export interface paths {
          * @description One's notification settings for a guild and its channels (a partial update).
          */
         patch: operations["modify_guild_settings_api_v10_users__me_guilds__guild_id__settings_patch"];
+        trace?: never;
+    };
+    "/api/v10/users/@me/push-focus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Report Push Focus
+         * @description This client is (focused: true) or is no longer in front of its person; a report holds
+         *     two minutes, so a focused client renews it every minute.
+         */
+        put: operations["report_push_focus_api_v10_users__me_push_focus_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/users/@me/push-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Push Subscriptions
+         * @description One's subscriptions, on every device.
+         */
+        get: operations["list_push_subscriptions_api_v10_users__me_push_subscriptions_get"];
+        put?: never;
+        /**
+         * Create Push Subscription
+         * @description Push to this browser from now on (201), or update its subscription (200).
+         */
+        post: operations["create_push_subscription_api_v10_users__me_push_subscriptions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/users/@me/push-subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Push Subscription */
+        delete: operations["delete_push_subscription_api_v10_users__me_push_subscriptions__subscription_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/users/@me/push-subscriptions/vapid-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Vapid Key
+         * @description The key a browser subscribes with.
+         */
+        get: operations["get_vapid_key_api_v10_users__me_push_subscriptions_vapid_key_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/users/@me/scheduled-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Own Scheduled Event Interests
+         * @description The events of these guilds one is interested in (Discord's client route).
+         */
+        get: operations["list_own_scheduled_event_interests_api_v10_users__me_scheduled_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v10/users/@me/settings": {
@@ -1473,6 +1754,8 @@ export interface components {
          * @description Every field optional; null means the default, as Discord's optional fields allow.
          */
         CreateInviteBody: {
+            /** Flags */
+            flags?: number | null;
             /** Max Age */
             max_age?: number | null;
             /** Max Uses */
@@ -1497,6 +1780,36 @@ export interface components {
             recipient_id?: number | null;
             /** Recipients */
             recipients?: number[] | null;
+        };
+        /** CreateScheduledEventBody */
+        CreateScheduledEventBody: {
+            /** Channel Id */
+            channel_id?: number | null;
+            /** Description */
+            description?: string | null;
+            entity_metadata?: components["schemas"]["EntityMetadataBody"] | null;
+            /** Entity Type */
+            entity_type?: (1 | 2 | 3) | null;
+            /** Image */
+            image?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Privacy Level
+             * @default 2
+             */
+            privacy_level?: number;
+            /** Recurrence Rule */
+            recurrence_rule?: {
+                [key: string]: unknown;
+            } | null;
+            /** Scheduled End Time */
+            scheduled_end_time?: string | null;
+            /**
+             * Scheduled Start Time
+             * Format: date-time
+             */
+            scheduled_start_time: string;
         };
         /** CreateStageBody */
         CreateStageBody: {
@@ -1582,6 +1895,26 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** EntityMetadata */
+        EntityMetadata: {
+            /**
+             * Location
+             * @description Where an external event takes place.
+             */
+            location?: string | null;
+        };
+        /** EntityMetadataBody */
+        EntityMetadataBody: {
+            /** Location */
+            location?: string | null;
+        };
+        /** FocusBody */
+        FocusBody: {
+            /** Client Id */
+            client_id: string;
+            /** Focused */
+            focused: boolean;
+        };
         /** Gateway */
         Gateway: {
             /** Url */
@@ -1624,6 +1957,21 @@ export interface components {
             explicit_content_filter: number;
             /** Features */
             features: string[];
+            /**
+             * Guest Inactivity Days
+             * @description A guest idle this many days is erased with what they wrote.
+             */
+            guest_inactivity_days: number;
+            /**
+             * Guest Role Id
+             * @description The role every guest holds (made when guests are first enabled).
+             */
+            guest_role_id: string | null;
+            /**
+             * Guests Enabled
+             * @description townhall's: guest links may be made (docs/guests.md).
+             */
+            guests_enabled: boolean;
             /** Icon */
             icon: string | null;
             /** Icon Hash */
@@ -1661,6 +2009,11 @@ export interface components {
             region: string;
             /** Roles */
             roles: components["schemas"]["Role"][];
+            /**
+             * Rules
+             * @description townhall's: the community's rules, which a guest accepts before joining.
+             */
+            rules: string | null;
             /** Rules Channel Id */
             rules_channel_id: null;
             /** Safety Alerts Channel Id */
@@ -1681,6 +2034,115 @@ export interface components {
             widget_channel_id: null;
             /** Widget Enabled */
             widget_enabled: boolean;
+        };
+        /**
+         * GuildPreview
+         * @description Discord's Guild Preview; townhall serves it without a token for guilds with a channel
+         *     readable by anyone (docs/public-channels.md).
+         */
+        GuildPreview: {
+            /** Approximate Member Count */
+            approximate_member_count: number;
+            /** Approximate Presence Count */
+            approximate_presence_count: number;
+            /** Description */
+            description: string | null;
+            /** Discovery Splash */
+            discovery_splash: null;
+            /** Emojis */
+            emojis: unknown[];
+            /** Features */
+            features: string[];
+            /** Icon */
+            icon: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Splash */
+            splash: null;
+            /** Stickers */
+            stickers: unknown[];
+        };
+        /** GuildPrivacy */
+        GuildPrivacy: {
+            /**
+             * Confidential
+             * @description Push notifications from this community show no text and no names unless a person chose
+             *     to see message text everywhere.
+             */
+            confidential: boolean;
+            /** Guild Id */
+            guild_id: string;
+        };
+        /** GuildPrivacyBody */
+        GuildPrivacyBody: {
+            /** Confidential */
+            confidential: boolean;
+        };
+        /**
+         * GuildScheduledEvent
+         * @description Discord's guild scheduled event.
+         */
+        GuildScheduledEvent: {
+            /**
+             * Channel Id
+             * @description Null for an external event.
+             */
+            channel_id: string | null;
+            creator?: components["schemas"]["User"];
+            /** Creator Id */
+            creator_id: string | null;
+            /** Description */
+            description: string | null;
+            /**
+             * Entity Id
+             * @description The stage instance of an active stage event.
+             */
+            entity_id: string | null;
+            entity_metadata: components["schemas"]["EntityMetadata"] | null;
+            /**
+             * Entity Type
+             * @description 1 STAGE_INSTANCE, 2 VOICE, 3 EXTERNAL.
+             */
+            entity_type: number;
+            /** Guild Id */
+            guild_id: string;
+            /** Id */
+            id: string;
+            /** Image */
+            image: null;
+            /** Name */
+            name: string;
+            /**
+             * Privacy Level
+             * @description 2: GUILD_ONLY.
+             */
+            privacy_level: number;
+            /** Recurrence Rule */
+            recurrence_rule: null;
+            /** Scheduled End Time */
+            scheduled_end_time: string | null;
+            /** Scheduled Start Time */
+            scheduled_start_time: string;
+            /**
+             * Status
+             * @description 1 SCHEDULED, 2 ACTIVE, 3 COMPLETED, 4 CANCELED.
+             */
+            status: number;
+            /**
+             * User Count
+             * @description With `with_user_count=true`: how many members are interested.
+             */
+            user_count?: number;
+        };
+        /** GuildScheduledEventUser */
+        GuildScheduledEventUser: {
+            /** Guild Scheduled Event Id */
+            guild_scheduled_event_id: string;
+            /** @description With `with_member=true`, for members (without `user`, which is beside it). */
+            member?: components["schemas"]["Member"];
+            user: components["schemas"]["User"];
         };
         /**
          * GuildSettingsBody
@@ -1724,6 +2186,11 @@ export interface components {
             created_at?: string | null;
             /** Expires At */
             expires_at: string | null;
+            /**
+             * Flags
+             * @description Discord's invite flags: 1 (IS_GUEST_INVITE) for a guest link (docs/guests.md).
+             */
+            flags: number;
             guild: components["schemas"]["InviteGuild"];
             /** Guild Id */
             guild_id: string;
@@ -1769,10 +2236,25 @@ export interface components {
             nsfw_level: number;
             /** Premium Subscription Count */
             premium_subscription_count: number;
+            /**
+             * Rules
+             * @description townhall's: the community's rules, for a guest to accept before joining.
+             */
+            rules: string | null;
             /** Splash */
             splash: null;
             /** Verification Level */
             verification_level: number;
+        };
+        /** JoinAsGuestBody */
+        JoinAsGuestBody: {
+            /**
+             * Accept Rules
+             * @default false
+             */
+            accept_rules?: boolean;
+            /** Global Name */
+            global_name: string;
         };
         /**
          * Location
@@ -1893,6 +2375,8 @@ export interface components {
         ModifyChannelBody: {
             /** Bitrate */
             bitrate?: number | null;
+            /** Flags */
+            flags?: number | null;
             /** Name */
             name?: string | null;
             /** Nsfw */
@@ -1951,6 +2435,10 @@ export interface components {
             description?: string | null;
             /** Explicit Content Filter */
             explicit_content_filter?: number | null;
+            /** Guest Inactivity Days */
+            guest_inactivity_days?: number | null;
+            /** Guests Enabled */
+            guests_enabled?: boolean | null;
             /** Max File Size */
             max_file_size?: number | null;
             /** Name */
@@ -1959,6 +2447,8 @@ export interface components {
             owner_id?: number | null;
             /** Preferred Locale */
             preferred_locale?: string | null;
+            /** Rules */
+            rules?: string | null;
             /** System Channel Id */
             system_channel_id?: number | null;
             /** Verification Level */
@@ -1978,6 +2468,32 @@ export interface components {
             nick?: string | null;
             /** Roles */
             roles?: number[] | null;
+        };
+        /** ModifyScheduledEventBody */
+        ModifyScheduledEventBody: {
+            /** Channel Id */
+            channel_id?: number | null;
+            /** Description */
+            description?: string | null;
+            entity_metadata?: components["schemas"]["EntityMetadataBody"] | null;
+            /** Entity Type */
+            entity_type?: (1 | 2 | 3) | null;
+            /** Image */
+            image?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Privacy Level */
+            privacy_level?: number | null;
+            /** Recurrence Rule */
+            recurrence_rule?: {
+                [key: string]: unknown;
+            } | null;
+            /** Scheduled End Time */
+            scheduled_end_time?: string | null;
+            /** Scheduled Start Time */
+            scheduled_start_time?: string | null;
+            /** Status */
+            status?: (1 | 2 | 3 | 4) | null;
         };
         /** ModifyStageBody */
         ModifyStageBody: {
@@ -2066,6 +2582,31 @@ export interface components {
             has_more: boolean;
             /** Items */
             items: components["schemas"]["PinnedMessage"][];
+        };
+        /** PushSubscription */
+        PushSubscription: {
+            /** Created At */
+            created_at: string;
+            /** Endpoint */
+            endpoint: string;
+            /**
+             * Expiration Time
+             * @description When the browser said the subscription ends, if it did.
+             */
+            expiration_time: string | null;
+            /** Id */
+            id: string;
+        };
+        /**
+         * PushSubscriptionBody
+         * @description What the browser's `PushSubscription.toJSON()` holds, in snake_case.
+         */
+        PushSubscriptionBody: {
+            /** Endpoint */
+            endpoint: string;
+            /** Expiration Time */
+            expiration_time?: number | null;
+            keys: components["schemas"]["SubscriptionKeys"];
         };
         /** Reaction */
         Reaction: {
@@ -2237,6 +2778,23 @@ export interface components {
             /** Topic */
             topic: string;
         };
+        /**
+         * SubscribedScheduledEventUser
+         * @description Discord's subscribed guild scheduled event user: one's own interest in an event.
+         */
+        SubscribedScheduledEventUser: {
+            /** Guild Scheduled Event Id */
+            guild_scheduled_event_id: string;
+            /** User Id */
+            user_id: string;
+        };
+        /** SubscriptionKeys */
+        SubscriptionKeys: {
+            /** Auth */
+            auth: string;
+            /** P256Dh */
+            p256dh: string;
+        };
         /** User */
         User: {
             /** Accent Color */
@@ -2311,6 +2869,12 @@ export interface components {
             default_guilds_restricted: boolean;
             /** Locale */
             locale: string | null;
+            /**
+             * Notification Message Text
+             * @description Message text in push notifications: 0 except in confidential communities, 1 always,
+             *     2 never.
+             */
+            notification_message_text: number;
             /** Restricted Guilds */
             restricted_guilds: string[];
             /** Theme */
@@ -2322,6 +2886,8 @@ export interface components {
             default_guilds_restricted?: boolean | null;
             /** Locale */
             locale?: string | null;
+            /** Notification Message Text */
+            notification_message_text?: number | null;
             /** Restricted Guilds */
             restricted_guilds?: number[] | null;
             /** Theme */
@@ -2339,6 +2905,15 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** VapidKey */
+        VapidKey: {
+            /**
+             * Public Key
+             * @description The server's VAPID public key (base64url, uncompressed P-256 point): the
+             *     `applicationServerKey` of `pushManager.subscribe`.
+             */
+            public_key: string;
         };
         /** VoiceState */
         VoiceState: {
@@ -4354,6 +4929,38 @@ export interface operations {
             };
         };
     };
+    end_guest_access_api_v10_guilds__guild_id__guests__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+                /** @description user id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_guild_invites_api_v10_guilds__guild_id__invites_get: {
         parameters: {
             query?: never;
@@ -4700,6 +5307,106 @@ export interface operations {
             };
         };
     };
+    get_guild_preview_api_v10_guilds__guild_id__preview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuildPreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_guild_privacy_api_v10_guilds__guild_id__privacy_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuildPrivacy"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    modify_guild_privacy_api_v10_guilds__guild_id__privacy_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuildPrivacyBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuildPrivacy"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_roles_api_v10_guilds__guild_id__roles_get: {
         parameters: {
             query?: never;
@@ -4896,6 +5603,321 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Role"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_scheduled_events_api_v10_guilds__guild_id__scheduled_events_get: {
+        parameters: {
+            query?: {
+                with_user_count?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuildScheduledEvent"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_scheduled_event_api_v10_guilds__guild_id__scheduled_events_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateScheduledEventBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuildScheduledEvent"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_scheduled_event_api_v10_guilds__guild_id__scheduled_events__event_id__get: {
+        parameters: {
+            query?: {
+                with_user_count?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description scheduled event id */
+                event_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuildScheduledEvent"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_scheduled_event_api_v10_guilds__guild_id__scheduled_events__event_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description scheduled event id */
+                event_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    modify_scheduled_event_api_v10_guilds__guild_id__scheduled_events__event_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description scheduled event id */
+                event_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModifyScheduledEventBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuildScheduledEvent"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    scheduled_event_calendar_api_v10_guilds__guild_id__scheduled_events__event_id__ics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description scheduled event id */
+                event_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An iCalendar file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar; charset=utf-8": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_scheduled_event_users_api_v10_guilds__guild_id__scheduled_events__event_id__users_get: {
+        parameters: {
+            query?: {
+                after?: number;
+                before?: number | null;
+                limit?: number;
+                with_member?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description scheduled event id */
+                event_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuildScheduledEventUser"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_scheduled_event_user_api_v10_guilds__guild_id__scheduled_events__event_id__users__me_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description scheduled event id */
+                event_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscribedScheduledEventUser"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_scheduled_event_user_api_v10_guilds__guild_id__scheduled_events__event_id__users__me_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description scheduled event id */
+                event_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -5126,6 +6148,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Invite"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    join_as_guest_api_v10_invites__code__guest_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinAsGuestBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedIn"];
                 };
             };
             /** @description Validation Error */
@@ -5758,6 +6815,180 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserGuildSettings"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_push_focus_api_v10_users__me_push_focus_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FocusBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_push_subscriptions_api_v10_users__me_push_subscriptions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscription"][];
+                };
+            };
+        };
+    };
+    create_push_subscription_api_v10_users__me_push_subscriptions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushSubscriptionBody"];
+            };
+        };
+        responses: {
+            /** @description Already known: updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscription"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscription"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_push_subscription_api_v10_users__me_push_subscriptions__subscription_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description push subscription id */
+                subscription_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_vapid_key_api_v10_users__me_push_subscriptions_vapid_key_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VapidKey"];
+                };
+            };
+        };
+    };
+    list_own_scheduled_event_interests_api_v10_users__me_scheduled_events_get: {
+        parameters: {
+            query: {
+                guild_ids: number[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscribedScheduledEventUser"][];
                 };
             };
             /** @description Validation Error */

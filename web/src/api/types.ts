@@ -50,6 +50,8 @@ export interface Guild
   unavailable?: boolean;
   /** The guild's live stages (GUILD_CREATE). */
   stage_instances?: StageInstance[];
+  /** The guild's scheduled and active events that the member can see (GUILD_CREATE). */
+  guild_scheduled_events?: ScheduledEvent[];
 }
 
 export interface Presence {
@@ -104,8 +106,29 @@ export interface Message extends Omit<Shape<Schemas["Message"], MessageFields>, 
 }
 
 export type Invite = Schemas["Invite"];
+/** What anyone may know of a guild with a public channel (`GET /guilds/{id}/preview`). */
+export type GuildPreview = Schemas["GuildPreview"];
 /** A stage channel's live session: its topic, while the stage is open. */
 export type StageInstance = Shape<Schemas["StageInstance"], "id" | "guild_id" | "channel_id" | "topic">;
+/** A scheduled event (Discord's guild scheduled event): status 1 scheduled, 2 active, 3 completed,
+ * 4 canceled; entity_type 1 stage, 2 voice, 3 somewhere else (`entity_metadata.location`).
+ * `user_count` (how many are interested) comes with GUILD_CREATE, the events and REST lists. */
+export type ScheduledEvent = Shape<
+  Schemas["GuildScheduledEvent"],
+  | "id"
+  | "guild_id"
+  | "channel_id"
+  | "name"
+  | "description"
+  | "scheduled_start_time"
+  | "scheduled_end_time"
+  | "status"
+  | "entity_type"
+  | "entity_metadata"
+  | "creator_id"
+>;
+/** One's own interest in an event (`PUT …/users/@me`, `GET /users/@me/scheduled-events`). */
+export type ScheduledEventInterest = Schemas["SubscribedScheduledEventUser"];
 export type Ban = Schemas["Ban"];
 
 /** Read states (Discord's `read_state` in READY, `MESSAGE_ACK`). */

@@ -2,6 +2,9 @@
  * IDENTIFY (or RESUME after a drop), heartbeats with zombie detection, reconnects with exponential
  * backoff and jitter, and every DISPATCH handed to the listener in order. */
 
+import { listenForPushClicks } from "../pwa/push";
+import { focusReporter } from "../pwa/pushFocus";
+
 export const Op = {
   DISPATCH: 0,
   HEARTBEAT: 1,
@@ -47,10 +50,15 @@ export function guildSubscriptions(before: Shown | null, now: Shown | null): { s
 export const SUBSCRIBE_DELAY_MS = 100;
 
 /** Every intent a person's client needs (people get message content without asking);
- * GUILD_VOICE_STATES (1 << 7) says who is in which voice channel. */
+ * GUILD_VOICE_STATES (1 << 7) says who is in which voice channel, GUILD_SCHEDULED_EVENTS
+ * (1 << 16) what happens to scheduled events. */
 export const INTENTS =
   (1 << 0) | (1 << 1) | (1 << 2) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) |
-  (1 << 12) | (1 << 13) | (1 << 14) | (1 << 15);
+  (1 << 12) | (1 << 13) | (1 << 14) | (1 << 15) | (1 << 16);
+
+/** What a visitor without an account follows of a public channel: the channel (GUILDS), its
+ * messages (GUILD_MESSAGES) and their reactions (GUILD_MESSAGE_REACTIONS). */
+export const VISITOR_INTENTS = (1 << 0) | (1 << 9) | (1 << 10);
 
 export type GatewayStatus = "connecting" | "ready" | "offline";
 
@@ -102,6 +110,9 @@ export class GatewayClient {
     private readonly onStatus: (status: GatewayStatus, resumed: boolean) => void,
     private readonly onAuthFailed: () => void,
     private readonly baseUrl: () => string = defaultGatewayUrl,
+    /** A visitor without an account: IDENTIFY with no token and `anonymous`, never RESUME (the
+     * server keeps nothing to resume); the channel shown (`show`) is the public one it follows. */
+    private readonly anonymous = false,
   ) {}
 
   start(): void {
@@ -114,6 +125,7 @@ export class GatewayClient {
     this.sessionId = null;
     this.seq = null;
     this.clearTimers();
+    focusReporter.stop();
     const socket = this.socket;
     this.socket = null;
     socket?.close(1000, "bye");
@@ -231,6 +243,8 @@ export class GatewayClient {
           this.attempt = 0;
           this.setStatus("ready", t === "RESUMED");
           this.subscribe(); // a resumed session keeps what it was told; tell it what changed meanwhile
+          focusReporter.start(); // push notifications wait while this tab is in front (pwa/pushFocus.ts)
+          listenForPushClicks();
         }
         break;
       }
@@ -239,6 +253,15 @@ export class GatewayClient {
 
   private authenticate(): void {
     const token = this.token();
+    if (this.anonymous) {
+      this.send(Op.IDENTIFY, {
+        token: "",
+        anonymous: true,
+        intents: VISITOR_INTENTS,
+        properties: { os: navigator.platform || "web", browser: "townhall-web", device: "townhall-web" },
+      });
+      return;
+    }
     if (!token) return;
     if (this.sessionId && this.seq != null) {
       this.send(Op.RESUME, { token, session_id: this.sessionId, seq: this.seq });

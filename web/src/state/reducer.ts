@@ -12,6 +12,7 @@ import type {
   ReadState,
   Ready,
   Role,
+  ScheduledEvent,
   StageInstance,
   Status,
   User,
@@ -37,6 +38,13 @@ import {
   type Call,
   type LocalVoice,
 } from "./voice";
+import {
+  changeInterest,
+  putGuildEvents,
+  putScheduledEvent,
+  removeScheduledEvent,
+  type InterestChange,
+} from "./scheduledEvents";
 
 export { beginVoice, changeVoice, endVoice, setSpeaking };
 export type { Call, LocalVoice, VoiceStatus } from "./voice";
@@ -106,6 +114,10 @@ export interface State {
   calls: Record<string, Call>;
   /** Live stages, by stage channel. */
   stages: Record<string, StageInstance>;
+  /** Scheduled and active events, by guild and id (state/scheduledEvents.ts). */
+  scheduledEvents: Record<string, Record<string, ScheduledEvent>>;
+  /** The events this person is interested in. */
+  interestedIn: Record<string, true>;
 }
 
 export const initialState: State = {
@@ -130,6 +142,8 @@ export const initialState: State = {
   speaking: {},
   calls: {},
   stages: {},
+  scheduledEvents: {},
+  interestedIn: {},
 };
 
 export const DM_SETTINGS_KEY = "@me";
@@ -204,7 +218,7 @@ function addGuild(state: State, guild: Guild): State {
     presences,
     voiceStates: { ...state.voiceStates, [guild.id]: voiceStates },
   };
-  return putGuildStages(next, guild.id, guild.stage_instances ?? []);
+  return putGuildEvents(putGuildStages(next, guild.id, guild.stage_instances ?? []), guild.id, guild.guild_scheduled_events ?? []);
 }
 
 function removeGuild(state: State, guildId: string): State {
@@ -222,7 +236,7 @@ function removeGuild(state: State, guildId: string): State {
   delete members[guildId];
   const voiceStates = { ...state.voiceStates };
   delete voiceStates[guildId];
-  const next = putGuildStages(state, guildId, []);
+  const next = putGuildEvents(putGuildStages(state, guildId, []), guildId, []);
   return {
     ...next,
     guilds,
@@ -689,6 +703,15 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
       return putStage(state, d as StageInstance);
     case "STAGE_INSTANCE_DELETE":
       return removeStage(state, d.channel_id);
+    case "GUILD_SCHEDULED_EVENT_CREATE":
+    case "GUILD_SCHEDULED_EVENT_UPDATE":
+      return putScheduledEvent(state, d as ScheduledEvent);
+    case "GUILD_SCHEDULED_EVENT_DELETE":
+      return removeScheduledEvent(state, d.guild_id, d.id);
+    case "GUILD_SCHEDULED_EVENT_USER_ADD":
+      return changeInterest(state, d as InterestChange, 1);
+    case "GUILD_SCHEDULED_EVENT_USER_REMOVE":
+      return changeInterest(state, d as InterestChange, -1);
     default:
       return state;
   }

@@ -57,6 +57,8 @@ class ModifyChannelBody(BaseModel):
     user_limit: int | None = None
     permission_overwrites: list[OverwriteBody] | None = None
     parent_id: Snowflake | None = None
+    flags: int | None = None
+    """Channel flags; only WEB_PUBLIC (1 << 30, readable by anyone with the link) is settable."""
 
 
 class ChannelPositionBody(BaseModel):

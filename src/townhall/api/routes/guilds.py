@@ -36,6 +36,12 @@ class ModifyGuildBody(BaseModel):
     max_file_size: int | None = Field(default=None, ge=1)
     """townhall's: the largest file members may share, in bytes, up to the server's limit;
     null goes back to the server's."""
+    guests_enabled: bool | None = None
+    """townhall's: allow guest links (docs/guests.md); enabling makes the Guest role."""
+    guest_inactivity_days: int | None = Field(default=None, ge=1, le=365)
+    """townhall's: a guest idle this many days is erased with what they wrote."""
+    rules: str | None = Field(default=None, max_length=2000)
+    """townhall's: the community's rules, which guests accept before joining; null removes them."""
 
 
 def render(view: GuildView) -> dict[str, Any]:
@@ -59,7 +65,7 @@ async def modify_guild(
     guild_id: GuildId, body: ModifyGuildBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
     given = body.model_fields_set
-    nullable = {"description", "system_channel_id", "afk_channel_id", "max_file_size"}
+    nullable = {"description", "system_channel_id", "afk_channel_id", "max_file_size", "rules"}
     fields = {
         name: getattr(body, name)
         for name in given

@@ -21,10 +21,13 @@ DEFAULT_MAX_AGE = 86400
 class CreateInviteBody(BaseModel):
     """Every field optional; null means the default, as Discord's optional fields allow."""
 
-    max_age: int | None = Field(default=None, ge=0, le=604800)
+    max_age: int | None = Field(default=None, ge=0, le=2592000)
+    """Up to 604800 (7 days), 0 for never; a guest link lasts 3600 to 2592000 (30 days)."""
     max_uses: int | None = Field(default=None, ge=0, le=100)
     temporary: bool | None = None
     unique: bool | None = None
+    flags: int | None = Field(default=None, ge=0, le=1)
+    """Discord's invite flags: 1 (IS_GUEST_INVITE) makes a guest link (docs/guests.md)."""
 
 
 @router.post("/channels/{channel_id}/invites", response_model=schemas.Invite, response_class=JSON)
@@ -40,6 +43,7 @@ async def create_channel_invite(
         max_uses=body.max_uses or 0,
         temporary=bool(body.temporary),
         unique=bool(body.unique),
+        flags=body.flags or 0,
     )
     return JSON(payloads.invite(view, metadata=True))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 from starlette.responses import Response
 
 from townhall.actions import accounts
@@ -117,6 +117,9 @@ class UserSettingsBody(BaseModel):
     """Guilds whose members may not DM me (the others' members may)."""
     default_guilds_restricted: StrictBool | None = None
     """Whether a guild I join later goes on `restricted_guilds`."""
+    notification_message_text: StrictInt | None = None
+    """Message text in push notifications: 0 except in confidential communities, 1 always,
+    2 never."""
 
 
 @router.patch(

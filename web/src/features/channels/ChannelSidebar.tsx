@@ -12,6 +12,7 @@ import { setUi } from "../app/ui";
 import { VoiceChannelMembers } from "../voice/VoiceParticipants";
 import { VoiceIcon } from "../voice/VoiceIcon";
 import { ChannelIcon } from "./ChannelIcon";
+import { EventsEntry } from "../events/EventsEntry";
 import { GuildMenu } from "./GuildMenu";
 
 const COLLAPSED = "townhall.collapsed";
@@ -143,6 +144,7 @@ export function ChannelSidebar({ guildId, channelId }: { guildId: string; channe
         {menu && <GuildMenu guildId={guildId} onClose={() => setMenu(false)} />}
       </header>
       <div className="sidebar-scroll">
+        <EventsEntry guildId={guildId} />
         {(groups || []).map(({ category, channels }) => {
           const open = !category || !collapsed.has(category.id);
           const visible = open ? channels : channels.filter((c) => c.id === channelId);

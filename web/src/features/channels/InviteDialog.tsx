@@ -6,6 +6,9 @@ import type { Invite } from "../../api/types";
 import { Dialog } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { setUi } from "../app/ui";
+import { GuestLinkOption } from "../guests/GuestLinkOption";
+import { GUEST_LINK_EXPIRY, IS_GUEST_INVITE } from "../guests/guestRules";
+import { useStore } from "../../state/store";
 
 export const EXPIRY = [1800, 3600, 21600, 43200, 86400, 604800, 0];
 export const MAX_USES = [0, 1, 5, 10, 25, 50, 100];
@@ -28,17 +31,22 @@ export function InviteDialog({ channelId }: { channelId: string }) {
   const [invite, setInvite] = useState<Invite | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
+  const guildId = useStore((s) => s.channels[channelId]?.guild_id ?? undefined);
+  const [guest, setGuest] = useState(false);
+  const expiry = guest ? GUEST_LINK_EXPIRY : EXPIRY;
+  const age = expiry.includes(maxAge) ? maxAge : guest ? 86400 : 604800;
   useEffect(() => {
     let alive = true;
     setError(null);
-    api.createInvite(channelId, { max_age: maxAge, max_uses: maxUses, unique: true }).then(
+    const flags = guest ? { flags: IS_GUEST_INVITE } : {};
+    api.createInvite(channelId, { max_age: age, max_uses: maxUses, unique: true, ...flags }).then(
       (found) => alive && setInvite(found),
       (e) => alive && setError(describeError(t, e, "CREATE_INSTANT_INVITE")),
     );
     return () => {
       alive = false;
     };
-  }, [channelId, maxAge, maxUses, t]);
+  }, [channelId, age, maxUses, guest, t]);
   const url = invite ? inviteUrl(invite.code) : "";
   const copy = async () => {
     try {
@@ -66,8 +74,8 @@ export function InviteDialog({ channelId }: { channelId: string }) {
         <div className="field-row">
           <label className="field">
             <span>{t("invites.expire_after")}</span>
-            <select value={maxAge} onChange={(e) => setMaxAge(Number(e.target.value))}>
-              {EXPIRY.map((s) => (
+            <select value={age} onChange={(e) => setMaxAge(Number(e.target.value))}>
+              {expiry.map((s) => (
                 <option key={s} value={s}>
                   {expiryLabel(t, s)}
                 </option>
@@ -85,6 +93,7 @@ export function InviteDialog({ channelId }: { channelId: string }) {
             </select>
           </label>
         </div>
+        <GuestLinkOption guildId={guildId} guest={guest} onChange={setGuest} />
         {error && <p className="form-error" role="alert">{error}</p>}
       </div>
     </Dialog>

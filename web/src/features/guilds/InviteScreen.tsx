@@ -7,6 +7,8 @@ import { useStore } from "../../state/store";
 import { initials } from "../../ui/Avatar";
 import { describeError } from "../../ui/errors";
 import { navigate, channelPath } from "../app/router";
+import { GuestJoinForm } from "../guests/GuestJoinForm";
+import { isGuestLink } from "../guests/guestRules";
 
 /** `/invite/{code}`: what the community is before joining it. */
 export function InviteScreen({ code }: { code: string }) {
@@ -62,7 +64,9 @@ export function InviteScreen({ code }: { code: string }) {
               <span className="status-dot status-offline inline" aria-hidden="true" />
               {t("invites.members", { count: invite.approximate_member_count ?? 0, formatted: formatNumber(invite.approximate_member_count ?? 0) })}
             </p>
-            <button type="button" className="button primary wide" onClick={join} disabled={joining}>
+            {!signedIn && isGuestLink(invite) && <GuestJoinForm invite={invite} />}
+            {!signedIn && isGuestLink(invite) && <p className="muted guest-or">{t("guests.or")}</p>}
+            <button type="button" className={`button ${!signedIn && isGuestLink(invite) ? "secondary" : "primary"} wide`} onClick={join} disabled={joining}>
               {already ? t("invites.open") : signedIn ? t("invites.accept") : t("invites.register_to_join")}
             </button>
           </>

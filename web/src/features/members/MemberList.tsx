@@ -7,6 +7,8 @@ import { displayName, memberColor } from "../../state/selectors";
 import type { State } from "../../state/reducer";
 import { Avatar } from "../../ui/Avatar";
 import { setUi } from "../app/ui";
+import { GuestBadge } from "../guests/GuestBadge";
+import { guestMemberView, isGuestMember } from "../guests/guestRules";
 
 interface Group {
   key: string;
@@ -24,7 +26,9 @@ export function groupMembers(s: State, guildId: string): Group[] {
   for (const role of hoisted) groups.set(role.id, { key: role.id, title: role.name, role, members: [] });
   groups.set("online", { key: "online", title: null, members: [] });
   groups.set("offline", { key: "offline", title: null, members: [] });
+  const inView = guestMemberView(s, guildId); // a guest sees the people of their channels only
   for (const [id, member] of Object.entries(s.members[guildId] ?? {})) {
+    if (inView && !inView.has(id)) continue;
     const status = (s.presences[id] ?? "offline") as Status;
     const entry = { id, name: displayName(s, id, guildId), status };
     if (status === "offline") {
@@ -42,12 +46,13 @@ function MemberRow({ guildId, id, name, status }: { guildId: string; id: string;
   const { t } = useTranslation();
   const color = useStore((s) => memberColor(s, guildId, id));
   const bot = useStore((s) => !!s.users[id]?.bot);
+  const guest = useStore((s) => isGuestMember(s.members[guildId]?.[id]));
   return (
     <li>
       <button
         type="button"
         className={`member-row ${status === "offline" ? "offline" : ""}`}
-        aria-label={`${name}, ${t(`presence.${status}`)}`}
+        aria-label={`${guest ? `${name} ${t("guests.badge")}` : name}, ${t(`presence.${status}`)}`}
         onClick={(e) => {
           const rect = e.currentTarget.getBoundingClientRect();
           setUi({ profile: { userId: id, guildId, x: rect.left - 310, y: rect.top }, drawer: "none" });
@@ -58,6 +63,12 @@ function MemberRow({ guildId, id, name, status }: { guildId: string; id: string;
           {name}
         </span>
         {bot && <span className="bot-tag">{t("messages.bot")}</span>}
+        {guest && (
+          <>
+            {" "}
+            <GuestBadge />
+          </>
+        )}
       </button>
     </li>
   );

@@ -17,6 +17,8 @@ import { LocationCard } from "./LocationCard";
 import { isJumbo, Markdown } from "./Markdown";
 import { MessageEditor } from "./MessageEditor";
 import { UploadProgress } from "./UploadProgress";
+import { GuestBadge } from "../guests/GuestBadge";
+import { shownAsGuest } from "../guests/guestRules";
 
 const EmojiPopover = lazy(() => import("./EmojiPopover"));
 
@@ -213,6 +215,7 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
   const guildId = message.guild_id ?? getState().channels[message.channel_id]?.guild_id ?? null;
   const name = useStore((s) => displayName(s, message.author.id, guildId));
   const color = useStore((s) => memberColor(s, guildId, message.author.id));
+  const guest = useStore((s) => shownAsGuest(s, message.author.id, guildId, message.author));
   const mentioned = useStore((s) => {
     const me = s.me;
     if (!me || message.author.id === me.id) return false;
@@ -262,6 +265,7 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
                 {name}
               </button>
               {message.author.bot && <span className="bot-tag">{t("messages.bot")}</span>}
+              {guest && <GuestBadge />}
               <time className="message-time" dateTime={message.timestamp} title={formatDateTime(date)}>
                 {formatMessageTime(date)}
               </time>

@@ -11,7 +11,13 @@ import { Confirm, Dialog } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { Icon } from "../../ui/Icon";
 import { expiryLabel, inviteUrl } from "../channels/InviteDialog";
+import { PublicLinkSettings } from "../public/PublicLinkSettings";
+import { EndGuestAccess } from "../guests/EndGuestAccess";
+import { GuestBadge } from "../guests/GuestBadge";
+import { GuestSettings } from "../guests/GuestSettings";
+import { isGuestMember } from "../guests/guestRules";
 import { notify, setUi, type SettingsTab } from "../app/ui";
+import { GuildConfidentiality } from "./PushSettings";
 
 const hex = (color: number) => `#${color.toString(16).padStart(6, "0")}`;
 
@@ -56,6 +62,16 @@ function Overview({ guildId }: { guildId: string }) {
         {t("common.save")}
       </button>
     </form>
+  );
+}
+
+function OverviewWithGuests({ guildId }: { guildId: string }) {
+  return (
+    <>
+      <Overview guildId={guildId} />
+      <GuestSettings guildId={guildId} />
+      <GuildConfidentiality guildId={guildId} />
+    </>
   );
 }
 
@@ -257,6 +273,7 @@ function Channels({ guildId, initialChannel }: { guildId: string; initialChannel
             ))}
         </select>
       </label>
+      {channelId && <PublicLinkSettings guildId={guildId} channelId={channelId} />}
       <div className="split">
         <div className="split-list">
           <h3>{t("overwrites.targets")}</h3>
@@ -487,6 +504,7 @@ function MemberActions({ guildId, userId }: { guildId: string; userId: string })
             {t("members.kick")}
           </button>
         )}
+        {mayKick && isGuestMember(member) && <EndGuestAccess guildId={guildId} userId={userId} name={name} />}
         {mayBan && (
           <button type="button" className="button danger" onClick={() => setConfirm("ban")}>
             {t("members.ban")}
@@ -547,6 +565,7 @@ function Members({ guildId }: { guildId: string }) {
             <button type="button" className="member-admin-row" aria-expanded={open === m.id} onClick={() => setOpen(open === m.id ? null : m.id)}>
               <Avatar id={m.id} name={m.name} size={32} />
               <span>{m.name}</span>
+              {isGuestMember(members[m.id]) && <GuestBadge />}
               <span className="muted">{m.username}</span>
             </button>
             {open === m.id && m.id !== me && <MemberActions guildId={guildId} userId={m.id} />}
@@ -617,7 +636,7 @@ export default function GuildSettings({ guildId, tab, channelId }: { guildId: st
           ))}
         </div>
         <div className="settings-panel" role="tabpanel" id={`panel-${current}`} aria-labelledby={`tab-${current}`}>
-          {current === "overview" && <Overview guildId={guildId} />}
+          {current === "overview" && <OverviewWithGuests guildId={guildId} />}
           {current === "roles" && <Roles guildId={guildId} />}
           {current === "channels" && <Channels guildId={guildId} initialChannel={channelId} />}
           {current === "invites" && <Invites guildId={guildId} />}

@@ -7,6 +7,7 @@ import { Dialog } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { setUi, useUi } from "../app/ui";
 import { VoiceSettings } from "../voice/VoiceSettings";
+import { PushSettings } from "./PushSettings";
 
 /** The person's own settings: profile, password, language, theme, notifications, voice and
  * video, sign out. */
@@ -108,6 +109,7 @@ export default function UserSettings() {
           </button>
         </div>
         <VoiceSettings />
+        <PushSettings />
         <div className="form">
           <h3>{t("settings.sessions")}</h3>
           <button type="button" className="button secondary" onClick={() => void actions.logout(false)}>

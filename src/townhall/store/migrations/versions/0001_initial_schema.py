@@ -174,6 +174,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_applications_owner_id"), ["owner_id"], unique=False)
 
     op.create_table(
+        "guests",
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("invite_code", sa.String(length=32), nullable=False),
+        sa.Column("expires_at", sa.BigInteger(), nullable=False),
+        sa.Column("last_active_at", sa.BigInteger(), nullable=False),
+        sa.Column("ended", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_guests_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_guests")),
+    )
+    with op.batch_alter_table("guests", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_guests_guild_id"), ["guild_id"], unique=False)
+
+    op.create_table(
         "guilds",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -200,6 +217,18 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("preferred_locale", sa.String(length=10), server_default="en-US", nullable=False),
+        sa.Column(
+            "guests_enabled", sa.Boolean(), server_default=sa.text("(false)"), nullable=False
+        ),
+        sa.Column("guest_role_id", sa.BigInteger(), nullable=True),
+        sa.Column(
+            "guest_inactivity_days",
+            sa.SmallInteger(),
+            server_default=sa.text("(14)"),
+            nullable=False,
+        ),
+        sa.Column("rules", sa.Text(), nullable=True),
+        sa.Column("confidential", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
         sa.Column("version", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_guilds_owner_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_guilds")),
@@ -222,6 +251,39 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "token_hash", name=op.f("pk_known_devices")),
     )
     op.create_table(
+        "push_focus",
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("client_id", sa.String(length=64), nullable=False),
+        sa.Column("focused_until", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_push_focus_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", "client_id", name=op.f("pk_push_focus")),
+    )
+    op.create_table(
+        "push_subscriptions",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("endpoint", sa.String(length=2048), nullable=False),
+        sa.Column("p256dh", sa.String(length=100), nullable=False),
+        sa.Column("auth", sa.String(length=32), nullable=False),
+        sa.Column("expires_at", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_push_subscriptions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_push_subscriptions")),
+        sa.UniqueConstraint("endpoint", name=op.f("uq_push_subscriptions_endpoint")),
+    )
+    with op.batch_alter_table("push_subscriptions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_push_subscriptions_user_id"), ["user_id"], unique=False
+        )
+
+    op.create_table(
         "tokens",
         sa.Column("token_hash", sa.LargeBinary(length=32), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
@@ -239,6 +301,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("locale", sa.String(length=16), nullable=True),
         sa.Column("theme", sa.String(length=16), nullable=True),
+        sa.Column("notification_message_text", sa.SmallInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],
@@ -278,6 +341,7 @@ def upgrade() -> None:
         sa.Column("owner_id", sa.BigInteger(), nullable=True),
         sa.Column("icon", sa.String(length=64), nullable=True),
         sa.Column("dm_key", sa.String(length=48), nullable=True),
+        sa.Column("flags", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.ForeignKeyConstraint(
             ["guild_id"],
             ["guilds.id"],
@@ -391,6 +455,46 @@ def upgrade() -> None:
         batch_op.create_index("ix_channel_recipients_user", ["user_id"], unique=False)
 
     op.create_table(
+        "guild_scheduled_events",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("channel_id", sa.BigInteger(), nullable=True),
+        sa.Column("creator_id", sa.BigInteger(), nullable=True),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("description", sa.String(length=1000), nullable=True),
+        sa.Column("scheduled_start_time", sa.BigInteger(), nullable=False),
+        sa.Column("scheduled_end_time", sa.BigInteger(), nullable=True),
+        sa.Column("privacy_level", sa.SmallInteger(), server_default=sa.text("2"), nullable=False),
+        sa.Column("status", sa.SmallInteger(), nullable=False),
+        sa.Column("entity_type", sa.SmallInteger(), nullable=False),
+        sa.Column("entity_id", sa.BigInteger(), nullable=True),
+        sa.Column("location", sa.String(length=100), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["channels.id"],
+            name=op.f("fk_guild_scheduled_events_channel_id_channels"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["creator_id"],
+            ["users.id"],
+            name=op.f("fk_guild_scheduled_events_creator_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["guild_id"],
+            ["guilds.id"],
+            name=op.f("fk_guild_scheduled_events_guild_id_guilds"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_guild_scheduled_events")),
+    )
+    with op.batch_alter_table("guild_scheduled_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_guild_scheduled_events_guild_status", ["guild_id", "status"], unique=False
+        )
+
+    op.create_table(
         "invites",
         sa.Column("code", sa.String(length=32), nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
@@ -401,6 +505,7 @@ def upgrade() -> None:
         sa.Column("max_uses", sa.Integer(), nullable=False),
         sa.Column("uses", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("temporary", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column("flags", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.ForeignKeyConstraint(
             ["channel_id"],
             ["channels.id"],
@@ -581,6 +686,28 @@ def upgrade() -> None:
         batch_op.create_index("ix_voice_states_holder", ["holder"], unique=False)
 
     op.create_table(
+        "guild_scheduled_event_users",
+        sa.Column("event_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["guild_scheduled_events.id"],
+            name=op.f("fk_guild_scheduled_event_users_event_id_guild_scheduled_events"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_guild_scheduled_event_users_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("event_id", "user_id", name=op.f("pk_guild_scheduled_event_users")),
+    )
+    with op.batch_alter_table("guild_scheduled_event_users", schema=None) as batch_op:
+        batch_op.create_index("ix_guild_scheduled_event_users_user", ["user_id"], unique=False)
+
+    op.create_table(
         "message_nonces",
         sa.Column("author_id", sa.BigInteger(), nullable=False),
         sa.Column("channel_id", sa.BigInteger(), nullable=False),
@@ -617,6 +744,10 @@ def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table("reactions")
     op.drop_table("message_nonces")
+    with op.batch_alter_table("guild_scheduled_event_users", schema=None) as batch_op:
+        batch_op.drop_index("ix_guild_scheduled_event_users_user")
+
+    op.drop_table("guild_scheduled_event_users")
     with op.batch_alter_table("voice_states", schema=None) as batch_op:
         batch_op.drop_index("ix_voice_states_holder")
         batch_op.drop_index("ix_voice_states_guild")
@@ -651,6 +782,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_invites_channel_id"))
 
     op.drop_table("invites")
+    with op.batch_alter_table("guild_scheduled_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_guild_scheduled_events_guild_status")
+
+    op.drop_table("guild_scheduled_events")
     with op.batch_alter_table("channel_recipients", schema=None) as batch_op:
         batch_op.drop_index("ix_channel_recipients_user")
 
@@ -675,11 +810,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_tokens_user_id"))
 
     op.drop_table("tokens")
+    with op.batch_alter_table("push_subscriptions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_push_subscriptions_user_id"))
+
+    op.drop_table("push_subscriptions")
+    op.drop_table("push_focus")
     op.drop_table("known_devices")
     with op.batch_alter_table("guilds", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_guilds_owner_id"))
 
     op.drop_table("guilds")
+    with op.batch_alter_table("guests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_guests_guild_id"))
+
+    op.drop_table("guests")
     with op.batch_alter_table("applications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_applications_owner_id"))
 

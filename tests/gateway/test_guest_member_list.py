@@ -1,0 +1,47 @@
+"""A guest's member list on the gateway is the one REST gives them: the people of their channels.
+
+GUILD_CREATE and REQUEST_GUILD_MEMBERS (op 8) list the owner (who sees every channel) and the
+guest, never a member who only sees channels the guest cannot."""
+
+from __future__ import annotations
+
+from tests.api.test_guests import community, join_as_guest
+from tests.conftest import Api
+from tests.gateway.client import ALL_INTENTS, GatewayClient
+from tests.server_process import Server
+
+VIEW_CHANNEL = 1 << 10
+
+
+async def test_a_guests_gateway_lists_only_the_people_of_their_channel(
+    server: Server, remote: Api
+) -> None:
+    place = await community(remote)
+    guild_id = place.guild["id"]
+    # Keep the link channel for the owner and guests; the member sees only another channel.
+    member = await remote.account("member")
+    await member.join(place.owner, place.channel_id)
+    hidden = await place.owner.put(
+        f"/channels/{place.channel_id}/permissions/{member.id}",
+        json={"type": 1, "deny": str(VIEW_CHANNEL)},
+    )
+    assert hidden.status_code == 204, hidden.text
+    guest = await join_as_guest(remote, place.code)
+
+    client = GatewayClient(server.gateway)
+    await client.connect()
+    try:
+        await client.identify(guest.token, ALL_INTENTS)
+        (created,) = [g for g in client.guild_creates if g["id"] == guild_id]
+        listed = {int(m["user"]["id"]) for m in created["members"]}
+        assert listed == {place.owner.id, guest.id}
+        assert created["member_count"] >= 3  # the count is the guild's, as on Discord
+
+        await client.send(8, {"guild_id": guild_id, "query": "", "limit": 0, "nonce": "all"})
+        chunk = await client.wait_for("GUILD_MEMBERS_CHUNK", nonce="all")
+        assert {int(m["user"]["id"]) for m in chunk["members"]} == {place.owner.id, guest.id}
+        await client.send(8, {"guild_id": guild_id, "user_ids": [str(member.id)], "nonce": "one"})
+        asked = await client.wait_for("GUILD_MEMBERS_CHUNK", nonce="one")
+        assert asked["members"] == [] and asked["not_found"] == [str(member.id)]
+    finally:
+        await client.close()
