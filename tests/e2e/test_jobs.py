@@ -52,14 +52,15 @@ async def test_a_job_scheduled_before_a_kill_9_runs_exactly_once_after_the_resta
 ) -> None:
     server = deployment.start()
     owner, channel_id = owner_with_channel(server)
-    code = create_invite(server, owner.token, channel_id, max_age=8)
+    # Long enough for a restart and a watcher's READY on a loaded machine before it is due.
+    code = create_invite(server, owner.token, channel_id, max_age=20)
     server.kill()
     assert expiry_jobs(deployment) == [(f'{{"code":"{code}"}}', 0, False, False)]
 
     restarted = deployment.start()
     watcher = await recording(restarted, owner, GUILDS | GUILD_INVITES)
     await watcher.until(
-        lambda r: any(p["d"]["code"] == code for p in r.dispatches("INVITE_DELETE"))
+        lambda r: any(p["d"]["code"] == code for p in r.dispatches("INVITE_DELETE")), timeout=40
     )
     await watcher.close()
     await eventually(lambda: all_finished(deployment), 10, "the job is marked done")

@@ -1,7 +1,7 @@
 """A guest's member list on the gateway is the one REST gives them: the people of their channels.
 
-GUILD_CREATE and REQUEST_GUILD_MEMBERS (op 8) list the owner (who sees every channel) and the
-guest, never a member who only sees channels the guest cannot."""
+GUILD_CREATE, REQUEST_GUILD_MEMBERS (op 8) and member events name the owner (who sees every
+channel) and the guest, never a member who only sees channels the guest cannot."""
 
 from __future__ import annotations
 
@@ -43,5 +43,16 @@ async def test_a_guests_gateway_lists_only_the_people_of_their_channel(
         await client.send(8, {"guild_id": guild_id, "user_ids": [str(member.id)], "nonce": "one"})
         asked = await client.wait_for("GUILD_MEMBERS_CHUNK", nonce="one")
         assert asked["members"] == [] and asked["not_found"] == [str(member.id)]
+
+        # Member events likewise: the hidden member's change does not reach the guest, the
+        # owner's (sent after it) does.
+        renamed = await place.owner.patch(
+            f"/guilds/{guild_id}/members/{member.id}", json={"nick": "hidden"}
+        )
+        assert renamed.status_code == 200, renamed.text
+        await place.owner.patch(f"/guilds/{guild_id}/members/@me", json={"nick": "host"})
+        seen = await client.collect_until("GUILD_MEMBER_UPDATE", nick="host")
+        updated = [p["d"]["user"]["id"] for p in seen if p.get("t") == "GUILD_MEMBER_UPDATE"]
+        assert updated == [str(place.owner.id)]
     finally:
         await client.close()

@@ -141,9 +141,10 @@ async def _guild(
 async def _public_channel(conn: AsyncConnection, channel_id: int) -> Channel:
     """The channel, when it is public; 401 for anything else (as without a public channel).
 
-    Read from the database, not the node's access cache: on another node the cache may hold the
-    channel as it was for a few seconds more, and a visitor must lose a closed channel at once
-    on every node. (Visitors' reads are rate-limited per address; two small queries more.)"""
+    Read from the database, not the node's access cache: another node's cache forgets the
+    channel only once the change's event reaches it over the bus, and a visitor must lose a
+    closed channel at once, on every node. (Visitors' reads are rate-limited per address; two
+    small queries more.)"""
     channel = await channel_store.get_channel(conn, channel_id)
     if channel is None or channel.guild_id is None:
         raise errors.Unauthorized()

@@ -8,14 +8,16 @@ catalog declares structural has exactly one handler here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from townhall.actions import sessions as session_actions
+from townhall.domain.guests import is_guest
 from townhall.events import catalog
 from townhall.events.event import Envelope, EventType
+from townhall.gateway.guild_state import GuildState
 from townhall.gateway.protocol import Close
 from townhall.gateway.session import Session, dispatch_head
 from townhall.gateway.visibility import VisibilityDiff
@@ -161,9 +163,11 @@ class _Handlers:
 
     def member_add(self, envelope: Envelope) -> None:
         state = self.hub.guilds.get(envelope.guild_id or 0)
+        data = orjson.loads(envelope.data)
         if state is not None:
-            state.put_member(orjson.loads(envelope.data))
-        self.hub.fan_out(envelope, self.hub.audience(envelope))
+            state.put_member(data)
+        audience = self.hub.audience(envelope)
+        self.hub.fan_out(envelope, _guests_see_theirs(audience, state, int(data["user"]["id"])))
 
     def member_update(self, envelope: Envelope) -> None:
         hub = self.hub
@@ -174,7 +178,7 @@ class _Handlers:
             with diff:
                 state.put_member(data)
         # A member always hears about their own update, whatever their intents.
-        audience = list(hub.audience(envelope))
+        audience = _guests_see_theirs(hub.audience(envelope), state, user_id)
         hub.fan_out(envelope, [s for s in audience if s.user.id != user_id])
         own = [s for s in audience if s.user.id == user_id]
         if own:
@@ -184,9 +188,11 @@ class _Handlers:
 
     def member_remove(self, envelope: Envelope) -> None:
         state = self.hub.guilds.get(envelope.guild_id or 0)
-        if state is not None:
-            state.remove_member(int(orjson.loads(envelope.data)["user"]["id"]))
-        self.hub.fan_out(envelope, self.hub.audience(envelope))
+        user_id = int(orjson.loads(envelope.data)["user"]["id"])
+        audience = _guests_see_theirs(self.hub.audience(envelope), state, user_id)  # before: the
+        if state is not None:  # channels they saw decide which guests knew them
+            state.remove_member(user_id)
+        self.hub.fan_out(envelope, audience)
 
     def presence_update(self, envelope: Envelope) -> None:
         hub = self.hub
@@ -196,7 +202,9 @@ class _Handlers:
             hub.statuses.pop(user_id, None)
         else:
             hub.statuses[user_id] = data["status"]
-        hub.fan_out(envelope, [s for s in hub.audience(envelope) if s.user.id != user_id])
+        state = hub.guilds.get(envelope.guild_id or 0)
+        audience = _guests_see_theirs(hub.audience(envelope), state, user_id)
+        hub.fan_out(envelope, [s for s in audience if s.user.id != user_id])
 
     def voice_state_update(self, envelope: Envelope) -> None:
         """Who sees the channel hears of it; who saw only the channel left hears they left; the
@@ -288,3 +296,21 @@ def _retyped(envelope: Envelope, kind: EventType[Any]) -> Envelope:
         channel_id=envelope.channel_id,
         user_ids=envelope.user_ids,
     )
+
+
+def _guests_see_theirs(
+    sessions: Iterable[Session], state: GuildState | None, member_id: int
+) -> list[Session]:
+    """A guest hears of a member only when they share a channel (domain/guests.py), as their
+    member list shows; everyone else hears of every member."""
+    sessions = list(sessions)
+    if state is None or not any(is_guest(s.user) for s in sessions):
+        return sessions
+    theirs = state.visible_channels(member_id)
+    return [
+        s
+        for s in sessions
+        if not is_guest(s.user)
+        or s.user.id == member_id
+        or not theirs.isdisjoint(state.visible_channels(s.user.id))
+    ]

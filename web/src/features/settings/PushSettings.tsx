@@ -8,9 +8,6 @@ import { setState, useStore } from "../../state/store";
 import { describeError } from "../../ui/errors";
 import { notify } from "../app/ui";
 
-/** `.check input` (styles.css) would shrink a switch to a checkbox's size. */
-const SWITCH_SIZE = { width: 40, height: 24 } as const;
-
 /** `notification_message_text` (the server's domain/push.py). */
 const MESSAGE_TEXT = [
   { value: 0, key: "default" },
@@ -63,7 +60,6 @@ export function PushSettings() {
           type="checkbox"
           role="switch"
           className="switch"
-          style={SWITCH_SIZE}
           checked={state === "on"}
           disabled={state === "busy" || unavailable}
           aria-describedby="push-device-hint"
@@ -125,7 +121,6 @@ export function GuildConfidentiality({ guildId }: { guildId: string }) {
           type="checkbox"
           role="switch"
           className="switch"
-          style={SWITCH_SIZE}
           checked={confidential === true}
           disabled={confidential === null || !mayManage}
           aria-describedby="guild-confidential-hint"
