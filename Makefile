@@ -39,7 +39,7 @@ test: $(STAMP) services web
 	scripts/ensure-coturn
 	cd web && node_modules/.bin/vitest run
 	scripts/ensure-python-bots
-	$(BIN)/pytest -p no:cacheprovider
+	$(BIN)/pytest -p no:cacheprovider -n 2  # two at a time: many tests wait on servers, browsers, clocks
 
 bench: $(STAMP) services
 	$(BIN)/python -m bench

@@ -58,7 +58,9 @@ def until(moment: str, after: timedelta = timedelta(0)) -> timedelta:
 async def payloads_of(app: FastAPI, kind: JobType, event_id: str) -> list[dict[str, Any]]:
     """The payloads of this event's jobs of `kind`, oldest first."""
     async with services(app).engine.connect() as conn:
-        rows = await conn.execute(select(jobs.c.payload).where(jobs.c.kind == kind.name))
+        rows = await conn.execute(
+            select(jobs.c.payload).where(jobs.c.kind == kind.name).order_by(jobs.c.id)
+        )
     found = [orjson.loads(payload) for payload in rows.scalars()]
     return [p for p in found if str(p["event_id"]) == event_id]
 
