@@ -94,6 +94,7 @@ SAMPLES: dict[str, Any] = {
     "USER_UPDATE": alice,
     "PRESENCE_UPDATE": Presence(USER, "online", (), (("web", "online"),)),
     "TOKENS_REVOKED": USER,
+    "WEBHOOKS_UPDATE": CHANNEL,
     "MESSAGE_ACK": ReadPosition(CHANNEL, 5_000, 1),
     "USER_GUILD_SETTINGS_UPDATE": VersionedGuildSettings(
         GuildSettings(GUILD, channel_overrides=(ChannelOverride(CHANNEL, muted=True),)), 1

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.actions import attachments, dm_privacy, file_scans, live_locations, push
-from townhall.actions.access import ChannelAccess, channel_access
+from townhall.actions.access import ChannelAccess, GuildAccess, channel_access, member_context
 from townhall.actions.attachments import IncomingFile
 from townhall.actions.services import Services
 from townhall.domain import errors
@@ -33,16 +33,19 @@ from townhall.domain.mentions import (
 from townhall.domain.models import (
     ChannelType,
     Location,
+    Member,
     Message,
     MessageReference,
     MessageType,
     Scan,
     User,
 )
-from townhall.domain.permissions import Permission, has
+from townhall.domain.permissions import ALL_PERMISSIONS, Permission, has
 from townhall.domain.snowflake import snowflake_at, snowflake_time
 from townhall.events import catalog
 from townhall.events.event import Event, EventType
+from townhall.store import channels as channel_store
+from townhall.store import guilds as guild_store
 from townhall.store import messages as message_store
 from townhall.store.attachments import StoredAttachment
 from townhall.store.messages import NonceTaken
@@ -90,6 +93,9 @@ class Draft:
     """Files sent with the message (multipart parts, finished uploads)."""
     location: Location | None = None
     """A location shared with it (domain/locations.py), once or live."""
+    webhook: User | None = None
+    """Post as this webhook (id: the webhook's, `bot`; actions/webhooks.py checked its token):
+    the sender's permissions, slowmode and DM checks do not apply, as on Discord."""
 
 
 def require_content_length(s: Services, content: str) -> str:
@@ -211,7 +217,10 @@ async def _create(
 ) -> Message:
     now = s.now()
     async with s.write() as tx:
-        access = await channel_access(tx.conn, actor.user, channel_id, now, s.cache)
+        if draft.webhook is not None:
+            access = await webhook_access(tx.conn, draft.webhook, channel_id, now)
+        else:
+            access = await channel_access(tx.conn, actor.user, channel_id, now, s.cache)
         require_message_channel(access)
         access.require(Permission.SEND_MESSAGES)
         if stored:
@@ -238,7 +247,8 @@ async def _create(
             id=message_id,
             channel_id=channel_id,
             guild_id=guild_id,
-            author=actor.user,
+            author=draft.webhook or actor.user,
+            webhook_id=draft.webhook.id if draft.webhook else None,
             content=content,
             type=MessageType.REPLY if replied else MessageType.DEFAULT,
             tts=draft.tts and has(access.permissions, Permission.SEND_TTS_MESSAGES),
@@ -265,7 +275,7 @@ async def _create(
         await file_scans.attach(tx, s, stored)
         await live_locations.schedule_end(tx, message)
         await push.message_sent(tx, s, message, access.channel)  # a job row, at most
-        member = access.guild.member if access.guild else None
+        member = access.guild.member if access.guild and not draft.webhook else None
         created = message_event(
             catalog.MESSAGE_CREATE, replace(message, author_member=member), access
         )
@@ -273,6 +283,23 @@ async def _create(
             created = replace(created, user_ids=frozenset({actor.id}))
         tx.emit(created)
     return message
+
+
+async def webhook_access(
+    conn: AsyncConnection, webhook: User, channel_id: int, now: datetime
+) -> ChannelAccess:
+    """A webhook's standing in its guild channel: it may post there with every mention allowed
+    (allowed_mentions still narrows them), as Discord's webhooks may."""
+    channel = await channel_store.get_channel(conn, channel_id)
+    if channel is None or channel.guild_id is None:
+        raise errors.UnknownChannel()
+    guild = await guild_store.get_guild(conn, channel.guild_id)
+    if guild is None:
+        raise errors.UnknownGuild()
+    roles = {role.id: role for role in await guild_store.roles_of_guild(conn, guild.id)}
+    member = Member(guild_id=guild.id, user=webhook, joined_at=now)
+    context = member_context(guild, member, roles, now)
+    return ChannelAccess(channel, ALL_PERMISSIONS, GuildAccess(guild, member, roles, context))
 
 
 async def _check_slowmode(

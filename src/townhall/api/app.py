@@ -39,6 +39,7 @@ from townhall.api.routes import (
     uploads,
     users,
     voice,
+    webhooks,
 )
 from townhall.api.routes import files as file_routes
 from townhall.config import Settings
@@ -73,6 +74,7 @@ ROUTERS = (
     scheduled_events.router,
     calls.router,
     push.router,
+    webhooks.router,
 )
 
 

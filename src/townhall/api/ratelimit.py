@@ -48,10 +48,13 @@ class Limit:
     per: float
     per_ip: bool = False
     """Count by client address even when a token is sent (sign-in, sign-up)."""
+    per_major: bool = False
+    """Count by the major parameter alone, whoever calls (executing a webhook)."""
 
 
 MESSAGE_CREATE = Limit("message-create", 5, 5.0)
 MESSAGE_DELETE = Limit("message-delete", 5, 1.0)
+WEBHOOK_EXECUTE = Limit("webhook-execute", 5, 2.0, per_major=True)
 BULK_DELETE = Limit("message-bulk-delete", 1, 1.0)
 REACTIONS = Limit("reactions", 1, 0.25)
 TYPING = Limit("typing", 5, 5.0)
@@ -85,6 +88,9 @@ ROUTE_LIMITS: dict[tuple[str, str], Limit] = {
     ("POST", "/channels/{channel_id}/messages"): MESSAGE_CREATE,
     ("DELETE", "/channels/{channel_id}/messages/{message_id}"): MESSAGE_DELETE,
     ("POST", "/channels/{channel_id}/messages/bulk-delete"): BULK_DELETE,
+    ("POST", "/webhooks/{webhook_id}/{webhook_token}"): WEBHOOK_EXECUTE,
+    ("POST", "/webhooks/{webhook_id}/{webhook_token}/slack"): WEBHOOK_EXECUTE,
+    ("POST", "/webhooks/{webhook_id}/{webhook_token}/github"): WEBHOOK_EXECUTE,
     ("PUT", _REACTION + "/{emoji}/@me"): REACTIONS,
     ("DELETE", _REACTION + "/{emoji}/@me"): REACTIONS,
     ("DELETE", _REACTION + "/{emoji}/{user_id}"): REACTIONS,
@@ -240,6 +246,8 @@ class RateLimits:
         candidate, major = found
         counter, bucket = candidate.counter, candidate.bucket
         who = _client_ip(scope) if counter.limit.per_ip else caller
+        if counter.limit.per_major:
+            who = "*"
         if counter.limit is SIGN_UP and (code := await _usable_invite(scope)) is not None:
             counter, bucket, major = self.invited_sign_ups, _INVITED_BUCKET, code
         if candidate.visitor and caller.startswith("ip:"):

@@ -565,6 +565,16 @@ TOKENS_REVOKED: EventType[int] = declare(
 )
 """Some of user `data`'s tokens were revoked: nodes forget cached tokens and end their sessions."""
 
+WEBHOOKS_UPDATE: EventType[int] = declare(
+    EventType(
+        "WEBHOOKS_UPDATE",
+        lambda e: {"guild_id": str(e.guild_id), "channel_id": str(e.data)},
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILD_WEBHOOKS,
+    )
+)
+"""A webhook of channel `data` was created, modified or deleted."""
+
 
 def required_intent(kind: EventType[Any], *, in_guild: bool) -> int:
     """The intent a session needs to receive this event (0: every session gets it)."""

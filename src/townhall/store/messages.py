@@ -60,6 +60,10 @@ def _with_author() -> Select[tuple[object, ...]]:
 def _author(row: RowMapping, authors: dict[int, User] | None = None) -> User:
     """The row's author; `authors` memoizes them across a page (a page has few distinct authors)."""
     author_id: int = row["author_id"]
+    if row["webhook_id"] is not None:  # a webhook's message: its name and avatar as posted
+        return User(
+            id=author_id, username=row["webhook_name"], avatar=row["webhook_avatar"], bot=True
+        )
     if authors is not None and (known := authors.get(author_id)) is not None:
         return known
     if row["by_username"] is None:
@@ -105,6 +109,7 @@ def _message(
         attachments=attachment_store.from_json(row["attachments"]),
         location=location_from_json(row["location"]),
         held=row["held"],
+        webhook_id=row["webhook_id"],
     )
 
 
@@ -130,6 +135,9 @@ def _values(message: Message) -> dict[str, object]:
         "attachments": attachment_store.to_json(message.attachments),
         "location": location_to_json(message.location),
         "held": message.held,
+        "webhook_id": message.webhook_id,
+        "webhook_name": message.author.username if message.webhook_id is not None else None,
+        "webhook_avatar": message.author.avatar if message.webhook_id is not None else None,
     }
 
 

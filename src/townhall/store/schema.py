@@ -353,6 +353,11 @@ messages = Table(
     # JSON of a shared location (domain.models.Location), NULL for other messages.
     Column("held", Boolean, nullable=False, server_default=text("false")),
     # Only its author sees it while one of its files is being scanned (files/clamd.py).
+    Column("webhook_id", Id),
+    Column("webhook_name", String(80)),
+    Column("webhook_avatar", String(2048)),
+    # Set on messages a webhook posted (then `author_id` is the webhook's id, as on Discord):
+    # the name and avatar shown, an execute's overrides included.
     # History pages walk this index: a page costs the same in a channel of ten or ten million.
     Index("ix_messages_channel_id_id", "channel_id", "id"),
     Index("ix_messages_author_channel", "author_id", "channel_id", "id"),
@@ -563,4 +568,18 @@ push_focus = Table(
     Column("user_id", Id, _cascade("users.id"), primary_key=True),
     Column("client_id", String(64), primary_key=True),
     Column("focused_until", Millis, nullable=False),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    # Incoming webhooks (Discord's type 1). The token is stored as a SHA-256 hash, like `tokens`:
+    # it is shown once, when the webhook is created (docs/webhooks.md).
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("guild_id", Id, _cascade("guilds.id"), nullable=False, index=True),
+    Column("channel_id", Id, _cascade("channels.id"), nullable=False, index=True),
+    Column("user_id", Id),
+    Column("name", String(80), nullable=False),
+    Column("avatar", String(64)),
+    Column("token_hash", LargeBinary(32), nullable=False),
 )

@@ -39,6 +39,7 @@ from townhall.domain.notifications import (
 from townhall.domain.permissions import Overwrite
 from townhall.domain.scheduled_events import EntityType, Interest, ScheduledEvent
 from townhall.domain.snowflake import snowflake_time
+from townhall.domain.webhooks import Webhook
 from townhall.files import urls as file_urls
 
 Payload = dict[str, Any]
@@ -312,7 +313,8 @@ def message(
     body: Payload = {
         "id": str(m.id),
         "channel_id": str(m.channel_id),
-        "author": _user_once(m.author, users),
+        # A webhook's name may differ from message to message: never shared across a page.
+        "author": user(m.author) if m.webhook_id is not None else _user_once(m.author, users),
         "content": m.content if include_content else "",
         "timestamp": timestamp(_message_time(m)),
         "edited_timestamp": timestamp(m.edited_at),
@@ -349,6 +351,7 @@ def message(
         body["nonce"] = m.nonce
     if m.webhook_id is not None:
         body["webhook_id"] = str(m.webhook_id)
+        body["author"] = {**body["author"], "discriminator": "0000"}  # as Discord's webhooks
     if m.reference is not None:
         body["message_reference"] = {
             "type": 0,
@@ -708,4 +711,23 @@ def interest(i: Interest, *, with_guild: bool = True) -> Payload:
     body: Payload = {"guild_scheduled_event_id": str(i.event_id), "user_id": str(i.user_id)}
     if with_guild:
         body["guild_id"] = str(i.guild_id)
+    return body
+
+
+def webhook(w: Webhook, *, creator: User | None = None, token: str | None = None) -> Payload:
+    """An incoming webhook (type 1). `token` only in the response that created it
+    (docs/webhooks.md); `user` for those with MANAGE_WEBHOOKS."""
+    body: Payload = {
+        "id": str(w.id),
+        "type": 1,
+        "guild_id": str(w.guild_id),
+        "channel_id": str(w.channel_id),
+        "name": w.name,
+        "avatar": w.avatar,
+        "application_id": None,
+    }
+    if creator is not None:
+        body["user"] = user(creator)
+    if token is not None:
+        body["token"] = token
     return body

@@ -588,3 +588,19 @@ class SubscribedScheduledEventUser(TypedDict):
 
     guild_scheduled_event_id: str
     user_id: str
+
+
+@with_config(_EXACT)
+class Webhook(TypedDict):
+    """An incoming webhook (type 1). `token` and `url` only when it is created."""
+
+    id: str
+    type: int
+    guild_id: str
+    channel_id: str
+    name: str
+    avatar: str | None
+    application_id: None
+    user: NotRequired[User]
+    token: NotRequired[str]
+    url: NotRequired[str]

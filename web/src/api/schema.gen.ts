@@ -519,6 +519,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v10/channels/{channel_id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Channel Webhooks */
+        get: operations["channel_webhooks_api_v10_channels__channel_id__webhooks_get"];
+        put?: never;
+        /** Create Webhook */
+        post: operations["create_webhook_api_v10_channels__channel_id__webhooks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v10/gateway": {
         parameters: {
             query?: never;
@@ -1011,6 +1029,23 @@ export interface paths {
         patch: operations["modify_current_user_voice_state_api_v10_guilds__guild_id__voice_states__me_patch"];
         trace?: never;
     };
+    "/api/v10/guilds/{guild_id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Guild Webhooks */
+        get: operations["guild_webhooks_api_v10_guilds__guild_id__webhooks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v10/invites/{code}": {
         parameters: {
             query?: never;
@@ -1428,6 +1463,103 @@ export interface paths {
          * @description The settings that follow the person everywhere: language, theme, who may DM them.
          */
         patch: operations["modify_user_settings_api_v10_users__me_settings_patch"];
+        trace?: never;
+    };
+    "/api/v10/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Webhook */
+        get: operations["get_webhook_api_v10_webhooks__webhook_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Webhook */
+        delete: operations["delete_webhook_api_v10_webhooks__webhook_id__delete"];
+        options?: never;
+        head?: never;
+        /** Modify Webhook */
+        patch: operations["modify_webhook_api_v10_webhooks__webhook_id__patch"];
+        trace?: never;
+    };
+    "/api/v10/webhooks/{webhook_id}/{webhook_token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Webhook With Token */
+        get: operations["get_webhook_with_token_api_v10_webhooks__webhook_id___webhook_token__get"];
+        put?: never;
+        /**
+         * Execute Webhook
+         * @description JSON only for now (no files): 204, or the message with `wait=true`.
+         */
+        post: operations["execute_webhook_api_v10_webhooks__webhook_id___webhook_token__post"];
+        /** Delete Webhook With Token */
+        delete: operations["delete_webhook_with_token_api_v10_webhooks__webhook_id___webhook_token__delete"];
+        options?: never;
+        head?: never;
+        /** Modify Webhook With Token */
+        patch: operations["modify_webhook_with_token_api_v10_webhooks__webhook_id___webhook_token__patch"];
+        trace?: never;
+    };
+    "/api/v10/webhooks/{webhook_id}/{webhook_token}/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Execute Github Webhook
+         * @description GitHub's push and ping events become embeds; other events are accepted and dropped.
+         */
+        post: operations["execute_github_webhook_api_v10_webhooks__webhook_id___webhook_token__github_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Webhook Message */
+        get: operations["get_webhook_message_api_v10_webhooks__webhook_id___webhook_token__messages__message_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Webhook Message */
+        delete: operations["delete_webhook_message_api_v10_webhooks__webhook_id___webhook_token__messages__message_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/webhooks/{webhook_id}/{webhook_token}/slack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Execute Slack Webhook */
+        post: operations["execute_slack_webhook_api_v10_webhooks__webhook_id___webhook_token__slack_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/attachments/{channel_id}/{attachment_id}/{filename}": {
@@ -2949,6 +3081,31 @@ export interface components {
             channel_id: number;
             /** Suppress */
             suppress?: boolean | null;
+        };
+        /**
+         * Webhook
+         * @description An incoming webhook (type 1). `token` and `url` only when it is created.
+         */
+        Webhook: {
+            /** Application Id */
+            application_id: null;
+            /** Avatar */
+            avatar: string | null;
+            /** Channel Id */
+            channel_id: string;
+            /** Guild Id */
+            guild_id: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Token */
+            token?: string;
+            /** Type */
+            type: number;
+            /** Url */
+            url?: string;
+            user?: components["schemas"]["User"];
         };
     };
     responses: never;
@@ -4499,6 +4656,70 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    channel_webhooks_api_v10_channels__channel_id__webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_webhook_api_v10_channels__channel_id__webhooks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -6066,6 +6287,38 @@ export interface operations {
             };
         };
     };
+    guild_webhooks_api_v10_guilds__guild_id__webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_invite_api_v10_invites__code__get: {
         parameters: {
             query?: {
@@ -7042,6 +7295,381 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserSettings"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_webhook_api_v10_webhooks__webhook_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook id */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_webhook_api_v10_webhooks__webhook_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook id */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    modify_webhook_api_v10_webhooks__webhook_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook id */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_webhook_with_token_api_v10_webhooks__webhook_id___webhook_token__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook id */
+                webhook_id: number;
+                /** @description webhook token */
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    execute_webhook_api_v10_webhooks__webhook_id___webhook_token__post: {
+        parameters: {
+            query?: {
+                thread_id?: number | null;
+                wait?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description webhook id */
+                webhook_id: number;
+                /** @description webhook token */
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_webhook_with_token_api_v10_webhooks__webhook_id___webhook_token__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook id */
+                webhook_id: number;
+                /** @description webhook token */
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    modify_webhook_with_token_api_v10_webhooks__webhook_id___webhook_token__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook id */
+                webhook_id: number;
+                /** @description webhook token */
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    execute_github_webhook_api_v10_webhooks__webhook_id___webhook_token__github_post: {
+        parameters: {
+            query?: {
+                thread_id?: number | null;
+                wait?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description webhook id */
+                webhook_id: number;
+                /** @description webhook token */
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_webhook_message_api_v10_webhooks__webhook_id___webhook_token__messages__message_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description message id */
+                message_id: number;
+                /** @description webhook id */
+                webhook_id: number;
+                /** @description webhook token */
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_webhook_message_api_v10_webhooks__webhook_id___webhook_token__messages__message_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description message id */
+                message_id: number;
+                /** @description webhook id */
+                webhook_id: number;
+                /** @description webhook token */
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    execute_slack_webhook_api_v10_webhooks__webhook_id___webhook_token__slack_post: {
+        parameters: {
+            query?: {
+                thread_id?: number | null;
+                wait?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description webhook id */
+                webhook_id: number;
+                /** @description webhook token */
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description Validation Error */

@@ -564,6 +564,9 @@ def upgrade() -> None:
         sa.Column("attachments", sa.Text(), nullable=True),
         sa.Column("location", sa.Text(), nullable=True),
         sa.Column("held", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column("webhook_id", sa.BigInteger(), nullable=True),
+        sa.Column("webhook_name", sa.String(length=80), nullable=True),
+        sa.Column("webhook_avatar", sa.String(length=2048), nullable=True),
         sa.ForeignKeyConstraint(
             ["channel_id"],
             ["channels.id"],
@@ -686,6 +689,33 @@ def upgrade() -> None:
         batch_op.create_index("ix_voice_states_holder", ["holder"], unique=False)
 
     op.create_table(
+        "webhooks",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("channel_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=True),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("avatar", sa.String(length=64), nullable=True),
+        sa.Column("token_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["channels.id"],
+            name=op.f("fk_webhooks_channel_id_channels"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["guild_id"],
+            ["guilds.id"],
+            name=op.f("fk_webhooks_guild_id_guilds"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhooks")),
+    )
+    with op.batch_alter_table("webhooks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_webhooks_channel_id"), ["channel_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_webhooks_guild_id"), ["guild_id"], unique=False)
+
+    op.create_table(
         "guild_scheduled_event_users",
         sa.Column("event_id", sa.BigInteger(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
@@ -748,6 +778,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_guild_scheduled_event_users_user")
 
     op.drop_table("guild_scheduled_event_users")
+    with op.batch_alter_table("webhooks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhooks_guild_id"))
+        batch_op.drop_index(batch_op.f("ix_webhooks_channel_id"))
+
+    op.drop_table("webhooks")
     with op.batch_alter_table("voice_states", schema=None) as batch_op:
         batch_op.drop_index("ix_voice_states_holder")
         batch_op.drop_index("ix_voice_states_guild")
