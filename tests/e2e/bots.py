@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+import discord
+import yarl
 
 from tests.conftest import Account
 
@@ -42,3 +47,17 @@ async def add_bot(owner: Account, guild_id: str, name: str = "Helper") -> Bot:
     )
     assert authorized.status_code == 200, authorized.text
     return Bot(int(app["id"]), int(app["bot"]["id"]), token)
+
+
+@contextlib.contextmanager
+def discord_py_pointed_at(api: str, gateway: str) -> Iterator[None]:
+    """What a bot author changes: discord.py's REST base and its gateway."""
+    socket = discord.gateway.DiscordWebSocket
+    old_base, old_gateway = discord.http.Route.BASE, socket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = api
+    socket.DEFAULT_GATEWAY = yarl.URL(gateway)
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE = old_base
+        socket.DEFAULT_GATEWAY = old_gateway

@@ -64,3 +64,12 @@ def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 async def remote(sqlite_server: Server) -> AsyncIterator[Api]:
     async with httpx.AsyncClient(base_url=sqlite_server.api, timeout=20) as http:
         yield Api(http)
+
+
+@pytest.fixture
+def pointed_at(sqlite_server: Server) -> Iterator[None]:
+    """discord.py's REST base and gateway pointed at the module's server."""
+    from tests.e2e.bots import discord_py_pointed_at
+
+    with discord_py_pointed_at(sqlite_server.api, sqlite_server.gateway + "/"):
+        yield

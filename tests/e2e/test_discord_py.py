@@ -5,31 +5,13 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import Iterator
 
 import discord
 import pytest
-import yarl
 
 from tests.conftest import Account, Api
 from tests.e2e.bots import Bot, add_bot
 from tests.server_process import Server
-
-
-@pytest.fixture
-def pointed_at(sqlite_server: Server) -> Iterator[None]:
-    """What a bot author changes: discord.py's REST base and, for a plain Client, its gateway."""
-    old_base, old_gateway = (
-        discord.http.Route.BASE,
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
-    )
-    discord.http.Route.BASE = sqlite_server.api
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sqlite_server.gateway + "/")
-    try:
-        yield
-    finally:
-        discord.http.Route.BASE = old_base
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
 
 class Recording(discord.Client):

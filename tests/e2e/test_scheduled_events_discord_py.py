@@ -7,31 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from collections.abc import Iterator
 
 import discord
 import pytest
-import yarl
 
 from tests.conftest import Api
 from tests.e2e.bots import add_bot
-from tests.server_process import Server
-
-
-@pytest.fixture
-def pointed_at(sqlite_server: Server) -> Iterator[None]:
-    """What a bot author changes: discord.py's REST base and its gateway."""
-    old_base, old_gateway = (
-        discord.http.Route.BASE,
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
-    )
-    discord.http.Route.BASE = sqlite_server.api
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sqlite_server.gateway + "/")
-    try:
-        yield
-    finally:
-        discord.http.Route.BASE = old_base
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
 
 class Planner(discord.Client):

@@ -18,19 +18,18 @@ import ipaddress
 import ssl
 import struct
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
 import aiohttp
 import av
 import discord
-import yarl
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.e2e.bots import discord_py_pointed_at
 from tests.media.clients import FRAME_SAMPLES, SAMPLE_RATE, dominant_tone, tone_pcm
 from townhall.media.discord_udp import decrypt, encrypt
 
@@ -220,20 +219,6 @@ class TlsProxy:
             self._server.close()
         for task in list(self._pipes):
             task.cancel()
-
-
-@contextlib.contextmanager
-def discord_py_pointed_at(api: str, gateway: str) -> Iterator[None]:
-    """What a bot author changes: discord.py's REST base and its gateway."""
-    socket = discord.gateway.DiscordWebSocket
-    old_base, old_gateway = discord.http.Route.BASE, socket.DEFAULT_GATEWAY
-    discord.http.Route.BASE = api
-    socket.DEFAULT_GATEWAY = yarl.URL(gateway)
-    try:
-        yield
-    finally:
-        discord.http.Route.BASE = old_base
-        socket.DEFAULT_GATEWAY = old_gateway
 
 
 class _Speaker(discord.Client):

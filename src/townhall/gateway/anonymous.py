@@ -48,6 +48,7 @@ from townhall.events.event import Envelope, EventType
 from townhall.gateway.guild_state import GuildState
 from townhall.gateway.protocol import Op
 from townhall.gateway.session import Connection, Session, dispatch_head
+from townhall.wire import payloads
 from townhall.wire.intents import Intent
 
 if TYPE_CHECKING:
@@ -121,25 +122,6 @@ def is_public(state: GuildState, channel_id: int) -> bool:
     )
 
 
-def visitor_ready(session_id: str, resume_gateway_url: str) -> dict[str, Any]:
-    """READY for an anonymous session: no user, no guild, nothing personal."""
-    return {
-        "v": 10,
-        "user": None,
-        "session_id": session_id,
-        "session_type": "anonymous",
-        "resume_gateway_url": resume_gateway_url,
-        "guilds": [],
-        "private_channels": [],
-        "presences": [],
-        "relationships": [],
-        "guild_join_requests": [],
-        "geo_ordered_rtc_regions": [],
-        "user_settings": {},
-        "auth": {},
-    }
-
-
 class Visitors:
     """This node's anonymous sessions and the public channels they follow."""
 
@@ -186,7 +168,7 @@ class Visitors:
         session.opening = False
         self.sessions.add(session)
         self.by_address[address] += 1
-        ready = visitor_ready(session.id, resume_gateway_url)
+        ready = payloads.ready(None, session.id, resume_gateway_url)
         session.dispatch(dispatch_head("READY", orjson.dumps(ready)))
         return session
 

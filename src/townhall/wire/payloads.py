@@ -585,7 +585,7 @@ def user_settings(settings: UserSettings) -> Payload:
 
 
 def ready(
-    u: User,
+    u: User | None,
     session_id: str,
     resume_gateway_url: str,
     *,
@@ -593,12 +593,13 @@ def ready(
     application: Application | None = None,
 ) -> Payload:
     """READY without its `guilds`, `private_channels` and personal state (`ready_personal`),
-    which the gateway hub fills in."""
+    which the gateway hub fills in. Without a user: a visitor's (gateway/anonymous.py), which
+    has no user, no guild and nothing personal."""
     body: Payload = {
         "v": 10,
-        "user": user(u, private=True),
+        "user": user(u, private=True) if u is not None else None,
         "session_id": session_id,
-        "session_type": "normal",
+        "session_type": "normal" if u is not None else "anonymous",
         "resume_gateway_url": resume_gateway_url,
         "guilds": [],
         "private_channels": [],
