@@ -18,6 +18,7 @@ from townhall.actions import (  # noqa: F401 (they declare jobs)
     file_scans,
     live_locations,
     maintenance,
+    push,
     uploads,
     voice,
 )
@@ -141,6 +142,7 @@ class Runtime:
             voice_tokens=await voice_tokens(self.db),
         )
         self.relay.immediate.append(services.cache.on_envelope)
+        await push.vapid_key(services)  # made at the first start; every node then shares it
         self.lease.start()
         self.hub: Hub | None = None
         self.voice: VoiceRooms | None = None
