@@ -17,7 +17,7 @@ from townhall.actions.access import GuildAccess, channel_access, guild_access
 from townhall.actions.overwrites import OverwriteDraft
 from townhall.actions.services import Services
 from townhall.domain import channels as rules
-from townhall.domain import errors
+from townhall.domain import errors, groups
 from townhall.domain import guests as guest_rules
 from townhall.domain.actor import Actor
 from townhall.domain.event_data import GuildView, PrivateChannelView
@@ -78,7 +78,13 @@ async def list_guild_channels(s: Services, actor: Actor, guild_id: int) -> list[
     async with s.engine.connect() as conn:
         access = await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
         found = await channel_store.channels_of_guild(conn, guild_id)
-    return [c for c in found if has(access.in_channel(c), Permission.VIEW_CHANNEL)]
+    seen = ((c, access.in_channel(c)) for c in found)
+    bot = actor.user.bot
+    return [
+        groups.as_seen(c, actor.id, permissions, bot=bot)
+        for c, permissions in seen
+        if has(permissions, Permission.VIEW_CHANNEL)
+    ]
 
 
 async def create_guild_channel(
@@ -255,8 +261,8 @@ async def get_channel(s: Services, actor: Actor, channel_id: int) -> Channel | P
         access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
         if access.guild is None:
             return await private_channels.view_for(conn, access.channel, actor.id)
-        fresh = await channel_store.get_channel(conn, channel_id)
-    return fresh or access.channel
+        fresh = await channel_store.get_channel(conn, channel_id) or access.channel
+    return groups.as_seen(fresh, actor.id, access.permissions, bot=actor.user.bot)
 
 
 async def modify_channel(
@@ -343,7 +349,7 @@ async def delete_channel(
     """Delete a guild channel; for a DM, close it; for a group DM, leave it.
 
     A deleted category's channels stay, outside any category (one CHANNEL_UPDATE each); a guild
-    whose system or AFK channel this was forgets it (GUILD_UPDATE).
+    whose system, AFK or announcement channel this was forgets it (GUILD_UPDATE).
     """
     if await _is_private(s, channel_id):
         return await private_channels.close_private_channel(s, actor, channel_id)
@@ -365,6 +371,7 @@ async def delete_channel(
             columns = {
                 "system_channel_id": forgetful.system_channel_id,
                 "afk_channel_id": forgetful.afk_channel_id,
+                "announcements_channel_id": forgetful.announcements_channel_id,
             }
             await guild_store.update_guild(tx.conn, guild.id, columns)
             roles = sorted(access.guild.roles.values(), key=lambda r: (r.position, r.id))
@@ -377,7 +384,8 @@ async def delete_channel(
 
 
 def _without_channel(guild: Guild, channel_id: int) -> Guild:
-    """The guild with a deleted channel no longer named as its system or AFK channel."""
+    """The guild with a deleted channel no longer named as its system, AFK or announcement
+    channel."""
 
     def kept(value: int | None) -> int | None:
         return None if value == channel_id else value
@@ -386,6 +394,7 @@ def _without_channel(guild: Guild, channel_id: int) -> Guild:
         guild,
         system_channel_id=kept(guild.system_channel_id),
         afk_channel_id=kept(guild.afk_channel_id),
+        announcements_channel_id=kept(guild.announcements_channel_id),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from townhall.actions import guest_access, voice
+from townhall.actions import communities, guest_access, voice
 from townhall.actions.access import guild_access, member_context
 from townhall.actions.services import Services
 from townhall.domain import errors, validation
@@ -87,6 +87,8 @@ class GuildPatch:
     guests_enabled: bool | Unset = UNSET
     guest_inactivity_days: int | Unset = UNSET
     rules: str | Unset | None = UNSET
+    community: bool | Unset = UNSET
+    announcements_channel_id: int | Unset = UNSET
 
 
 async def modify_guild(s: Services, actor: Actor, guild_id: int, patch: GuildPatch) -> GuildView:
@@ -129,6 +131,8 @@ async def modify_guild(s: Services, actor: Actor, guild_id: int, patch: GuildPat
                 channel = await channel_store.get_channel(tx.conn, int(channel_id))  # type: ignore[call-overload]
                 if channel is None or channel.guild_id != guild_id:
                     raise errors.InvalidFormBody.field(key, "Unknown channel", "CHANNEL_INVALID")
+        if "community" in changes or "announcements_channel_id" in changes:
+            changes.update(await communities.community_changes(tx, s, access, changes))
         await guild_store.update_guild(tx.conn, guild_id, changes)
         guild = await guild_store.get_guild(tx.conn, guild_id)
         roles = await guild_store.roles_of_guild(tx.conn, guild_id)

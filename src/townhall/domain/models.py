@@ -82,6 +82,15 @@ class Guild:
     """A guest who shows no activity for this many days is erased."""
     rules: str | None = None
     """townhall's: the community's rules, which a guest accepts before joining."""
+    community: bool = False
+    """A community of groups (Discord's COMMUNITY feature; domain/groups.py)."""
+    announcements_channel_id: int | None = None
+    """townhall's: the community's announcement channel, which every member reads."""
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """Discord's guild features: the ones townhall has."""
+        return ("COMMUNITY",) if self.community else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +135,9 @@ class Channel:
     last_pin_timestamp: datetime | None = None
     flags: int = 0
     """Discord's channel flags; townhall's own WEB_PUBLIC (domain/channels.py) among them."""
+    group_member_count: int | None = None
+    """A group channel shown to one ordinary member (domain/groups.py `as_seen`): how many members
+    the group has, its other members' overwrites being left out. None: count the overwrites."""
 
 
 @dataclass(frozen=True, slots=True)

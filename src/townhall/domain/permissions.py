@@ -200,7 +200,44 @@ def communication_disabled(member: MemberContext) -> bool:
     return member.timed_out and _guild_permissions(member) != ALL_PERMISSIONS
 
 
-def channel_permissions(member: MemberContext, overwrites: Iterable[Overwrite]) -> int:
+@dataclass(frozen=True, slots=True)
+class OverwriteIndex:
+    """A channel's overwrites by target, so that evaluating one member reads the @everyone entry,
+    one per role the member has and their own, however many members the channel lists (a group
+    with a thousand members is a thousand member overwrites: docs/communities.md)."""
+
+    everyone: tuple[int, int]
+    roles: Mapping[int, tuple[int, int]]
+    members: Mapping[int, tuple[int, int]]
+
+    @classmethod
+    def of(cls, guild_id: int, overwrites: Iterable[Overwrite]) -> OverwriteIndex:
+        everyone = (0, 0)
+        roles: dict[int, tuple[int, int]] = {}
+        members: dict[int, tuple[int, int]] = {}
+        for o in overwrites:
+            if o.type == OverwriteType.MEMBER:
+                members[o.id] = _joined(members.get(o.id), o)
+            elif o.id == guild_id:
+                everyone = _joined(everyone, o)
+            else:
+                roles[o.id] = _joined(roles.get(o.id), o)
+        return cls(everyone, roles, members)
+
+    def without_members(self) -> tuple[tuple[int, int], Mapping[int, tuple[int, int]]]:
+        """Everything but the member overwrites: equal for two versions of a channel when only
+        who is listed in it changed."""
+        return self.everyone, self.roles
+
+
+def _joined(pair: tuple[int, int] | None, overwrite: Overwrite) -> tuple[int, int]:
+    allow, deny = pair or (0, 0)
+    return allow | overwrite.allow, deny | overwrite.deny
+
+
+def channel_permissions(
+    member: MemberContext, overwrites: Iterable[Overwrite] | OverwriteIndex
+) -> int:
     """What the member may do in one channel, in Discord's documented order.
 
     Owner or ADMINISTRATOR: everything, no overwrite applies. Otherwise the @everyone overwrite,
@@ -220,6 +257,14 @@ def channel_permissions(member: MemberContext, overwrites: Iterable[Overwrite]) 
         return ALL_PERMISSIONS
 
     everyone_allow = everyone_deny = roles_allow = roles_deny = member_allow = member_deny = 0
+    if isinstance(overwrites, OverwriteIndex):
+        everyone_allow, everyone_deny = overwrites.everyone
+        for role_id in member.role_permissions:
+            if (pair := overwrites.roles.get(role_id)) is not None:
+                roles_allow |= pair[0]
+                roles_deny |= pair[1]
+        member_allow, member_deny = overwrites.members.get(member.user_id, (0, 0))
+        overwrites = ()
     for overwrite in overwrites:
         if overwrite.type == OverwriteType.MEMBER:
             if overwrite.id == member.user_id:

@@ -5,7 +5,10 @@ roles, as the Discord JSON that events carry, so a node fed through Redis keeps 
 way a client does. Loaded once per node when the first local session needs the guild, then kept
 current by the guild's versioned events (`version` is the last one applied). Sessions that join
 later get GUILD_CREATE rendered from here: no database query per identify. `visible_channels` is
-computed once per member and reused for every event until a role, overwrite or membership change.
+computed once per member and reused for every event until a role, overwrite or membership change;
+`viewers` once per channel, so that a group's message costs what the group has members, not what
+the community has. A change to one channel, or to who is listed in it, updates only what it can
+change: a member joining a group of a thousand never makes the node re-evaluate everyone.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from townhall.domain.models import Channel, Guild, Member, Role, StageInstance, 
 from townhall.domain.permissions import (
     MemberContext,
     Overwrite,
+    OverwriteIndex,
     OverwriteType,
     Permission,
+    base_permissions,
     channel_permissions,
 )
 from townhall.domain.scheduled_events import ScheduledEvent
@@ -51,9 +56,34 @@ class RoleEntry:
 @dataclass(slots=True)
 class ChannelEntry:
     overwrites: tuple[Overwrite, ...]
+    index: OverwriteIndex
     payload: Json
     """The channel as clients see it, for GUILD_CREATE and for CHANNEL_CREATE when it becomes
     visible to someone."""
+    _parts: tuple[list[Json], dict[str, Json]] | None = None
+
+    def seen_by_member(self, user_id: int) -> Json:
+        """The channel with the role overwrites and this member's own only: how a group's
+        ordinary members receive it (gateway/groups.py), without a walk over its member list."""
+        roles, _members = self.parts()
+        own = self.own_overwrite(user_id)
+        return {**self.payload, "permission_overwrites": roles if own is None else [*roles, own]}
+
+    def own_overwrite(self, user_id: int) -> Json | None:
+        return self.parts()[1].get(str(user_id))
+
+    def parts(self) -> tuple[list[Json], dict[str, Json]]:
+        """The role overwrites, and the member overwrites by member id (made once)."""
+        if self._parts is None:
+            roles: list[Json] = []
+            members: dict[str, Json] = {}
+            for o in self.payload.get("permission_overwrites") or ():
+                if int(o["type"]) == 0:
+                    roles.append(o)
+                else:
+                    members[str(o["id"])] = o
+            self._parts = (roles, members)
+        return self._parts
 
 
 @dataclass(slots=True)
@@ -112,6 +142,9 @@ class GuildState:
     scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict)
     """SCHEDULED and ACTIVE scheduled events, by id, with their `user_count`."""
     _visible: dict[int, frozenset[int]] = field(default_factory=dict)
+    """Channels each member can see, by user (filled as asked)."""
+    _viewers: dict[int, frozenset[int]] = field(default_factory=dict)
+    """Members who can see each channel, by channel (filled as asked)."""
 
     @classmethod
     def load(
@@ -152,7 +185,7 @@ class GuildState:
         self.roles = {
             int(role["id"]): RoleEntry(int(role["permissions"]), role) for role in guild["roles"]
         }
-        self._visible.clear()
+        self._forget_all()
 
     def put_role(self, role: Json) -> bool:
         """True when the role's permissions changed (positions never change what anyone sees)."""
@@ -161,7 +194,7 @@ class GuildState:
         self.roles[role_id] = RoleEntry(permissions, role)
         changed = before is None or before.permissions != permissions
         if changed:
-            self._visible.clear()
+            self._forget_all()
         return changed
 
     def remove_role(self, role_id: int) -> None:
@@ -170,12 +203,21 @@ class GuildState:
         for user_id, entry in self.members.items():
             if role_id in entry.role_ids:
                 self.members[user_id] = entry.without_role(role_id)
-        self._visible.clear()
+        self._forget_all()
 
     def put_channel(self, channel: Json) -> None:
+        channel_id = int(channel["id"])
         overwrites = overwrites_from_json(channel.get("permission_overwrites") or ())
-        self.channels[int(channel["id"])] = ChannelEntry(overwrites, channel)
-        self._visible.clear()
+        entry = ChannelEntry(overwrites, OverwriteIndex.of(self.guild_id, overwrites), channel)
+        before = self.channels.get(channel_id)
+        self.channels[channel_id] = entry
+        if before is not None and before.index.without_members() == entry.index.without_members():
+            old, new = before.index.members, entry.index.members
+            self._reconsider(
+                channel_id, [u for u in old.keys() | new.keys() if old.get(u) != new.get(u)]
+            )
+        else:
+            self._reconsider(channel_id, None)
 
     def remove_channel(self, channel_id: int) -> None:
         self.channels.pop(channel_id, None)
@@ -183,19 +225,55 @@ class GuildState:
         for event_id, event in list(self.scheduled_events.items()):
             if event.get("channel_id") == str(channel_id):  # deleted with its channel
                 del self.scheduled_events[event_id]
-        self._visible.clear()
+        self._reconsider(channel_id, None)
 
     def put_member(self, member: dict[str, Any]) -> int:
         entry = member_entry(member)
         user_id = int(member["user"]["id"])
         self.members[user_id] = entry
-        self._visible.pop(user_id, None)
+        self._forget_member(user_id)
         return user_id
 
     def remove_member(self, user_id: int) -> None:
         self.members.pop(user_id, None)
         self.voice.pop(user_id, None)
+        self._forget_member(user_id)
+
+    def _forget_all(self) -> None:
+        """A role or the guild changed: anyone may see anything differently."""
+        self._visible.clear()
+        self._viewers.clear()
+
+    def _forget_member(self, user_id: int) -> None:
+        """One member's roles changed, or they came or went: only their answers change."""
         self._visible.pop(user_id, None)
+        for channel_id, viewers in self._viewers.items():
+            sees = self._sees(user_id, channel_id)
+            if sees != (user_id in viewers):
+                self._viewers[channel_id] = viewers | {user_id} if sees else viewers - {user_id}
+
+    def _reconsider(self, channel_id: int, users: Iterable[int] | None) -> None:
+        """One channel changed (for `users` only, when just their member overwrites did): update
+        the cached answers for that channel alone."""
+        if users is None:
+            self._viewers.pop(channel_id, None)
+            users = list(self._visible)
+        else:
+            viewers = self._viewers.get(channel_id)
+            if viewers is not None:
+                users = list(users)
+                gained = {u for u in users if self._sees(u, channel_id)}
+                self._viewers[channel_id] = (viewers - set(users)) | gained
+        for user_id in users:
+            visible = self._visible.get(user_id)
+            if visible is None:
+                continue
+            sees = self._sees(user_id, channel_id)
+            if sees != (channel_id in visible):
+                self._visible[user_id] = visible | {channel_id} if sees else visible - {channel_id}
+
+    def _sees(self, user_id: int, channel_id: int) -> bool:
+        return bool(self.permissions_in(user_id, channel_id) & Permission.VIEW_CHANNEL)
 
     def put_voice_state(self, payload: dict[str, Any]) -> None:
         """VOICE_STATE_UPDATE: a channel id joins or moves, none leaves."""
@@ -252,7 +330,28 @@ class GuildState:
         entry = self.channels.get(channel_id)
         if entry is None or user_id not in self.members:
             return 0
-        return channel_permissions(self._context(user_id), entry.overwrites)
+        return channel_permissions(self._context(user_id), entry.index)
+
+    def guild_permissions(self, user_id: int) -> int:
+        """The member's permissions in the guild itself (no channel's overwrites)."""
+        if user_id not in self.members:
+            return 0
+        return base_permissions(self._context(user_id))
+
+    def viewers(self, channel_id: int) -> frozenset[int]:
+        """The members who can see the channel."""
+        viewers = self._viewers.get(channel_id)
+        if viewers is None:
+            entry = self.channels.get(channel_id)
+            if entry is None:
+                return frozenset()
+            view = Permission.VIEW_CHANNEL
+            index = entry.index
+            viewers = frozenset(
+                uid for uid in self.members if channel_permissions(self._context(uid), index) & view
+            )
+            self._viewers[channel_id] = viewers
+        return viewers
 
     def can_view(self, user_id: int, channel_id: int) -> bool:
         visible = self._visible.get(user_id)
@@ -275,7 +374,7 @@ class GuildState:
             visible = frozenset(
                 channel_id
                 for channel_id, entry in self.channels.items()
-                if channel_permissions(context, entry.overwrites) & view
+                if channel_permissions(context, entry.index) & view
             )
             self._visible[user_id] = visible
         return visible

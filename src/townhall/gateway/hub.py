@@ -35,6 +35,7 @@ from townhall.events import catalog
 from townhall.events.catalog import AUTHOR_VIEW, NO_CONTENT, required_intent
 from townhall.events.event import Envelope, Event
 from townhall.gateway.anonymous import Visitors
+from townhall.gateway.groups import view_for
 from townhall.gateway.guild_state import GuildState
 from townhall.gateway.limits import VOICE_PATH, AddressSlots, PresenceGate
 from townhall.gateway.protocol import Op
@@ -256,7 +257,9 @@ class Hub:
         body = payloads.guild_create(
             state.base,
             roles=[r.payload for r in state.roles.values()],
-            channels=[c.payload for cid, c in state.channels.items() if cid in visible],
+            channels=[
+                view_for(state, session, c) for cid, c in state.channels.items() if cid in visible
+            ],
             members=[state.members[uid].payload for uid in listed],
             member_count=count,
             large=count > session.large_threshold,
@@ -435,18 +438,33 @@ class Hub:
             sessions = {s for s in among if s in sessions}
         channel_id = envelope.channel_id
         if channel_id is None:
+            if envelope.kind.permission:  # a guild-wide permission (group proposals' admins)
+                return self._holding(guild_id, sessions, envelope.kind.permission)
             return sessions
         if envelope.kind.follows_subscriptions:
             sessions = {s for s in sessions if s.follows(guild_id, channel_id)}
         state = self.guilds.get(guild_id)
         if state is None:
             return ()
+        viewers = state.viewers(channel_id)
+        if len(viewers) < len(sessions):  # a group in a large community: walk the group
+            by_user = self.by_user
+            seeing = [s for uid in viewers for s in by_user.get(uid, ()) if s in sessions]
+        else:
+            seeing = [s for s in sessions if s.user.id in viewers]
         permission = envelope.kind.permission
         if permission:
             return [
-                s for s in sessions if has(state.permissions_in(s.user.id, channel_id), permission)
+                s for s in seeing if has(state.permissions_in(s.user.id, channel_id), permission)
             ]
-        return [s for s in sessions if state.can_view(s.user.id, channel_id)]
+        return seeing
+
+    def _holding(self, guild_id: int, sessions: Iterable[Session], permission: int) -> list[Session]:
+        """The sessions whose person holds `permission` in the guild itself."""
+        state = self.guilds.get(guild_id)
+        if state is None:
+            return []
+        return [s for s in sessions if has(state.guild_permissions(s.user.id), permission)]
 
     def fan_out(self, envelope: Envelope, audience: Iterable[Session]) -> None:
         in_guild = envelope.guild_id is not None

@@ -17,6 +17,7 @@ from townhall.actions import sessions as session_actions
 from townhall.domain.guests import is_guest
 from townhall.events import catalog
 from townhall.events.event import Envelope, EventType
+from townhall.gateway import groups
 from townhall.gateway.guild_state import GuildState
 from townhall.gateway.protocol import Close
 from townhall.gateway.session import Session, dispatch_head
@@ -141,10 +142,19 @@ class _Handlers:
             for s in hub.guild_sessions.get(state.guild_id, ())
             if state.can_view(s.user.id, channel_id)
         }
+        before = state.channels.get(channel_id)
+        group = groups.is_group_channel(before.payload if before else None)
+        whole_before = (
+            {s for s in could_see if groups.sees_whole(state, s, channel_id)} if group else set()
+        )
         # Only this channel's overwrites changed: who gains or loses it hears CHANNEL_CREATE or
         # CHANNEL_DELETE instead of the update.
         state.put_channel(orjson.loads(envelope.data))
         can_see = list(hub.audience(envelope))
+        after = state.channels[channel_id]
+        if group or groups.is_group_channel(after.payload):
+            groups.fan_out_update(state, before, after, could_see, whole_before, can_see)
+            return
         now_sees = set(can_see)
         hub.fan_out(envelope, [s for s in can_see if s in could_see])
         hub.fan_out(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 
+from townhall.gateway.groups import view_for
 from townhall.gateway.guild_state import GuildState
 from townhall.gateway.session import Session, dispatch_head
 from townhall.wire.intents import Intent
@@ -50,6 +51,6 @@ class VisibilityDiff:
         entry = self.state.channels.get(channel_id)
         if entry is None or not sessions:
             return
-        head = dispatch_head(event_type, orjson.dumps(entry.payload))
+        head = dispatch_head(event_type, orjson.dumps(view_for(self.state, sessions[0], entry)))
         for session in sessions:
             session.dispatch(head)

@@ -107,6 +107,9 @@ guilds = Table(
     Column("rules", Text),
     # Guest accounts (domain/guests.py): whether guest links may be made, the Guest role, how long
     # a guest may stay idle, and the rules a guest accepts before joining.
+    Column("community", Boolean, nullable=False, server_default=text("false")),
+    Column("announcements_channel_id", Id),
+    # A community of groups (domain/groups.py) and the announcement channel every member reads.
     Column("confidential", Boolean, nullable=False, server_default=text("false")),
     # Push notifications from it show no message text unless a person chose to see it there
     # (domain/push.py).
@@ -582,4 +585,104 @@ webhooks = Table(
     Column("name", String(80), nullable=False),
     Column("avatar", String(64)),
     Column("token_hash", LargeBinary(32), nullable=False),
+)
+
+# -- communities of groups (docs/communities.md; store/groups.py) ------------------------------
+
+group_join_requests = Table(
+    "group_join_requests",
+    metadata,
+    # A person asking to join a closed group; a group admin approves (the member overwrite is
+    # added) or declines. Decided requests stay, as the group's record of who decided.
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("guild_id", Id, _cascade("guilds.id"), nullable=False),
+    Column("channel_id", Id, _cascade("channels.id"), nullable=False),
+    Column("user_id", Id, _cascade("users.id"), nullable=False),
+    Column("message", String(500)),
+    Column("status", SmallInteger, nullable=False, server_default=text("0")),
+    # 0 pending, 1 approved, 2 declined (domain/groups.py RequestStatus).
+    Column("created_at", Millis, nullable=False),
+    Column("decided_by", Id),
+    Column("decided_at", Millis),
+    Index("ix_group_join_requests_channel_status", "channel_id", "status", "id"),
+    Index("ix_group_join_requests_user_status", "user_id", "status"),
+    Index(
+        "ix_group_join_requests_one_pending",
+        "channel_id",
+        "user_id",
+        unique=True,
+        sqlite_where=text("status = 0"),
+        postgresql_where=text("status = 0"),
+    ),
+    # One pending request per person and group, even when two arrive at once.
+)
+
+group_proposals = Table(
+    "group_proposals",
+    metadata,
+    # A member proposing a new group, or one of their channels as a group (`channel_id` while
+    # pending); the community's admins decide. Once approved, `channel_id` names the group.
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("guild_id", Id, _cascade("guilds.id"), nullable=False),
+    Column("user_id", Id, _cascade("users.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("topic", String(1024)),
+    Column("join_policy", SmallInteger, nullable=False, server_default=text("0")),
+    Column("channel_id", Id),
+    # No foreign key: a linked channel deleted meanwhile is found missing when deciding.
+    Column("status", SmallInteger, nullable=False, server_default=text("0")),
+    Column("created_at", Millis, nullable=False),
+    Column("decided_by", Id),
+    Column("decided_at", Millis),
+    Index("ix_group_proposals_guild_status", "guild_id", "status", "id"),
+    Index("ix_group_proposals_user_status", "user_id", "status"),
+)
+
+# -- announcements and the moderation log (docs/communities.md; store/announcements.py,
+# store/audit_log.py) -----------------------------------------------------------------------------
+
+MUST_READ_WHERE = "(flags & 1073741824) != 0"
+"""Messages flagged MUST_READ (1 << 30, domain/announcements.py). Queries name this same text, so
+that both engines use the partial index below."""
+
+Index(
+    "ix_messages_must_read",
+    messages.c.guild_id,
+    messages.c.channel_id,
+    messages.c.id,
+    sqlite_where=text(MUST_READ_WHERE),
+    postgresql_where=text(MUST_READ_WHERE),
+)
+# The few must-read messages of a guild or a channel, without walking its history.
+
+Index("ix_read_states_channel", read_states.c.channel_id, read_states.c.last_message_id)
+# Who has read a channel up to a message (an announcement's read receipts), by index.
+
+message_acknowledgements = Table(
+    "message_acknowledgements",
+    metadata,
+    # A member pressed "Got it" on a must-read message.
+    Column("message_id", Id, _cascade("messages.id"), primary_key=True),
+    Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("channel_id", Id, nullable=False),
+    Column("guild_id", Id, nullable=False),
+    Column("acknowledged_at", Millis, nullable=False),
+)
+
+audit_log_entries = Table(
+    "audit_log_entries",
+    metadata,
+    # Discord's audit log: what moderators did (domain/audit_log.py). `channel_id` is where it
+    # happened, so that a group admin can read their group's entries.
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("guild_id", Id, _cascade("guilds.id"), nullable=False),
+    Column("action_type", SmallInteger, nullable=False),
+    Column("user_id", Id),
+    Column("target_id", Id),
+    Column("channel_id", Id),
+    Column("options", Text),
+    # JSON object of Discord's optional entry info (strings), NULL when there is none.
+    Column("reason", String(512)),
+    Index("ix_audit_log_entries_guild", "guild_id", "id"),
+    Index("ix_audit_log_entries_guild_channel", "guild_id", "channel_id", "id"),
 )

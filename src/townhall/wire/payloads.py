@@ -10,8 +10,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from townhall.domain import notifications
-from townhall.domain.event_data import InviteView, Presence
+from townhall.domain import groups, notifications
+from townhall.domain.audit_log import AuditLogEntry
+from townhall.domain.event_data import (
+    AnnouncementReceipts,
+    InviteView,
+    MessageAcknowledged,
+    Presence,
+)
+from townhall.domain.groups import GroupListing, GroupMember, GroupProposal, JoinRequest
 from townhall.domain.models import (
     Application,
     Attachment,
@@ -128,6 +135,10 @@ def channel(c: Channel, recipients: list[User] | None = None) -> Payload:
         ):
             body.update(topic=c.topic, rate_limit_per_user=c.rate_limit_per_user)
             body["last_pin_timestamp"] = timestamp(c.last_pin_timestamp)
+        if groups.is_group(c.flags):
+            body.update(
+                member_count=groups.member_count(c), group_join_policy=groups.join_policy(c.flags)
+            )
         if c.type.is_voice:
             body.update(
                 bitrate=c.bitrate,
@@ -165,7 +176,7 @@ def guild(g: Guild, roles: list[Role], *, member_count: int | None = None) -> Pa
         "roles": [role(r) for r in roles],
         "emojis": [],
         "stickers": [],
-        "features": [],
+        "features": list(g.features),
         "mfa_level": 0,
         "application_id": None,
         "system_channel_id": sid(g.system_channel_id),
@@ -188,6 +199,7 @@ def guild(g: Guild, roles: list[Role], *, member_count: int | None = None) -> Pa
         "guest_role_id": sid(g.guest_role_id),
         "guest_inactivity_days": g.guest_inactivity_days,
         "rules": g.rules,
+        "announcements_channel_id": sid(g.announcements_channel_id),
     }
     if member_count is not None:
         body["approximate_member_count"] = member_count
@@ -204,7 +216,7 @@ def guild_preview(g: Guild, member_count: int) -> Payload:
         "splash": None,
         "discovery_splash": None,
         "emojis": [],
-        "features": [],
+        "features": list(g.features),
         "approximate_member_count": member_count,
         "approximate_presence_count": 0,
         "description": g.description,
@@ -221,7 +233,7 @@ def partial_guild(g: Guild, permissions: int, *, owner: bool, count: int | None)
         "banner": None,
         "owner": owner,
         "permissions": str(permissions),
-        "features": [],
+        "features": list(g.features),
     }
     if count is not None:
         body.update(approximate_member_count=count, approximate_presence_count=0)
@@ -497,7 +509,7 @@ def invite(view: InviteView, *, metadata: bool = False) -> Payload:
             "splash": None,
             "banner": None,
             "description": view.guild.description,
-            "features": [],
+            "features": list(view.guild.features),
             "verification_level": view.guild.verification_level,
             "nsfw_level": 0,
             "premium_subscription_count": 0,
@@ -732,3 +744,119 @@ def webhook(w: Webhook, *, creator: User | None = None, token: str | None = None
     if token is not None:
         body["token"] = token
     return body
+
+
+# -- communities of groups (docs/communities.md) -----------------------------------------------
+
+
+def group_listing(g: GroupListing) -> Payload:
+    """One group of the community's directory (`GET /guilds/{id}/groups`)."""
+    c = g.channel
+    return {
+        "id": str(c.id),
+        "name": c.name,
+        "topic": c.topic,
+        "group_join_policy": int(groups.join_policy(c.flags)),
+        "member_count": g.member_count,
+        "joined": g.joined,
+        "admin": g.admin,
+        "requested": g.requested,
+    }
+
+
+def group_member(m: GroupMember) -> Payload:
+    return {"user": user(m.user), "admin": m.admin}
+
+
+def join_request(r: JoinRequest) -> Payload:
+    return {
+        "id": str(r.id),
+        "guild_id": str(r.guild_id),
+        "channel_id": str(r.channel_id),
+        "user_id": str(r.user_id),
+        "user": user(r.user) if r.user is not None else None,
+        "message": r.message,
+        "status": int(r.status),
+        "created_at": timestamp(r.created_at),
+        "decided_by": sid(r.decided_by),
+        "decided_at": timestamp(r.decided_at),
+    }
+
+
+def group_proposal(p: GroupProposal) -> Payload:
+    return {
+        "id": str(p.id),
+        "guild_id": str(p.guild_id),
+        "user_id": str(p.user_id),
+        "user": user(p.user) if p.user is not None else None,
+        "name": p.name,
+        "topic": p.topic,
+        "group_join_policy": int(p.join_policy),
+        "channel_id": sid(p.channel_id),
+        "status": int(p.status),
+        "created_at": timestamp(p.created_at),
+        "decided_by": sid(p.decided_by),
+        "decided_at": timestamp(p.decided_at),
+    }
+
+
+# -- announcements and the moderation log (docs/communities.md) ----------------------------------
+
+
+def message_acknowledged(a: MessageAcknowledged) -> Payload:
+    """MESSAGE_ACKNOWLEDGE: townhall's, to the person's own sessions."""
+    return {
+        "channel_id": str(a.channel_id),
+        "message_id": str(a.message_id),
+        "guild_id": sid(a.guild_id),
+    }
+
+
+def receipt_counts(r: AnnouncementReceipts) -> Payload:
+    """`GET …/receipts`: how many can see the channel, read and acknowledged the message."""
+    return {
+        "member_count": r.member_count,
+        "read_count": r.read_count,
+        "acknowledged_count": r.acknowledged_count,
+    }
+
+
+def receipts_update(r: AnnouncementReceipts) -> Payload:
+    """ANNOUNCEMENT_RECEIPTS_UPDATE: the counts with where they belong."""
+    return {
+        "guild_id": str(r.guild_id),
+        "channel_id": str(r.channel_id),
+        "message_id": str(r.message_id),
+        **receipt_counts(r),
+    }
+
+
+def audit_log_entry(e: AuditLogEntry, *, with_guild: bool = False) -> Payload:
+    """Discord's audit log entry; GUILD_AUDIT_LOG_ENTRY_CREATE adds `guild_id`."""
+    body: Payload = {
+        "id": str(e.id),
+        "action_type": int(e.action_type),
+        "user_id": sid(e.user_id),
+        "target_id": sid(e.target_id),
+    }
+    if e.options:
+        body["options"] = dict(e.options)
+    if e.reason is not None:
+        body["reason"] = e.reason
+    if with_guild:
+        body["guild_id"] = str(e.guild_id)
+    return body
+
+
+def audit_log(entries: Iterable[AuditLogEntry], users: Iterable[User]) -> Payload:
+    """`GET /guilds/{id}/audit-logs`: entries with the users they name, in Discord's shape."""
+    return {
+        "audit_log_entries": [audit_log_entry(e) for e in entries],
+        "users": [user(u) for u in users],
+        "integrations": [],
+        "webhooks": [],
+        "guild_scheduled_events": [],
+        "threads": [],
+        "application_commands": [],
+        "auto_moderation_rules": [],
+    }

@@ -100,6 +100,10 @@ class Channel(TypedDict):
     recipients: NotRequired[list[User]]
     icon: NotRequired[str | None]
     owner_id: NotRequired[str | None]
+    member_count: NotRequired[int]
+    """townhall's, on a group (docs/communities.md): how many members it has."""
+    group_join_policy: NotRequired[int]
+    """townhall's, on a group: 0 anyone joins, 1 members ask and a group admin decides."""
 
 
 @with_config(_EXACT)
@@ -195,6 +199,8 @@ class Guild(TypedDict):
     """A guest idle this many days is erased with what they wrote."""
     rules: str | None
     """townhall's: the community's rules, which a guest accepts before joining."""
+    announcements_channel_id: str | None
+    """townhall's: a community's announcement channel (docs/communities.md); null otherwise."""
     approximate_member_count: NotRequired[int]
     """With `?with_counts=true`."""
     approximate_presence_count: NotRequired[int]
@@ -604,3 +610,66 @@ class Webhook(TypedDict):
     user: NotRequired[User]
     token: NotRequired[str]
     url: NotRequired[str]
+
+
+# -- communities of groups (docs/communities.md) -----------------------------------------------
+
+
+@with_config(_EXACT)
+class GroupListing(TypedDict):
+    """One group of a community's directory, as the member asking sees it."""
+
+    id: str
+    name: str | None
+    topic: str | None
+    group_join_policy: int
+    """0: anyone joins; 1: members ask and a group admin decides."""
+    member_count: int
+    joined: bool
+    admin: bool
+    """The member is one of the group's admins."""
+    requested: bool
+    """The member has asked to join and waits for a decision."""
+
+
+@with_config(_EXACT)
+class GroupMember(TypedDict):
+    user: User
+    admin: bool
+
+
+@with_config(_EXACT)
+class JoinRequest(TypedDict):
+    """Someone asking to join a closed group."""
+
+    id: str
+    guild_id: str
+    channel_id: str
+    user_id: str
+    user: User | None
+    message: str | None
+    status: int
+    """0 pending, 1 approved, 2 declined."""
+    created_at: str
+    decided_by: str | None
+    decided_at: str | None
+
+
+@with_config(_EXACT)
+class GroupProposal(TypedDict):
+    """A member's proposal of a new group, or of a channel they run; the community decides."""
+
+    id: str
+    guild_id: str
+    user_id: str
+    user: User | None
+    name: str
+    topic: str | None
+    group_join_policy: int
+    channel_id: str | None
+    """The channel proposed as a group; once approved, the group."""
+    status: int
+    """0 pending, 1 approved, 2 declined."""
+    created_at: str
+    decided_by: str | None
+    decided_at: str | None

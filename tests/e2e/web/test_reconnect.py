@@ -55,6 +55,8 @@ def test_a_message_written_offline_is_sent_once_when_back_online(
         expect(pending).to_contain_text("Waiting for the connection")
         context.set_offline(False)
         expect(pending).not_to_contain_text("Waiting for the connection")
+        # "Sending…" goes when the server has answered the write, not before.
+        expect(pending).not_to_contain_text("Sending…")
         with person.api() as http:
             history = http.get(f"/channels/{channel_id}/messages").json()
         assert [m["content"] for m in history].count("written on the train") == 1

@@ -1775,6 +1775,11 @@ export interface components {
             bitrate?: number;
             /** Flags */
             flags: number;
+            /**
+             * Group Join Policy
+             * @description townhall's, on a group: 0 anyone joins, 1 members ask and a group admin decides.
+             */
+            group_join_policy?: number;
             /** Guild Id */
             guild_id?: string | null;
             /** Icon */
@@ -1785,6 +1790,11 @@ export interface components {
             last_message_id?: string | null;
             /** Last Pin Timestamp */
             last_pin_timestamp?: string | null;
+            /**
+             * Member Count
+             * @description townhall's, on a group (docs/communities.md): how many members it has.
+             */
+            member_count?: number;
             /** Name */
             name?: string | null;
             /** Nsfw */
@@ -2066,6 +2076,11 @@ export interface components {
             afk_channel_id: string | null;
             /** Afk Timeout */
             afk_timeout: number;
+            /**
+             * Announcements Channel Id
+             * @description townhall's: a community's announcement channel (docs/communities.md); null otherwise.
+             */
+            announcements_channel_id: string | null;
             /** Application Id */
             application_id: null;
             /**
@@ -2561,12 +2576,16 @@ export interface components {
             afk_channel_id?: number | null;
             /** Afk Timeout */
             afk_timeout?: number | null;
+            /** Announcements Channel Id */
+            announcements_channel_id?: number | null;
             /** Default Message Notifications */
             default_message_notifications?: number | null;
             /** Description */
             description?: string | null;
             /** Explicit Content Filter */
             explicit_content_filter?: number | null;
+            /** Features */
+            features?: string[] | null;
             /** Guest Inactivity Days */
             guest_inactivity_days?: number | null;
             /** Guests Enabled */

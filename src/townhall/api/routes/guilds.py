@@ -12,6 +12,7 @@ from townhall.actions import guilds as guild_actions
 from townhall.api.deps import CurrentActor, GuildId, ServicesDep, Snowflake
 from townhall.api.responses import JSON, no_content
 from townhall.domain.event_data import GuildView
+from townhall.domain.groups import COMMUNITY
 from townhall.domain.models import UNSET
 from townhall.wire import payloads, schemas
 
@@ -42,6 +43,11 @@ class ModifyGuildBody(BaseModel):
     """townhall's: a guest idle this many days is erased with what they wrote."""
     rules: str | None = Field(default=None, max_length=2000)
     """townhall's: the community's rules, which guests accept before joining; null removes them."""
+    features: list[str] | None = Field(default=None, max_length=50)
+    """Discord's: with "COMMUNITY" the guild becomes a community of groups, without it it stops
+    being one (docs/communities.md); features townhall does not have are left as they are."""
+    announcements_channel_id: Snowflake | None = None
+    """townhall's: the community's announcement channel (an announcement channel of the guild)."""
 
 
 def render(view: GuildView) -> dict[str, Any]:
@@ -71,6 +77,8 @@ async def modify_guild(
         for name in given
         if getattr(body, name) is not None or name in nullable
     }
+    if "features" in fields:
+        fields["community"] = COMMUNITY in fields.pop("features")
     patch = guild_actions.GuildPatch(**{k: fields.get(k, UNSET) for k in fields})
     return JSON(render(await guild_actions.modify_guild(s, actor, guild_id, patch)))
 

@@ -97,6 +97,23 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
     const count = getState().messages[channelId]?.ids.length ?? 0;
     if (count > 0) list.current?.scrollToIndex({ index: count - 1, align: "end", behavior: "auto" });
   }, [channelId]);
+  /** Messages arriving faster than Virtuoso follows them can push the bottom out of view; the
+   * person did not move away, so the list goes back to the newest message, a few frames in a row
+   * if need be (heights measured late move the bottom again). */
+  const following = useRef(0);
+  const followNewest = useCallback(() => {
+    const current = getState().messages[channelId];
+    if (!reachedBottom.current || !current || current.detached || current.hasMoreAfter || following.current) return;
+    let frames = 0;
+    const step = () => {
+      following.current = 0;
+      if (bottom.current || byHand() || ++frames > 10) return;
+      scrollToNewest();
+      following.current = requestAnimationFrame(step);
+    };
+    following.current = requestAnimationFrame(step);
+  }, [channelId, scrollToNewest]);
+  useEffect(() => () => cancelAnimationFrame(following.current), []);
   const onBottom = useCallback(
     (isAtBottom: boolean) => {
       bottom.current = isAtBottom;
@@ -106,16 +123,16 @@ export function MessageList({ channelId, window, unreadAfter, editing, onEdit, o
         actions.setDetached(channelId, !isAtBottom);
         return;
       }
-      // Messages arriving faster than Virtuoso follows them can push the bottom out of view;
-      // the person did not move away, so the list goes back to the newest message.
-      const current = getState().messages[channelId];
-      if (!reachedBottom.current || !current || current.detached || current.hasMoreAfter) return;
-      requestAnimationFrame(() => {
-        if (!bottom.current && !byHand()) scrollToNewest();
-      });
+      followNewest();
     },
-    [channelId, scrollToNewest],
+    [channelId, followNewest],
   );
+  // Each new message while the person follows the present: Virtuoso reports leaving the bottom
+  // only once, so one correction that falls short (more messages came meanwhile) must not be the
+  // last one.
+  useEffect(() => {
+    if (!bottom.current) followNewest();
+  }, [ids, followNewest]);
 
   const loadOlder = useCallback(async () => {
     if (loading.current || !window.hasMoreBefore) return;

@@ -228,6 +228,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("rules", sa.Text(), nullable=True),
+        sa.Column("community", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column("announcements_channel_id", sa.BigInteger(), nullable=True),
         sa.Column("confidential", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
         sa.Column("version", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_guilds_owner_id_users")),
@@ -311,6 +313,30 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_settings")),
     )
     op.create_table(
+        "audit_log_entries",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("action_type", sa.SmallInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=True),
+        sa.Column("target_id", sa.BigInteger(), nullable=True),
+        sa.Column("channel_id", sa.BigInteger(), nullable=True),
+        sa.Column("options", sa.Text(), nullable=True),
+        sa.Column("reason", sa.String(length=512), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["guild_id"],
+            ["guilds.id"],
+            name=op.f("fk_audit_log_entries_guild_id_guilds"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log_entries")),
+    )
+    with op.batch_alter_table("audit_log_entries", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_log_entries_guild", ["guild_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_audit_log_entries_guild_channel", ["guild_id", "channel_id", "id"], unique=False
+        )
+
+    op.create_table(
         "bans",
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
@@ -353,6 +379,39 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("channels", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_channels_guild_id"), ["guild_id"], unique=False)
+
+    op.create_table(
+        "group_proposals",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("topic", sa.String(length=1024), nullable=True),
+        sa.Column("join_policy", sa.SmallInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("channel_id", sa.BigInteger(), nullable=True),
+        sa.Column("status", sa.SmallInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("decided_by", sa.BigInteger(), nullable=True),
+        sa.Column("decided_at", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["guild_id"],
+            ["guilds.id"],
+            name=op.f("fk_group_proposals_guild_id_guilds"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_group_proposals_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_group_proposals")),
+    )
+    with op.batch_alter_table("group_proposals", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_group_proposals_guild_status", ["guild_id", "status", "id"], unique=False
+        )
+        batch_op.create_index("ix_group_proposals_user_status", ["user_id", "status"], unique=False)
 
     op.create_table(
         "members",
@@ -453,6 +512,52 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("channel_recipients", schema=None) as batch_op:
         batch_op.create_index("ix_channel_recipients_user", ["user_id"], unique=False)
+
+    op.create_table(
+        "group_join_requests",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("channel_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("message", sa.String(length=500), nullable=True),
+        sa.Column("status", sa.SmallInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("decided_by", sa.BigInteger(), nullable=True),
+        sa.Column("decided_at", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["channels.id"],
+            name=op.f("fk_group_join_requests_channel_id_channels"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["guild_id"],
+            ["guilds.id"],
+            name=op.f("fk_group_join_requests_guild_id_guilds"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_group_join_requests_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_group_join_requests")),
+    )
+    with op.batch_alter_table("group_join_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_group_join_requests_channel_status", ["channel_id", "status", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_group_join_requests_one_pending",
+            ["channel_id", "user_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 0"),
+            postgresql_where=sa.text("status = 0"),
+        )
+        batch_op.create_index(
+            "ix_group_join_requests_user_status", ["user_id", "status"], unique=False
+        )
 
     op.create_table(
         "guild_scheduled_events",
@@ -581,6 +686,13 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_messages_channel_id_id", ["channel_id", "id"], unique=False)
         batch_op.create_index(
+            "ix_messages_must_read",
+            ["guild_id", "channel_id", "id"],
+            unique=False,
+            sqlite_where=sa.text("(flags & 1073741824) != 0"),
+            postgresql_where=sa.text("(flags & 1073741824) != 0"),
+        )
+        batch_op.create_index(
             "ix_messages_pins",
             ["channel_id", "pinned_at"],
             unique=False,
@@ -623,6 +735,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", "channel_id", name=op.f("pk_read_states")),
     )
+    with op.batch_alter_table("read_states", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_read_states_channel", ["channel_id", "last_message_id"], unique=False
+        )
+
     op.create_table(
         "stage_instances",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -738,6 +855,27 @@ def upgrade() -> None:
         batch_op.create_index("ix_guild_scheduled_event_users_user", ["user_id"], unique=False)
 
     op.create_table(
+        "message_acknowledgements",
+        sa.Column("message_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("channel_id", sa.BigInteger(), nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("acknowledged_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["messages.id"],
+            name=op.f("fk_message_acknowledgements_message_id_messages"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_message_acknowledgements_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("message_id", "user_id", name=op.f("pk_message_acknowledgements")),
+    )
+    op.create_table(
         "message_nonces",
         sa.Column("author_id", sa.BigInteger(), nullable=False),
         sa.Column("channel_id", sa.BigInteger(), nullable=False),
@@ -774,6 +912,7 @@ def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table("reactions")
     op.drop_table("message_nonces")
+    op.drop_table("message_acknowledgements")
     with op.batch_alter_table("guild_scheduled_event_users", schema=None) as batch_op:
         batch_op.drop_index("ix_guild_scheduled_event_users_user")
 
@@ -793,6 +932,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_stage_instances_guild")
 
     op.drop_table("stage_instances")
+    with op.batch_alter_table("read_states", schema=None) as batch_op:
+        batch_op.drop_index("ix_read_states_channel")
+
     op.drop_table("read_states")
     with op.batch_alter_table("permission_overwrites", schema=None) as batch_op:
         batch_op.drop_index("ix_permission_overwrites_target")
@@ -803,6 +945,11 @@ def downgrade() -> None:
             "ix_messages_pins",
             sqlite_where=sa.text("pinned_at IS NOT NULL"),
             postgresql_where=sa.text("pinned_at IS NOT NULL"),
+        )
+        batch_op.drop_index(
+            "ix_messages_must_read",
+            sqlite_where=sa.text("(flags & 1073741824) != 0"),
+            postgresql_where=sa.text("(flags & 1073741824) != 0"),
         )
         batch_op.drop_index("ix_messages_channel_id_id")
         batch_op.drop_index("ix_messages_author_channel")
@@ -821,6 +968,16 @@ def downgrade() -> None:
         batch_op.drop_index("ix_guild_scheduled_events_guild_status")
 
     op.drop_table("guild_scheduled_events")
+    with op.batch_alter_table("group_join_requests", schema=None) as batch_op:
+        batch_op.drop_index("ix_group_join_requests_user_status")
+        batch_op.drop_index(
+            "ix_group_join_requests_one_pending",
+            sqlite_where=sa.text("status = 0"),
+            postgresql_where=sa.text("status = 0"),
+        )
+        batch_op.drop_index("ix_group_join_requests_channel_status")
+
+    op.drop_table("group_join_requests")
     with op.batch_alter_table("channel_recipients", schema=None) as batch_op:
         batch_op.drop_index("ix_channel_recipients_user")
 
@@ -835,11 +992,21 @@ def downgrade() -> None:
         batch_op.drop_index("ix_members_user")
 
     op.drop_table("members")
+    with op.batch_alter_table("group_proposals", schema=None) as batch_op:
+        batch_op.drop_index("ix_group_proposals_user_status")
+        batch_op.drop_index("ix_group_proposals_guild_status")
+
+    op.drop_table("group_proposals")
     with op.batch_alter_table("channels", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_channels_guild_id"))
 
     op.drop_table("channels")
     op.drop_table("bans")
+    with op.batch_alter_table("audit_log_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_log_entries_guild_channel")
+        batch_op.drop_index("ix_audit_log_entries_guild")
+
+    op.drop_table("audit_log_entries")
     op.drop_table("user_settings")
     with op.batch_alter_table("tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tokens_user_id"))
