@@ -115,6 +115,11 @@ class Receivers:
         self.reconnect: bool = config.get("reconnect", False)
         """Identify again when a ready connection is lost (the reconnect-storm benchmark)."""
         self.steps: dict[int, Step] = {}
+        self.by_connection: dict[int, dict[int, int]] | None = (
+            {} if config.get("count_by_connection") else None
+        )
+        """Deliveries per step and connection number, when asked for (bench/groups.py: who got a
+        group's messages, to count leaks to non-members)."""
         self.ready = 0
         self.armed_at: float | None = None
         self.back = 0
@@ -128,7 +133,11 @@ class Receivers:
         if self.ready + len(self.failed) >= self.count and not self.all_done.done():
             self.all_done.set_result(None)
 
-    def record(self, step: int, latency_ns: int, size: int) -> None:
+    def record(self, step: int, latency_ns: int, size: int, number: int = -1) -> None:
+        if self.by_connection is not None:
+            counts = self.by_connection.setdefault(step, {})
+            index = self.offset + number
+            counts[index] = counts.get(index, 0) + 1
         entry = self.steps.get(step)
         if entry is None:
             entry = self.steps[step] = Step()
@@ -203,7 +212,7 @@ class Receivers:
             self.armed_at = None
 
     def report(self) -> dict[str, Any]:
-        return {
+        report: dict[str, Any] = {
             "event": "report",
             "ready": self.ready,
             "lost": self.lost,
@@ -212,6 +221,12 @@ class Receivers:
                 for step, s in self.steps.items()
             },
         }
+        if self.by_connection is not None:
+            report["by_connection"] = {
+                str(step): {str(index): n for index, n in counts.items()}
+                for step, counts in self.by_connection.items()
+            }
+        return report
 
 
 class Receiver(asyncio.Protocol):
@@ -310,7 +325,7 @@ class Receiver(asyncio.Protocol):
                 if at >= 0:
                     start = at + len(CONTENT)
                     step, sent, _ = payload[start : start + 48].split(b" ", 2)
-                    self.owner.record(int(step), now - int(sent), len(payload))
+                    self.owner.record(int(step), now - int(sent), len(payload), self.number)
             return
         self.handshake(orjson.loads(payload))
 

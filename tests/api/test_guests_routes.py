@@ -107,6 +107,8 @@ async def test_every_write_route_refuses_a_guest_outside_their_channel(
         "code": plain.json()["code"],
         "application_id": application.json()["id"],
         "event_id": "1",
+        "request_id": "1",
+        "proposal_id": "1",
         "upload_id": "none",
         "webhook_id": hook.json()["id"],
         "webhook_token": "not-its-token",  # with its token anyone may post, as on Discord

@@ -8,11 +8,15 @@ from typing import Any
 import orjson
 import pytest
 
+from tests.events import interaction_samples
+from townhall.domain.audit_log import message_deleted
 from townhall.domain.event_data import (
+    AnnouncementReceipts,
     AttachmentBlocked,
     CallView,
     GuildView,
     InviteView,
+    MessageAcknowledged,
     MessageDeleted,
     MessagesDeleted,
     PinsUpdate,
@@ -23,6 +27,7 @@ from townhall.domain.event_data import (
     Typing,
     VoiceStateChange,
 )
+from townhall.domain.groups import GroupProposal, JoinPolicy, JoinRequest
 from townhall.domain.models import (
     Call,
     Channel,
@@ -60,6 +65,8 @@ invite = Invite("abc", GUILD, CHANNEL, USER, NOW, max_age=60, max_uses=0)
 scheduled_event = ScheduledEvent(
     9_200, GUILD, "Training", NOW, EntityType.VOICE, channel_id=CHANNEL, creator=alice
 )
+join_request = JoinRequest(9_300, GUILD, CHANNEL, USER, NOW, "may I?", user=alice)
+proposal = GroupProposal(9_400, GUILD, USER, "u12-team", NOW, join_policy=JoinPolicy.REQUEST)
 
 SAMPLES: dict[str, Any] = {
     "GUILD_CREATE": GUILD,
@@ -117,6 +124,14 @@ SAMPLES: dict[str, Any] = {
     "VOICE_STATE_UPDATE": VoiceStateChange(
         VoiceState(GUILD, 8_000, USER, "session"), member, previous_channel_id=9_000
     ),
+    **{f"GROUP_JOIN_REQUEST_{change}": join_request for change in ("CREATE", "UPDATE", "DELETE")},
+    **{f"GROUP_PROPOSAL_{change}": proposal for change in ("CREATE", "UPDATE", "DELETE")},
+    "MESSAGE_ACKNOWLEDGE": MessageAcknowledged(CHANNEL, 5_000, GUILD),
+    "ANNOUNCEMENT_RECEIPTS_UPDATE": AnnouncementReceipts(GUILD, CHANNEL, 5_000, 40, 30, 20),
+    "GUILD_AUDIT_LOG_ENTRY_CREATE": message_deleted(
+        9_500, GUILD, USER, 3_001, CHANNEL, 5_000, "spam"
+    ),
+    **interaction_samples.SAMPLES,
 }
 
 

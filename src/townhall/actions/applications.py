@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions import accounts
+from townhall.actions import accounts, interaction_endpoints
 from townhall.actions.services import Services
 from townhall.domain import errors, validation
 from townhall.domain import guests as guest_rules
@@ -29,8 +29,10 @@ from townhall.domain.applications import (
     bot_username_with_suffix,
     change_intent_flags,
 )
+from townhall.domain.interactions import new_signing_key
 from townhall.domain.models import UNSET, Application, Unset, User
 from townhall.store import applications as application_store
+from townhall.store import interactions as interaction_store
 from townhall.store import users as user_store
 
 
@@ -49,6 +51,9 @@ class ApplicationPatch:
     description: str | Unset = UNSET
     flags: int | Unset = UNSET
     bot_public: bool | Unset = UNSET
+    interactions_endpoint_url: str | Unset | None = UNSET
+    """Where interactions go instead of the gateway; it must answer a PING first
+    (actions/interaction_endpoints.py). None (or "") removes it."""
 
 
 async def create_application(
@@ -75,15 +80,17 @@ async def create_application(
                 }
             )
         bot = await _insert_bot_user(tx.conn, s, name)
+        seed, verify_key = new_signing_key()  # signs what goes to its interactions endpoint
         application = Application(
             id=bot.id,
             name=name,
             owner_id=actor.id,
             bot_user_id=bot.id,
             description=description,
-            verify_key=secrets.token_hex(32),
+            verify_key=verify_key,
         )
         await application_store.insert_application(tx.conn, application)
+        await interaction_store.set_signing_key(tx.conn, application.id, seed, verify_key)
     return ApplicationView(application, actor.user, bot)
 
 
@@ -131,6 +138,10 @@ async def modify_application(
     s: Services, actor: Actor, application_id: int, patch: ApplicationPatch
 ) -> ApplicationView:
     """The owner edits name, description, intent flags or whether anyone may add the bot."""
+    if isinstance(patch.interactions_endpoint_url, str) and patch.interactions_endpoint_url:
+        async with s.engine.connect() as conn:
+            await _owned(conn, actor, application_id)  # before anything is sent anywhere
+        await interaction_endpoints.verify(s, application_id, patch.interactions_endpoint_url)
     async with s.write() as tx:
         application = await _owned(tx.conn, actor, application_id)
         await _apply(tx.conn, application, patch)
@@ -153,6 +164,10 @@ async def modify_current_application(
     s: Services, actor: Actor, patch: ApplicationPatch
 ) -> ApplicationView:
     """The bot edits its own application (description and intent flags, as on Discord)."""
+    if isinstance(patch.interactions_endpoint_url, str) and patch.interactions_endpoint_url:
+        async with s.engine.connect() as conn:
+            application = await _bot_application(conn, actor)
+        await interaction_endpoints.verify(s, application.id, patch.interactions_endpoint_url)
     async with s.write() as tx:
         application = await _bot_application(tx.conn, actor)
         await _apply(tx.conn, application, patch)
@@ -230,6 +245,8 @@ async def _apply(conn: AsyncConnection, application: Application, patch: Applica
         changes["flags"] = change_intent_flags(application.flags, patch.flags)
     if isinstance(patch.bot_public, bool):
         changes["bot_public"] = patch.bot_public
+    if not isinstance(patch.interactions_endpoint_url, Unset):
+        changes["interactions_endpoint_url"] = patch.interactions_endpoint_url or None
     await application_store.update_application(conn, application.id, changes)
 
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions import attachments, file_scans
+from townhall.actions import attachments, audit_log, file_scans
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.attachments import IncomingFile
 from townhall.actions.messages import (
@@ -258,6 +258,7 @@ async def delete_message(s: Services, actor: Actor, channel_id: int, message_id:
         await message_store.delete_message(tx.conn, channel_id, message_id)
         deleted = MessageDeleted(message_id, channel_id, access.channel.guild_id)
         tx.emit(message_event(catalog.MESSAGE_DELETE, deleted, access))
+        await audit_log.message_deleted(tx, s, actor, access, message)  # someone else's only
 
 
 async def bulk_delete_messages(
@@ -295,3 +296,4 @@ async def bulk_delete_messages(
                     channel_id=channel_id,
                 )
             )
+            await audit_log.messages_bulk_deleted(tx, s, actor, access, len(deleted))

@@ -21,6 +21,8 @@ from townhall.actions.attachments import IncomingFile
 from townhall.actions.services import Services
 from townhall.domain import errors
 from townhall.domain.actor import Actor
+from townhall.domain.announcements import MUST_READ, is_community_announcement
+from townhall.domain.components import message_components
 from townhall.domain.embeds import has_visible_content, validate_embeds
 from townhall.domain.event_data import Typing
 from townhall.domain.mentions import (
@@ -35,6 +37,7 @@ from townhall.domain.models import (
     Location,
     Member,
     Message,
+    MessageInteraction,
     MessageReference,
     MessageType,
     Scan,
@@ -44,6 +47,7 @@ from townhall.domain.permissions import ALL_PERMISSIONS, Permission, has
 from townhall.domain.snowflake import snowflake_at, snowflake_time
 from townhall.events import catalog
 from townhall.events.event import Event, EventType
+from townhall.store import announcements as announcement_store
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import messages as message_store
@@ -56,12 +60,21 @@ NONCE_WINDOW = timedelta(minutes=5)
 
 SUPPRESS_EMBEDS = 1 << 2
 SUPPRESS_NOTIFICATIONS = 1 << 12
-SENDABLE_FLAGS = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | attachments.IS_VOICE_MESSAGE
-"""Flags a sender may set (IS_COMPONENTS_V2 needs features townhall lacks)."""
+LOADING = 1 << 7
+SENDABLE_FLAGS = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | attachments.IS_VOICE_MESSAGE | MUST_READ
+"""Flags a sender may set (IS_COMPONENTS_V2 needs features townhall lacks); MUST_READ
+(domain/announcements.py) needs MANAGE_MESSAGES in the channel."""
 
 D = TypeVar("D")
 
-REPLYABLE_TYPES = frozenset({MessageType.DEFAULT, MessageType.REPLY})
+REPLYABLE_TYPES = frozenset(
+    {
+        MessageType.DEFAULT,
+        MessageType.REPLY,
+        MessageType.CHAT_INPUT_COMMAND,
+        MessageType.CONTEXT_MENU_COMMAND,
+    }
+)
 REFERENCE_DEFAULT, REFERENCE_FORWARD = 0, 1
 
 
@@ -96,6 +109,14 @@ class Draft:
     webhook: User | None = None
     """Post as this webhook (id: the webhook's, `bot`; actions/webhooks.py checked its token):
     the sender's permissions, slowmode and DM checks do not apply, as on Discord."""
+    components: Sequence[Mapping[str, object]] = ()
+    """Action rows of buttons and selects (domain/components.py); bots and webhooks only."""
+    interaction: MessageInteraction | None = None
+    """An application's answer to an interaction (actions/interactions.py posts it as a
+    `webhook` that is the application's bot): its metadata and `type` are shown."""
+    type: MessageType | None = None
+    loading: bool = False
+    """A deferred answer: empty for now, flagged LOADING until it is edited."""
 
 
 def require_content_length(s: Services, content: str) -> str:
@@ -154,6 +175,8 @@ async def send_message(s: Services, actor: Actor, channel_id: int, draft: Draft)
         and not has_visible_content(embeds)
         and not draft.files
         and draft.location is None
+        and not draft.components
+        and not draft.loading
     ):
         raise errors.EmptyMessage()
     voice = bool(draft.flags & attachments.IS_VOICE_MESSAGE)
@@ -223,6 +246,8 @@ async def _create(
             access = await channel_access(tx.conn, actor.user, channel_id, now, s.cache)
         require_message_channel(access)
         access.require(Permission.SEND_MESSAGES)
+        if draft.flags & MUST_READ:
+            access.require(Permission.MANAGE_MESSAGES)
         if stored:
             attachments.require_may_attach(
                 access, voice=bool(draft.flags & attachments.IS_VOICE_MESSAGE), count=len(stored)
@@ -250,12 +275,12 @@ async def _create(
             author=draft.webhook or actor.user,
             webhook_id=draft.webhook.id if draft.webhook else None,
             content=content,
-            type=MessageType.REPLY if replied else MessageType.DEFAULT,
+            type=draft.type or (MessageType.REPLY if replied else MessageType.DEFAULT),
             tts=draft.tts and has(access.permissions, Permission.SEND_TTS_MESSAGES),
             mention_everyone=mentions.everyone,
             mention_ids=mentions.user_ids,
             mention_role_ids=mentions.role_ids,
-            flags=draft.flags & SENDABLE_FLAGS,
+            flags=(draft.flags & SENDABLE_FLAGS) | (LOADING if draft.loading else 0),
             nonce=nonce,
             reference=MessageReference(replied.id, channel_id, guild_id) if replied else None,
             referenced_message=replied,
@@ -264,6 +289,8 @@ async def _create(
             attachments=shown,
             location=draft.location,
             held=held,
+            components=_components(actor, draft),
+            interaction=draft.interaction,
         )
         await message_store.insert_message(
             tx.conn,
@@ -274,7 +301,14 @@ async def _create(
         )
         await file_scans.attach(tx, s, stored)
         await live_locations.schedule_end(tx, message)
-        await push.message_sent(tx, s, message, access.channel)  # a job row, at most
+        if access.guild and is_community_announcement(access.guild.guild, access.channel):
+            await push.announcement_posted(tx, s, message)  # every member: one job row
+        else:
+            await push.message_sent(tx, s, message, access.channel)  # a job row, at most
+        if message.flags & MUST_READ and guild_id is not None and not draft.webhook:
+            await announcement_store.acknowledge(  # its author needs no reminder
+                tx.conn, message_id, actor.id, channel_id, guild_id, s.now_ms()
+            )
         member = access.guild.member if access.guild and not draft.webhook else None
         created = message_event(
             catalog.MESSAGE_CREATE, replace(message, author_member=member), access
@@ -283,6 +317,17 @@ async def _create(
             created = replace(created, user_ids=frozenset({actor.id}))
         tx.emit(created)
     return message
+
+
+def _components(actor: Actor, draft: Draft) -> tuple[dict[str, object], ...]:
+    """Only bots and webhooks attach components, as on Discord."""
+    if not draft.components:
+        return ()
+    if not (actor.user.bot or draft.webhook):
+        raise errors.InvalidFormBody.field(
+            "components", "Only applications can send components.", "COMPONENT_INVALID"
+        )
+    return message_components(list(draft.components))
 
 
 async def webhook_access(

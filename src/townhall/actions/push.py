@@ -11,8 +11,9 @@ node reads), and POST the pushes concurrently. A push service that fails or does
 gets a `push.deliver` job for that one subscription, retried with backoff; one that answers
 404 or 410 loses the subscription. Jobs carry ids, never message text: text is read when sent.
 
-DM and group DM calls ring through `call_ringing` (actions/calls.py); announcements, when they
-exist, call `announcement_posted`.
+DM and group DM calls ring through `call_ringing` (actions/calls.py); a message in a community's
+announcement channel schedules `announcement_posted` instead of the above: one job for everyone.
+A group admin's decision on a join request pushes to the person who asked (`join_request_decided`).
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from townhall.actions.jobs import Payload, job
 from townhall.actions.services import Services, Transaction
 from townhall.config import Settings
-from townhall.domain import notifications
+from townhall.domain import groups, notifications
 from townhall.domain import push as rules
+from townhall.domain.groups import JoinRequest, RequestStatus
 from townhall.domain.models import Channel, Guild, Message, User
 from townhall.domain.permissions import MemberContext, Permission, channel_permissions, has
 from townhall.domain.push import MessageFacts, Names, Place, Reason
@@ -43,6 +45,7 @@ from townhall.push import sender
 from townhall.push.sender import Outcome, Target
 from townhall.push.vapid import VapidKey, new_private_key
 from townhall.store import channels as channel_store
+from townhall.store import groups as group_store
 from townhall.store import guilds as guild_store
 from townhall.store import messages as message_store
 from townhall.store import push as push_store
@@ -141,8 +144,11 @@ def _named(facts: MessageFacts, channel: Channel) -> set[int] | None:
 
 
 async def announcement_posted(tx: Transaction, s: Services, message: Message) -> None:
-    """The hook for announcements (issue 13): every member who may see the channel and has not
-    muted it or chosen "nothing" gets a push."""
+    """A message in a community's announcement channel (actions/messages.py): every member who
+    may see the channel and has not muted it or chosen "nothing" gets a push; none for one sent
+    with SUPPRESS_NOTIFICATIONS."""
+    if message.flags & rules.SUPPRESS_NOTIFICATIONS:
+        return
     payload = {
         "channel_id": message.channel_id,
         "message_id": message.id,
@@ -597,3 +603,43 @@ async def _settle(s: Services, push: Push, result: sender.Result) -> None:
         log.info("push subscription %d is gone (%s): removed", found.id, result.status)
     elif result.outcome is Outcome.TOO_LARGE:
         log.warning("push to subscription %d refused as too large", found.id)
+
+
+# -- join requests (docs/communities.md) ----------------------------------------------------------
+
+
+async def join_request_decided(tx: Transaction, s: Services, request: JoinRequest) -> None:
+    """A group admin decided someone's request to join: they hear it by push too."""
+    payload = {"channel_id": request.channel_id, "request_id": request.id}
+    await tx.schedule(join_request_pushes, payload, at_ms=s.now_ms())
+
+
+@job("push.join_request", max_attempts=3)
+async def join_request_pushes(s: Services, payload: Payload) -> None:
+    """The decision on a join request, to the person who asked (unless they are in front of
+    the app, where GROUP_JOIN_REQUEST_UPDATE told them); names left out where confidential."""
+    channel_id, request_id = int(payload["channel_id"]), int(payload["request_id"])
+    now_ms = s.now_ms()
+    async with s.engine.connect() as conn:
+        request = await group_store.get_request(conn, channel_id, request_id)
+        if request is None or request.status is RequestStatus.PENDING:
+            return
+        asker = request.user_id
+        if not await push_store.subscribers_among(conn, [asker], now_ms):
+            return
+        scene = await _scene(conn, channel_id)
+        if scene is None or scene.guild is None:
+            return
+        if asker in await push_store.focused_users(conn, [asker], now_ms):
+            return
+        subscriptions = await push_store.subscriptions_of_users(conn, [asker], now_ms)
+    named = not scene.confidential
+    body = groups.join_request_push(
+        request.status,
+        guild_id=scene.guild.id,
+        channel_id=channel_id,
+        request_id=request.id,
+        group=scene.channel.name if named else None,
+        community=scene.guild.name if named else None,
+    )
+    await deliver(s, [Push(found, body, topic=f"join{channel_id}") for found in subscriptions])

@@ -10,6 +10,7 @@ from collections import Counter
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from townhall.actions import announcements
 from townhall.actions.access import channel_access
 from townhall.actions.messages import load_message
 from townhall.actions.services import Services
@@ -32,11 +33,15 @@ async def ack_message(
     async with s.write() as tx:
         access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         await load_message(tx.conn, access, message_id)
+        crossed = await announcements.reads_crossing(
+            tx, access, actor.id, message_id, manual=manual
+        )
         position = await read_state_store.mark_read(
             tx.conn, actor.id, channel_id, message_id, version, backwards=manual
         )
         read = ReadPosition(channel_id, position, version, 0, manual)
         tx.emit(Event(catalog.MESSAGE_ACK, read, user_ids=frozenset({actor.id})))
+        await announcements.reads_moved(tx, access, crossed)  # must-read receipts it moved
     return read
 
 

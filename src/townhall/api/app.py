@@ -17,15 +17,19 @@ from townhall import __version__
 from townhall.api import access_log, body_limits, errors, ratelimit, web_client
 from townhall.api.responses import JSON
 from townhall.api.routes import (
+    announcements,
     applications,
+    audit_log,
     auth,
     calls,
     channels,
     commands,
     dms,
     gateway,
+    groups,
     guests,
     guilds,
+    interactions,
     invites,
     members,
     messages,
@@ -67,6 +71,7 @@ ROUTERS = (
     auth.router,
     applications.router,
     commands.router,
+    interactions.router,
     gateway.router,
     uploads.router,
     voice.router,
@@ -75,6 +80,9 @@ ROUTERS = (
     calls.router,
     push.router,
     webhooks.router,
+    announcements.router,
+    groups.router,
+    audit_log.router,
 )
 
 

@@ -137,3 +137,27 @@ class CallView:
 
     call: Call
     voice_states: tuple[VoiceState, ...] = ()
+
+
+# -- announcements (docs/communities.md) ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAcknowledged:
+    """The person acknowledged a must-read message (MESSAGE_ACKNOWLEDGE, to their sessions)."""
+
+    channel_id: int
+    message_id: int
+    guild_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementReceipts:
+    """How many of those who see a must-read message's channel read and acknowledged it."""
+
+    guild_id: int
+    channel_id: int
+    message_id: int
+    member_count: int
+    read_count: int
+    acknowledged_count: int

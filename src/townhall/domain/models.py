@@ -44,6 +44,10 @@ class MessageType(enum.IntEnum):
     CHANNEL_PINNED_MESSAGE = 6
     USER_JOIN = 7
     REPLY = 19
+    CHAT_INPUT_COMMAND = 20
+    """A bot's answer to a slash command (domain/interactions.py)."""
+    CONTEXT_MENU_COMMAND = 23
+    """A bot's answer to a user or message command."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +307,29 @@ class Location:
     updated_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class MessageInteraction:
+    """The interaction a bot's message answers (Discord's `interaction_metadata`)."""
+
+    id: int
+    type: int
+    """Discord's interaction type: 2 a command, 3 a component, 5 a modal's submit."""
+    user: User
+    """Who used the command or the component."""
+    application_id: int
+    guild_id: int | None = None
+    name: str | None = None
+    """A command's name with its subcommand group and subcommand ("admin roles add")."""
+    command_type: int | None = None
+    target_user: User | None = None
+    target_message_id: int | None = None
+    interacted_message_id: int | None = None
+    original_response_message_id: int | None = None
+    """Set on follow-ups: the interaction's first response."""
+    triggering: MessageInteraction | None = None
+    """A modal's submit: the interaction that opened the modal."""
+
+
 @dataclass(slots=True)  # not frozen: a history page builds hundreds, and frozen costs 3x; never
 # mutate one (use dataclasses.replace, as for the frozen models)
 class Message:
@@ -335,6 +362,10 @@ class Message:
     author_member: Member | None = None
     """The author's membership, set on MESSAGE_CREATE/UPDATE events in guilds (Discord's `member`).
     """
+    components: tuple[dict[str, object], ...] = ()
+    """Action rows of buttons and select menus, as validated (domain/components.py)."""
+    interaction: MessageInteraction | None = None
+    """Set on a bot's answer to an interaction (its author is the application's bot)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +380,8 @@ class Application:
     bot_public: bool = True
     bot_require_code_grant: bool = False
     verify_key: str = ""
+    interactions_endpoint_url: str | None = None
+    """Interactions are POSTed there, signed, instead of sent over the gateway."""
 
 
 class Unset(enum.Enum):

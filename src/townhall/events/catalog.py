@@ -12,11 +12,15 @@ from typing import Any, TypeVar
 
 import orjson
 
+from townhall.domain.audit_log import AuditLogEntry
+from townhall.domain.commands import GuildCommandPermissions
 from townhall.domain.event_data import (
+    AnnouncementReceipts,
     AttachmentBlocked,
     CallView,
     GuildView,
     InviteView,
+    MessageAcknowledged,
     MessageDeleted,
     MessagesDeleted,
     PinsUpdate,
@@ -26,6 +30,13 @@ from townhall.domain.event_data import (
     ReactionsCleared,
     Typing,
     VoiceStateChange,
+)
+from townhall.domain.groups import GroupProposal, JoinRequest
+from townhall.domain.interactions import (
+    InteractionCreated,
+    InteractionOutcome,
+    ModalShown,
+    SuggestionsShown,
 )
 from townhall.domain.models import (
     Call,
@@ -41,6 +52,7 @@ from townhall.domain.notifications import ReadPosition, UserSettings, VersionedG
 from townhall.domain.permissions import Permission
 from townhall.domain.scheduled_events import Interest, ScheduledEvent
 from townhall.events.event import Audience, CacheKey, Encoded, Event, EventType
+from townhall.wire import interactions as wire_interactions
 from townhall.wire import payloads
 from townhall.wire.intents import Intent
 
@@ -574,6 +586,136 @@ WEBHOOKS_UPDATE: EventType[int] = declare(
     )
 )
 """A webhook of channel `data` was created, modified or deleted."""
+
+
+# -- communities of groups (docs/communities.md) ---------------------------------------------
+# A join request goes to the group's managers (MANAGE_ROLES in its channel) and, as its own
+# Event with `user_ids`, to the person asking; a proposal to the community's admins
+# (MANAGE_CHANNELS in the guild) and to the person proposing.
+
+
+def _join_request_kind(name: str) -> EventType[JoinRequest]:
+    return declare(
+        EventType(
+            name,
+            lambda e: payloads.join_request(e.data),
+            Audience.CHANNEL,
+            guild_intent=Intent.GUILDS,
+            permission=Permission.MANAGE_ROLES,
+        )
+    )
+
+
+def _proposal_kind(name: str) -> EventType[GroupProposal]:
+    return declare(
+        EventType(
+            name,
+            lambda e: payloads.group_proposal(e.data),
+            Audience.GUILD,
+            guild_intent=Intent.GUILDS,
+            permission=Permission.MANAGE_CHANNELS,
+        )
+    )
+
+
+GROUP_JOIN_REQUEST_CREATE = _join_request_kind("GROUP_JOIN_REQUEST_CREATE")
+GROUP_JOIN_REQUEST_UPDATE = _join_request_kind("GROUP_JOIN_REQUEST_UPDATE")
+GROUP_JOIN_REQUEST_DELETE = _join_request_kind("GROUP_JOIN_REQUEST_DELETE")
+GROUP_PROPOSAL_CREATE = _proposal_kind("GROUP_PROPOSAL_CREATE")
+GROUP_PROPOSAL_UPDATE = _proposal_kind("GROUP_PROPOSAL_UPDATE")
+GROUP_PROPOSAL_DELETE = _proposal_kind("GROUP_PROPOSAL_DELETE")
+"""For a guild event, `permission` is one the receiver holds in the guild itself."""
+
+
+# -- announcements and the moderation log (docs/communities.md) --------------------------------
+
+MESSAGE_ACKNOWLEDGE: EventType[MessageAcknowledged] = declare(
+    EventType(
+        "MESSAGE_ACKNOWLEDGE",
+        lambda e: payloads.message_acknowledged(e.data),
+        Audience.USERS,
+    )
+)
+"""townhall's: the person acknowledged a must-read message; for their other sessions."""
+ANNOUNCEMENT_RECEIPTS_UPDATE: EventType[AnnouncementReceipts] = declare(
+    EventType(
+        "ANNOUNCEMENT_RECEIPTS_UPDATE",
+        lambda e: payloads.receipts_update(e.data),
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILD_MESSAGES,
+        permission=Permission.MANAGE_MESSAGES,
+    )
+)
+"""townhall's: a must-read message's counts moved; for the channel's managers."""
+GUILD_AUDIT_LOG_ENTRY_CREATE: EventType[AuditLogEntry] = declare(
+    EventType(
+        "GUILD_AUDIT_LOG_ENTRY_CREATE",
+        lambda e: payloads.audit_log_entry(e.data, with_guild=True),
+        Audience.GUILD,
+        guild_intent=Intent.GUILD_MODERATION,
+        permission=Permission.VIEW_AUDIT_LOG,
+    )
+)
+"""For those who hold VIEW_AUDIT_LOG in the guild, as on Discord."""
+
+
+# -- application commands and interactions (docs/interactions.md) ------------------------------
+# Addressed to people (`user_ids`): the application's bot, the invoker's own sessions.
+
+
+def _interaction_encoded(e: Event[InteractionCreated]) -> Encoded:
+    """The application's bot gets the interaction, token included; the invoker's own sessions
+    get only its id and nonce (`AUTHOR_VIEW`), as Discord's client does."""
+    created = e.data
+    mine = InteractionOutcome(created.interaction.id, created.interaction.nonce)
+    return Encoded(
+        data=orjson.dumps(wire_interactions.interaction(created)),
+        variants={AUTHOR_VIEW: orjson.dumps(wire_interactions.outcome(mine))},
+        meta={"author_id": created.user.id},
+    )
+
+
+INTERACTION_CREATE: EventType[InteractionCreated] = declare(
+    EventType(
+        "INTERACTION_CREATE",
+        lambda e: wire_interactions.interaction(e.data),
+        Audience.USERS,
+        encode_variants=_interaction_encoded,
+    )
+)
+"""For the application's bot (no intent needed) and, as `{id, nonce}`, the invoker."""
+INTERACTION_SUCCESS: EventType[InteractionOutcome] = declare(
+    EventType(
+        "INTERACTION_SUCCESS", lambda e: wire_interactions.outcome(e.data), Audience.USERS
+    )
+)
+"""The application answered: the invoker's client stops waiting."""
+INTERACTION_FAILURE: EventType[InteractionOutcome] = declare(
+    EventType(
+        "INTERACTION_FAILURE", lambda e: wire_interactions.outcome(e.data), Audience.USERS
+    )
+)
+"""No answer within 3 seconds (or the endpoint failed): "The application did not respond"."""
+INTERACTION_MODAL_CREATE: EventType[ModalShown] = declare(
+    EventType(
+        "INTERACTION_MODAL_CREATE", lambda e: wire_interactions.modal_shown(e.data), Audience.USERS
+    )
+)
+APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE: EventType[SuggestionsShown] = declare(
+    EventType(
+        "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE",
+        lambda e: wire_interactions.suggestions_shown(e.data),
+        Audience.USERS,
+    )
+)
+APPLICATION_COMMAND_PERMISSIONS_UPDATE: EventType[GuildCommandPermissions] = declare(
+    EventType(
+        "APPLICATION_COMMAND_PERMISSIONS_UPDATE",
+        lambda e: wire_interactions.command_permissions(e.data),
+        Audience.USERS,
+    )
+)
+"""For the application's bot, as on Discord."""
 
 
 def required_intent(kind: EventType[Any], *, in_guild: bool) -> int:

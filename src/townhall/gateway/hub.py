@@ -459,7 +459,9 @@ class Hub:
             ]
         return seeing
 
-    def _holding(self, guild_id: int, sessions: Iterable[Session], permission: int) -> list[Session]:
+    def _holding(
+        self, guild_id: int, sessions: Iterable[Session], permission: int
+    ) -> list[Session]:
         """The sessions whose person holds `permission` in the guild itself."""
         state = self.guilds.get(guild_id)
         if state is None:

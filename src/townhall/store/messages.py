@@ -38,6 +38,12 @@ from townhall.domain.models import (
 )
 from townhall.store import attachments as attachment_store
 from townhall.store import reactions as reaction_store
+from townhall.store.interactions import (
+    components_from_json,
+    components_to_json,
+    message_interaction_from_json,
+    message_interaction_to_json,
+)
 from townhall.store.rows import from_millis, join_ids, split_ids, to_millis, user_from_row
 from townhall.store.schema import channels, members, message_nonces, messages, users
 from townhall.store.users import USER_COLUMNS
@@ -110,6 +116,8 @@ def _message(
         location=location_from_json(row["location"]),
         held=row["held"],
         webhook_id=row["webhook_id"],
+        components=components_from_json(row["components"]),
+        interaction=message_interaction_from_json(row["interaction"]),
     )
 
 
@@ -138,6 +146,8 @@ def _values(message: Message) -> dict[str, object]:
         "webhook_id": message.webhook_id,
         "webhook_name": message.author.username if message.webhook_id is not None else None,
         "webhook_avatar": message.author.avatar if message.webhook_id is not None else None,
+        "components": components_to_json(message.components),
+        "interaction": message_interaction_to_json(message.interaction),
     }
 
 
@@ -423,6 +433,8 @@ async def update_message(
     if "embeds" in values:
         embeds = values["embeds"]
         values["embeds"] = orjson.dumps(list(embeds)).decode() if embeds else None  # type: ignore[call-overload]
+    if "components" in values:
+        values["components"] = components_to_json(values["components"])  # type: ignore[arg-type]
     if values:
         await conn.execute(update(messages).where(messages.c.id == message_id).values(**values))
 

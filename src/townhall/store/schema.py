@@ -83,6 +83,10 @@ applications = Table(
     Column("bot_public", Boolean, nullable=False, server_default=text("true")),
     Column("bot_require_code_grant", Boolean, nullable=False, server_default=text("false")),
     Column("verify_key", String(64), nullable=False),
+    Column("interactions_endpoint_url", String(2048)),
+    # Interactions go there, signed, instead of over the gateway (docs/interactions.md).
+    Column("interactions_signing_key", LargeBinary(32)),
+    # The Ed25519 seed whose public key is `verify_key` (store/interactions.py reads it).
 )
 
 guilds = Table(
@@ -361,6 +365,10 @@ messages = Table(
     Column("webhook_avatar", String(2048)),
     # Set on messages a webhook posted (then `author_id` is the webhook's id, as on Discord):
     # the name and avatar shown, an execute's overrides included.
+    Column("components", Text),
+    # JSON list of message components (action rows of buttons and selects), NULL for most.
+    Column("interaction", Text),
+    # JSON of the interaction a bot's response answers (domain.models.MessageInteraction).
     # History pages walk this index: a page costs the same in a channel of ten or ten million.
     Index("ix_messages_channel_id_id", "channel_id", "id"),
     Index("ix_messages_author_channel", "author_id", "channel_id", "id"),
@@ -642,8 +650,8 @@ group_proposals = Table(
 # store/audit_log.py) -----------------------------------------------------------------------------
 
 MUST_READ_WHERE = "(flags & 1073741824) != 0"
-"""Messages flagged MUST_READ (1 << 30, domain/announcements.py). Queries name this same text, so
-that both engines use the partial index below."""
+"""Messages flagged MUST_READ (1 << 30, domain/announcements.py). Queries name this same
+expression (store/announcements.py), so that both engines use the partial index below."""
 
 Index(
     "ix_messages_must_read",
@@ -685,4 +693,89 @@ audit_log_entries = Table(
     Column("reason", String(512)),
     Index("ix_audit_log_entries_guild", "guild_id", "id"),
     Index("ix_audit_log_entries_guild_channel", "guild_id", "channel_id", "id"),
+)
+
+
+# -- application commands and interactions (docs/interactions.md; store/commands.py,
+# store/interactions.py) --------------------------------------------------------------------------
+
+application_commands = Table(
+    "application_commands",
+    metadata,
+    # Discord's application commands, global (`scope_id` 0) or of one guild (`scope_id` = guild).
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("application_id", Id, _cascade("applications.id"), nullable=False),
+    Column("scope_id", Id, nullable=False),
+    Column("guild_id", Id, _cascade("guilds.id")),
+    Column("type", SmallInteger, nullable=False),
+    Column("name", String(32), nullable=False),
+    Column("version", Id, nullable=False),
+    Column("spec", Text, nullable=False),
+    # JSON of the rest as validated (domain/commands.py): description, options, localizations,
+    # default_member_permissions, contexts, integration_types, nsfw.
+    UniqueConstraint("application_id", "scope_id", "type", "name"),
+    # Names are unique per application, type and scope, as on Discord (POST is an upsert).
+    Index("ix_application_commands_guild", "guild_id"),
+)
+
+application_command_permissions = Table(
+    "application_command_permissions",
+    metadata,
+    # A guild's overwrites of who may use a command (`target_id` a command), or all of an
+    # application's commands (`target_id` the application): JSON list of {id, type, permission}.
+    Column("guild_id", Id, _cascade("guilds.id"), primary_key=True),
+    Column("target_id", Id, primary_key=True),
+    Column("application_id", Id, _cascade("applications.id"), nullable=False),
+    Column("permissions", Text, nullable=False),
+    Index("ix_application_command_permissions_app", "application_id", "guild_id"),
+)
+
+interactions = Table(
+    "interactions",
+    metadata,
+    # A person used a command or a component: the bot answers with the token (stored hashed)
+    # within 3 seconds, and may follow up with it for 15 minutes.
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("application_id", Id, _cascade("applications.id"), nullable=False),
+    Column("type", SmallInteger, nullable=False),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("user_id", Id, _cascade("users.id"), nullable=False),
+    Column("guild_id", Id),
+    Column("channel_id", Id, nullable=False),
+    Column("nonce", String(64)),
+    Column("source", Text, nullable=False),
+    # JSON of what the response message shows of it (domain/interactions.py `InteractionSource`):
+    # the command's name and type, the message of a component, a modal's custom_id.
+    Column("created_at", Millis, nullable=False),
+    Column("callback_type", SmallInteger),
+    # How the application answered (null: not yet); a second answer is refused (40060).
+    Column("response_message_id", Id),
+    Column("response_ephemeral", Boolean, nullable=False, server_default=text("false")),
+    Column("modal", Text),
+    # JSON of the modal it answered with (custom_id, title, components): its submit is checked
+    # against it.
+    Column("failed", Boolean, nullable=False, server_default=text("false")),
+    Index("ix_interactions_created_at", "created_at"),
+)
+
+ephemeral_messages = Table(
+    "ephemeral_messages",
+    metadata,
+    # Messages only the invoker of an interaction sees (flag EPHEMERAL): never in a channel's
+    # history, kept while the interaction's token lasts so that follow-ups can edit them.
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("interaction_id", Id, _cascade("interactions.id"), nullable=False, index=True),
+    Column("channel_id", Id, nullable=False),
+    Column("guild_id", Id),
+    Column("user_id", Id, nullable=False),
+    Column("author_id", Id, nullable=False),
+    Column("type", SmallInteger, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("embeds", Text),
+    Column("components", Text),
+    Column("flags", Integer, nullable=False),
+    Column("mention_ids", Text),
+    Column("interaction", Text),
+    Column("reference_message_id", Id),
+    Column("edited_at", Millis),
 )

@@ -30,6 +30,7 @@ from townhall.domain.models import (
     Location,
     Member,
     Message,
+    MessageInteraction,
     MessageType,
     Role,
     Scan,
@@ -341,7 +342,7 @@ def message(
         "pinned": m.pinned,
         "type": int(m.type),
         "flags": m.flags,
-        "components": [],
+        "components": list(m.components) if include_content else [],
     }
     if m.reactions:
         body["reactions"] = [
@@ -364,6 +365,8 @@ def message(
     if m.webhook_id is not None:
         body["webhook_id"] = str(m.webhook_id)
         body["author"] = {**body["author"], "discriminator": "0000"}  # as Discord's webhooks
+    if m.interaction is not None:
+        _answering(body, m.interaction)
     if m.reference is not None:
         body["message_reference"] = {
             "type": 0,
@@ -382,6 +385,45 @@ def message(
     if member_of_author is not None:
         body["member"] = member(member_of_author, with_user=False)
     return body
+
+
+def message_interaction(mi: MessageInteraction) -> Payload:
+    """Discord's `interaction_metadata` of a message answering an interaction."""
+    body: Payload = {
+        "id": str(mi.id),
+        "type": mi.type,
+        "user": user(mi.user),
+        "authorizing_integration_owners": {"0": str(mi.guild_id or 0)},
+    }
+    if mi.name is not None:
+        body["name"] = mi.name
+    if mi.command_type is not None:
+        body["command_type"] = mi.command_type
+    if mi.original_response_message_id is not None:
+        body["original_response_message_id"] = str(mi.original_response_message_id)
+    if mi.target_user is not None:
+        body["target_user"] = user(mi.target_user)
+    if mi.target_message_id is not None:
+        body["target_message_id"] = str(mi.target_message_id)
+    if mi.interacted_message_id is not None:
+        body["interacted_message_id"] = str(mi.interacted_message_id)
+    if mi.triggering is not None:
+        body["triggering_interaction_metadata"] = message_interaction(mi.triggering)
+    return body
+
+
+def _answering(body: Payload, mi: MessageInteraction) -> None:
+    """A bot's answer to an interaction: its application, the metadata, and the deprecated
+    `interaction` object that libraries still read."""
+    body["application_id"] = str(mi.application_id)
+    body["interaction_metadata"] = message_interaction(mi)
+    if mi.name is not None:
+        body["interaction"] = {
+            "id": str(mi.id),
+            "type": mi.type,
+            "name": mi.name,
+            "user": user(mi.user),
+        }
 
 
 def location(loc: Location) -> Payload:
@@ -474,7 +516,7 @@ def application(a: Application, owner: User, bot: User | None = None) -> Payload
         "install_params": None,
         "custom_install_url": None,
         "redirect_uris": [],
-        "interactions_endpoint_url": None,
+        "interactions_endpoint_url": a.interactions_endpoint_url,
         "approximate_guild_count": 0,
     }
     if bot is not None:

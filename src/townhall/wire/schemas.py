@@ -323,6 +323,11 @@ class Message(TypedDict):
     """Replies only; null when the message replied to was deleted."""
     member: NotRequired[Member]
     location: NotRequired[SharedLocation]
+    application_id: NotRequired[str]
+    """A bot's answer to an interaction (docs/interactions.md): its application."""
+    interaction_metadata: NotRequired[MessageInteractionMetadata]
+    interaction: NotRequired[MessageInteraction]
+    """Deprecated by Discord in favour of `interaction_metadata`; libraries still read it."""
 
 
 @with_config(_EXACT)
@@ -433,7 +438,7 @@ class Application(TypedDict):
     install_params: None
     custom_install_url: None
     redirect_uris: list[str]
-    interactions_endpoint_url: None
+    interactions_endpoint_url: str | None
     approximate_guild_count: int
     bot: NotRequired[User]
 
@@ -673,3 +678,183 @@ class GroupProposal(TypedDict):
     created_at: str
     decided_by: str | None
     decided_at: str | None
+
+
+# -- announcements and the moderation log (docs/communities.md) ----------------------------------
+
+
+@with_config(_EXACT)
+class ReceiptCounts(TypedDict):
+    """townhall's: a must-read message's read and acknowledgement counts."""
+
+    member_count: int
+    """Members who can see the channel."""
+    read_count: int
+    """Of those, whose read state reached the message."""
+    acknowledged_count: int
+    """Of those, who acknowledged it."""
+
+
+@with_config(_EXACT)
+class AuditLogEntry(TypedDict):
+    """Discord's audit log entry."""
+
+    id: str
+    action_type: int
+    """72 MESSAGE_DELETE, 73 MESSAGE_BULK_DELETE."""
+    user_id: str | None
+    target_id: str | None
+    options: NotRequired[dict[str, str]]
+    """MESSAGE_DELETE: channel_id, count and (townhall's) message_id; MESSAGE_BULK_DELETE: count."""
+    reason: NotRequired[str]
+    changes: NotRequired[list[dict[str, Any]]]
+
+
+@with_config(_EXACT)
+class AuditLog(TypedDict):
+    """Discord's audit log object."""
+
+    audit_log_entries: list[AuditLogEntry]
+    users: list[User]
+    integrations: list[Any]
+    webhooks: list[Webhook]
+    guild_scheduled_events: list[GuildScheduledEvent]
+    threads: list[Any]
+    application_commands: list[Any]
+    auto_moderation_rules: list[Any]
+
+
+# -- application commands and interactions (docs/interactions.md) ---------------------------------
+
+
+@with_config(_EXACT)
+class MessageInteractionMetadata(TypedDict):
+    id: str
+    type: int
+    """2 a command, 3 a component, 5 a modal's submit."""
+    user: User
+    authorizing_integration_owners: dict[str, str]
+    name: NotRequired[str]
+    command_type: NotRequired[int]
+    original_response_message_id: NotRequired[str]
+    target_user: NotRequired[User]
+    target_message_id: NotRequired[str]
+    interacted_message_id: NotRequired[str]
+    triggering_interaction_metadata: NotRequired[MessageInteractionMetadata]
+
+
+@with_config(_EXACT)
+class MessageInteraction(TypedDict):
+    id: str
+    type: int
+    name: str
+    user: User
+
+
+@with_config(_EXACT)
+class CommandChoice(TypedDict):
+    name: str
+    value: str | int | float
+    name_localizations: NotRequired[dict[str, str]]
+
+
+@with_config(_EXACT)
+class CommandOption(TypedDict):
+    type: int
+    """1 subcommand, 2 group, 3 string, 4 integer, 5 boolean, 6 user, 7 channel, 8 role,
+    9 mentionable, 10 number, 11 attachment."""
+    name: str
+    description: str
+    name_localizations: NotRequired[dict[str, str]]
+    description_localizations: NotRequired[dict[str, str]]
+    required: NotRequired[bool]
+    choices: NotRequired[list[CommandChoice]]
+    options: NotRequired[list[CommandOption]]
+    channel_types: NotRequired[list[int]]
+    min_value: NotRequired[int | float]
+    max_value: NotRequired[int | float]
+    min_length: NotRequired[int]
+    max_length: NotRequired[int]
+    autocomplete: NotRequired[bool]
+
+
+@with_config(_EXACT)
+class ApplicationCommand(TypedDict):
+    id: str
+    application_id: str
+    version: str
+    """A snowflake, new whenever the command changes."""
+    type: int
+    """1 slash (CHAT_INPUT), 2 user, 3 message."""
+    name: str
+    description: str
+    name_localizations: NotRequired[dict[str, str] | None]
+    description_localizations: NotRequired[dict[str, str] | None]
+    """Lists leave both out unless `with_localizations=true`."""
+    default_member_permissions: str | None
+    nsfw: bool
+    guild_id: NotRequired[str]
+    dm_permission: NotRequired[bool]
+    contexts: NotRequired[list[int] | None]
+    integration_types: NotRequired[list[int]]
+    options: NotRequired[list[CommandOption]]
+
+
+@with_config(_EXACT)
+class CommandPermission(TypedDict):
+    id: str
+    """A role (the guild's id: @everyone), a member, or a channel (the guild's id minus one:
+    every channel)."""
+    type: int
+    """1 role, 2 user, 3 channel."""
+    permission: bool
+
+
+@with_config(_EXACT)
+class GuildApplicationCommandPermissions(TypedDict):
+    id: str
+    """A command, or the application (its overwrites for all its commands)."""
+    application_id: str
+    guild_id: str
+    permissions: list[CommandPermission]
+
+
+@with_config(_EXACT)
+class CommandIndexApplication(TypedDict):
+    id: str
+    name: str
+    icon: str | None
+    description: str
+    bot_id: str
+
+
+@with_config(_EXACT)
+class ApplicationCommandIndex(TypedDict):
+    """townhall's `GET /guilds/{id}/application-command-index`: what the person may use."""
+
+    applications: list[CommandIndexApplication]
+    application_commands: list[ApplicationCommand]
+    version: str
+
+
+@with_config(_EXACT)
+class InteractionCallback(TypedDict):
+    id: str
+    type: int
+    response_message_id: NotRequired[str]
+    response_message_loading: NotRequired[bool]
+    response_message_ephemeral: NotRequired[bool]
+
+
+@with_config(_EXACT)
+class InteractionCallbackResource(TypedDict):
+    type: int
+    message: NotRequired[Message]
+
+
+@with_config(_EXACT)
+class InteractionCallbackResponse(TypedDict):
+    """`POST /interactions/{id}/{token}/callback?with_response=true`."""
+
+    interaction: InteractionCallback
+    resource: NotRequired[InteractionCallbackResource]

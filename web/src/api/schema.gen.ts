@@ -67,8 +67,112 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Global Application Commands */
-        get: operations["list_global_application_commands_api_v10_applications__application_id__commands_get"];
+        /** List Global Commands */
+        get: operations["list_global_commands_api_v10_applications__application_id__commands_get"];
+        /** Overwrite Global Commands */
+        put: operations["overwrite_global_commands_api_v10_applications__application_id__commands_put"];
+        /**
+         * Create Global Command
+         * @description An upsert: 201 for a new command, 200 when one of that type and name was replaced.
+         */
+        post: operations["create_global_command_api_v10_applications__application_id__commands_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/applications/{application_id}/commands/{command_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Global Command */
+        get: operations["get_global_command_api_v10_applications__application_id__commands__command_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Global Command */
+        delete: operations["delete_global_command_api_v10_applications__application_id__commands__command_id__delete"];
+        options?: never;
+        head?: never;
+        /** Edit Global Command */
+        patch: operations["edit_global_command_api_v10_applications__application_id__commands__command_id__patch"];
+        trace?: never;
+    };
+    "/api/v10/applications/{application_id}/guilds/{guild_id}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Guild Commands */
+        get: operations["list_guild_commands_api_v10_applications__application_id__guilds__guild_id__commands_get"];
+        /** Overwrite Guild Commands */
+        put: operations["overwrite_guild_commands_api_v10_applications__application_id__guilds__guild_id__commands_put"];
+        /** Create Guild Command */
+        post: operations["create_guild_command_api_v10_applications__application_id__guilds__guild_id__commands_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/applications/{application_id}/guilds/{guild_id}/commands/{command_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Guild Command */
+        get: operations["get_guild_command_api_v10_applications__application_id__guilds__guild_id__commands__command_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Guild Command */
+        delete: operations["delete_guild_command_api_v10_applications__application_id__guilds__guild_id__commands__command_id__delete"];
+        options?: never;
+        head?: never;
+        /** Edit Guild Command */
+        patch: operations["edit_guild_command_api_v10_applications__application_id__guilds__guild_id__commands__command_id__patch"];
+        trace?: never;
+    };
+    "/api/v10/applications/{application_id}/guilds/{guild_id}/commands/{command_id}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Command Permissions
+         * @description `command_id` may be the application's id: its overwrites for all its commands.
+         */
+        get: operations["command_permissions_api_v10_applications__application_id__guilds__guild_id__commands__command_id__permissions_get"];
+        /**
+         * Set Command Permissions
+         * @description A person who may manage the guild and its roles (bots get 20001, as Discord refuses
+         *     their tokens here).
+         */
+        put: operations["set_command_permissions_api_v10_applications__application_id__guilds__guild_id__commands__command_id__permissions_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/applications/{application_id}/guilds/{guild_id}/commands/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Guild Command Permissions */
+        get: operations["guild_command_permissions_api_v10_applications__application_id__guilds__guild_id__commands_permissions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -208,6 +312,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v10/channels/{channel_id}/group-members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Group Members */
+        get: operations["list_group_members_api_v10_channels__channel_id__group_members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/group-members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Put Group Member */
+        put: operations["put_group_member_api_v10_channels__channel_id__group_members__user_id__put"];
+        post?: never;
+        /** Remove Group Member */
+        delete: operations["remove_group_member_api_v10_channels__channel_id__group_members__user_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/group-members/@me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Join Group */
+        put: operations["join_group_api_v10_channels__channel_id__group_members__me_put"];
+        post?: never;
+        /** Leave Group */
+        delete: operations["leave_group_api_v10_channels__channel_id__group_members__me_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v10/channels/{channel_id}/invites": {
         parameters: {
             query?: never;
@@ -221,6 +378,58 @@ export interface paths {
         /** Create Channel Invite */
         post: operations["create_channel_invite_api_v10_channels__channel_id__invites_post"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/join-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Join Requests */
+        get: operations["list_join_requests_api_v10_channels__channel_id__join_requests_get"];
+        put?: never;
+        /** Ask To Join */
+        post: operations["ask_to_join_api_v10_channels__channel_id__join_requests_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/join-requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Decide Join Request */
+        patch: operations["decide_join_request_api_v10_channels__channel_id__join_requests__request_id__patch"];
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/join-requests/@me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw Join Request */
+        delete: operations["withdraw_join_request_api_v10_channels__channel_id__join_requests__me_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -283,6 +492,26 @@ export interface paths {
          * @description Mark the channel read up to this message, for all of the person's devices.
          */
         post: operations["ack_message_api_v10_channels__channel_id__messages__message_id__ack_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/messages/{message_id}/acknowledgement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Acknowledge Message
+         * @description townhall's: "Got it" on a must-read message; again changes nothing.
+         */
+        put: operations["acknowledge_message_api_v10_channels__channel_id__messages__message_id__acknowledgement_put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -371,6 +600,47 @@ export interface paths {
         post?: never;
         /** Remove Own Reaction */
         delete: operations["remove_own_reaction_api_v10_channels__channel_id__messages__message_id__reactions__emoji___me_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/messages/{message_id}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Receipts
+         * @description townhall's: how many who see the channel read and acknowledged a must-read message
+         *     (MANAGE_MESSAGES in the channel).
+         */
+        get: operations["get_receipts_api_v10_channels__channel_id__messages__message_id__receipts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/messages/{message_id}/receipts/pending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Pending
+         * @description townhall's: who has not read (or not acknowledged) it yet, by user id after `after`.
+         */
+        get: operations["list_pending_api_v10_channels__channel_id__messages__message_id__receipts_pending_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -607,6 +877,48 @@ export interface paths {
         patch: operations["modify_guild_api_v10_guilds__guild_id__patch"];
         trace?: never;
     };
+    "/api/v10/guilds/{guild_id}/application-command-index": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Application Command Index
+         * @description Discord's client route (undocumented by Discord; docs/interactions.md): the guild's
+         *     applications and the commands the person may use, in `channel_id` when given.
+         */
+        get: operations["application_command_index_api_v10_guilds__guild_id__application_command_index_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/audit-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Audit Log
+         * @description VIEW_AUDIT_LOG reads every entry; townhall's `channel_id` lets a channel's moderator
+         *     (MANAGE_MESSAGES there: a group admin) read that channel's.
+         */
+        get: operations["get_audit_log_api_v10_guilds__guild_id__audit_logs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v10/guilds/{guild_id}/bans": {
         parameters: {
             query?: never;
@@ -663,6 +975,81 @@ export interface paths {
         head?: never;
         /** Modify Guild Channel Positions */
         patch: operations["modify_guild_channel_positions_api_v10_guilds__guild_id__channels_patch"];
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/group-proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Group Proposals */
+        get: operations["list_group_proposals_api_v10_guilds__guild_id__group_proposals_get"];
+        put?: never;
+        /** Propose Group */
+        post: operations["propose_group_api_v10_guilds__guild_id__group_proposals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/group-proposals/{proposal_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw Group Proposal */
+        delete: operations["withdraw_group_proposal_api_v10_guilds__guild_id__group_proposals__proposal_id__delete"];
+        options?: never;
+        head?: never;
+        /** Decide Group Proposal */
+        patch: operations["decide_group_proposal_api_v10_guilds__guild_id__group_proposals__proposal_id__patch"];
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Groups */
+        get: operations["list_groups_api_v10_guilds__guild_id__groups_get"];
+        put?: never;
+        /** Create Group */
+        post: operations["create_group_api_v10_guilds__guild_id__groups_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/groups/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove Group
+         * @description Out of the community: `keep` leaves a private channel of its members, `archive` also
+         *     makes it read-only.
+         */
+        delete: operations["remove_group_api_v10_guilds__guild_id__groups__channel_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v10/guilds/{guild_id}/guests/{user_id}": {
@@ -802,6 +1189,26 @@ export interface paths {
         };
         /** Search Members */
         get: operations["search_members_api_v10_guilds__guild_id__members_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/must-read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Must Read
+         * @description townhall's: the caller's unacknowledged must-read messages, newest first.
+         */
+        get: operations["list_must_read_api_v10_guilds__guild_id__must_read_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1040,6 +1447,46 @@ export interface paths {
         get: operations["guild_webhooks_api_v10_guilds__guild_id__webhooks_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/interactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Interaction
+         * @description A person uses a command or a component; the application hears of it (204 at once).
+         */
+        post: operations["create_interaction_api_v10_interactions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/interactions/{interaction_id}/{interaction_token}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Interaction Response
+         * @description The application's one answer, within 3 seconds; `with_response=true` shows it.
+         */
+        post: operations["create_interaction_response_api_v10_interactions__interaction_id___interaction_token__callback_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1342,6 +1789,23 @@ export interface paths {
         patch: operations["modify_guild_settings_api_v10_users__me_guilds__guild_id__settings_patch"];
         trace?: never;
     };
+    "/api/v10/users/@me/join-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Own Join Requests */
+        get: operations["own_join_requests_api_v10_users__me_join_requests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v10/users/@me/push-focus": {
         parameters: {
             query?: never;
@@ -1496,7 +1960,8 @@ export interface paths {
         put?: never;
         /**
          * Execute Webhook
-         * @description JSON only for now (no files): 204, or the message with `wait=true`.
+         * @description JSON only for now (no files): 204, or the message with `wait=true`. With an
+         *     application's id and an interaction's token: a follow-up (docs/interactions.md).
          */
         post: operations["execute_webhook_api_v10_webhooks__webhook_id___webhook_token__post"];
         /** Delete Webhook With Token */
@@ -1542,7 +2007,30 @@ export interface paths {
         delete: operations["delete_webhook_message_api_v10_webhooks__webhook_id___webhook_token__messages__message_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Edit Webhook Message
+         * @description A follow-up's edit with an interaction's token, or a webhook's message with its own.
+         */
+        patch: operations["edit_webhook_message_api_v10_webhooks__webhook_id___webhook_token__messages__message_id__patch"];
+        trace?: never;
+    };
+    "/api/v10/webhooks/{webhook_id}/{webhook_token}/messages/@original": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Original Response */
+        get: operations["get_original_response_api_v10_webhooks__webhook_id___webhook_token__messages__original_get"];
+        put?: never;
+        post?: never;
+        /** Delete Original Response */
+        delete: operations["delete_original_response_api_v10_webhooks__webhook_id___webhook_token__messages__original_delete"];
+        options?: never;
+        head?: never;
+        /** Edit Original Response */
+        patch: operations["edit_original_response_api_v10_webhooks__webhook_id___webhook_token__messages__original_patch"];
         trace?: never;
     };
     "/api/v10/webhooks/{webhook_id}/{webhook_token}/slack": {
@@ -1635,7 +2123,7 @@ export interface components {
             /** Install Params */
             install_params: null;
             /** Interactions Endpoint Url */
-            interactions_endpoint_url: null;
+            interactions_endpoint_url: string | null;
             /** Name */
             name: string;
             owner: components["schemas"]["User"];
@@ -1657,6 +2145,64 @@ export interface components {
             type: null;
             /** Verify Key */
             verify_key: string;
+        };
+        /** ApplicationCommand */
+        ApplicationCommand: {
+            /** Application Id */
+            application_id: string;
+            /** Contexts */
+            contexts?: number[] | null;
+            /** Default Member Permissions */
+            default_member_permissions: string | null;
+            /** Description */
+            description: string;
+            /**
+             * Description Localizations
+             * @description Lists leave both out unless `with_localizations=true`.
+             */
+            description_localizations?: {
+                [key: string]: string;
+            } | null;
+            /** Dm Permission */
+            dm_permission?: boolean;
+            /** Guild Id */
+            guild_id?: string;
+            /** Id */
+            id: string;
+            /** Integration Types */
+            integration_types?: number[];
+            /** Name */
+            name: string;
+            /** Name Localizations */
+            name_localizations?: {
+                [key: string]: string;
+            } | null;
+            /** Nsfw */
+            nsfw: boolean;
+            /** Options */
+            options?: components["schemas"]["CommandOption"][];
+            /**
+             * Type
+             * @description 1 slash (CHAT_INPUT), 2 user, 3 message.
+             */
+            type: number;
+            /**
+             * Version
+             * @description A snowflake, new whenever the command changes.
+             */
+            version: string;
+        };
+        /**
+         * ApplicationCommandIndex
+         * @description townhall's `GET /guilds/{id}/application-command-index`: what the person may use.
+         */
+        ApplicationCommandIndex: {
+            /** Application Commands */
+            application_commands: components["schemas"]["ApplicationCommand"][];
+            /** Applications */
+            applications: components["schemas"]["CommandIndexApplication"][];
+            /** Version */
+            version: string;
         };
         /** Attachment */
         Attachment: {
@@ -1701,6 +2247,58 @@ export interface components {
             waveform?: string;
             /** Width */
             width?: number;
+        };
+        /**
+         * AuditLog
+         * @description Discord's audit log object.
+         */
+        AuditLog: {
+            /** Application Commands */
+            application_commands: unknown[];
+            /** Audit Log Entries */
+            audit_log_entries: components["schemas"]["AuditLogEntry"][];
+            /** Auto Moderation Rules */
+            auto_moderation_rules: unknown[];
+            /** Guild Scheduled Events */
+            guild_scheduled_events: components["schemas"]["GuildScheduledEvent"][];
+            /** Integrations */
+            integrations: unknown[];
+            /** Threads */
+            threads: unknown[];
+            /** Users */
+            users: components["schemas"]["User"][];
+            /** Webhooks */
+            webhooks: components["schemas"]["Webhook"][];
+        };
+        /**
+         * AuditLogEntry
+         * @description Discord's audit log entry.
+         */
+        AuditLogEntry: {
+            /**
+             * Action Type
+             * @description 72 MESSAGE_DELETE, 73 MESSAGE_BULK_DELETE.
+             */
+            action_type: number;
+            /** Changes */
+            changes?: {
+                [key: string]: unknown;
+            }[];
+            /** Id */
+            id: string;
+            /**
+             * Options
+             * @description MESSAGE_DELETE: channel_id, count and (townhall's) message_id; MESSAGE_BULK_DELETE: count.
+             */
+            options?: {
+                [key: string]: string;
+            };
+            /** Reason */
+            reason?: string;
+            /** Target Id */
+            target_id: string | null;
+            /** User Id */
+            user_id: string | null;
         };
         /**
          * Authorization
@@ -1853,6 +2451,85 @@ export interface components {
             /** Position */
             position?: number | null;
         };
+        /** CommandChoice */
+        CommandChoice: {
+            /** Name */
+            name: string;
+            /** Name Localizations */
+            name_localizations?: {
+                [key: string]: string;
+            };
+            /** Value */
+            value: string | number;
+        };
+        /** CommandIndexApplication */
+        CommandIndexApplication: {
+            /** Bot Id */
+            bot_id: string;
+            /** Description */
+            description: string;
+            /** Icon */
+            icon: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** CommandOption */
+        CommandOption: {
+            /** Autocomplete */
+            autocomplete?: boolean;
+            /** Channel Types */
+            channel_types?: number[];
+            /** Choices */
+            choices?: components["schemas"]["CommandChoice"][];
+            /** Description */
+            description: string;
+            /** Description Localizations */
+            description_localizations?: {
+                [key: string]: string;
+            };
+            /** Max Length */
+            max_length?: number;
+            /** Max Value */
+            max_value?: number;
+            /** Min Length */
+            min_length?: number;
+            /** Min Value */
+            min_value?: number;
+            /** Name */
+            name: string;
+            /** Name Localizations */
+            name_localizations?: {
+                [key: string]: string;
+            };
+            /** Options */
+            options?: components["schemas"]["CommandOption"][];
+            /** Required */
+            required?: boolean;
+            /**
+             * Type
+             * @description 1 subcommand, 2 group, 3 string, 4 integer, 5 boolean, 6 user, 7 channel, 8 role,
+             *     9 mentionable, 10 number, 11 attachment.
+             */
+            type: number;
+        };
+        /** CommandPermission */
+        CommandPermission: {
+            /**
+             * Id
+             * @description A role (the guild's id: @everyone), a member, or a channel (the guild's id minus one:
+             *     every channel).
+             */
+            id: string;
+            /** Permission */
+            permission: boolean;
+            /**
+             * Type
+             * @description 1 role, 2 user, 3 channel.
+             */
+            type: number;
+        };
         /** CreateApplicationBody */
         CreateApplicationBody: {
             /**
@@ -1885,6 +2562,21 @@ export interface components {
             type?: number | null;
             /** User Limit */
             user_limit?: number | null;
+        };
+        /** CreateGroupBody */
+        CreateGroupBody: {
+            /**
+             * Group Join Policy
+             * @default 0
+             * @enum {integer}
+             */
+            group_join_policy?: 0 | 1;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id?: number | null;
+            /** Topic */
+            topic?: string | null;
         };
         /** CreateGuildBody */
         CreateGuildBody: {
@@ -2021,6 +2713,14 @@ export interface components {
             /** Suppress */
             suppress?: boolean | null;
         };
+        /** DecisionBody */
+        DecisionBody: {
+            /**
+             * Status
+             * @enum {integer}
+             */
+            status: 1 | 2;
+        };
         /** EditOverwriteBody */
         EditOverwriteBody: {
             /** Allow */
@@ -2069,6 +2769,83 @@ export interface components {
             shards: number;
             /** Url */
             url: string;
+        };
+        /**
+         * GroupListing
+         * @description One group of a community's directory, as the member asking sees it.
+         */
+        GroupListing: {
+            /**
+             * Admin
+             * @description The member is one of the group's admins.
+             */
+            admin: boolean;
+            /**
+             * Group Join Policy
+             * @description 0: anyone joins; 1: members ask and a group admin decides.
+             */
+            group_join_policy: number;
+            /** Id */
+            id: string;
+            /** Joined */
+            joined: boolean;
+            /** Member Count */
+            member_count: number;
+            /** Name */
+            name: string | null;
+            /**
+             * Requested
+             * @description The member has asked to join and waits for a decision.
+             */
+            requested: boolean;
+            /** Topic */
+            topic: string | null;
+        };
+        /** GroupMember */
+        GroupMember: {
+            /** Admin */
+            admin: boolean;
+            user: components["schemas"]["User"];
+        };
+        /** GroupMemberBody */
+        GroupMemberBody: {
+            /** Admin */
+            admin?: boolean | null;
+        };
+        /**
+         * GroupProposal
+         * @description A member's proposal of a new group, or of a channel they run; the community decides.
+         */
+        GroupProposal: {
+            /**
+             * Channel Id
+             * @description The channel proposed as a group; once approved, the group.
+             */
+            channel_id: string | null;
+            /** Created At */
+            created_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By */
+            decided_by: string | null;
+            /** Group Join Policy */
+            group_join_policy: number;
+            /** Guild Id */
+            guild_id: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @description 0 pending, 1 approved, 2 declined.
+             */
+            status: number;
+            /** Topic */
+            topic: string | null;
+            user: components["schemas"]["User"] | null;
+            /** User Id */
+            user_id: string;
         };
         /** Guild */
         Guild: {
@@ -2181,6 +2958,20 @@ export interface components {
             widget_channel_id: null;
             /** Widget Enabled */
             widget_enabled: boolean;
+        };
+        /** GuildApplicationCommandPermissions */
+        GuildApplicationCommandPermissions: {
+            /** Application Id */
+            application_id: string;
+            /** Guild Id */
+            guild_id: string;
+            /**
+             * Id
+             * @description A command, or the application (its overwrites for all its commands).
+             */
+            id: string;
+            /** Permissions */
+            permissions: components["schemas"]["CommandPermission"][];
         };
         /**
          * GuildPreview
@@ -2320,6 +3111,33 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** InteractionCallback */
+        InteractionCallback: {
+            /** Id */
+            id: string;
+            /** Response Message Ephemeral */
+            response_message_ephemeral?: boolean;
+            /** Response Message Id */
+            response_message_id?: string;
+            /** Response Message Loading */
+            response_message_loading?: boolean;
+            /** Type */
+            type: number;
+        };
+        /** InteractionCallbackResource */
+        InteractionCallbackResource: {
+            message?: components["schemas"]["Message"];
+            /** Type */
+            type: number;
+        };
+        /**
+         * InteractionCallbackResponse
+         * @description `POST /interactions/{id}/{token}/callback?with_response=true`.
+         */
+        InteractionCallbackResponse: {
+            interaction: components["schemas"]["InteractionCallback"];
+            resource?: components["schemas"]["InteractionCallbackResource"];
+        };
         /** Invite */
         Invite: {
             /** Approximate Member Count */
@@ -2404,6 +3222,39 @@ export interface components {
             global_name: string;
         };
         /**
+         * JoinRequest
+         * @description Someone asking to join a closed group.
+         */
+        JoinRequest: {
+            /** Channel Id */
+            channel_id: string;
+            /** Created At */
+            created_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By */
+            decided_by: string | null;
+            /** Guild Id */
+            guild_id: string;
+            /** Id */
+            id: string;
+            /** Message */
+            message: string | null;
+            /**
+             * Status
+             * @description 0 pending, 1 approved, 2 declined.
+             */
+            status: number;
+            user: components["schemas"]["User"] | null;
+            /** User Id */
+            user_id: string;
+        };
+        /** JoinRequestBody */
+        JoinRequestBody: {
+            /** Message */
+            message?: string | null;
+        };
+        /**
          * Location
          * @description Where the browser goes after the consent screen.
          */
@@ -2449,6 +3300,11 @@ export interface components {
         };
         /** Message */
         Message: {
+            /**
+             * Application Id
+             * @description A bot's answer to an interaction (docs/interactions.md): its application.
+             */
+            application_id?: string;
             /** Attachments */
             attachments: components["schemas"]["Attachment"][];
             author: components["schemas"]["User"];
@@ -2470,6 +3326,9 @@ export interface components {
             guild_id?: string;
             /** Id */
             id: string;
+            /** @description Deprecated by Discord in favour of `interaction_metadata`; libraries still read it. */
+            interaction?: components["schemas"]["MessageInteraction"];
+            interaction_metadata?: components["schemas"]["MessageInteractionMetadata"];
             location?: components["schemas"]["SharedLocation"];
             member?: components["schemas"]["Member"];
             /** Mention Everyone */
@@ -2496,6 +3355,43 @@ export interface components {
             /** Webhook Id */
             webhook_id?: string;
         };
+        /** MessageInteraction */
+        MessageInteraction: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Type */
+            type: number;
+            user: components["schemas"]["User"];
+        };
+        /** MessageInteractionMetadata */
+        MessageInteractionMetadata: {
+            /** Authorizing Integration Owners */
+            authorizing_integration_owners: {
+                [key: string]: string;
+            };
+            /** Command Type */
+            command_type?: number;
+            /** Id */
+            id: string;
+            /** Interacted Message Id */
+            interacted_message_id?: string;
+            /** Name */
+            name?: string;
+            /** Original Response Message Id */
+            original_response_message_id?: string;
+            /** Target Message Id */
+            target_message_id?: string;
+            target_user?: components["schemas"]["User"];
+            triggering_interaction_metadata?: components["schemas"]["MessageInteractionMetadata"];
+            /**
+             * Type
+             * @description 2 a command, 3 a component, 5 a modal's submit.
+             */
+            type: number;
+            user: components["schemas"]["User"];
+        };
         /** MessageReference */
         MessageReference: {
             /** Channel Id */
@@ -2515,6 +3411,8 @@ export interface components {
             description?: string | null;
             /** Flags */
             flags?: number | null;
+            /** Interactions Endpoint Url */
+            interactions_endpoint_url?: string | null;
             /** Name */
             name?: string | null;
         };
@@ -2549,6 +3447,8 @@ export interface components {
             description?: string | null;
             /** Flags */
             flags?: number | null;
+            /** Interactions Endpoint Url */
+            interactions_endpoint_url?: string | null;
         };
         /** ModifyCurrentMemberBody */
         ModifyCurrentMemberBody: {
@@ -2734,6 +3634,21 @@ export interface components {
             /** Items */
             items: components["schemas"]["PinnedMessage"][];
         };
+        /** ProposalBody */
+        ProposalBody: {
+            /** Channel Id */
+            channel_id?: number | null;
+            /**
+             * Group Join Policy
+             * @default 0
+             * @enum {integer}
+             */
+            group_join_policy?: 0 | 1;
+            /** Name */
+            name?: string | null;
+            /** Topic */
+            topic?: string | null;
+        };
         /** PushSubscription */
         PushSubscription: {
             /** Created At */
@@ -2778,6 +3693,27 @@ export interface components {
             burst: number;
             /** Normal */
             normal: number;
+        };
+        /**
+         * ReceiptCounts
+         * @description townhall's: a must-read message's read and acknowledgement counts.
+         */
+        ReceiptCounts: {
+            /**
+             * Acknowledged Count
+             * @description Of those, who acknowledged it.
+             */
+            acknowledged_count: number;
+            /**
+             * Member Count
+             * @description Members who can see the channel.
+             */
+            member_count: number;
+            /**
+             * Read Count
+             * @description Of those, whose read state reached the message.
+             */
+            read_count: number;
         };
         /** RecipientsBody */
         RecipientsBody: {
@@ -3288,9 +4224,10 @@ export interface operations {
             };
         };
     };
-    list_global_application_commands_api_v10_applications__application_id__commands_get: {
+    list_global_commands_api_v10_applications__application_id__commands_get: {
         parameters: {
             query?: {
+                /** @description include the localization dictionaries */
                 with_localizations?: boolean;
             };
             header?: never;
@@ -3308,9 +4245,713 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    "application/json": components["schemas"]["ApplicationCommand"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    overwrite_global_commands_api_v10_applications__application_id__commands_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Contexts */
+                    contexts?: number[] | null;
+                    /** Default Member Permissions */
+                    default_member_permissions?: string | null;
+                    /** Description */
+                    description?: string | null;
+                    /** Description Localizations */
+                    description_localizations?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Dm Permission */
+                    dm_permission?: boolean | null;
+                    /** Integration Types */
+                    integration_types?: number[] | null;
+                    /** Name */
+                    name: string;
+                    /** Name Localizations */
+                    name_localizations?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Nsfw */
+                    nsfw?: boolean | null;
+                    /** Options */
+                    options?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /** Type */
+                    type?: number | null;
+                }[];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationCommand"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_global_command_api_v10_applications__application_id__commands_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Contexts */
+                    contexts?: number[] | null;
+                    /** Default Member Permissions */
+                    default_member_permissions?: string | null;
+                    /** Description */
+                    description?: string | null;
+                    /** Description Localizations */
+                    description_localizations?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Dm Permission */
+                    dm_permission?: boolean | null;
+                    /** Integration Types */
+                    integration_types?: number[] | null;
+                    /** Name */
+                    name: string;
+                    /** Name Localizations */
+                    name_localizations?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Nsfw */
+                    nsfw?: boolean | null;
+                    /** Options */
+                    options?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /** Type */
+                    type?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationCommand"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationCommand"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_global_command_api_v10_applications__application_id__commands__command_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+                /** @description command id */
+                command_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationCommand"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_global_command_api_v10_applications__application_id__commands__command_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+                /** @description command id */
+                command_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    edit_global_command_api_v10_applications__application_id__commands__command_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+                /** @description command id */
+                command_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Contexts */
+                    contexts?: number[] | null;
+                    /** Default Member Permissions */
+                    default_member_permissions?: string | null;
+                    /** Description */
+                    description?: string | null;
+                    /** Description Localizations */
+                    description_localizations?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Dm Permission */
+                    dm_permission?: boolean | null;
+                    /** Integration Types */
+                    integration_types?: number[] | null;
+                    /** Name */
+                    name: string;
+                    /** Name Localizations */
+                    name_localizations?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Nsfw */
+                    nsfw?: boolean | null;
+                    /** Options */
+                    options?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /** Type */
+                    type?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationCommand"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_guild_commands_api_v10_applications__application_id__guilds__guild_id__commands_get: {
+        parameters: {
+            query?: {
+                /** @description include the localization dictionaries */
+                with_localizations?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationCommand"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    overwrite_guild_commands_api_v10_applications__application_id__guilds__guild_id__commands_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Contexts */
+                    contexts?: number[] | null;
+                    /** Default Member Permissions */
+                    default_member_permissions?: string | null;
+                    /** Description */
+                    description?: string | null;
+                    /** Description Localizations */
+                    description_localizations?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Dm Permission */
+                    dm_permission?: boolean | null;
+                    /** Integration Types */
+                    integration_types?: number[] | null;
+                    /** Name */
+                    name: string;
+                    /** Name Localizations */
+                    name_localizations?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Nsfw */
+                    nsfw?: boolean | null;
+                    /** Options */
+                    options?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /** Type */
+                    type?: number | null;
+                }[];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationCommand"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_guild_command_api_v10_applications__application_id__guilds__guild_id__commands_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Contexts */
+                    contexts?: number[] | null;
+                    /** Default Member Permissions */
+                    default_member_permissions?: string | null;
+                    /** Description */
+                    description?: string | null;
+                    /** Description Localizations */
+                    description_localizations?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Dm Permission */
+                    dm_permission?: boolean | null;
+                    /** Integration Types */
+                    integration_types?: number[] | null;
+                    /** Name */
+                    name: string;
+                    /** Name Localizations */
+                    name_localizations?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Nsfw */
+                    nsfw?: boolean | null;
+                    /** Options */
+                    options?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /** Type */
+                    type?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationCommand"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationCommand"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_guild_command_api_v10_applications__application_id__guilds__guild_id__commands__command_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+                /** @description command id */
+                command_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationCommand"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_guild_command_api_v10_applications__application_id__guilds__guild_id__commands__command_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+                /** @description command id */
+                command_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    edit_guild_command_api_v10_applications__application_id__guilds__guild_id__commands__command_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+                /** @description command id */
+                command_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Contexts */
+                    contexts?: number[] | null;
+                    /** Default Member Permissions */
+                    default_member_permissions?: string | null;
+                    /** Description */
+                    description?: string | null;
+                    /** Description Localizations */
+                    description_localizations?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Dm Permission */
+                    dm_permission?: boolean | null;
+                    /** Integration Types */
+                    integration_types?: number[] | null;
+                    /** Name */
+                    name: string;
+                    /** Name Localizations */
+                    name_localizations?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Nsfw */
+                    nsfw?: boolean | null;
+                    /** Options */
+                    options?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /** Type */
+                    type?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationCommand"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    command_permissions_api_v10_applications__application_id__guilds__guild_id__commands__command_id__permissions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+                /** @description command id */
+                command_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuildApplicationCommandPermissions"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_command_permissions_api_v10_applications__application_id__guilds__guild_id__commands__command_id__permissions_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+                /** @description command id */
+                command_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Permissions */
+                    permissions: {
                         [key: string]: unknown;
                     }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuildApplicationCommandPermissions"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    guild_command_permissions_api_v10_applications__application_id__guilds__guild_id__commands_permissions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                application_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuildApplicationCommandPermissions"][];
                 };
             };
             /** @description Validation Error */
@@ -3640,6 +5281,169 @@ export interface operations {
             };
         };
     };
+    list_group_members_api_v10_channels__channel_id__group_members_get: {
+        parameters: {
+            query?: {
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMember"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_group_member_api_v10_channels__channel_id__group_members__user_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+                /** @description user id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["GroupMemberBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_group_member_api_v10_channels__channel_id__group_members__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+                /** @description user id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    join_group_api_v10_channels__channel_id__group_members__me_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    leave_group_api_v10_channels__channel_id__group_members__me_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_channel_invites_api_v10_channels__channel_id__invites_get: {
         parameters: {
             query?: never;
@@ -3696,6 +5500,147 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Invite"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_join_requests_api_v10_channels__channel_id__join_requests_get: {
+        parameters: {
+            query?: {
+                after?: number;
+                limit?: number;
+                /** @description 0 pending, 1 approved, 2 declined */
+                status?: number;
+            };
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinRequest"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ask_to_join_api_v10_channels__channel_id__join_requests_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JoinRequestBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinRequest"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    decide_join_request_api_v10_channels__channel_id__join_requests__request_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+                /** @description join request id */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinRequest"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    withdraw_join_request_api_v10_channels__channel_id__join_requests__me_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -3787,6 +5732,10 @@ export interface operations {
                         uploaded_filename?: string | null;
                         /** Waveform */
                         waveform?: string | null;
+                    }[] | null;
+                    /** Components */
+                    components?: {
+                        [key: string]: unknown;
                     }[] | null;
                     /** Content */
                     content?: string | null;
@@ -4053,6 +6002,38 @@ export interface operations {
             };
         };
     };
+    acknowledge_message_api_v10_channels__channel_id__messages__message_id__acknowledgement_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+                /** @description message id */
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     crosspost_message_api_v10_channels__channel_id__messages__message_id__crosspost_post: {
         parameters: {
             query?: never;
@@ -4280,6 +6261,78 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_receipts_api_v10_channels__channel_id__messages__message_id__receipts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+                /** @description message id */
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptCounts"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_pending_api_v10_channels__channel_id__messages__message_id__receipts_pending_get: {
+        parameters: {
+            query: {
+                after?: number;
+                kind: "unread" | "unacknowledged";
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+                /** @description message id */
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"][];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -4924,6 +6977,79 @@ export interface operations {
             };
         };
     };
+    application_command_index_api_v10_guilds__guild_id__application_command_index_get: {
+        parameters: {
+            query?: {
+                channel_id?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationCommandIndex"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_audit_log_api_v10_guilds__guild_id__audit_logs_get: {
+        parameters: {
+            query?: {
+                action_type?: number | null;
+                after?: number | null;
+                before?: number | null;
+                channel_id?: number | null;
+                limit?: number;
+                user_id?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLog"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_bans_api_v10_guilds__guild_id__bans_get: {
         parameters: {
             query?: {
@@ -5157,6 +7283,253 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_group_proposals_api_v10_guilds__guild_id__group_proposals_get: {
+        parameters: {
+            query?: {
+                after?: number;
+                limit?: number;
+                /** @description 0 pending, 1 approved, 2 declined */
+                status?: number;
+            };
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupProposal"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    propose_group_api_v10_guilds__guild_id__group_proposals_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposalBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupProposal"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    withdraw_group_proposal_api_v10_guilds__guild_id__group_proposals__proposal_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+                /** @description group proposal id */
+                proposal_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    decide_group_proposal_api_v10_guilds__guild_id__group_proposals__proposal_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+                /** @description group proposal id */
+                proposal_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupProposal"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_groups_api_v10_guilds__guild_id__groups_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupListing"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_group_api_v10_guilds__guild_id__groups_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateGroupBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_group_api_v10_guilds__guild_id__groups__channel_id__delete: {
+        parameters: {
+            query?: {
+                mode?: "keep" | "archive";
+            };
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -5534,6 +7907,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_must_read_api_v10_guilds__guild_id__must_read_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"][];
                 };
             };
             /** @description Validation Error */
@@ -6338,6 +8743,101 @@ export interface operations {
             };
         };
     };
+    create_interaction_api_v10_interactions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Application Id */
+                    application_id: string;
+                    /** Channel Id */
+                    channel_id: string;
+                    /** Data */
+                    data: {
+                        [key: string]: unknown;
+                    };
+                    /** Guild Id */
+                    guild_id?: string | null;
+                    /** Message Id */
+                    message_id?: string | null;
+                    /** Nonce */
+                    nonce?: string | null;
+                    /** Session Id */
+                    session_id?: string | null;
+                    /** Type */
+                    type: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    create_interaction_response_api_v10_interactions__interaction_id___interaction_token__callback_post: {
+        parameters: {
+            query?: {
+                with_response?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description interaction id */
+                interaction_id: number;
+                /** @description interaction token */
+                interaction_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Data */
+                    data?: {
+                        [key: string]: unknown;
+                    } | null;
+                    /** Type */
+                    type: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InteractionCallbackResponse"];
+                };
+            };
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_invite_api_v10_invites__code__get: {
         parameters: {
             query?: {
@@ -7100,6 +9600,26 @@ export interface operations {
             };
         };
     };
+    own_join_requests_api_v10_users__me_join_requests_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinRequest"][];
+                };
+            };
+        };
+    };
     report_push_focus_api_v10_users__me_push_focus_put: {
         parameters: {
             query?: never;
@@ -7653,6 +10173,188 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    edit_webhook_message_api_v10_webhooks__webhook_id___webhook_token__messages__message_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description message id */
+                message_id: number;
+                /** @description webhook id, or an application's id */
+                webhook_id: number;
+                /** @description interaction token */
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Allowed Mentions */
+                    allowed_mentions?: {
+                        [key: string]: unknown;
+                    } | null;
+                    /** Components */
+                    components?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /** Content */
+                    content?: string | null;
+                    /** Embeds */
+                    embeds?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /** Flags */
+                    flags?: number | null;
+                    /** Tts */
+                    tts?: boolean | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_original_response_api_v10_webhooks__webhook_id___webhook_token__messages__original_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook id, or an application's id */
+                webhook_id: number;
+                /** @description interaction token */
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_original_response_api_v10_webhooks__webhook_id___webhook_token__messages__original_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook id, or an application's id */
+                webhook_id: number;
+                /** @description interaction token */
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    edit_original_response_api_v10_webhooks__webhook_id___webhook_token__messages__original_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description webhook id, or an application's id */
+                webhook_id: number;
+                /** @description interaction token */
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Allowed Mentions */
+                    allowed_mentions?: {
+                        [key: string]: unknown;
+                    } | null;
+                    /** Components */
+                    components?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /** Content */
+                    content?: string | null;
+                    /** Embeds */
+                    embeds?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /** Flags */
+                    flags?: number | null;
+                    /** Tts */
+                    tts?: boolean | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -45,6 +45,25 @@ import {
   removeScheduledEvent,
   type InterestChange,
 } from "./scheduledEvents";
+import {
+  dropMustRead,
+  emptyCommunity,
+  forgetCommunityGuild,
+  groupChannelArrived,
+  groupChannelLeft,
+  noteAnnouncement,
+  putCommunityGuild,
+  putJoinRequest,
+  putProposal,
+  putReceipts,
+  removeJoinRequest,
+  removeProposal,
+  updateMustRead,
+  type CommunityState,
+  type GroupProposal,
+  type JoinRequest,
+  type ReceiptsUpdate,
+} from "./community";
 
 export { beginVoice, changeVoice, endVoice, setSpeaking };
 export type { Call, LocalVoice, VoiceStatus } from "./voice";
@@ -118,6 +137,8 @@ export interface State {
   scheduledEvents: Record<string, Record<string, ScheduledEvent>>;
   /** The events this person is interested in. */
   interestedIn: Record<string, true>;
+  /** Communities of groups: directory, requests, proposals, must-read (state/community.ts). */
+  community: CommunityState;
 }
 
 export const initialState: State = {
@@ -144,6 +165,7 @@ export const initialState: State = {
   stages: {},
   scheduledEvents: {},
   interestedIn: {},
+  community: emptyCommunity,
 };
 
 export const DM_SETTINGS_KEY = "@me";
@@ -577,15 +599,15 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
       return { ...next, readStates, guildSettings, guildIds: ready.guilds.map((g) => g.id) };
     }
     case "GUILD_CREATE":
-      return d.unavailable ? state : addGuild(state, d as Guild);
+      return d.unavailable ? state : putCommunityGuild(addGuild(state, d as Guild), d as Guild & { id: string });
     case "GUILD_UPDATE":
-      return updateGuild(state, d.id, (g) => {
+      return updateGuild(putCommunityGuild(state, d as Guild & { id: string }), d.id, (g) => {
         const roles = { ...g.roles };
         for (const role of (d.roles ?? []) as Role[]) roles[role.id] = role;
         return { ...g, name: d.name, icon: d.icon, description: d.description, owner_id: d.owner_id, roles };
       });
     case "GUILD_DELETE":
-      return removeGuild(state, d.id);
+      return forgetCommunityGuild(removeGuild(state, d.id), d.id);
     case "GUILD_ROLE_CREATE":
     case "GUILD_ROLE_UPDATE":
       return updateGuild(state, d.guild_id, (g) => ({ ...g, roles: { ...g.roles, [d.role.id]: d.role } }));
@@ -597,9 +619,9 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
       });
     case "CHANNEL_CREATE":
     case "CHANNEL_UPDATE":
-      return putChannel(state, d as Channel);
+      return groupChannelArrived(putChannel(state, d as Channel), d as Channel, action.t === "CHANNEL_CREATE");
     case "CHANNEL_DELETE":
-      return removeChannel(state, d.id);
+      return groupChannelLeft(removeChannel(state, d.id), d.guild_id, d.id);
     case "CHANNEL_PINS_UPDATE": {
       const channel = state.channels[d.channel_id];
       return channel ? putChannel(state, { ...channel, last_pin_timestamp: d.last_pin_timestamp ?? null }) : state;
@@ -641,11 +663,11 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
     case "USER_UPDATE":
       return { ...state, me: state.me && state.me.id === d.id ? { ...state.me, ...(d as User) } : state.me, users: withUsers(state.users, [d as User]) };
     case "MESSAGE_CREATE":
-      return addMessage(state, d as Message);
+      return noteAnnouncement(addMessage(state, d as Message), d as Message);
     case "MESSAGE_UPDATE":
-      return updateMessage(state, d.channel_id, d.id, (m) => ({ ...m, ...(d as Partial<Message>) }));
+      return updateMustRead(updateMessage(state, d.channel_id, d.id, (m) => ({ ...m, ...(d as Partial<Message>) })), d as Message);
     case "MESSAGE_DELETE":
-      return removeMessages(state, d.channel_id, [d.id]);
+      return dropMustRead(removeMessages(state, d.channel_id, [d.id]), d.id);
     case "MESSAGE_DELETE_BULK":
       return removeMessages(state, d.channel_id, d.ids);
     case "MESSAGE_REACTION_ADD":
@@ -712,6 +734,21 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
       return changeInterest(state, d as InterestChange, 1);
     case "GUILD_SCHEDULED_EVENT_USER_REMOVE":
       return changeInterest(state, d as InterestChange, -1);
+    // Communities of groups (docs/communities.md, state/community.ts).
+    case "GROUP_JOIN_REQUEST_CREATE":
+    case "GROUP_JOIN_REQUEST_UPDATE":
+      return putJoinRequest(state, d as JoinRequest);
+    case "GROUP_JOIN_REQUEST_DELETE":
+      return removeJoinRequest(state, d as JoinRequest);
+    case "GROUP_PROPOSAL_CREATE":
+    case "GROUP_PROPOSAL_UPDATE":
+      return putProposal(state, d as GroupProposal);
+    case "GROUP_PROPOSAL_DELETE":
+      return removeProposal(state, d.guild_id, d.id);
+    case "MESSAGE_ACKNOWLEDGE":
+      return dropMustRead(state, d.message_id);
+    case "ANNOUNCEMENT_RECEIPTS_UPDATE":
+      return putReceipts(state, (d as ReceiptsUpdate).message_id, d as ReceiptsUpdate);
     default:
       return state;
   }

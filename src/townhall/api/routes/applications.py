@@ -30,6 +30,9 @@ class CreateApplicationBody(BaseModel):
 class ModifyCurrentApplicationBody(BaseModel):
     description: str | None = Field(default=None, max_length=400)
     flags: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    interactions_endpoint_url: str | None = Field(default=None, max_length=2048)
+    """Interactions are POSTed there, signed, instead of sent over the gateway; null or ""
+    removes it (docs/interactions.md)."""
 
 
 class ModifyApplicationBody(ModifyCurrentApplicationBody):
@@ -48,8 +51,11 @@ def render(view: application_actions.ApplicationView) -> dict[str, Any]:
 
 
 def _patch(body: ModifyCurrentApplicationBody) -> application_actions.ApplicationPatch:
+    clearable = {"interactions_endpoint_url"}
     given = {
-        k: v for k, v in body.model_dump().items() if k in body.model_fields_set and v is not None
+        k: v
+        for k, v in body.model_dump().items()
+        if k in body.model_fields_set and (v is not None or k in clearable)
     }
     return application_actions.ApplicationPatch(**{k: given.get(k, UNSET) for k in given})
 

@@ -108,6 +108,8 @@ class CreateMessageBody(BaseModel):
     flags: int | None = None
     attachments: list[AttachmentBody] | None = None
     location: LocationBody | None = None
+    components: list[dict[str, Any]] | None = None
+    """Action rows of buttons and select menus (bots only; docs/interactions.md)."""
 
 
 _MESSAGE_BODY_DOC: dict[str, Any] = {
@@ -226,6 +228,7 @@ async def _send(
         flags=body.flags or 0,
         files=files,
         location=_location(body.location, s),
+        components=body.components or (),
     )
     message = await message_actions.send_message(s, actor, channel_id, draft)
     return JSON(payloads.message(message))

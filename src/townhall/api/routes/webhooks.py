@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
+from townhall.actions import interactions as interaction_actions
 from townhall.actions import messages as message_actions
 from townhall.actions import webhooks as webhook_actions
 from townhall.api.deps import (
@@ -24,6 +25,7 @@ from townhall.api.deps import (
 )
 from townhall.api.message_bodies import read_json_body
 from townhall.api.responses import JSON, no_content
+from townhall.api.routes import interactions as interaction_routes
 from townhall.api.routes.messages import AllowedMentionsBody
 from townhall.domain import errors
 from townhall.domain.models import User
@@ -196,7 +198,10 @@ async def execute_webhook(
     wait: bool = False,
     thread_id: QueryThread = None,
 ) -> Response:
-    """JSON only for now (no files): 204, or the message with `wait=true`."""
+    """JSON only for now (no files): 204, or the message with `wait=true`. With an
+    application's id and an interaction's token: a follow-up (docs/interactions.md)."""
+    if await interaction_actions.is_application(s, webhook_id):
+        return await interaction_routes.follow_up(s, webhook_id, webhook_token, request)
     body = await read_json_body(request, ExecuteWebhookBody)
     return await _execute(s, webhook_id, webhook_token, body, wait, thread_id)
 
@@ -240,6 +245,8 @@ async def execute_github_webhook(
 async def get_webhook_message(
     webhook_id: WebhookId, webhook_token: WebhookToken, message_id: MessageId, s: ServicesDep
 ) -> Any:
+    if await interaction_actions.is_application(s, webhook_id):
+        return await interaction_routes.get_follow_up(s, webhook_id, webhook_token, message_id)
     message = await webhook_actions.get_webhook_message(s, webhook_id, webhook_token, message_id)
     return JSON(payloads.message(message))
 
@@ -248,5 +255,7 @@ async def get_webhook_message(
 async def delete_webhook_message(
     webhook_id: WebhookId, webhook_token: WebhookToken, message_id: MessageId, s: ServicesDep
 ) -> Response:
+    if await interaction_actions.is_application(s, webhook_id):
+        return await interaction_routes.delete_follow_up(s, webhook_id, webhook_token, message_id)
     await webhook_actions.delete_webhook_message(s, webhook_id, webhook_token, message_id)
     return no_content()

@@ -35,6 +35,7 @@ import { VoiceChannelView } from "../voice/VoiceChannelView";
 import { MuteDeafenButtons } from "../voice/VoiceControls";
 import { VoicePanel } from "../voice/VoicePanel";
 import { VoiceRoot } from "../voice/VoiceRoot";
+import { CommunityHome } from "../community/CommunityHome";
 import { channelPath, navigate, type Route } from "./router";
 import { getUi, notify, setUi, useUi } from "./ui";
 import type { Message } from "../../api/types";
@@ -213,6 +214,7 @@ export function Shell({ route }: { route: Route & { name: "guild" | "dms" } }) {
   const drawer = useUi((u) => u.drawer);
   const showMembers = useUi((u) => u.showMembers);
   const guildId = route.name === "guild" ? route.guildId : null;
+  const home = route.name === "guild" && !!route.home;
   const ready = useStore((s) => !!s.me);
   const guildKnown = useStore((s) => (guildId ? !!s.guilds[guildId] : true));
   const channel = useStore((s) => (route.channelId ? s.channels[route.channelId] : undefined));
@@ -222,8 +224,8 @@ export function Shell({ route }: { route: Route & { name: "guild" | "dms" } }) {
 
   // A guild without a channel in the address opens its first (or last visited) text channel.
   useEffect(() => {
-    if (guildId && guildKnown && !route.channelId) openGuild(guildId);
-  }, [guildId, guildKnown, route.channelId]);
+    if (guildId && guildKnown && !route.channelId && !home) openGuild(guildId);
+  }, [guildId, guildKnown, route.channelId, home]);
   useEffect(() => {
     if (guildId && route.channelId) rememberChannel(guildId, route.channelId);
   }, [guildId, route.channelId]);
@@ -283,7 +285,9 @@ export function Shell({ route }: { route: Route & { name: "guild" | "dms" } }) {
         {drawer !== "none" && <button type="button" className="drawer-scrim" aria-label={t("nav.close_drawer")} onClick={() => setUi({ drawer: "none" })} />}
         <main className="main">
           {!inThisCall && <VoicePanel placement="phone" />}
-          {channel && isStageChannel(channel) && guildId ? (
+          {home && guildId ? (
+            <CommunityHome key={guildId} guildId={guildId} />
+          ) : channel && isStageChannel(channel) && guildId ? (
             <StageChannelView key={channel.id} channel={channel} />
           ) : channel && isVoiceChannel(channel) && guildId ? (
             <VoiceChannelView key={channel.id} channel={channel} />

@@ -13,6 +13,7 @@ import { VoiceChannelMembers } from "../voice/VoiceParticipants";
 import { VoiceIcon } from "../voice/VoiceIcon";
 import { ChannelIcon } from "./ChannelIcon";
 import { EventsEntry } from "../events/EventsEntry";
+import { CommunityEntry } from "../community/CommunityEntry";
 import { GuildMenu } from "./GuildMenu";
 
 const COLLAPSED = "townhall.collapsed";
@@ -144,6 +145,7 @@ export function ChannelSidebar({ guildId, channelId }: { guildId: string; channe
         {menu && <GuildMenu guildId={guildId} onClose={() => setMenu(false)} />}
       </header>
       <div className="sidebar-scroll">
+        <CommunityEntry guildId={guildId} />
         <EventsEntry guildId={guildId} />
         {(groups || []).map(({ category, channels }) => {
           const open = !category || !collapsed.has(category.id);

@@ -13,6 +13,9 @@ import { searchEmoji } from "./emojiSearch";
 import { FileIcon } from "./FileIcon";
 import { LiveShareBar, LocationButton } from "./LocationShare";
 import { canRecord, VoiceRecorder } from "./VoiceRecorder";
+import { communityApi } from "../community/communityApi";
+import { MustReadToggle } from "../community/MustReadToggle";
+import { describeError } from "../../ui/errors";
 
 const EmojiPopover = lazy(() => import("./EmojiPopover"));
 
@@ -89,6 +92,8 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
   const [selected, setSelected] = useState(0);
   const [picker, setPicker] = useState(false);
   const [recording, setRecording] = useState(false);
+  /** The next announcement is must-read (a community's announcement channel; MustReadToggle). */
+  const [mustRead, setMustRead] = useState(false);
   const ref = useRef<HTMLTextAreaElement>(null);
   const picked = useRef<HTMLInputElement>(null);
   const lastTyping = useRef(0);
@@ -113,6 +118,7 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
     ref.current?.focus();
   }, [channel.id, replyTo]);
   useEffect(() => setRecording(false), [channel.id]);
+  useEffect(() => setMustRead(false), [channel.id]);
   const pendingCaret = useRef<number | null>(null);
   useLayoutEffect(() => {
     const position = pendingCaret.current;
@@ -144,7 +150,14 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
     setCaret(0);
     lastTyping.current = 0; // the next keystroke says "typing" again, as after any message
     onCancelReply();
-    if (withFiles) sendWithFiles({ channelId: channel.id, content, files: takeDraft(channel.id), replyTo: replyTo ?? undefined });
+    if (mustRead && !withFiles) {
+      setMustRead(false);
+      communityApi.sendMustRead(channel.id, content, replyTo ?? undefined).catch((error) => {
+        setText(content);
+        setMustRead(true);
+        notify(describeError(t, error, "MANAGE_MESSAGES"));
+      });
+    } else if (withFiles) sendWithFiles({ channelId: channel.id, content, files: takeDraft(channel.id), replyTo: replyTo ?? undefined });
     else void actions.send(channel.id, content, replyTo ?? undefined);
   };
 
@@ -235,6 +248,7 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
           ))}
         </ul>
       )}
+      <MustReadToggle channelId={channel.id} checked={mustRead} onChange={setMustRead} />
       <LiveShareBar channelId={channel.id} />
       {mayAttach && <AttachmentTray channelId={channel.id} />}
       {recording ? (

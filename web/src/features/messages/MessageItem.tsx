@@ -19,6 +19,8 @@ import { MessageEditor } from "./MessageEditor";
 import { UploadProgress } from "./UploadProgress";
 import { GuestBadge } from "../guests/GuestBadge";
 import { shownAsGuest } from "../guests/guestRules";
+import { MustReadBar } from "../community/MustRead";
+import { ReplyPrivatelyButton } from "../community/ReplyPrivately";
 
 const EmojiPopover = lazy(() => import("./EmojiPopover"));
 
@@ -111,6 +113,7 @@ function Toolbar({ message, onEdit, onReply }: Pick<Props, "message" | "onEdit" 
           <Icon name="reply" />
         </button>
       )}
+      <ReplyPrivatelyButton message={message} compact />
       {mine && (
         <button type="button" className="icon-button" aria-label={t("messages.edit")} onClick={() => onEdit(message.id)}>
           <Icon name="edit" />
@@ -291,6 +294,7 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
           <MessageFiles message={message} />
           <LocalStatus message={message} />
           <Reactions message={message} />
+          <MustReadBar message={message} />
         </div>
         {active && !message.local && !editing && <Toolbar message={message} onEdit={onEdit} onReply={onReply} />}
       </div>

@@ -18,6 +18,7 @@ import { GuestSettings } from "../guests/GuestSettings";
 import { isGuestMember } from "../guests/guestRules";
 import { notify, setUi, type SettingsTab } from "../app/ui";
 import { GuildConfidentiality } from "./PushSettings";
+import { CommunitySettings } from "../community/CommunitySettings";
 
 const hex = (color: number) => `#${color.toString(16).padStart(6, "0")}`;
 
@@ -69,6 +70,7 @@ function OverviewWithGuests({ guildId }: { guildId: string }) {
   return (
     <>
       <Overview guildId={guildId} />
+      <CommunitySettings guildId={guildId} />
       <GuestSettings guildId={guildId} />
       <GuildConfidentiality guildId={guildId} />
     </>

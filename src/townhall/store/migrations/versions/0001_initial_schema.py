@@ -155,6 +155,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("verify_key", sa.String(length=64), nullable=False),
+        sa.Column("interactions_endpoint_url", sa.String(length=2048), nullable=True),
+        sa.Column("interactions_signing_key", sa.LargeBinary(length=32), nullable=True),
         sa.ForeignKeyConstraint(
             ["bot_user_id"],
             ["users.id"],
@@ -313,6 +315,67 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_settings")),
     )
     op.create_table(
+        "application_command_permissions",
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("target_id", sa.BigInteger(), nullable=False),
+        sa.Column("application_id", sa.BigInteger(), nullable=False),
+        sa.Column("permissions", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["applications.id"],
+            name=op.f("fk_application_command_permissions_application_id_applications"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["guild_id"],
+            ["guilds.id"],
+            name=op.f("fk_application_command_permissions_guild_id_guilds"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "guild_id", "target_id", name=op.f("pk_application_command_permissions")
+        ),
+    )
+    with op.batch_alter_table("application_command_permissions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_application_command_permissions_app", ["application_id", "guild_id"], unique=False
+        )
+
+    op.create_table(
+        "application_commands",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("application_id", sa.BigInteger(), nullable=False),
+        sa.Column("scope_id", sa.BigInteger(), nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=True),
+        sa.Column("type", sa.SmallInteger(), nullable=False),
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("spec", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["applications.id"],
+            name=op.f("fk_application_commands_application_id_applications"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["guild_id"],
+            ["guilds.id"],
+            name=op.f("fk_application_commands_guild_id_guilds"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_application_commands")),
+        sa.UniqueConstraint(
+            "application_id",
+            "scope_id",
+            "type",
+            "name",
+            name=op.f("uq_application_commands_application_id_scope_id_type_name"),
+        ),
+    )
+    with op.batch_alter_table("application_commands", schema=None) as batch_op:
+        batch_op.create_index("ix_application_commands_guild", ["guild_id"], unique=False)
+
+    op.create_table(
         "audit_log_entries",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
@@ -414,6 +477,43 @@ def upgrade() -> None:
         batch_op.create_index("ix_group_proposals_user_status", ["user_id", "status"], unique=False)
 
     op.create_table(
+        "interactions",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("application_id", sa.BigInteger(), nullable=False),
+        sa.Column("type", sa.SmallInteger(), nullable=False),
+        sa.Column("token_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=True),
+        sa.Column("channel_id", sa.BigInteger(), nullable=False),
+        sa.Column("nonce", sa.String(length=64), nullable=True),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("callback_type", sa.SmallInteger(), nullable=True),
+        sa.Column("response_message_id", sa.BigInteger(), nullable=True),
+        sa.Column(
+            "response_ephemeral", sa.Boolean(), server_default=sa.text("(false)"), nullable=False
+        ),
+        sa.Column("modal", sa.Text(), nullable=True),
+        sa.Column("failed", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["applications.id"],
+            name=op.f("fk_interactions_application_id_applications"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_interactions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_interactions")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_interactions_token_hash")),
+    )
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.create_index("ix_interactions_created_at", ["created_at"], unique=False)
+
+    op.create_table(
         "members",
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
@@ -512,6 +612,36 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("channel_recipients", schema=None) as batch_op:
         batch_op.create_index("ix_channel_recipients_user", ["user_id"], unique=False)
+
+    op.create_table(
+        "ephemeral_messages",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("interaction_id", sa.BigInteger(), nullable=False),
+        sa.Column("channel_id", sa.BigInteger(), nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=True),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("author_id", sa.BigInteger(), nullable=False),
+        sa.Column("type", sa.SmallInteger(), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("embeds", sa.Text(), nullable=True),
+        sa.Column("components", sa.Text(), nullable=True),
+        sa.Column("flags", sa.Integer(), nullable=False),
+        sa.Column("mention_ids", sa.Text(), nullable=True),
+        sa.Column("interaction", sa.Text(), nullable=True),
+        sa.Column("reference_message_id", sa.BigInteger(), nullable=True),
+        sa.Column("edited_at", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["interaction_id"],
+            ["interactions.id"],
+            name=op.f("fk_ephemeral_messages_interaction_id_interactions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ephemeral_messages")),
+    )
+    with op.batch_alter_table("ephemeral_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ephemeral_messages_interaction_id"), ["interaction_id"], unique=False
+        )
 
     op.create_table(
         "group_join_requests",
@@ -672,6 +802,8 @@ def upgrade() -> None:
         sa.Column("webhook_id", sa.BigInteger(), nullable=True),
         sa.Column("webhook_name", sa.String(length=80), nullable=True),
         sa.Column("webhook_avatar", sa.String(length=2048), nullable=True),
+        sa.Column("components", sa.Text(), nullable=True),
+        sa.Column("interaction", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["channel_id"],
             ["channels.id"],
@@ -978,6 +1110,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_group_join_requests_channel_status")
 
     op.drop_table("group_join_requests")
+    with op.batch_alter_table("ephemeral_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ephemeral_messages_interaction_id"))
+
+    op.drop_table("ephemeral_messages")
     with op.batch_alter_table("channel_recipients", schema=None) as batch_op:
         batch_op.drop_index("ix_channel_recipients_user")
 
@@ -992,6 +1128,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_members_user")
 
     op.drop_table("members")
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.drop_index("ix_interactions_created_at")
+
+    op.drop_table("interactions")
     with op.batch_alter_table("group_proposals", schema=None) as batch_op:
         batch_op.drop_index("ix_group_proposals_user_status")
         batch_op.drop_index("ix_group_proposals_guild_status")
@@ -1007,6 +1147,14 @@ def downgrade() -> None:
         batch_op.drop_index("ix_audit_log_entries_guild")
 
     op.drop_table("audit_log_entries")
+    with op.batch_alter_table("application_commands", schema=None) as batch_op:
+        batch_op.drop_index("ix_application_commands_guild")
+
+    op.drop_table("application_commands")
+    with op.batch_alter_table("application_command_permissions", schema=None) as batch_op:
+        batch_op.drop_index("ix_application_command_permissions_app")
+
+    op.drop_table("application_command_permissions")
     op.drop_table("user_settings")
     with op.batch_alter_table("tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tokens_user_id"))
