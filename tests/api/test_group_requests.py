@@ -168,13 +168,23 @@ async def test_bad_input_and_unknown_ids_are_refused(api: Api) -> None:
     assert [r["status"] for r in await requests_of(owner, group)] == [0]
 
 
-async def test_approving_someone_who_left_the_community_is_10007(api: Api) -> None:
-    owner, guild, group, (ada, _bob) = await closed_group(api)
+async def test_leaving_the_community_withdraws_requests_and_leaves_its_groups(
+    api: Api, published: list[Envelope]
+) -> None:
+    owner, guild, group, (ada, bob) = await closed_group(api)
     request = await ask(ada, group)
+    open_group = await make_group(owner, guild, "open one")
+    assert (await bob.put(me(open_group))).status_code == 204
+    assert (await ada.put(me(open_group))).status_code == 204
     assert (await ada.delete(f"/users/@me/guilds/{guild['id']}")).status_code == 204
+    assert "GROUP_JOIN_REQUEST_DELETE" in event_types(published)
+    assert await requests_of(owner, group) == []
     gone = await decide(owner, group, request, 1)
-    assert gone.status_code == 404 and error_code(gone) == 10007
-    assert (await decide(owner, group, request, 2)).status_code == 200
+    assert gone.status_code == 404 and error_code(gone) == 10072
+    listed = {g["id"]: g for g in await directory(owner, guild)}
+    assert listed[open_group["id"]]["member_count"] == 2  # the owner and bob
+    members = await owner.get(f"/channels/{open_group['id']}/group-members")
+    assert str(ada.id) not in {m["user"]["id"] for m in members.json()}
 
 
 async def test_joining_a_closed_group_directly_is_refused_even_after_asking(api: Api) -> None:

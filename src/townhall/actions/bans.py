@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from townhall.actions import voice
+from townhall.actions import groups, voice
 from townhall.actions.access import guild_access
 from townhall.actions.guilds import member_removed
 from townhall.actions.members import require_outranks
@@ -87,6 +87,7 @@ async def ban_user(
         await member_store.insert_ban(tx.conn, guild_id, user_id, reason)
         if target is not None:
             await voice.leave_voice(tx, guild_id, user_id)
+            await groups.leave_community(tx, guild_id, user_id)
             await member_store.delete_member(tx.conn, guild_id, user_id)
         if delete_message_seconds:
             since = snowflake_at(now - timedelta(seconds=delete_message_seconds))

@@ -12,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from townhall.actions.access import guild_access
-from townhall.actions.groups import GroupDraft, already_decided, flag_as_group, insert_group
+from townhall.actions.groups import (
+    GroupDraft,
+    already_decided,
+    flag_as_group,
+    insert_group,
+    proposal_events,
+)
 from townhall.actions.services import Services
 from townhall.domain import channels as channel_rules
 from townhall.domain import errors
@@ -23,7 +29,6 @@ from townhall.domain.guests import require_full_account
 from townhall.domain.models import ChannelType
 from townhall.domain.permissions import Permission, has
 from townhall.events import catalog
-from townhall.events.event import Event, EventType
 from townhall.store import channels as channel_store
 from townhall.store import groups as group_store
 from townhall.store import members as member_store
@@ -40,17 +45,6 @@ class ProposalDraft:
     topic: str | None = None
     join_policy: JoinPolicy = JoinPolicy.OPEN
     channel_id: int | None = None
-
-
-def _events(
-    kind: EventType[GroupProposal], proposal: GroupProposal
-) -> tuple[Event[GroupProposal], Event[GroupProposal]]:
-    """For the community's admins, and for the proposer by name."""
-    guild_id, user_id = proposal.guild_id, proposal.user_id
-    return (
-        Event(kind, proposal, guild_id=guild_id, except_user_id=user_id),
-        Event(kind, proposal, guild_id=guild_id, user_ids=frozenset({user_id})),
-    )
 
 
 async def propose_group(
@@ -99,7 +93,7 @@ async def propose_group(
             user=actor.user,
         )
         await group_store.insert_proposal(tx.conn, proposal)
-        tx.emit(*_events(catalog.GROUP_PROPOSAL_CREATE, proposal))
+        tx.emit(*proposal_events(catalog.GROUP_PROPOSAL_CREATE, proposal))
     return proposal
 
 
@@ -164,7 +158,7 @@ async def decide_proposal(
             decided_at=from_millis(now_ms),
             channel_id=channel_id,
         )
-        tx.emit(*_events(catalog.GROUP_PROPOSAL_UPDATE, decided))
+        tx.emit(*proposal_events(catalog.GROUP_PROPOSAL_UPDATE, decided))
     return decided
 
 
@@ -180,4 +174,4 @@ async def withdraw_proposal(s: Services, actor: Actor, guild_id: int, proposal_i
         if proposal.status is not RequestStatus.PENDING:
             raise already_decided()
         await group_store.delete_proposal(tx.conn, proposal.id)
-        tx.emit(*_events(catalog.GROUP_PROPOSAL_DELETE, proposal))
+        tx.emit(*proposal_events(catalog.GROUP_PROPOSAL_DELETE, proposal))

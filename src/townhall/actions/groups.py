@@ -28,6 +28,7 @@ from townhall.domain.groups import (
     GroupFlag,
     GroupListing,
     GroupMember,
+    GroupProposal,
     JoinPolicy,
     JoinRequest,
     RequestStatus,
@@ -142,6 +143,17 @@ def request_events(
     )
 
 
+def proposal_events(
+    kind: EventType[GroupProposal], proposal: GroupProposal
+) -> tuple[Event[GroupProposal], Event[GroupProposal]]:
+    """For the community's admins, and for the proposer by name."""
+    guild_id, user_id = proposal.guild_id, proposal.user_id
+    return (
+        Event(kind, proposal, guild_id=guild_id, except_user_id=user_id),
+        Event(kind, proposal, guild_id=guild_id, user_ids=frozenset({user_id})),
+    )
+
+
 # -- membership, inside a transaction ----------------------------------------------------------
 
 
@@ -185,6 +197,27 @@ async def drop_membership(tx: Transaction, channel: Channel, user_id: int) -> bo
         await channel_store.put_overwrite(tx.conn, channel.id, rest)
     await emit_channel(tx, catalog.CHANNEL_UPDATE, channel.id)
     return True
+
+
+async def leave_community(tx: Transaction, guild_id: int, user_id: int) -> None:
+    """Someone leaves the guild (or is removed): they leave its groups, as a person leaving a
+    WhatsApp community leaves its groups, and their pending requests and proposals go. Called
+    before the member row goes, so that each group's managers hear one CHANNEL_UPDATE."""
+    groups = await group_store.group_channels(tx.conn, guild_id)
+    owned = await group_store.own_overwrites(tx.conn, user_id, [g.id for g in groups])
+    for group in groups:
+        own = owned.get(group.id)
+        if own is not None and rules.is_member_overwrite(own):
+            await drop_membership(tx, group, user_id)
+    for request in await group_store.pending_requests_of_user(tx.conn, user_id):
+        if request.guild_id == guild_id and await group_store.delete_request(tx.conn, request.id):
+            tx.emit(*request_events(catalog.GROUP_JOIN_REQUEST_DELETE, request))
+    proposals = await group_store.proposals_of_guild(
+        tx.conn, guild_id, RequestStatus.PENDING, user_id=user_id, limit=rules.MAX_PENDING_PROPOSALS
+    )
+    for proposal in proposals:
+        if await group_store.delete_proposal(tx.conn, proposal.id):
+            tx.emit(*proposal_events(catalog.GROUP_PROPOSAL_DELETE, proposal))
 
 
 async def settle_request(

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions import accounts, guest_access, voice
+from townhall.actions import accounts, guest_access
 from townhall.actions import invites as invite_actions
 from townhall.actions.access import guild_access
 from townhall.actions.attachments import delete_bytes
-from townhall.actions.guilds import member_removed
+from townhall.actions.guilds import remove_member
 from townhall.actions.jobs import Payload, job
 from townhall.actions.members import require_outranks
 from townhall.actions.services import Services, Transaction
@@ -127,9 +127,7 @@ async def _end_access(tx: Transaction, user: User) -> None:
     await user_store.delete_tokens_of_user(tx.conn, user.id)
     tx.emit(accounts.tokens_revoked(user.id))
     for guild_id, _restricted in await guild_store.memberships_of_user(tx.conn, user.id):
-        await voice.leave_voice(tx, guild_id, user.id)
-        await member_store.delete_member(tx.conn, guild_id, user.id)
-        tx.emit(*member_removed(guild_id, user))
+        await remove_member(tx, guild_id, user)
 
 
 async def _schedule_erasure(tx: Transaction, s: Services, user_id: int) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from townhall.actions import communities, guest_access, voice
+from townhall.actions import communities, groups, guest_access, voice
 from townhall.actions.access import guild_access, member_context
-from townhall.actions.services import Services
+from townhall.actions.services import Services, Transaction
 from townhall.domain import errors, validation
 from townhall.domain import guests as guest_rules
 from townhall.domain.actor import Actor
@@ -156,9 +156,16 @@ async def leave_guild(s: Services, actor: Actor, guild_id: int) -> None:
         access = await guild_access(tx.conn, actor.user, guild_id, s.now(), s.cache)
         if access.is_owner:
             raise errors.OwnerCannotLeave()
-        await voice.leave_voice(tx, guild_id, actor.id)
-        await member_store.delete_member(tx.conn, guild_id, actor.id)
-        tx.emit(*member_removed(guild_id, actor.user))
+        await remove_member(tx, guild_id, actor.user)
+
+
+async def remove_member(tx: Transaction, guild_id: int, user: User) -> None:
+    """Someone leaves or is removed: out of voice and the community's groups, then the member
+    row; their sessions lose the guild and the others see GUILD_MEMBER_REMOVE."""
+    await voice.leave_voice(tx, guild_id, user.id)
+    await groups.leave_community(tx, guild_id, user.id)
+    await member_store.delete_member(tx.conn, guild_id, user.id)
+    tx.emit(*member_removed(guild_id, user))
 
 
 def member_removed(guild_id: int, user: User) -> tuple[Event[User], Event[int]]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from townhall.actions import guest_access, voice, voice_moderation
+from townhall.actions import guest_access, voice_moderation
 from townhall.actions.access import GuildAccess, guild_access, member_context
-from townhall.actions.guilds import member_removed
+from townhall.actions.guilds import remove_member
 from townhall.actions.roles import require_assignable, role_in
 from townhall.actions.services import Services
 from townhall.domain import errors, validation
@@ -226,6 +226,4 @@ async def kick_member(s: Services, actor: Actor, guild_id: int, user_id: int) ->
         if target is None:
             raise errors.UnknownMember()
         require_outranks(access, target)
-        await voice.leave_voice(tx, guild_id, user_id)
-        await member_store.delete_member(tx.conn, guild_id, user_id)
-        tx.emit(*member_removed(guild_id, target.user))
+        await remove_member(tx, guild_id, target.user)
