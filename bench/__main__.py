@@ -8,6 +8,7 @@ from typing import Any
 
 from bench import (
     fanout,
+    groups,
     history,
     idle,
     people,
@@ -130,6 +131,28 @@ def summary(results: dict[str, dict[str, Any]]) -> list[str]:
                 r["meets_goal"],
             )
         )
+    g = results["groups"]
+    a = g["phases"]["announcement"]
+    lines.append(
+        _row(
+            f"announcement to {a['receivers']:,} of {g['shape']['members']:,} members",
+            f"{a['delivered_percent']} %, p99 {a['p99_ms']} ms, "
+            f"{g['net_cpu_ms_per_message']['announcement']} ms CPU",
+            "100 % delivered",
+            g["meets_delivery_goal"],
+        )
+    )
+    lines.append(
+        _row("  group messages to non-members", str(g["leaks"]), "0", g["meets_leak_goal"])
+    )
+    lines.append(
+        _row(
+            "  small group CPU ÷ floor, ÷ announcement",
+            f"{g['small_group_to_floor']}, {g['small_group_to_announcement']}",
+            f"≤ {groups.NEAR_FLOOR}, ≤ {groups.FAR_BELOW}",
+            g["meets_proportionality_goal"],
+        )
+    )
     v = results["voice"]
     for name, goal in (("stage", "≥ 99 % to each"), ("call", "≥ 99 %, 3 loudest"), ("floor", "")):
         r = v[name]
@@ -155,6 +178,7 @@ def main() -> None:
         "reconnect": reconnect.run,
         "people": people.run,
         "idle": idle.run,
+        "groups": groups.run,
         "voice": voice.run,
     }
     report.machine()  # the commit and machine the whole run is attributed to
