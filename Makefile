@@ -39,7 +39,7 @@ test: $(STAMP) services web
 	scripts/ensure-coturn
 	cd web && node_modules/.bin/vitest run
 	scripts/ensure-python-bots
-	$(BIN)/pytest -p no:cacheprovider -n 2  # two at a time: many tests wait on servers, browsers, clocks
+	$(BIN)/pytest -p no:cacheprovider -n 2 --durations=40  # two at a time: many tests wait on servers, browsers, clocks; the slowest named, to keep the run under 30 minutes
 
 bench: $(STAMP) services
 	$(BIN)/python -m bench

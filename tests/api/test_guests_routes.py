@@ -112,6 +112,9 @@ async def test_every_write_route_refuses_a_guest_outside_their_channel(
         "upload_id": "none",
         "webhook_id": hook.json()["id"],
         "webhook_token": "not-its-token",  # with its token anyone may post, as on Discord
+        "command_id": "1",
+        "interaction_id": "1",
+        "interaction_token": "not-its-token",  # the callback's only credential
     }
     with_body = bodies(ids)
     query = {"/oauth2/authorize": {"client_id": application.json()["id"], "scope": "bot"}}

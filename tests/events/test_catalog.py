@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.events import interaction_samples
+from tests.events import interaction_samples, thread_samples
 from townhall.domain.audit_log import message_deleted
 from townhall.domain.event_data import (
     AnnouncementReceipts,
@@ -132,6 +132,7 @@ SAMPLES: dict[str, Any] = {
         9_500, GUILD, USER, 3_001, CHANNEL, 5_000, "spam"
     ),
     **interaction_samples.SAMPLES,
+    **thread_samples.SAMPLES,
 }
 
 

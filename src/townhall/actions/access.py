@@ -14,18 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.actions.access_cache import AccessCache
 from townhall.domain import errors
-from townhall.domain.models import Channel, Guild, Member, Role, User
+from townhall.domain.models import Channel, ChannelType, Guild, Member, Role, User
 from townhall.domain.permissions import (
     MemberContext,
     Permission,
     base_permissions,
     channel_permissions,
     has,
+    thread_permissions,
 )
 from townhall.domain.private_channels import RECIPIENT_PERMISSIONS
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import members as member_store
+from townhall.store import threads as thread_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,10 +149,35 @@ async def channel_access(
             raise errors.MissingAccess()
         return ChannelAccess(channel, RECIPIENT_PERMISSIONS)
     access = await guild_access(conn, actor, channel.guild_id, now, cache)
-    permissions = access.in_channel(channel)
+    if channel.type.is_thread:
+        permissions = await _in_thread(conn, access, channel, cache)
+    else:
+        permissions = access.in_channel(channel)
     if not has(permissions, Permission.VIEW_CHANNEL):
         raise errors.MissingAccess()
     return ChannelAccess(channel, permissions, access)
+
+
+async def _in_thread(
+    conn: AsyncConnection, access: GuildAccess, thread: Channel, cache: AccessCache
+) -> int:
+    """A thread's permissions come from its parent channel (docs/threads.md); only a private
+    thread's members and MANAGE_THREADS holders see it (one lookup, for the others)."""
+    parent = cache.channel(thread.parent_id or 0) if thread.parent_id else None
+    if parent is None and thread.parent_id is not None:
+        seen = cache.version
+        parent = await channel_store.get_channel(conn, thread.parent_id)
+        if parent is not None:
+            cache.put_channel(parent, seen)
+    if parent is None:
+        return 0
+    private = thread.type is ChannelType.PRIVATE_THREAD
+    overwrites = parent.permission_overwrites
+    permissions = thread_permissions(access.context, overwrites, private=False, joined=True)
+    if private and not has(permissions, Permission.MANAGE_THREADS):
+        joined = await thread_store.is_member(conn, thread.id, access.member.user.id)
+        permissions = thread_permissions(access.context, overwrites, private=True, joined=joined)
+    return permissions
 
 
 class _NoCache(AccessCache):

@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.actions import overwrites as overwrite_actions
 from townhall.actions import private_channels, public_channels, voice
+from townhall.actions import threads as thread_actions
 from townhall.actions.access import GuildAccess, channel_access, guild_access
 from townhall.actions.overwrites import OverwriteDraft
 from townhall.actions.services import Services
 from townhall.domain import channels as rules
 from townhall.domain import errors, groups
 from townhall.domain import guests as guest_rules
+from townhall.domain import threads as thread_rules
 from townhall.domain.actor import Actor
 from townhall.domain.event_data import GuildView, PrivateChannelView
 from townhall.domain.models import UNSET, Channel, ChannelType, Guild, Unset
@@ -27,6 +29,7 @@ from townhall.events import catalog
 from townhall.events.event import Event, EventType
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
+from townhall.store import threads as thread_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,8 @@ class ChannelDraft:
     user_limit: int | None = None
     bitrate: int | None = None
     permission_overwrites: Sequence[OverwriteDraft] | None = None
+    forum: thread_actions.ForumDraft | None = None
+    """A forum's tags and defaults (docs/threads.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +65,37 @@ class ChannelPatch:
     permission_overwrites: Sequence[OverwriteDraft] | Unset | None = UNSET
     parent_id: int | Unset | None = UNSET
     flags: int | Unset | None = UNSET
-    """Only WEB_PUBLIC may be set (actions/public_channels.py)."""
+    """Only WEB_PUBLIC may be set (actions/public_channels.py); on forums REQUIRE_TAG, on
+    threads PINNED (docs/threads.md)."""
+    archived: bool | Unset | None = UNSET
+    """This and the rest up to `applied_tags`: threads only."""
+    auto_archive_duration: int | Unset | None = UNSET
+    locked: bool | Unset | None = UNSET
+    invitable: bool | Unset | None = UNSET
+    applied_tags: Sequence[int] | Unset | None = UNSET
+    forum: thread_actions.ForumDraft | None = None
+    """A forum's tags and defaults."""
+
+    def thread_changes(self) -> thread_rules.ThreadChanges:
+        """What the patch asks of a thread (docs/threads.md)."""
+
+        def number(value: int | Unset | None) -> int | None:
+            return value if isinstance(value, int) else None
+
+        def flag(value: bool | Unset | None) -> bool | None:
+            return value if isinstance(value, bool) else None
+
+        tags = self.applied_tags
+        return thread_rules.ThreadChanges(
+            name=self.name if isinstance(self.name, str) else None,
+            archived=flag(self.archived),
+            auto_archive_duration=number(self.auto_archive_duration),
+            locked=flag(self.locked),
+            invitable=flag(self.invitable),
+            rate_limit_per_user=number(self.rate_limit_per_user),
+            flags=number(self.flags),
+            applied_tags=tuple(tags) if not isinstance(tags, Unset) and tags is not None else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +173,9 @@ async def create_guild_channel(
             permission_overwrites=tuple(overwrites),
         )
         await channel_store.insert_channel(tx.conn, channel)
+        if kind is ChannelType.GUILD_FORUM and draft.forum is not None:
+            settings = await thread_actions.put_forum_settings(tx, s, channel, draft.forum)
+            channel = replace(channel, forum=settings)
         tx.emit(_guild_event(catalog.CHANNEL_CREATE, channel))
     return channel
 
@@ -256,11 +294,15 @@ def _overwrites_differ(a: Channel, b: Channel) -> bool:
     return set(a.permission_overwrites) != set(b.permission_overwrites)
 
 
-async def get_channel(s: Services, actor: Actor, channel_id: int) -> Channel | PrivateChannelView:
+async def get_channel(
+    s: Services, actor: Actor, channel_id: int
+) -> Channel | PrivateChannelView | thread_rules.ThreadView:
     async with s.engine.connect() as conn:
         access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
         if access.guild is None:
             return await private_channels.view_for(conn, access.channel, actor.id)
+        if access.channel.type.is_thread:  # with the reader's membership
+            return await thread_actions.thread_view(conn, actor.id, channel_id)
         fresh = await channel_store.get_channel(conn, channel_id) or access.channel
     return groups.as_seen(fresh, actor.id, access.permissions, bot=actor.user.bot)
 
@@ -274,8 +316,12 @@ async def modify_channel(
         access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.UnknownChannel()
+        if access.channel.type.is_thread:  # its own rules (docs/threads.md)
+            return await thread_actions.modify_thread(tx, s, actor, access, patch.thread_changes())
         access.require(Permission.MANAGE_CHANNELS)
         channel = access.channel
+        if channel.type is ChannelType.GUILD_FORUM:
+            channel = await channel_store.get_channel(tx.conn, channel_id) or channel
         changes = await _channel_changes(tx.conn, access.guild, channel, patch)
         overwrites = None
         if not isinstance(patch.permission_overwrites, Unset):
@@ -288,7 +334,15 @@ async def modify_channel(
                 access.require(Permission.MANAGE_ROLES)
                 before = {o.id: o for o in channel.permission_overwrites}
                 overwrite_actions.require_grantable(access.permissions, before, overwrites)
-        if not isinstance(patch.flags, Unset):
+        forum_changed = False
+        if channel.type is ChannelType.GUILD_FORUM:
+            flags = patch.flags
+            if isinstance(flags, int) and flags != channel.flags:
+                changes["flags"] = thread_rules.forum_flags(flags)
+            if patch.forum is not None:
+                put = await thread_actions.put_forum_settings(tx, s, channel, patch.forum)
+                forum_changed = put is not None
+        elif not isinstance(patch.flags, Unset):
             converted = changes.get("type")
             kind = ChannelType(converted) if isinstance(converted, int) else channel.type
             shown_to = channel.permission_overwrites if overwrites is None else overwrites
@@ -300,7 +354,7 @@ async def modify_channel(
             await channel_store.replace_overwrites(tx.conn, channel_id, overwrites)
         updated = await channel_store.get_channel(tx.conn, channel_id)
         assert updated is not None
-        if changes or overwrites is not None:
+        if changes or overwrites is not None or forum_changed:
             tx.emit(_guild_event(catalog.CHANNEL_UPDATE, updated))
         return updated
 
@@ -357,12 +411,16 @@ async def delete_channel(
         access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         if access.guild is None:
             raise errors.UnknownChannel()
+        if access.channel.type.is_thread:  # MANAGE_THREADS, THREAD_DELETE (docs/threads.md)
+            return await thread_actions.delete_thread(tx, access)
         access.require(Permission.MANAGE_CHANNELS)
         channel, guild = access.channel, access.guild.guild
         orphans: list[Channel] = []
         if channel.type is ChannelType.GUILD_CATEGORY:
             siblings = await channel_store.channels_of_guild(tx.conn, guild.id)
             orphans = [replace(c, parent_id=None) for c in siblings if c.parent_id == channel.id]
+        if channel.type in thread_rules.PARENT_TYPES:
+            await thread_store.delete_threads_of(tx.conn, channel.id)  # they go with it
         await voice.empty_channel(tx, channel)
         await channel_store.delete_channel(tx.conn, channel_id)
         guild_view = None

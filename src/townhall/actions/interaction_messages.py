@@ -42,6 +42,7 @@ from townhall.domain.models import (
 )
 from townhall.events import catalog
 from townhall.events.event import Event, EventType
+from townhall.store import applications as application_store
 from townhall.store import interactions as interaction_store
 from townhall.store import messages as message_store
 from townhall.store import users as user_store
@@ -86,36 +87,55 @@ def check_reply(s: Services, reply: Reply, *, loading: bool = False) -> None:
         raise errors.EmptyMessage()
 
 
-async def invoker_of(s: Services, interaction: Interaction) -> tuple[User, User | None]:
-    """Who used the interaction, and the user a user command targeted."""
-    wanted = {interaction.user_id}
-    target = interaction.source.target_user_id
-    if target is not None:
-        wanted.add(target)
+@dataclass(frozen=True, slots=True)
+class People:
+    """Who an interaction's messages are about: the application's bot (their author), the
+    person who used it, and the user a user command targeted."""
+
+    bot: User
+    invoker: User
+    target: User | None = None
+
+
+async def people_of(s: Services, interaction: Interaction) -> People:
+    """Loaded together: two queries."""
     async with s.engine.connect() as conn:
+        application = await application_store.get_application(conn, interaction.application_id)
+        if application is None:
+            raise errors.UnknownApplication()
+        target = interaction.source.target_user_id
+        wanted = {application.bot_user_id, interaction.user_id} | ({target} if target else set())
         found = await user_store.get_users(conn, wanted)
-    invoker = found.get(interaction.user_id) or User(
-        id=interaction.user_id, username="Deleted User"
-    )
-    return invoker, found.get(target) if target is not None else None
+    bot = found.get(application.bot_user_id)
+    if bot is None:
+        raise errors.UnknownApplication()
+    invoker = found.get(interaction.user_id) or User(interaction.user_id, "Deleted User")
+    return People(bot, invoker, found.get(target) if target is not None else None)
 
 
 async def post(
     s: Services,
     interaction: Interaction,
-    bot: User,
+    people: People,
     reply: Reply,
     *,
     loading: bool = False,
     follow_up_of: int | None = None,
+    message_id: int | None = None,
 ) -> Message:
-    """Post a response (or, with `follow_up_of`, a follow-up) to the interaction's channel."""
-    invoker, target = await invoker_of(s, interaction)
-    metadata = message_metadata(interaction, invoker, target_user=target, follow_up_of=follow_up_of)
+    """Post a response (or, with `follow_up_of`, a follow-up) to the interaction's channel;
+    `message_id` when the caller minted the id already."""
+    bot = people.bot
+    metadata = message_metadata(
+        interaction, people.invoker, target_user=people.target, follow_up_of=follow_up_of
+    )
     kind = response_message_type(interaction)
     source = interaction.source
+    message_id = message_id if message_id is not None else s.ids.next_id()
     if reply.ephemeral:
-        return await _post_ephemeral(s, interaction, bot, reply, metadata, kind, loading=loading)
+        return await _post_ephemeral(
+            s, interaction, bot, reply, metadata, kind, loading=loading, message_id=message_id
+        )
     reply_to = None
     if kind is MessageType.REPLY and source.message_id and not source.message_ephemeral:
         reply_to = message_actions.ReplyTo(source.message_id, fail_if_not_exists=False)
@@ -131,6 +151,7 @@ async def post(
         type=kind,
         loading=loading,
         reply_to=reply_to,
+        id=message_id,
     )
     return await message_actions.send_message(s, Actor.of(bot), interaction.channel_id, draft)
 
@@ -144,6 +165,7 @@ async def _post_ephemeral(
     kind: MessageType,
     *,
     loading: bool,
+    message_id: int,
 ) -> Message:
     components = message_components(list(reply.components))
     embeds = validate_embeds(reply.embeds)
@@ -160,7 +182,7 @@ async def _post_ephemeral(
                 source.message_id, interaction.channel_id, interaction.guild_id
             )
         message = Message(
-            id=s.ids.next_id(),
+            id=message_id,
             channel_id=interaction.channel_id,
             guild_id=interaction.guild_id,
             author=bot,

@@ -28,7 +28,7 @@ from townhall.actions import interaction_endpoints
 from townhall.actions import interaction_messages as replies
 from townhall.actions import messages as message_actions
 from townhall.actions.access import ChannelAccess, channel_access, member_context
-from townhall.actions.interaction_messages import Callback, Posted, Reply, ReplyEdit
+from townhall.actions.interaction_messages import Callback, People, Posted, Reply, ReplyEdit
 from townhall.actions.jobs import Payload, job
 from townhall.actions.services import Services
 from townhall.domain import components as component_rules
@@ -44,6 +44,7 @@ from townhall.domain.commands import (
 )
 from townhall.domain.components import ComponentType, Modal
 from townhall.domain.interactions import (
+    EPHEMERAL,
     LOADING,
     RESPONSE_WINDOW,
     TOKEN_LIFETIME,
@@ -68,7 +69,7 @@ from townhall.domain.interactions import (
     new_token,
     suggestions,
 )
-from townhall.domain.models import Application, Message, User
+from townhall.domain.models import Application, Member, Message, User
 from townhall.domain.permissions import Permission, channel_permissions, has
 from townhall.domain.webhooks import InvalidWebhookToken, UnknownWebhook
 from townhall.events import catalog
@@ -142,9 +143,7 @@ async def create_interaction(s: Services, actor: Actor, invoke: Invoke) -> Inter
         message_actions.require_message_channel(access)
         access.require(Permission.USE_APPLICATION_COMMANDS)
         guild_access = access.guild
-        bot_member = await member_store.get_member(
-            conn, guild_access.guild.id, application.bot_user_id
-        )
+        bot_member = await _member(conn, s, guild_access.guild.id, application.bot_user_id)
         if bot_member is None:
             raise UnknownCommand() if kind in _COMMANDS else errors.UnknownApplication()
         prepared = await _prepare(conn, s, actor, application, access, kind, invoke)
@@ -426,6 +425,18 @@ async def _prepare_submit(
     return _Prepared(source, ModalData(modal, answers), resolved, message)
 
 
+async def _member(conn: AsyncConnection, s: Services, guild_id: int, user_id: int) -> Member | None:
+    """A guild member, from this node's access cache when it has them (as permission checks
+    read them)."""
+    seen = s.cache.version
+    member = s.cache.member(guild_id, user_id)
+    if member is None:
+        member = await member_store.get_member(conn, guild_id, user_id)
+        if member is not None:
+            s.cache.put_member(member, seen)
+    return member
+
+
 async def _resolve(
     conn: AsyncConnection,
     s: Services,
@@ -452,9 +463,9 @@ async def _resolve(
     found_users = await user_store.get_users(conn, wanted_users) if wanted_users else {}
     missing = (users - found_users.keys()) | (roles - role_hits.keys())
     missing |= mentionables - role_hits.keys() - found_users.keys()
-    members: dict[int, tuple[object, int]] = {}
+    members: dict[int, tuple[Member, int]] = {}
     for uid in found_users:
-        member = await member_store.get_member(conn, guild.guild.id, uid)
+        member = await _member(conn, s, guild.guild.id, uid)
         if member is not None:
             context = member_context(guild.guild, member, guild.roles, now)
             members[uid] = (
@@ -478,7 +489,7 @@ async def _resolve(
         )
     return Resolved(
         users=found_users,
-        members=members,  # type: ignore[arg-type]
+        members=members,
         roles=role_hits,
         channels=found_channels,
     )
@@ -521,15 +532,6 @@ async def _unanswered(s: Services, interaction_id: int, token: str) -> Interacti
     return interaction
 
 
-async def _bot_of(s: Services, application_id: int) -> User:
-    async with s.engine.connect() as conn:
-        application = await application_store.get_application(conn, application_id)
-        bot = await user_store.get_user(conn, application.bot_user_id) if application else None
-    if bot is None:
-        raise errors.UnknownApplication()
-    return bot
-
-
 def _outcome(
     interaction: Interaction, kind: EventType[InteractionOutcome]
 ) -> Event[InteractionOutcome]:
@@ -546,25 +548,34 @@ async def respond(s: Services, interaction_id: int, token: str, callback: Callba
     reply = callback.reply or Reply()
     choices: tuple[Suggestion, ...] = ()
     modal: Modal | None = None
-    if kind.sends_message:
-        loading = kind is CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
-        replies.check_reply(s, reply, loading=loading)
+    if kind is CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
+        reply = Reply(flags=reply.flags & EPHEMERAL)  # the rest comes with the follow-up
+    elif kind.sends_message:
+        replies.check_reply(s, reply)
     elif kind is CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT:
         choices = suggestions(callback.data)
     elif kind is CallbackType.MODAL:
         modal = component_rules.modal(callback.data)
-    bot = await _bot_of(s, interaction.application_id)
+    people = await replies.people_of(s, interaction)
+    bot = people.bot
     updates = kind.updates_message
+    message_id = s.ids.next_id() if kind.sends_message else None
+    ephemeral = reply.ephemeral if kind.sends_message else updates and source.message_ephemeral
     async with s.write() as tx:
         claimed = await interaction_store.record_callback(
             tx.conn,
             interaction.id,
             kind,
-            response_message_id=source.message_id if updates else None,
-            ephemeral=source.message_ephemeral if updates else False,
+            response_message_id=message_id
+            if kind.sends_message
+            else (source.message_id if updates else None),
+            ephemeral=ephemeral,
             modal=modal,
         )
-        if not claimed:
+        if not claimed:  # answered meanwhile (elsewhere), or failed as its time ran out
+            now_found = await interaction_store.get_interaction(tx.conn, interaction.id)
+            if now_found is not None and now_found[0].failed:
+                raise UnknownInteraction()
             raise AlreadyAcknowledged()
         if kind is CallbackType.MODAL:
             assert modal is not None
@@ -584,10 +595,9 @@ async def respond(s: Services, interaction_id: int, token: str, callback: Callba
                     catalog.APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE, shown_choices, interaction
                 )
             )
-        if not kind.sends_message and kind is not CallbackType.UPDATE_MESSAGE:
-            tx.emit(_outcome(interaction, catalog.INTERACTION_SUCCESS))
     _answered_here(interaction.id)
     if not kind.sends_message and kind is not CallbackType.UPDATE_MESSAGE:
+        s.announce(_outcome(interaction, catalog.INTERACTION_SUCCESS))
         return Answered(interaction, kind)
     try:
         if kind is CallbackType.UPDATE_MESSAGE:
@@ -604,25 +614,23 @@ async def respond(s: Services, interaction_id: int, token: str, callback: Callba
             message = await replies.post(
                 s,
                 interaction,
-                bot,
+                people,
                 reply,
                 loading=kind is CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE,
+                message_id=message_id,
             )
     except BaseException:
         async with s.write() as tx:
             await interaction_store.release_callback(tx.conn, interaction.id)
         _fail_unanswered_later(s, interaction)  # it may still answer, within its 3 seconds
         raise
-    ephemeral = reply.ephemeral if kind.sends_message else source.message_ephemeral
-    async with s.write() as tx:
-        await interaction_store.set_response_message(tx.conn, interaction.id, message.id, ephemeral)
-        tx.emit(_outcome(interaction, catalog.INTERACTION_SUCCESS))
+    s.announce(_outcome(interaction, catalog.INTERACTION_SUCCESS))
     return Answered(
         interaction,
         kind,
         message=message,
         message_id=message.id,
-        ephemeral=ephemeral,
+        ephemeral=bool(ephemeral),
         loading=bool(message.flags & LOADING),
     )
 
@@ -648,7 +656,7 @@ async def is_application(s: Services, webhook_id: int) -> bool:
         return await application_store.get_application(conn, webhook_id) is not None
 
 
-async def _with_token(s: Services, application_id: int, token: str) -> tuple[Interaction, User]:
+async def _with_token(s: Services, application_id: int, token: str) -> tuple[Interaction, People]:
     """The answered interaction whose token this is, while it lasts (else 50027, as for a
     webhook's wrong token; 10015 before the first answer)."""
     async with s.engine.connect() as conn:
@@ -657,7 +665,7 @@ async def _with_token(s: Services, application_id: int, token: str) -> tuple[Int
         raise InvalidWebhookToken()
     if interaction.callback_type is None:
         raise UnknownWebhook()
-    return interaction, await _bot_of(s, application_id)
+    return interaction, await replies.people_of(s, interaction)
 
 
 async def _posted(
@@ -672,7 +680,8 @@ async def _posted(
 
 async def follow_up(s: Services, application_id: int, token: str, reply: Reply) -> Message:
     """A new message with the token; right after a deferred answer, it fills that one in."""
-    interaction, bot = await _with_token(s, application_id, token)
+    interaction, people = await _with_token(s, application_id, token)
+    bot = people.bot
     replies.check_reply(s, reply)
     if (
         interaction.callback_type is CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
@@ -688,28 +697,31 @@ async def follow_up(s: Services, application_id: int, token: str, reply: Reply) 
             )
             return await replies.edit(s, bot, posted, change)
     return await replies.post(
-        s, interaction, bot, reply, follow_up_of=interaction.response_message_id
+        s, interaction, people, reply, follow_up_of=interaction.response_message_id
     )
 
 
 async def get_response(
     s: Services, application_id: int, token: str, message_id: int | None
 ) -> Message:
-    interaction, bot = await _with_token(s, application_id, token)
+    interaction, people = await _with_token(s, application_id, token)
+    bot = people.bot
     return (await _posted(s, interaction, bot, message_id)).message
 
 
 async def edit_response(
     s: Services, application_id: int, token: str, message_id: int | None, change: ReplyEdit
 ) -> Message:
-    interaction, bot = await _with_token(s, application_id, token)
+    interaction, people = await _with_token(s, application_id, token)
+    bot = people.bot
     return await replies.edit(s, bot, await _posted(s, interaction, bot, message_id), change)
 
 
 async def delete_response(
     s: Services, application_id: int, token: str, message_id: int | None
 ) -> None:
-    interaction, bot = await _with_token(s, application_id, token)
+    interaction, people = await _with_token(s, application_id, token)
+    bot = people.bot
     await replies.delete(s, bot, await _posted(s, interaction, bot, message_id))
 
 

@@ -15,7 +15,14 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions import attachments, dm_privacy, file_scans, live_locations, push
+from townhall.actions import (
+    attachments,
+    dm_privacy,
+    file_scans,
+    live_locations,
+    push,
+    thread_activity,
+)
 from townhall.actions.access import ChannelAccess, GuildAccess, channel_access, member_context
 from townhall.actions.attachments import IncomingFile
 from townhall.actions.services import Services
@@ -117,6 +124,12 @@ class Draft:
     type: MessageType | None = None
     loading: bool = False
     """A deferred answer: empty for now, flagged LOADING until it is edited."""
+    id: int | None = None
+    """The new message's id when the caller minted it (an interaction records its response's
+    id in the same transaction that claims the answer)."""
+    forum_post: bool = False
+    """The first message of a forum post (actions/threads.py made the thread, and gives its id
+    as `id`): its author needed SEND_MESSAGES in the forum, not in the thread."""
 
 
 def require_content_length(s: Services, content: str) -> str:
@@ -185,7 +198,7 @@ async def send_message(s: Services, actor: Actor, channel_id: int, draft: Draft)
             "flags", "A voice message is one audio file and nothing else.", "VOICE_MESSAGE"
         )
     enforce = draft.enforce_nonce and nonce is not None
-    message_id = s.ids.next_id()
+    message_id = draft.id if draft.id is not None else s.ids.next_id()
     stored: tuple[StoredAttachment, ...] = ()
     if draft.files:
         stored = tuple(
@@ -245,7 +258,10 @@ async def _create(
         else:
             access = await channel_access(tx.conn, actor.user, channel_id, now, s.cache)
         require_message_channel(access)
-        access.require(Permission.SEND_MESSAGES)
+        if access.channel.type.is_thread:  # locked, archived (docs/threads.md)
+            thread_activity.require_may_send(access, starting=draft.forum_post)
+        else:
+            access.require(Permission.SEND_MESSAGES)
         if draft.flags & MUST_READ:
             access.require(Permission.MANAGE_MESSAGES)
         if stored:
@@ -301,6 +317,8 @@ async def _create(
         )
         await file_scans.attach(tx, s, stored)
         await live_locations.schedule_end(tx, message)
+        if access.channel.type.is_thread:  # reopen, count, enrol the sender
+            await thread_activity.message_posted(tx, s, access, message, starting=draft.forum_post)
         if access.guild and is_community_announcement(access.guild.guild, access.channel):
             await push.announcement_posted(tx, s, message)  # every member: one job row
         else:
@@ -483,7 +501,7 @@ async def list_messages(
         _require_voice_connect(access)
         if not has(access.permissions, Permission.READ_MESSAGE_HISTORY):
             return []
-        return await message_store.history(
+        page = await message_store.history(
             conn,
             channel_id,
             viewer_id=actor.id,
@@ -492,6 +510,7 @@ async def list_messages(
             after=after,
             around=around,
         )
+        return await thread_activity.with_threads(conn, page)
 
 
 async def get_message(s: Services, actor: Actor, channel_id: int, message_id: int) -> Message:
@@ -501,9 +520,9 @@ async def get_message(s: Services, actor: Actor, channel_id: int, message_id: in
         _require_voice_connect(access)
         access.require(Permission.READ_MESSAGE_HISTORY)
         message = await message_store.get_message(conn, channel_id, message_id, actor.id)
-    if message is None:
-        raise errors.UnknownMessage()
-    return message
+        if message is None:
+            raise errors.UnknownMessage()
+        return (await thread_activity.with_threads(conn, [message]))[0]
 
 
 async def trigger_typing(s: Services, actor: Actor, channel_id: int) -> None:

@@ -18,12 +18,14 @@ from townhall.domain.event_data import CallView
 from townhall.domain.models import Channel, Guild, Member, Role, StageInstance, User, VoiceState
 from townhall.domain.notifications import PersonalState
 from townhall.domain.scheduled_events import ScheduledEvent
+from townhall.domain.threads import ThreadMember
 from townhall.store import calls as call_store
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import members as member_store
 from townhall.store import scheduled_events as scheduled_event_store
 from townhall.store import stage_instances as stage_store
+from townhall.store import threads as thread_store
 from townhall.store import users as user_store
 from townhall.store import voice_states as voice_store
 
@@ -40,6 +42,9 @@ class GuildSnapshot:
     voice_states: list[VoiceState]
     stages: list[StageInstance]
     scheduled_events: list[ScheduledEvent] = field(default_factory=list)
+    threads: list[Channel] = field(default_factory=list)
+    """Every thread of the guild, active or archived (docs/threads.md)."""
+    thread_members: list[ThreadMember] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +120,8 @@ async def guild_snapshots(s: Services, guild_ids: Collection[int]) -> dict[int, 
         voice = await voice_store.voice_states_of_guilds(conn, ids)
         stages = await stage_store.stages_of_guilds(conn, ids)
         scheduled = await scheduled_event_store.unfinished_events_of_guilds(conn, ids)
+        threads = await thread_store.threads_of_guilds(conn, ids)
+        thread_members = await thread_store.members_of_guilds(conn, ids)
     return {
         guild.id: GuildSnapshot(
             guild,
@@ -125,6 +132,8 @@ async def guild_snapshots(s: Services, guild_ids: Collection[int]) -> dict[int, 
             voice.get(guild.id, []),
             stages.get(guild.id, []),
             scheduled.get(guild.id, []),
+            threads.get(guild.id, []),
+            thread_members.get(guild.id, []),
         )
         for guild, version in found
     }

@@ -16,6 +16,9 @@ class ChannelType(enum.IntEnum):
     GROUP_DM = 3
     GUILD_CATEGORY = 4
     GUILD_ANNOUNCEMENT = 5
+    ANNOUNCEMENT_THREAD = 10
+    PUBLIC_THREAD = 11
+    PRIVATE_THREAD = 12
     GUILD_STAGE_VOICE = 13
     GUILD_FORUM = 15
 
@@ -36,6 +39,15 @@ class ChannelType(enum.IntEnum):
         """Channels with a message history (voice channels have a text chat, as on Discord)."""
         return self not in (ChannelType.GUILD_CATEGORY, ChannelType.GUILD_FORUM)
 
+    @property
+    def is_thread(self) -> bool:
+        """A thread of a text, announcement or forum channel (docs/threads.md)."""
+        return self in (
+            ChannelType.ANNOUNCEMENT_THREAD,
+            ChannelType.PUBLIC_THREAD,
+            ChannelType.PRIVATE_THREAD,
+        )
+
 
 class MessageType(enum.IntEnum):
     DEFAULT = 0
@@ -43,9 +55,13 @@ class MessageType(enum.IntEnum):
     RECIPIENT_REMOVE = 2
     CHANNEL_PINNED_MESSAGE = 6
     USER_JOIN = 7
+    THREAD_CREATED = 18
+    """In the parent channel: someone started a thread (content: its name)."""
     REPLY = 19
     CHAT_INPUT_COMMAND = 20
     """A bot's answer to a slash command (domain/interactions.py)."""
+    THREAD_STARTER_MESSAGE = 21
+    """The first message of a thread started from a message: it points at that message."""
     CONTEXT_MENU_COMMAND = 23
     """A bot's answer to a user or message command."""
 
@@ -117,6 +133,53 @@ class Role:
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadMetadata:
+    """What a thread has beyond a channel (docs/threads.md): Discord's `thread_metadata` and
+    the counters shown beside it."""
+
+    archived: bool
+    auto_archive_duration: int
+    """Minutes without activity before it archives itself: 60, 1440, 4320 or 10080."""
+    archive_timestamp: datetime
+    """When it was created, archived or unarchived, or its duration changed."""
+    create_timestamp: datetime
+    locked: bool = False
+    """Only MANAGE_THREADS holders write in it, or unarchive it."""
+    invitable: bool = True
+    """A private thread: members without MANAGE_THREADS may add others."""
+    message_count: int = 0
+    total_message_sent: int = 0
+    member_count: int = 0
+    applied_tags: tuple[int, ...] = ()
+    """A forum post's tags (ids of its forum's `available_tags`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForumTag:
+    """A tag a forum's posts may carry; `moderated` ones only MANAGE_THREADS holders apply."""
+
+    id: int
+    name: str
+    moderated: bool = False
+    emoji_id: int | None = None
+    emoji_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForumSettings:
+    """A forum channel's tags and what it gives its posts (Discord's forum channel fields)."""
+
+    available_tags: tuple[ForumTag, ...] = ()
+    default_reaction_emoji: tuple[int | None, str | None] | None = None
+    """(emoji_id, emoji_name) of the reaction button shown on posts."""
+    default_sort_order: int | None = None
+    """0 by latest activity, 1 by creation; None: not chosen."""
+    default_forum_layout: int = 0
+    default_auto_archive_duration: int | None = None
+    default_thread_rate_limit_per_user: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Channel:
     id: int
     type: ChannelType
@@ -142,6 +205,10 @@ class Channel:
     group_member_count: int | None = None
     """A group channel shown to one ordinary member (domain/groups.py `as_seen`): how many members
     the group has, its other members' overwrites being left out. None: count the overwrites."""
+    thread: ThreadMetadata | None = None
+    """Set on threads (types 10, 11, 12): `parent_id` is their channel, `owner_id` who began it."""
+    forum: ForumSettings | None = None
+    """Set on forum channels (type 15)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +433,8 @@ class Message:
     """Action rows of buttons and select menus, as validated (domain/components.py)."""
     interaction: MessageInteraction | None = None
     """Set on a bot's answer to an interaction (its author is the application's bot)."""
+    thread: Channel | None = None
+    """The thread started from this message (flag HAS_THREAD), shown with it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -236,7 +236,10 @@ def _joined(pair: tuple[int, int] | None, overwrite: Overwrite) -> tuple[int, in
 
 
 def channel_permissions(
-    member: MemberContext, overwrites: Iterable[Overwrite] | OverwriteIndex
+    member: MemberContext,
+    overwrites: Iterable[Overwrite] | OverwriteIndex,
+    *,
+    send: int = _SEND_MESSAGES,
 ) -> int:
     """What the member may do in one channel, in Discord's documented order.
 
@@ -251,6 +254,9 @@ def channel_permissions(
     grant ADMINISTRATOR (Discord only honours it at guild level), and bits Discord does not define
     are dropped. Use base_permissions for guild-wide actions: a channel the member cannot see
     yields 0 here, which says nothing about, say, KICK_MEMBERS.
+
+    `send` is the bit the implicit rule reads as "may send": SEND_MESSAGES_IN_THREADS for a
+    thread (`thread_permissions`).
     """
     permissions = _guild_permissions(member)
     if permissions == ALL_PERMISSIONS:
@@ -288,9 +294,36 @@ def channel_permissions(
         permissions &= _TIMED_OUT_KEEPS
     if not permissions & _VIEW_CHANNEL:
         return 0
-    if not permissions & _SEND_MESSAGES:
+    if not permissions & send:
         permissions &= ~_NEEDS_SEND_MESSAGES
     return int(permissions)
+
+
+_SEND_IN_THREADS = int(Permission.SEND_MESSAGES_IN_THREADS)
+_MANAGE_THREADS = int(Permission.MANAGE_THREADS)
+
+
+def thread_permissions(
+    member: MemberContext,
+    parent_overwrites: Iterable[Overwrite] | OverwriteIndex,
+    *,
+    private: bool,
+    joined: bool,
+) -> int:
+    """What the member may do in a thread: what they may do in its parent channel (a thread has
+    no overwrites of its own), with two rules of Discord's (topics/threads.mdx "Permissions").
+
+    SEND_MESSAGES has no effect in a thread: there it is SEND_MESSAGES_IN_THREADS, so the result
+    shows SEND_MESSAGES exactly when the member holds SEND_MESSAGES_IN_THREADS in the parent (an
+    announcement channel's readers may then comment in its threads). A private thread is seen by
+    its members and by MANAGE_THREADS holders only (0 for anyone else).
+    """
+    permissions = channel_permissions(member, parent_overwrites, send=_SEND_IN_THREADS)
+    if private and not joined and not permissions & _MANAGE_THREADS:
+        return 0
+    if permissions & _SEND_IN_THREADS:
+        return int(permissions | _SEND_MESSAGES)
+    return int(permissions & ~_SEND_MESSAGES)
 
 
 def has(permissions: int, required: int) -> bool:

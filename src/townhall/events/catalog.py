@@ -51,6 +51,7 @@ from townhall.domain.models import (
 from townhall.domain.notifications import ReadPosition, UserSettings, VersionedGuildSettings
 from townhall.domain.permissions import Permission
 from townhall.domain.scheduled_events import Interest, ScheduledEvent
+from townhall.domain.threads import ThreadCreated, ThreadMemberChange, ThreadMembersChange
 from townhall.events.event import Audience, CacheKey, Encoded, Event, EventType
 from townhall.wire import interactions as wire_interactions
 from townhall.wire import payloads
@@ -686,14 +687,15 @@ INTERACTION_CREATE: EventType[InteractionCreated] = declare(
 """For the application's bot (no intent needed) and, as `{id, nonce}`, the invoker."""
 INTERACTION_SUCCESS: EventType[InteractionOutcome] = declare(
     EventType(
-        "INTERACTION_SUCCESS", lambda e: wire_interactions.outcome(e.data), Audience.USERS
+        "INTERACTION_SUCCESS",
+        lambda e: wire_interactions.outcome(e.data),
+        Audience.USERS,
+        durable=False,
     )
 )
-"""The application answered: the invoker's client stops waiting."""
+"""The application answered: the invoker's client stops waiting (announced, as typing is)."""
 INTERACTION_FAILURE: EventType[InteractionOutcome] = declare(
-    EventType(
-        "INTERACTION_FAILURE", lambda e: wire_interactions.outcome(e.data), Audience.USERS
-    )
+    EventType("INTERACTION_FAILURE", lambda e: wire_interactions.outcome(e.data), Audience.USERS)
 )
 """No answer within 3 seconds (or the endpoint failed): "The application did not respond"."""
 INTERACTION_MODAL_CREATE: EventType[ModalShown] = declare(
@@ -716,6 +718,88 @@ APPLICATION_COMMAND_PERMISSIONS_UPDATE: EventType[GuildCommandPermissions] = dec
     )
 )
 """For the application's bot, as on Discord."""
+
+
+# -- threads and forum posts (docs/threads.md) --------------------------------------------------
+# A thread's events go to who may see the thread (`channel_id` is the thread): who sees its
+# parent, and for a private thread only its members and MANAGE_THREADS holders. They change what
+# GUILD_CREATE lists in `threads`, so the hub applies them (gateway/structure.py).
+
+
+def _thread_created(e: Event[ThreadCreated]) -> Payload:
+    body = payloads.thread(e.data.thread)
+    if e.data.newly_created:
+        body["newly_created"] = True
+    return body
+
+
+def _thread_deleted(e: Event[Channel]) -> Payload:
+    t = e.data
+    return {
+        "id": str(t.id),
+        "guild_id": payloads.sid(t.guild_id),
+        "parent_id": payloads.sid(t.parent_id),
+        "type": int(t.type),
+    }
+
+
+def _thread_members(e: Event[ThreadMembersChange]) -> Payload:
+    change = e.data
+    return {
+        "id": str(change.thread_id),
+        "guild_id": str(change.guild_id),
+        "member_count": change.member_count,
+        "added_members": [{**payloads.thread_member(m), "presence": None} for m in change.added],
+        "removed_member_ids": [str(uid) for uid in change.removed_ids],
+    }
+
+
+def _thread_stale(e: Event[Channel]) -> Iterable[CacheKey]:
+    return (("channel", e.data.id),)
+
+
+def _thread_created_encoded(e: Event[ThreadCreated]) -> Encoded:
+    """The replicas learn a new thread's first members from `meta` (its creator can see a
+    private thread from the start)."""
+    members = [payloads.thread_member(m) for m in e.data.members]
+    return Encoded(data=orjson.dumps(_thread_created(e)), meta={"members": members})
+
+
+THREAD_CREATE: EventType[ThreadCreated] = declare(
+    EventType(
+        "THREAD_CREATE",
+        _thread_created,
+        Audience.CHANNEL,
+        guild_intent=Intent.GUILDS,
+        stale=lambda e: (("channel", e.data.thread.id),),
+        versioned=True,
+        structural=True,
+        encode_variants=_thread_created_encoded,
+    )
+)
+THREAD_UPDATE: EventType[Channel] = _snapshot(
+    "THREAD_UPDATE",
+    lambda e: payloads.thread(e.data),
+    Audience.CHANNEL,
+    Intent.GUILDS,
+    _thread_stale,
+)
+THREAD_DELETE: EventType[Channel] = _snapshot(
+    "THREAD_DELETE", _thread_deleted, Audience.CHANNEL, Intent.GUILDS, _thread_stale
+)
+THREAD_MEMBERS_UPDATE: EventType[ThreadMembersChange] = _snapshot(
+    "THREAD_MEMBERS_UPDATE", _thread_members, Audience.CHANNEL, Intent.GUILDS, lambda e: ()
+)
+"""To the people added or removed, and to who sees the thread with the GUILD_MEMBERS intent."""
+THREAD_MEMBER_UPDATE: EventType[ThreadMemberChange] = declare(
+    EventType(
+        "THREAD_MEMBER_UPDATE",
+        lambda e: payloads.thread_member(e.data.member, guild_id=e.data.guild_id),
+        Audience.USERS,
+        guild_intent=Intent.GUILDS,
+    )
+)
+"""The person's own thread membership (joining, being added), for their sessions."""
 
 
 def required_intent(kind: EventType[Any], *, in_guild: bool) -> int:

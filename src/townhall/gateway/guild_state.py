@@ -13,7 +13,7 @@ change: a member joining a group of a thousand never makes the node re-evaluate 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,8 +28,10 @@ from townhall.domain.permissions import (
     Permission,
     base_permissions,
     channel_permissions,
+    thread_permissions,
 )
 from townhall.domain.scheduled_events import ScheduledEvent
+from townhall.domain.threads import ThreadMember
 from townhall.wire import payloads
 
 Json = Mapping[str, Any]
@@ -126,6 +128,34 @@ def voice_entry(payload: dict[str, Any]) -> VoiceEntry:
 
 
 @dataclass(slots=True)
+class ThreadEntry:
+    """A thread of the guild (docs/threads.md): who sees it follows from its parent channel's
+    viewers, and for a private thread from `members` too."""
+
+    parent_id: int
+    private: bool
+    payload: dict[str, Any]
+    """The thread as clients see it (without anyone's `member`)."""
+    members: dict[int, Json] = field(default_factory=dict)
+    """Thread member objects (with ids), by user."""
+
+    @property
+    def archived(self) -> bool:
+        return bool(self.payload["thread_metadata"]["archived"])
+
+
+def thread_entry(payload: dict[str, Any], members: Iterable[Json] = ()) -> ThreadEntry:
+    payload.pop("newly_created", None)
+    payload.pop("member", None)
+    return ThreadEntry(
+        int(payload["parent_id"]),
+        int(payload["type"]) == 12,
+        payload,
+        {int(m["user_id"]): m for m in members},
+    )
+
+
+@dataclass(slots=True)
 class GuildState:
     guild_id: int
     owner_id: int
@@ -145,6 +175,11 @@ class GuildState:
     """Channels each member can see, by user (filled as asked)."""
     _viewers: dict[int, frozenset[int]] = field(default_factory=dict)
     """Members who can see each channel, by channel (filled as asked)."""
+    threads: dict[int, ThreadEntry] = field(default_factory=dict)
+    """Every thread of the guild, active or archived, by id."""
+    _private_viewers: dict[int, frozenset[int]] = field(default_factory=dict)
+    """Who sees each private thread (filled as asked; forgotten whenever anyone's view may
+    have changed: private threads are few, a recount costs their channel's viewers)."""
 
     @classmethod
     def load(
@@ -157,6 +192,8 @@ class GuildState:
         voice_states: Iterable[VoiceState] = (),
         stages: Iterable[StageInstance] = (),
         scheduled_events: Iterable[ScheduledEvent] = (),
+        threads: Iterable[Channel] = (),
+        thread_members: Iterable[ThreadMember] = (),
     ) -> GuildState:
         roles = list(roles)
         by_user = {m.user.id: m for m in members}
@@ -174,6 +211,11 @@ class GuildState:
             state.stages[stage.channel_id] = payloads.stage_instance(stage)
         for event in scheduled_events:
             state.scheduled_events[event.id] = payloads.scheduled_event(event)
+        for thread in threads:
+            state.threads[thread.id] = thread_entry(payloads.thread(thread))
+        for joined in thread_members:
+            if (entry := state.threads.get(joined.thread_id)) is not None:
+                entry.members[joined.user_id] = payloads.thread_member(joined)
         return state
 
     # -- changes, from the JSON of events ----------------------------------------------------
@@ -222,6 +264,8 @@ class GuildState:
     def remove_channel(self, channel_id: int) -> None:
         self.channels.pop(channel_id, None)
         self.stages.pop(channel_id, None)
+        for thread_id in [t for t, e in self.threads.items() if e.parent_id == channel_id]:
+            del self.threads[thread_id]  # deleted with their channel
         for event_id, event in list(self.scheduled_events.items()):
             if event.get("channel_id") == str(channel_id):  # deleted with its channel
                 del self.scheduled_events[event_id]
@@ -243,10 +287,12 @@ class GuildState:
         """A role or the guild changed: anyone may see anything differently."""
         self._visible.clear()
         self._viewers.clear()
+        self._private_viewers.clear()
 
     def _forget_member(self, user_id: int) -> None:
         """One member's roles changed, or they came or went: only their answers change."""
         self._visible.pop(user_id, None)
+        self._private_viewers.clear()
         for channel_id, viewers in self._viewers.items():
             sees = self._sees(user_id, channel_id)
             if sees != (user_id in viewers):
@@ -255,6 +301,7 @@ class GuildState:
     def _reconsider(self, channel_id: int, users: Iterable[int] | None) -> None:
         """One channel changed (for `users` only, when just their member overwrites did): update
         the cached answers for that channel alone."""
+        self._private_viewers.clear()
         if users is None:
             self._viewers.pop(channel_id, None)
             users = list(self._visible)
@@ -328,6 +375,10 @@ class GuildState:
 
     def permissions_in(self, user_id: int, channel_id: int) -> int:
         entry = self.channels.get(channel_id)
+        if entry is None:
+            thread = self.threads.get(channel_id)
+            if thread is not None:
+                return self._in_thread(user_id, thread)
         if entry is None or user_id not in self.members:
             return 0
         return channel_permissions(self._context(user_id), entry.index)
@@ -339,12 +390,13 @@ class GuildState:
         return base_permissions(self._context(user_id))
 
     def viewers(self, channel_id: int) -> frozenset[int]:
-        """The members who can see the channel."""
+        """The members who can see the channel (or thread)."""
         viewers = self._viewers.get(channel_id)
         if viewers is None:
             entry = self.channels.get(channel_id)
             if entry is None:
-                return frozenset()
+                thread = self.threads.get(channel_id)
+                return self._thread_viewers(channel_id, thread) if thread else frozenset()
             view = Permission.VIEW_CHANNEL
             index = entry.index
             viewers = frozenset(
@@ -354,6 +406,9 @@ class GuildState:
         return viewers
 
     def can_view(self, user_id: int, channel_id: int) -> bool:
+        thread = self.threads.get(channel_id)
+        if thread is not None:
+            return self.sees_thread(user_id, channel_id)
         visible = self._visible.get(user_id)
         if visible is None:
             visible = self.visible_channels(user_id)
@@ -391,4 +446,84 @@ class GuildState:
             user_id=user_id,
             everyone_permissions=everyone.permissions if everyone else 0,
             role_permissions={r: self.roles[r].permissions for r in roles if r in self.roles},
+        )
+
+    # -- threads (docs/threads.md) ---------------------------------------------------------
+
+    def put_thread(self, payload: dict[str, Any], members: Iterable[Json] | None = None) -> None:
+        """THREAD_CREATE (with its first members) or THREAD_UPDATE: the members stay."""
+        thread_id = int(payload["id"])
+        before = self.threads.get(thread_id)
+        entry = thread_entry(payload, members or ())
+        if before is not None and members is None:
+            entry.members = before.members
+        self.threads[thread_id] = entry
+        self._private_viewers.pop(thread_id, None)
+
+    def remove_thread(self, thread_id: int) -> None:
+        self.threads.pop(thread_id, None)
+        self._private_viewers.pop(thread_id, None)
+
+    def change_thread_members(
+        self, thread_id: int, added: Iterable[Json], removed: Iterable[int], member_count: int
+    ) -> None:
+        """THREAD_MEMBERS_UPDATE."""
+        entry = self.threads.get(thread_id)
+        if entry is None:
+            return
+        for joined in added:
+            kept = {k: v for k, v in joined.items() if k not in ("member", "presence")}
+            entry.members[int(joined["user_id"])] = kept
+        for user_id in removed:
+            entry.members.pop(user_id, None)
+        entry.payload = {**entry.payload, "member_count": member_count}
+        self._private_viewers.pop(thread_id, None)
+
+    def sees_thread(self, user_id: int, thread_id: int) -> bool:
+        """Who sees the parent channel sees a public thread; a private one, its members and
+        MANAGE_THREADS holders among them."""
+        entry = self.threads.get(thread_id)
+        if entry is None or not self.can_view(user_id, entry.parent_id):
+            return False
+        if not entry.private or user_id in entry.members:
+            return True
+        return bool(self.permissions_in(user_id, entry.parent_id) & Permission.MANAGE_THREADS)
+
+    def threads_seen_by(
+        self, user_id: int, parent_ids: Collection[int] | None = None
+    ) -> list[tuple[Json, Json | None]]:
+        """The active threads the member sees (of these channels), each with their own thread
+        membership: GUILD_CREATE's `threads`, THREAD_LIST_SYNC."""
+        seen: list[tuple[Json, Json | None]] = []
+        for thread_id, entry in self.threads.items():
+            if entry.archived or (parent_ids is not None and entry.parent_id not in parent_ids):
+                continue
+            if self.sees_thread(user_id, thread_id):
+                seen.append((entry.payload, entry.members.get(user_id)))
+        return seen
+
+    def _thread_viewers(self, thread_id: int, entry: ThreadEntry) -> frozenset[int]:
+        parent_viewers = self.viewers(entry.parent_id)
+        if not entry.private:
+            return parent_viewers
+        viewers = self._private_viewers.get(thread_id)
+        if viewers is None:
+            manage = Permission.MANAGE_THREADS
+            viewers = frozenset(
+                uid
+                for uid in parent_viewers
+                if uid in entry.members or self.permissions_in(uid, entry.parent_id) & manage
+            )
+            self._private_viewers[thread_id] = viewers
+        return viewers
+
+    def _in_thread(self, user_id: int, entry: ThreadEntry) -> int:
+        parent = self.channels.get(entry.parent_id)
+        if parent is None or user_id not in self.members:
+            return 0
+        return thread_permissions(
+            self._context(user_id),
+            parent.index,
+            private=entry.private,
+            joined=user_id in entry.members,
         )

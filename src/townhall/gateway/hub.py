@@ -116,6 +116,8 @@ class Hub:
                 s.voice_states,
                 s.stages,
                 scheduled_events=s.scheduled_events,
+                threads=s.threads,
+                thread_members=s.thread_members,
             )
             for guild_id, s in snapshots.items()
         }
@@ -272,6 +274,10 @@ class Hub:
             ),
             stage_instances=state.stages_seen_by(user_id),
             guild_scheduled_events=state.scheduled_events_seen_by(user_id),
+            threads=[
+                {**thread, "member": _own(member)} if member is not None else thread
+                for thread, member in state.threads_seen_by(user_id)
+            ],
         )
         return orjson.dumps(body)
 
@@ -508,6 +514,11 @@ def voice_endpoint(settings: Settings, client_host: str, room_id: int) -> str:
         host = client_host.rsplit(":", 1)[0] if ":" in client_host else client_host
         return f"{host}:{settings.port + 1 + room_id % settings.workers}{VOICE_PATH}"
     return f"{client_host}{VOICE_PATH}"
+
+
+def _own(member: Mapping[str, Any]) -> dict[str, Any]:
+    """A thread member as GUILD_CREATE's threads carry it: without the ids (Discord's)."""
+    return {k: v for k, v in member.items() if k not in ("id", "user_id")}
 
 
 def _sees_content(session: Session, envelope: Envelope) -> bool:

@@ -17,11 +17,12 @@ from townhall.actions import sessions as session_actions
 from townhall.domain.guests import is_guest
 from townhall.events import catalog
 from townhall.events.event import Envelope, EventType
-from townhall.gateway import groups
+from townhall.gateway import groups, threads
 from townhall.gateway.guild_state import GuildState
 from townhall.gateway.protocol import Close
 from townhall.gateway.session import Session, dispatch_head
 from townhall.gateway.visibility import VisibilityDiff
+from townhall.wire.intents import Intent
 
 if TYPE_CHECKING:
     from townhall.gateway.hub import Hub
@@ -55,6 +56,10 @@ def structural_handlers(hub: Hub) -> dict[EventType[Any], Handler]:
         catalog.GUILD_SCHEDULED_EVENT_DELETE: handlers.scheduled_event_update,
         catalog.GUILD_SCHEDULED_EVENT_USER_ADD: handlers.scheduled_event_interest,
         catalog.GUILD_SCHEDULED_EVENT_USER_REMOVE: handlers.scheduled_event_interest,
+        catalog.THREAD_CREATE: handlers.thread_update,
+        catalog.THREAD_UPDATE: handlers.thread_update,
+        catalog.THREAD_DELETE: handlers.thread_delete,
+        catalog.THREAD_MEMBERS_UPDATE: handlers.thread_members_update,
     }
     declared = {kind for kind in catalog.REGISTRY.values() if kind.structural}
     if declared != set(table):
@@ -154,15 +159,21 @@ class _Handlers:
         after = state.channels[channel_id]
         if group or groups.is_group_channel(after.payload):
             groups.fan_out_update(state, before, after, could_see, whole_before, can_see)
-            return
-        now_sees = set(can_see)
-        hub.fan_out(envelope, [s for s in can_see if s in could_see])
-        hub.fan_out(
-            _retyped(envelope, catalog.CHANNEL_CREATE), [s for s in can_see if s not in could_see]
-        )
-        hub.fan_out(
-            _retyped(envelope, catalog.CHANNEL_DELETE), [s for s in could_see if s not in now_sees]
-        )
+        else:
+            now_sees = set(can_see)
+            hub.fan_out(envelope, [s for s in can_see if s in could_see])
+            hub.fan_out(
+                _retyped(envelope, catalog.CHANNEL_CREATE),
+                [s for s in can_see if s not in could_see],
+            )
+            hub.fan_out(
+                _retyped(envelope, catalog.CHANNEL_DELETE),
+                [s for s in could_see if s not in now_sees],
+            )
+        if state.threads:  # who gained the channel hears of its active threads (docs/threads.md)
+            for session in can_see:
+                if session not in could_see and session.intents & Intent.GUILDS:
+                    threads.send_list_sync([session], state, session.user.id, [channel_id])
 
     def channel_delete(self, envelope: Envelope) -> None:
         audience = list(self.hub.audience(envelope))
@@ -275,6 +286,54 @@ class _Handlers:
             added = envelope.kind is catalog.GUILD_SCHEDULED_EVENT_USER_ADD
             state.count_interest(event_id, 1 if added else -1)
         self.hub.fan_out(envelope, self.hub.audience(envelope))
+
+    # -- threads (docs/threads.md) ---------------------------------------------------------
+
+    def thread_update(self, envelope: Envelope) -> None:
+        """THREAD_CREATE (with the first members in `meta`) and THREAD_UPDATE: the replica
+        first, then who sees the thread hears of it."""
+        state = self.hub.guilds.get(envelope.guild_id or 0)
+        if state is not None:
+            members = envelope.meta.get("members") if envelope.meta else None
+            state.put_thread(orjson.loads(envelope.data), members)
+        self.hub.fan_out(envelope, self.hub.audience(envelope))
+
+    def thread_delete(self, envelope: Envelope) -> None:
+        audience = list(self.hub.audience(envelope))
+        state = self.hub.guilds.get(envelope.guild_id or 0)
+        if state is not None:
+            state.remove_thread(envelope.channel_id or 0)
+        self.hub.fan_out(envelope, audience)
+
+    def thread_members_update(self, envelope: Envelope) -> None:
+        """Those added or removed hear of it (an added one first gets THREAD_CREATE with their
+        membership, as Discord sends, so a private thread appears); everyone else who sees the
+        thread only with the GUILD_MEMBERS intent."""
+        hub = self.hub
+        state = hub.guilds.get(envelope.guild_id or 0)
+        if state is None:
+            return
+        data = orjson.loads(envelope.data)
+        thread_id = int(data["id"])
+        sessions = hub.guild_sessions.get(state.guild_id, set())
+        before = {s for s in sessions if state.sees_thread(s.user.id, thread_id)}
+        removed = [int(uid) for uid in data["removed_member_ids"]]
+        state.change_thread_members(
+            thread_id, data["added_members"], removed, int(data["member_count"])
+        )
+        after = {s for s in sessions if state.sees_thread(s.user.id, thread_id)}
+        added = {int(m["user_id"]) for m in data["added_members"]}
+        entry = state.threads.get(thread_id)
+        if entry is not None:
+            for session in after:
+                if session.user.id in added:
+                    member = entry.members.get(session.user.id)
+                    threads.send_created(session, entry.payload, member)
+        touched = added | set(removed)
+        hub.fan_out(
+            envelope,
+            [s for s in before | after if s.user.id in touched or s.intents & Intent.GUILD_MEMBERS],
+        )
 
     def tokens_revoked(self, envelope: Envelope) -> None:
         user_id = int(orjson.loads(envelope.data))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 
+from townhall.gateway import threads
 from townhall.gateway.groups import view_for
 from townhall.gateway.guild_state import GuildState
 from townhall.gateway.session import Session, dispatch_head
@@ -39,6 +40,8 @@ class VisibilityDiff:
             ]
             for channel_id in after - before:
                 self._send(sessions, "CHANNEL_CREATE", channel_id)
+            if after - before and state.threads:  # their active threads (docs/threads.md)
+                threads.send_list_sync(sessions, state, user_id, after - before)
             for channel_id in before - after:
                 self._send(sessions, "CHANNEL_DELETE", channel_id)
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.domain.models import Channel, ChannelType
 from townhall.domain.permissions import Overwrite, OverwriteType
+from townhall.store import threads as thread_store
 from townhall.store.rows import from_millis
 from townhall.store.schema import channel_recipients, channels, permission_overwrites
 
@@ -77,21 +78,32 @@ async def get_channel(conn: AsyncConnection, channel_id: int) -> Channel | None:
     )
     if row is None:
         return None
-    if ChannelType(row["type"]).is_private:
+    kind = ChannelType(row["type"])
+    if kind.is_private:
         return _channel(row, recipient_ids=await recipient_ids(conn, channel_id))
+    if kind.is_thread:  # its parent's overwrites are its own (docs/threads.md)
+        return (await thread_store.with_thread_fields(conn, [_channel(row)]))[0]
     overwrites = await _overwrites_by_channel(conn, [channel_id])
-    return _channel(row, overwrites[channel_id])
+    channel = _channel(row, overwrites[channel_id])
+    if kind is ChannelType.GUILD_FORUM:
+        return (await thread_store.with_thread_fields(conn, [channel]))[0]
+    return channel
+
+
+_NOT_A_THREAD = channels.c.type.not_in(thread_store.THREAD_TYPES)
+"""Threads are channels too, but a guild's channel list (and its limit) leaves them out."""
 
 
 async def channels_of_guild(conn: AsyncConnection, guild_id: int) -> list[Channel]:
     query = (
         select(channels)
-        .where(channels.c.guild_id == guild_id)
+        .where(channels.c.guild_id == guild_id, _NOT_A_THREAD)
         .order_by(channels.c.position, channels.c.id)
     )
     rows = list((await conn.execute(query)).mappings())
     overwrites = await _overwrites_by_channel(conn, [row["id"] for row in rows])
-    return [_channel(row, overwrites[row["id"]]) for row in rows]
+    found = [_channel(row, overwrites[row["id"]]) for row in rows]
+    return await thread_store.with_thread_fields(conn, found)
 
 
 async def channels_of_guilds(
@@ -103,18 +115,23 @@ async def channels_of_guilds(
         return found
     query = (
         select(channels)
-        .where(channels.c.guild_id.in_(list(guild_ids)))
+        .where(channels.c.guild_id.in_(list(guild_ids)), _NOT_A_THREAD)
         .order_by(channels.c.position, channels.c.id)
     )
     rows = list((await conn.execute(query)).mappings())
     overwrites = await _overwrites_by_channel(conn, [row["id"] for row in rows])
-    for row in rows:
-        found[row["guild_id"]].append(_channel(row, overwrites[row["id"]]))
+    loaded = [_channel(row, overwrites[row["id"]]) for row in rows]
+    for channel in await thread_store.with_thread_fields(conn, loaded):
+        found[channel.guild_id or 0].append(channel)
     return found
 
 
 async def count_channels(conn: AsyncConnection, guild_id: int) -> int:
-    query = select(func.count()).select_from(channels).where(channels.c.guild_id == guild_id)
+    query = (
+        select(func.count())
+        .select_from(channels)
+        .where(channels.c.guild_id == guild_id, _NOT_A_THREAD)
+    )
     return int((await conn.execute(query)).scalar_one())
 
 

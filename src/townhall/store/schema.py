@@ -779,3 +779,71 @@ ephemeral_messages = Table(
     Column("reference_message_id", Id),
     Column("edited_at", Millis),
 )
+
+
+# -- threads and forum posts (docs/threads.md; store/threads.py) --------------------------------
+# A thread is a row of `channels` (type 10, 11 or 12, `parent_id` its channel, `owner_id` who
+# began it); what only threads have is here, one row per thread.
+
+threads = Table(
+    "threads",
+    metadata,
+    Column("channel_id", Id, _cascade("channels.id"), primary_key=True),
+    Column("guild_id", Id, _cascade("guilds.id"), nullable=False),
+    Column("parent_id", Id, nullable=False),
+    Column("archived", Boolean, nullable=False, server_default=text("false")),
+    Column("auto_archive_duration", Integer, nullable=False),
+    Column("archive_timestamp", Millis, nullable=False),
+    # When it was created, archived or unarchived, or its duration changed (Discord's).
+    Column("create_timestamp", Millis, nullable=False),
+    Column("locked", Boolean, nullable=False, server_default=text("false")),
+    Column("invitable", Boolean, nullable=False, server_default=text("true")),
+    Column("message_count", Integer, nullable=False, server_default=text("0")),
+    Column("total_message_sent", Integer, nullable=False, server_default=text("0")),
+    Column("member_count", Integer, nullable=False, server_default=text("0")),
+    Column("applied_tags", Text),
+    # Space-separated ids of the forum tags a post carries.
+    Index("ix_threads_guild_archived", "guild_id", "archived"),
+    # A guild's active threads (GUILD_CREATE, GET /guilds/{id}/threads/active).
+    Index("ix_threads_parent_archived", "parent_id", "archived", "archive_timestamp"),
+    # A channel's archived threads, newest archived first.
+)
+
+thread_members = Table(
+    "thread_members",
+    metadata,
+    # Who joined a thread (or was added, or wrote in it): a private thread's members see it.
+    Column("thread_id", Id, _cascade("channels.id"), primary_key=True),
+    Column("user_id", Id, _cascade("users.id"), primary_key=True),
+    Column("guild_id", Id, nullable=False),
+    Column("join_timestamp", Millis, nullable=False),
+    Column("flags", Integer, nullable=False, server_default=text("0")),
+    Index("ix_thread_members_user", "user_id", "thread_id"),
+    Index("ix_thread_members_guild", "guild_id"),
+)
+
+forum_settings = Table(
+    "forum_settings",
+    metadata,
+    # What a forum channel gives its posts and how clients show them (Discord's forum fields).
+    Column("channel_id", Id, _cascade("channels.id"), primary_key=True),
+    Column("default_auto_archive_duration", Integer),
+    Column("default_thread_rate_limit_per_user", Integer, nullable=False, server_default=text("0")),
+    Column("default_sort_order", SmallInteger),
+    Column("default_forum_layout", SmallInteger, nullable=False, server_default=text("0")),
+    Column("default_reaction_emoji_id", Id),
+    Column("default_reaction_emoji_name", String(64)),
+)
+
+forum_tags = Table(
+    "forum_tags",
+    metadata,
+    # The tags a forum's posts may carry, in the forum's order (`position`).
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("channel_id", Id, _cascade("channels.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("name", String(20), nullable=False),
+    Column("moderated", Boolean, nullable=False, server_default=text("false")),
+    Column("emoji_id", Id),
+    Column("emoji_name", String(64)),
+)

@@ -26,6 +26,8 @@ from townhall.domain.models import (
     Call,
     Channel,
     ChannelType,
+    ForumSettings,
+    ForumTag,
     Guild,
     Location,
     Member,
@@ -47,6 +49,7 @@ from townhall.domain.notifications import (
 from townhall.domain.permissions import Overwrite
 from townhall.domain.scheduled_events import EntityType, Interest, ScheduledEvent
 from townhall.domain.snowflake import snowflake_time
+from townhall.domain.threads import ThreadMember, ThreadPage
 from townhall.domain.webhooks import Webhook
 from townhall.files import urls as file_urls
 
@@ -114,6 +117,8 @@ def overwrite(o: Overwrite) -> Payload:
 
 def channel(c: Channel, recipients: list[User] | None = None) -> Payload:
     """A channel; DMs list their `recipients` other than the viewer (pass them in)."""
+    if c.thread is not None:
+        return thread(c)
     body: Payload = {
         "id": str(c.id),
         "type": int(c.type),
@@ -149,11 +154,103 @@ def channel(c: Channel, recipients: list[User] | None = None) -> Payload:
             )
         if c.type is ChannelType.GUILD_CATEGORY:
             body.pop("last_message_id")
+        if c.type is ChannelType.GUILD_FORUM:
+            body.update(forum_fields(c.forum or ForumSettings()))
     else:
         body["recipients"] = [user(u) for u in recipients or []]
         body["last_pin_timestamp"] = timestamp(c.last_pin_timestamp)
         if c.type is ChannelType.GROUP_DM:
             body.update(name=c.name, icon=c.icon, owner_id=sid(c.owner_id))
+    return body
+
+
+# -- threads and forums (docs/threads.md) -----------------------------------------------------
+
+
+def thread(c: Channel, member: ThreadMember | None = None) -> Payload:
+    """A thread: a channel with `thread_metadata` and its counters, no overwrites (it has the
+    parent's); `member` is the viewer's own membership, where Discord shows it."""
+    meta = c.thread
+    assert meta is not None
+    metadata: Payload = {
+        "archived": meta.archived,
+        "auto_archive_duration": meta.auto_archive_duration,
+        "archive_timestamp": timestamp(meta.archive_timestamp),
+        "locked": meta.locked,
+        "create_timestamp": timestamp(meta.create_timestamp),
+    }
+    if c.type is ChannelType.PRIVATE_THREAD:
+        metadata["invitable"] = meta.invitable
+    body: Payload = {
+        "id": str(c.id),
+        "type": int(c.type),
+        "guild_id": sid(c.guild_id),
+        "parent_id": sid(c.parent_id),
+        "owner_id": sid(c.owner_id),
+        "name": c.name,
+        "last_message_id": sid(c.last_message_id),
+        "last_pin_timestamp": timestamp(c.last_pin_timestamp),
+        "rate_limit_per_user": c.rate_limit_per_user,
+        "flags": c.flags,
+        "message_count": meta.message_count,
+        "total_message_sent": meta.total_message_sent,
+        "member_count": meta.member_count,
+        "thread_metadata": metadata,
+        "applied_tags": [str(t) for t in meta.applied_tags],
+    }
+    if member is not None:
+        body["member"] = thread_member(member, with_ids=True)
+    return body
+
+
+def thread_member(
+    m: ThreadMember, *, with_ids: bool = True, guild_id: int | None = None
+) -> Payload:
+    """Discord's thread member; GUILD_CREATE's threads carry theirs without the ids."""
+    body: Payload = {"join_timestamp": timestamp(m.join_timestamp), "flags": m.flags}
+    if with_ids:
+        body = {"id": str(m.thread_id), "user_id": str(m.user_id), **body}
+    if m.member is not None:
+        body["member"] = member(m.member)
+    if guild_id is not None:
+        body["guild_id"] = str(guild_id)
+    return body
+
+
+def forum_tag(t: ForumTag) -> Payload:
+    return {
+        "id": str(t.id),
+        "name": t.name,
+        "moderated": t.moderated,
+        "emoji_id": sid(t.emoji_id),
+        "emoji_name": t.emoji_name,
+    }
+
+
+def forum_fields(f: ForumSettings) -> Payload:
+    """What a forum channel shows beside a text channel's fields."""
+    reaction = None
+    if f.default_reaction_emoji is not None:
+        emoji_id, emoji_name = f.default_reaction_emoji
+        reaction = {"emoji_id": sid(emoji_id), "emoji_name": emoji_name}
+    return {
+        "available_tags": [forum_tag(t) for t in f.available_tags],
+        "default_reaction_emoji": reaction,
+        "default_sort_order": f.default_sort_order,
+        "default_forum_layout": f.default_forum_layout,
+        "default_auto_archive_duration": f.default_auto_archive_duration or 1440,
+        "default_thread_rate_limit_per_user": f.default_thread_rate_limit_per_user,
+    }
+
+
+def thread_page(page: ThreadPage, *, with_has_more: bool = True) -> Payload:
+    """The archived-threads routes' answer (`has_more`), or the active threads' (without)."""
+    body: Payload = {
+        "threads": [thread(t) for t in page.threads],
+        "members": [thread_member(m) for m in page.members],
+    }
+    if with_has_more:
+        body["has_more"] = page.has_more
     return body
 
 
@@ -381,6 +478,12 @@ def message(
                 if m.referenced_message is not None
                 else None
             )
+    if m.type is MessageType.THREAD_STARTER_MESSAGE and m.referenced_message and not nested:
+        body["referenced_message"] = message(
+            m.referenced_message, include_content=include_content, nested=True
+        )
+    if m.thread is not None and not nested:
+        body["thread"] = thread(m.thread)
     member_of_author = author_member or m.author_member
     if member_of_author is not None:
         body["member"] = member(member_of_author, with_user=False)
@@ -702,6 +805,7 @@ def guild_create(
     voice_states: list[Any] | None = None,
     stage_instances: list[Any] | None = None,
     guild_scheduled_events: list[Any] | None = None,
+    threads: list[Any] | None = None,
 ) -> Payload:
     """GUILD_CREATE for one session: the guild with what that member sees of it."""
     body = dict(guild)
@@ -713,7 +817,7 @@ def guild_create(
         large=large,
         joined_at=joined_at,
         presences=presences,
-        threads=[],
+        threads=threads or [],
         voice_states=voice_states or [],
         stage_instances=stage_instances or [],
         guild_scheduled_events=guild_scheduled_events or [],

@@ -104,6 +104,20 @@ class Channel(TypedDict):
     """townhall's, on a group (docs/communities.md): how many members it has."""
     group_join_policy: NotRequired[int]
     """townhall's, on a group: 0 anyone joins, 1 members ask and a group admin decides."""
+    thread_metadata: NotRequired[ThreadMetadata]
+    """This and the rest up to `applied_tags`: threads (types 10, 11, 12; docs/threads.md)."""
+    message_count: NotRequired[int]
+    total_message_sent: NotRequired[int]
+    applied_tags: NotRequired[list[str]]
+    member: NotRequired[ThreadMember]
+    """The viewer's own membership of the thread, where Discord shows it."""
+    available_tags: NotRequired[list[ForumTag]]
+    """This and the rest: forum channels (type 15)."""
+    default_reaction_emoji: NotRequired[DefaultReaction | None]
+    default_sort_order: NotRequired[int | None]
+    default_forum_layout: NotRequired[int]
+    default_auto_archive_duration: NotRequired[int]
+    default_thread_rate_limit_per_user: NotRequired[int]
 
 
 @with_config(_EXACT)
@@ -328,6 +342,8 @@ class Message(TypedDict):
     interaction_metadata: NotRequired[MessageInteractionMetadata]
     interaction: NotRequired[MessageInteraction]
     """Deprecated by Discord in favour of `interaction_metadata`; libraries still read it."""
+    thread: NotRequired[Channel]
+    """The thread started from this message (flag HAS_THREAD, 1 << 5)."""
 
 
 @with_config(_EXACT)
@@ -858,3 +874,65 @@ class InteractionCallbackResponse(TypedDict):
 
     interaction: InteractionCallback
     resource: NotRequired[InteractionCallbackResource]
+
+
+# -- threads and forums (docs/threads.md) -------------------------------------------------------
+
+
+@with_config(_EXACT)
+class ThreadMetadata(TypedDict):
+    archived: bool
+    auto_archive_duration: int
+    """Minutes without activity before it archives itself: 60, 1440, 4320 or 10080."""
+    archive_timestamp: str
+    locked: bool
+    create_timestamp: str | None
+    invitable: NotRequired[bool]
+    """Private threads only."""
+
+
+@with_config(_EXACT)
+class ThreadMember(TypedDict):
+    id: NotRequired[str]
+    """The thread's id (absent inside GUILD_CREATE's threads)."""
+    user_id: NotRequired[str]
+    join_timestamp: str
+    flags: int
+    member: NotRequired[Member]
+    """With `with_member=true`."""
+
+
+@with_config(_EXACT)
+class ForumTag(TypedDict):
+    id: str
+    name: str
+    moderated: bool
+    emoji_id: str | None
+    emoji_name: str | None
+
+
+@with_config(_EXACT)
+class DefaultReaction(TypedDict):
+    emoji_id: str | None
+    emoji_name: str | None
+
+
+@with_config(_EXACT)
+class ForumThread(Channel):
+    """A new forum post: the thread with its first message."""
+
+    message: Message
+
+
+@with_config(_EXACT)
+class ArchivedThreads(TypedDict):
+    threads: list[Channel]
+    members: list[ThreadMember]
+    """The asker's own memberships of the listed threads."""
+    has_more: bool
+
+
+@with_config(_EXACT)
+class ActiveThreads(TypedDict):
+    threads: list[Channel]
+    members: list[ThreadMember]

@@ -646,6 +646,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v10/channels/{channel_id}/messages/{message_id}/threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start Thread From Message */
+        post: operations["start_thread_from_message_api_v10_channels__channel_id__messages__message_id__threads_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v10/channels/{channel_id}/messages/bulk-delete": {
         parameters: {
             query?: never;
@@ -772,6 +789,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v10/channels/{channel_id}/thread-members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Thread Members */
+        get: operations["list_thread_members_api_v10_channels__channel_id__thread_members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/thread-members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Thread Member */
+        get: operations["get_thread_member_api_v10_channels__channel_id__thread_members__user_id__get"];
+        /** Add Thread Member */
+        put: operations["add_thread_member_api_v10_channels__channel_id__thread_members__user_id__put"];
+        post?: never;
+        /** Remove Thread Member */
+        delete: operations["remove_thread_member_api_v10_channels__channel_id__thread_members__user_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/thread-members/@me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Join Thread */
+        put: operations["join_thread_api_v10_channels__channel_id__thread_members__me_put"];
+        post?: never;
+        /** Leave Thread */
+        delete: operations["leave_thread_api_v10_channels__channel_id__thread_members__me_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Thread
+         * @description A thread without a message; in a forum, a post: with its first `message` (JSON, or
+         *     `multipart/form-data` with files).
+         */
+        post: operations["start_thread_api_v10_channels__channel_id__threads_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/threads/archived/private": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Private Archived Threads */
+        get: operations["list_private_archived_threads_api_v10_channels__channel_id__threads_archived_private_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/threads/archived/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Public Archived Threads */
+        get: operations["list_public_archived_threads_api_v10_channels__channel_id__threads_archived_public_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v10/channels/{channel_id}/typing": {
         parameters: {
             query?: never;
@@ -783,6 +909,23 @@ export interface paths {
         put?: never;
         /** Trigger Typing */
         post: operations["trigger_typing_api_v10_channels__channel_id__typing_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/channels/{channel_id}/users/@me/threads/archived/private": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Joined Private Archived Threads */
+        get: operations["list_joined_private_archived_threads_api_v10_channels__channel_id__users__me_threads_archived_private_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1389,6 +1532,23 @@ export interface paths {
         post?: never;
         /** Remove Scheduled Event User */
         delete: operations["remove_scheduled_event_user_api_v10_guilds__guild_id__scheduled_events__event_id__users__me_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/threads/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Active Threads */
+        get: operations["list_active_threads_api_v10_guilds__guild_id__threads_active_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2091,6 +2251,13 @@ export interface components {
             /** Token */
             token: null;
         };
+        /** ActiveThreads */
+        ActiveThreads: {
+            /** Members */
+            members: components["schemas"]["ThreadMember"][];
+            /** Threads */
+            threads: components["schemas"]["Channel"][];
+        };
         /**
          * AddRecipientBody
          * @description Discord's fields for bots with the `gdm.join` scope; townhall needs neither.
@@ -2203,6 +2370,18 @@ export interface components {
             applications: components["schemas"]["CommandIndexApplication"][];
             /** Version */
             version: string;
+        };
+        /** ArchivedThreads */
+        ArchivedThreads: {
+            /** Has More */
+            has_more: boolean;
+            /**
+             * Members
+             * @description The asker's own memberships of the listed threads.
+             */
+            members: components["schemas"]["ThreadMember"][];
+            /** Threads */
+            threads: components["schemas"]["Channel"][];
         };
         /** Attachment */
         Attachment: {
@@ -2369,8 +2548,24 @@ export interface components {
          * @description A guild channel, a DM or a group DM: which fields appear depends on `type`.
          */
         Channel: {
+            /** Applied Tags */
+            applied_tags?: string[];
+            /**
+             * Available Tags
+             * @description This and the rest: forum channels (type 15).
+             */
+            available_tags?: components["schemas"]["ForumTag"][];
             /** Bitrate */
             bitrate?: number;
+            /** Default Auto Archive Duration */
+            default_auto_archive_duration?: number;
+            /** Default Forum Layout */
+            default_forum_layout?: number;
+            default_reaction_emoji?: components["schemas"]["DefaultReaction"] | null;
+            /** Default Sort Order */
+            default_sort_order?: number | null;
+            /** Default Thread Rate Limit Per User */
+            default_thread_rate_limit_per_user?: number;
             /** Flags */
             flags: number;
             /**
@@ -2388,11 +2583,15 @@ export interface components {
             last_message_id?: string | null;
             /** Last Pin Timestamp */
             last_pin_timestamp?: string | null;
+            /** @description The viewer's own membership of the thread, where Discord shows it. */
+            member?: components["schemas"]["ThreadMember"];
             /**
              * Member Count
              * @description townhall's, on a group (docs/communities.md): how many members it has.
              */
             member_count?: number;
+            /** Message Count */
+            message_count?: number;
             /** Name */
             name?: string | null;
             /** Nsfw */
@@ -2411,8 +2610,12 @@ export interface components {
             recipients?: components["schemas"]["User"][];
             /** Rtc Region */
             rtc_region?: string | null;
+            /** @description This and the rest up to `applied_tags`: threads (types 10, 11, 12; docs/threads.md). */
+            thread_metadata?: components["schemas"]["ThreadMetadata"];
             /** Topic */
             topic?: string | null;
+            /** Total Message Sent */
+            total_message_sent?: number;
             /** Type */
             type: number;
             /** User Limit */
@@ -2542,8 +2745,19 @@ export interface components {
         };
         /** CreateChannelBody */
         CreateChannelBody: {
+            /** Available Tags */
+            available_tags?: components["schemas"]["ForumTagBody"][] | null;
             /** Bitrate */
             bitrate?: number | null;
+            /** Default Auto Archive Duration */
+            default_auto_archive_duration?: number | null;
+            /** Default Forum Layout */
+            default_forum_layout?: number | null;
+            default_reaction_emoji?: components["schemas"]["DefaultReactionBody"] | null;
+            /** Default Sort Order */
+            default_sort_order?: number | null;
+            /** Default Thread Rate Limit Per User */
+            default_thread_rate_limit_per_user?: number | null;
             /** Name */
             name: string;
             /** Nsfw */
@@ -2721,6 +2935,20 @@ export interface components {
              */
             status: 1 | 2;
         };
+        /** DefaultReaction */
+        DefaultReaction: {
+            /** Emoji Id */
+            emoji_id: string | null;
+            /** Emoji Name */
+            emoji_name: string | null;
+        };
+        /** DefaultReactionBody */
+        DefaultReactionBody: {
+            /** Emoji Id */
+            emoji_id?: number | null;
+            /** Emoji Name */
+            emoji_name?: string | null;
+        };
         /** EditOverwriteBody */
         EditOverwriteBody: {
             /** Allow */
@@ -2756,6 +2984,103 @@ export interface components {
             client_id: string;
             /** Focused */
             focused: boolean;
+        };
+        /** ForumTag */
+        ForumTag: {
+            /** Emoji Id */
+            emoji_id: string | null;
+            /** Emoji Name */
+            emoji_name: string | null;
+            /** Id */
+            id: string;
+            /** Moderated */
+            moderated: boolean;
+            /** Name */
+            name: string;
+        };
+        /**
+         * ForumTagBody
+         * @description An entry of a forum's `available_tags`: with an `id` it keeps that tag.
+         */
+        ForumTagBody: {
+            /** Emoji Id */
+            emoji_id?: number | null;
+            /** Emoji Name */
+            emoji_name?: string | null;
+            /** Id */
+            id?: number | null;
+            /** Moderated */
+            moderated?: boolean | null;
+            /** Name */
+            name: string;
+        };
+        /**
+         * ForumThread
+         * @description A new forum post: the thread with its first message.
+         */
+        ForumThread: {
+            /** Applied Tags */
+            applied_tags?: string[];
+            /** Available Tags */
+            available_tags?: components["schemas"]["ForumTag"][];
+            /** Bitrate */
+            bitrate?: number;
+            /** Default Auto Archive Duration */
+            default_auto_archive_duration?: number;
+            /** Default Forum Layout */
+            default_forum_layout?: number;
+            default_reaction_emoji?: components["schemas"]["DefaultReaction"] | null;
+            /** Default Sort Order */
+            default_sort_order?: number | null;
+            /** Default Thread Rate Limit Per User */
+            default_thread_rate_limit_per_user?: number;
+            /** Flags */
+            flags: number;
+            /** Group Join Policy */
+            group_join_policy?: number;
+            /** Guild Id */
+            guild_id?: string | null;
+            /** Icon */
+            icon?: string | null;
+            /** Id */
+            id: string;
+            /** Last Message Id */
+            last_message_id?: string | null;
+            /** Last Pin Timestamp */
+            last_pin_timestamp?: string | null;
+            member?: components["schemas"]["ThreadMember"];
+            /** Member Count */
+            member_count?: number;
+            message: components["schemas"]["Message"];
+            /** Message Count */
+            message_count?: number;
+            /** Name */
+            name?: string | null;
+            /** Nsfw */
+            nsfw?: boolean;
+            /** Owner Id */
+            owner_id?: string | null;
+            /** Parent Id */
+            parent_id?: string | null;
+            /** Permission Overwrites */
+            permission_overwrites?: components["schemas"]["Overwrite"][];
+            /** Position */
+            position?: number;
+            /** Rate Limit Per User */
+            rate_limit_per_user?: number;
+            /** Recipients */
+            recipients?: components["schemas"]["User"][];
+            /** Rtc Region */
+            rtc_region?: string | null;
+            thread_metadata?: components["schemas"]["ThreadMetadata"];
+            /** Topic */
+            topic?: string | null;
+            /** Total Message Sent */
+            total_message_sent?: number;
+            /** Type */
+            type: number;
+            /** User Limit */
+            user_limit?: number;
         };
         /** Gateway */
         Gateway: {
@@ -3346,6 +3671,8 @@ export interface components {
             reactions?: components["schemas"]["Reaction"][];
             /** @description Replies only; null when the message replied to was deleted. */
             referenced_message?: components["schemas"]["Message"] | null;
+            /** @description The thread started from this message (flag HAS_THREAD, 1 << 5). */
+            thread?: components["schemas"]["Channel"];
             /** Timestamp */
             timestamp: string;
             /** Tts */
@@ -3418,10 +3745,31 @@ export interface components {
         };
         /** ModifyChannelBody */
         ModifyChannelBody: {
+            /** Applied Tags */
+            applied_tags?: number[] | null;
+            /** Archived */
+            archived?: boolean | null;
+            /** Auto Archive Duration */
+            auto_archive_duration?: number | null;
+            /** Available Tags */
+            available_tags?: components["schemas"]["ForumTagBody"][] | null;
             /** Bitrate */
             bitrate?: number | null;
+            /** Default Auto Archive Duration */
+            default_auto_archive_duration?: number | null;
+            /** Default Forum Layout */
+            default_forum_layout?: number | null;
+            default_reaction_emoji?: components["schemas"]["DefaultReactionBody"] | null;
+            /** Default Sort Order */
+            default_sort_order?: number | null;
+            /** Default Thread Rate Limit Per User */
+            default_thread_rate_limit_per_user?: number | null;
             /** Flags */
             flags?: number | null;
+            /** Invitable */
+            invitable?: boolean | null;
+            /** Locked */
+            locked?: boolean | null;
             /** Name */
             name?: string | null;
             /** Nsfw */
@@ -3866,6 +4214,18 @@ export interface components {
             topic: string;
         };
         /**
+         * StartThreadBody
+         * @description Start Thread from Message.
+         */
+        StartThreadBody: {
+            /** Auto Archive Duration */
+            auto_archive_duration?: number | null;
+            /** Name */
+            name: string;
+            /** Rate Limit Per User */
+            rate_limit_per_user?: number | null;
+        };
+        /**
          * SubscribedScheduledEventUser
          * @description Discord's subscribed guild scheduled event user: one's own interest in an event.
          */
@@ -3881,6 +4241,43 @@ export interface components {
             auth: string;
             /** P256Dh */
             p256dh: string;
+        };
+        /** ThreadMember */
+        ThreadMember: {
+            /** Flags */
+            flags: number;
+            /**
+             * Id
+             * @description The thread's id (absent inside GUILD_CREATE's threads).
+             */
+            id?: string;
+            /** Join Timestamp */
+            join_timestamp: string;
+            /** @description With `with_member=true`. */
+            member?: components["schemas"]["Member"];
+            /** User Id */
+            user_id?: string;
+        };
+        /** ThreadMetadata */
+        ThreadMetadata: {
+            /** Archive Timestamp */
+            archive_timestamp: string;
+            /** Archived */
+            archived: boolean;
+            /**
+             * Auto Archive Duration
+             * @description Minutes without activity before it archives itself: 60, 1440, 4320 or 10080.
+             */
+            auto_archive_duration: number;
+            /** Create Timestamp */
+            create_timestamp: string | null;
+            /**
+             * Invitable
+             * @description Private threads only.
+             */
+            invitable?: boolean;
+            /** Locked */
+            locked: boolean;
         };
         /** User */
         User: {
@@ -6345,6 +6742,44 @@ export interface operations {
             };
         };
     };
+    start_thread_from_message_api_v10_channels__channel_id__messages__message_id__threads_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+                /** @description message id */
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartThreadBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     bulk_delete_messages_api_v10_channels__channel_id__messages_bulk_delete_post: {
         parameters: {
             query?: never;
@@ -6710,6 +7145,401 @@ export interface operations {
             };
         };
     };
+    list_thread_members_api_v10_channels__channel_id__thread_members_get: {
+        parameters: {
+            query?: {
+                after?: number | null;
+                limit?: number;
+                with_member?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadMember"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_thread_member_api_v10_channels__channel_id__thread_members__user_id__get: {
+        parameters: {
+            query?: {
+                with_member?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+                /** @description user id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadMember"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_thread_member_api_v10_channels__channel_id__thread_members__user_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+                /** @description user id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_thread_member_api_v10_channels__channel_id__thread_members__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+                /** @description user id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    join_thread_api_v10_channels__channel_id__thread_members__me_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    leave_thread_api_v10_channels__channel_id__thread_members__me_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_thread_api_v10_channels__channel_id__threads_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Applied Tags */
+                    applied_tags?: number[] | null;
+                    /** Auto Archive Duration */
+                    auto_archive_duration?: number | null;
+                    /** Invitable */
+                    invitable?: boolean | null;
+                    message?: {
+                        allowed_mentions?: {
+                            /** Parse */
+                            parse?: string[] | null;
+                            /** Replied User */
+                            replied_user?: boolean | null;
+                            /** Roles */
+                            roles?: number[] | null;
+                            /** Users */
+                            users?: number[] | null;
+                        } | null;
+                        /** Attachments */
+                        attachments?: {
+                            /** Description */
+                            description?: string | null;
+                            /** Duration Secs */
+                            duration_secs?: number | null;
+                            /** Filename */
+                            filename?: string | null;
+                            /** Id */
+                            id: number | string;
+                            /**
+                             * Keep Location
+                             * @default false
+                             */
+                            keep_location?: boolean;
+                            /** Uploaded Filename */
+                            uploaded_filename?: string | null;
+                            /** Waveform */
+                            waveform?: string | null;
+                        }[] | null;
+                        /** Components */
+                        components?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Content */
+                        content?: string | null;
+                        /** Embeds */
+                        embeds?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Enforce Nonce */
+                        enforce_nonce?: boolean | null;
+                        /** Flags */
+                        flags?: number | null;
+                        location?: {
+                            /** Accuracy */
+                            accuracy?: number | null;
+                            /** Latitude */
+                            latitude: number;
+                            /** Live For Seconds */
+                            live_for_seconds?: number | null;
+                            /** Longitude */
+                            longitude: number;
+                        } | null;
+                        message_reference?: {
+                            /** Channel Id */
+                            channel_id?: number | null;
+                            /** Fail If Not Exists */
+                            fail_if_not_exists?: boolean | null;
+                            /** Guild Id */
+                            guild_id?: number | null;
+                            /** Message Id */
+                            message_id?: number | null;
+                            /** Type */
+                            type?: number | null;
+                        } | null;
+                        /** Nonce */
+                        nonce?: number | string | null;
+                        /** Sticker Ids */
+                        sticker_ids?: number[] | null;
+                        /** Tts */
+                        tts?: boolean | null;
+                    } | null;
+                    /** Name */
+                    name: string;
+                    /** Rate Limit Per User */
+                    rate_limit_per_user?: number | null;
+                    /** Type */
+                    type?: number | null;
+                };
+                "multipart/form-data": {
+                    /** Format: binary */
+                    "files[0]"?: string;
+                    /** @description The JSON body, as for application/json. */
+                    payload_json?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForumThread"] | components["schemas"]["Channel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_private_archived_threads_api_v10_channels__channel_id__threads_archived_private_get: {
+        parameters: {
+            query?: {
+                before?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArchivedThreads"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_public_archived_threads_api_v10_channels__channel_id__threads_archived_public_get: {
+        parameters: {
+            query?: {
+                before?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArchivedThreads"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     trigger_typing_api_v10_channels__channel_id__typing_post: {
         parameters: {
             query?: never;
@@ -6728,6 +7558,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_joined_private_archived_threads_api_v10_channels__channel_id__users__me_threads_archived_private_get: {
+        parameters: {
+            query?: {
+                before?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArchivedThreads"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -8563,6 +9428,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_active_threads_api_v10_guilds__guild_id__threads_active_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActiveThreads"];
+                };
             };
             /** @description Validation Error */
             422: {

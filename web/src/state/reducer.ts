@@ -64,6 +64,17 @@ import {
   type JoinRequest,
   type ReceiptsUpdate,
 } from "./community";
+import {
+  emptyInteractions,
+  interactionCreated,
+  interactionFailed,
+  interactionSucceeded,
+  modalShown,
+  shownModal,
+  suggestionsShown,
+  type InteractionsState,
+  type ModalEvent,
+} from "./interactions";
 
 export { beginVoice, changeVoice, endVoice, setSpeaking };
 export type { Call, LocalVoice, VoiceStatus } from "./voice";
@@ -139,6 +150,8 @@ export interface State {
   interestedIn: Record<string, true>;
   /** Communities of groups: directory, requests, proposals, must-read (state/community.ts). */
   community: CommunityState;
+  /** The interactions this tab started: pending, failed, modals, suggestions (state/interactions.ts). */
+  interactions: InteractionsState;
 }
 
 export const initialState: State = {
@@ -166,6 +179,7 @@ export const initialState: State = {
   scheduledEvents: {},
   interestedIn: {},
   community: emptyCommunity,
+  interactions: emptyInteractions,
 };
 
 export const DM_SETTINGS_KEY = "@me";
@@ -749,6 +763,17 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
       return dropMustRead(state, d.message_id);
     case "ANNOUNCEMENT_RECEIPTS_UPDATE":
       return putReceipts(state, (d as ReceiptsUpdate).message_id, d as ReceiptsUpdate);
+    // Application commands and interactions (docs/interactions.md, state/interactions.ts).
+    case "INTERACTION_CREATE":
+      return interactionCreated(state, d as { id: string; nonce?: string | null });
+    case "INTERACTION_SUCCESS":
+      return interactionSucceeded(state, d);
+    case "INTERACTION_FAILURE":
+      return interactionFailed(state, d);
+    case "INTERACTION_MODAL_CREATE":
+      return modalShown(state, shownModal(d as ModalEvent));
+    case "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE":
+      return suggestionsShown(state, d);
     default:
       return state;
   }

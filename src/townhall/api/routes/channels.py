@@ -10,10 +10,12 @@ from starlette.responses import Response
 
 from townhall.actions import channels as channel_actions
 from townhall.actions import overwrites as overwrite_actions
+from townhall.actions import threads as thread_actions
 from townhall.api.deps import ChannelId, CurrentActor, GuildId, OverwriteId, ServicesDep, Snowflake
 from townhall.api.responses import JSON, no_content
 from townhall.domain.event_data import PrivateChannelView
 from townhall.domain.models import UNSET, Channel
+from townhall.domain.threads import TagDraft, ThreadView
 from townhall.wire import payloads, schemas
 
 router = APIRouter(tags=["channels"])
@@ -33,7 +35,50 @@ class OverwriteBody(BaseModel):
         return overwrite_actions.OverwriteDraft(self.id, self.type, self.allow, self.deny)
 
 
-class CreateChannelBody(BaseModel):
+class ForumTagBody(BaseModel):
+    """An entry of a forum's `available_tags`: with an `id` it keeps that tag."""
+
+    id: Snowflake | None = None
+    name: str
+    moderated: bool | None = None
+    emoji_id: Snowflake | None = None
+    emoji_name: str | None = None
+
+    def draft(self) -> TagDraft:
+        return TagDraft(self.name, self.id, bool(self.moderated), self.emoji_id, self.emoji_name)
+
+
+class DefaultReactionBody(BaseModel):
+    emoji_id: Snowflake | None = None
+    emoji_name: str | None = None
+
+
+class ForumFields(BaseModel):
+    """What forum channels take beside a text channel's fields (docs/threads.md)."""
+
+    available_tags: list[ForumTagBody] | None = None
+    default_reaction_emoji: DefaultReactionBody | None = None
+    default_sort_order: int | None = None
+    default_forum_layout: int | None = None
+    default_auto_archive_duration: int | None = None
+    default_thread_rate_limit_per_user: int | None = None
+
+    def forum_draft(self) -> thread_actions.ForumDraft | None:
+        given = self.model_fields_set & set(ForumFields.model_fields)
+        if not given:
+            return None
+        values: dict[str, Any] = {name: getattr(self, name) for name in given}
+        if "available_tags" in values:
+            values["available_tags"] = [t.draft() for t in self.available_tags or ()]
+        if "default_reaction_emoji" in values:
+            emoji = self.default_reaction_emoji
+            values["default_reaction_emoji"] = (
+                (emoji.emoji_id, emoji.emoji_name) if emoji is not None else None
+            )
+        return thread_actions.ForumDraft(**values)
+
+
+class CreateChannelBody(ForumFields):
     name: str
     type: int | None = None
     topic: str | None = None
@@ -46,7 +91,7 @@ class CreateChannelBody(BaseModel):
     permission_overwrites: list[OverwriteBody] | None = None
 
 
-class ModifyChannelBody(BaseModel):
+class ModifyChannelBody(ForumFields):
     name: str | None = None
     type: int | None = None
     position: Position | None = None
@@ -58,7 +103,14 @@ class ModifyChannelBody(BaseModel):
     permission_overwrites: list[OverwriteBody] | None = None
     parent_id: Snowflake | None = None
     flags: int | None = None
-    """Channel flags; only WEB_PUBLIC (1 << 30, readable by anyone with the link) is settable."""
+    """Channel flags; only WEB_PUBLIC (1 << 30, readable by anyone with the link) is settable,
+    and on forums REQUIRE_TAG (1 << 4), on forum posts PINNED (1 << 1)."""
+    archived: bool | None = None
+    """This and the rest: threads (docs/threads.md)."""
+    auto_archive_duration: int | None = None
+    locked: bool | None = None
+    invitable: bool | None = None
+    applied_tags: list[Snowflake] | None = None
 
 
 class ChannelPositionBody(BaseModel):
@@ -74,10 +126,13 @@ class EditOverwriteBody(BaseModel):
     deny: Bitfield | None = None
 
 
-def render(view: Channel | PrivateChannelView) -> dict[str, Any]:
-    """A guild channel, or a DM with the recipients other than the viewer."""
+def render(view: Channel | PrivateChannelView | ThreadView) -> dict[str, Any]:
+    """A guild channel, a DM with the recipients other than the viewer, or a thread with the
+    viewer's membership."""
     if isinstance(view, PrivateChannelView):
         return payloads.channel(view.channel, list(view.recipients))
+    if isinstance(view, ThreadView):
+        return payloads.thread(view.thread, view.member)
     return payloads.channel(view)
 
 
@@ -113,6 +168,7 @@ async def create_guild_channel(
             if body.permission_overwrites is not None
             else None
         ),
+        forum=body.forum_draft(),
     )
     channel = await channel_actions.create_guild_channel(s, actor, guild_id, draft)
     return JSON(payloads.channel(channel), status_code=201)
@@ -147,11 +203,11 @@ async def get_channel(channel_id: ChannelId, actor: CurrentActor, s: ServicesDep
 async def modify_channel(
     channel_id: ChannelId, body: ModifyChannelBody, actor: CurrentActor, s: ServicesDep
 ) -> Any:
-    given = body.model_fields_set
+    given = body.model_fields_set - set(ForumFields.model_fields)
     fields: dict[str, Any] = {name: getattr(body, name) for name in given}
     if body.permission_overwrites is not None:
         fields["permission_overwrites"] = [o.draft() for o in body.permission_overwrites]
-    patch = channel_actions.ChannelPatch(**fields)
+    patch = channel_actions.ChannelPatch(**fields, forum=body.forum_draft())
     return JSON(render(await channel_actions.modify_channel(s, actor, channel_id, patch)))
 
 

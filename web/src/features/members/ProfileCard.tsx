@@ -8,6 +8,7 @@ import { describeError } from "../../ui/errors";
 import { navigate, channelPath } from "../app/router";
 import { notify, setUi } from "../app/ui";
 import { VoiceModeration } from "../voice/VoiceModeration";
+import { UserApps } from "../commands/AppsMenu";
 
 /** A person's card: name, username, roles, member since, and a button to message them. */
 export function ProfileCard({ userId, guildId, x, y }: { userId: string; guildId: string | null; x: number; y: number }) {
@@ -77,6 +78,7 @@ export function ProfileCard({ userId, guildId, x, y }: { userId: string; guildId
           </>
         )}
         {guildId && <VoiceModeration guildId={guildId} userId={userId} />}
+        {guildId && <UserApps guildId={guildId} userId={userId} />}
         {!me && !user?.bot && (
           <button type="button" className="button primary wide" onClick={message}>
             {t("profile.message")}

@@ -16,6 +16,11 @@ import { canRecord, VoiceRecorder } from "./VoiceRecorder";
 import { communityApi } from "../community/communityApi";
 import { MustReadToggle } from "../community/MustReadToggle";
 import { describeError } from "../../ui/errors";
+import { useCommandPicker } from "../commands/CommandPicker";
+import { CommandForm } from "../commands/CommandForm";
+import type { CommandEntry } from "../commands/commandRules";
+import { InteractionStatus } from "../commands/InteractionLines";
+import { ModalHost } from "../commands/InteractionModal";
 
 const EmojiPopover = lazy(() => import("./EmojiPopover"));
 
@@ -94,6 +99,8 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
   const [recording, setRecording] = useState(false);
   /** The next announcement is must-read (a community's announcement channel; MustReadToggle). */
   const [mustRead, setMustRead] = useState(false);
+  /** The slash command picked from the picker: its options form replaces the text. */
+  const [command, setCommand] = useState<CommandEntry | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
   const picked = useRef<HTMLInputElement>(null);
   const lastTyping = useRef(0);
@@ -108,7 +115,12 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
   });
   const trigger = activeTrigger(text, caret);
   const suggestions = useSuggestions(channel, trigger);
-  const listId = `suggestions-${channel.id}`;
+  const slash = useCommandPicker(channel, text, (entry) => {
+    setCommand(entry);
+    setText("");
+    setCaret(0);
+  });
+  const listId = slash.open ? slash.listId : `suggestions-${channel.id}`;
   const place = channel.guild_id ? `#${channel.name}` : privateChannelName(getState(), channel);
 
   useEffect(() => {
@@ -119,6 +131,18 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
   }, [channel.id, replyTo]);
   useEffect(() => setRecording(false), [channel.id]);
   useEffect(() => setMustRead(false), [channel.id]);
+  useEffect(() => setCommand(null), [channel.id]);
+  const backFromCommand = useRef(false);
+  const commandDone = () => {
+    backFromCommand.current = true;
+    setCommand(null);
+  };
+  useEffect(() => {
+    // The text field is back in place of the command's form: the focus goes back to it.
+    if (command || !backFromCommand.current) return;
+    backFromCommand.current = false;
+    ref.current?.focus();
+  }, [command]);
   const pendingCaret = useRef<number | null>(null);
   useLayoutEffect(() => {
     const position = pendingCaret.current;
@@ -169,6 +193,7 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
   };
 
   const onKeyDown = (event: React.KeyboardEvent<HTMLTextAreaElement>) => {
+    if (slash.onKeyDown(event)) return;
     if (suggestions.length && trigger) {
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();
@@ -213,6 +238,7 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
     return (
       <div className="composer composer-disabled" role="note">
         <Icon name="lock" size={16} /> {t("composer.no_permission")}
+        <ModalHost />
       </div>
     );
   }
@@ -228,7 +254,10 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
           </button>
         </div>
       )}
-      {trigger && suggestions.length > 0 && (
+      <ModalHost />
+      <InteractionStatus channelId={channel.id} />
+      {slash.list}
+      {!slash.open && trigger && suggestions.length > 0 && (
         <ul className="suggestions" role="listbox" id={listId} aria-label={t("composer.suggestions")}>
           {suggestions.map((s, i) => (
             <li
@@ -261,6 +290,8 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
             requestAnimationFrame(() => ref.current?.focus());
           }}
         />
+      ) : command ? (
+        <CommandForm channel={channel} entry={command} onCancel={commandDone} onSent={commandDone} />
       ) : (
         <div className="composer">
           {mayAttach && (
@@ -299,10 +330,10 @@ export function Composer({ channel, replyTo, onCancelReply, onEditLast }: { chan
             placeholder={t("composer.placeholder", { place })}
             aria-label={t("composer.label", { place })}
             role="combobox"
-            aria-expanded={!!trigger && suggestions.length > 0}
+            aria-expanded={slash.open || (!!trigger && suggestions.length > 0)}
             aria-controls={listId}
             aria-autocomplete="list"
-            aria-activedescendant={trigger && suggestions.length ? `${listId}-${selected}` : undefined}
+            aria-activedescendant={slash.open ? slash.activeId : trigger && suggestions.length ? `${listId}-${selected}` : undefined}
             onChange={(e) => onChange(e.target.value, e.target.selectionStart)}
             onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
             onKeyDown={onKeyDown}

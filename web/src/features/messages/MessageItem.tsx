@@ -21,6 +21,11 @@ import { GuestBadge } from "../guests/GuestBadge";
 import { shownAsGuest } from "../guests/guestRules";
 import { MustReadBar } from "../community/MustRead";
 import { ReplyPrivatelyButton } from "../community/ReplyPrivately";
+import { MessageApps } from "../commands/AppsMenu";
+import { isCommandAnswer } from "../commands/commandRules";
+import { EphemeralNote, InvocationLine, Thinking } from "../commands/InteractionLines";
+import { MessageComponents } from "../commands/MessageComponents";
+import { EPHEMERAL } from "../../state/interactions";
 
 const EmojiPopover = lazy(() => import("./EmojiPopover"));
 
@@ -114,6 +119,7 @@ function Toolbar({ message, onEdit, onReply }: Pick<Props, "message" | "onEdit" 
         </button>
       )}
       <ReplyPrivatelyButton message={message} compact />
+      <MessageApps message={message} />
       {mine && (
         <button type="button" className="icon-button" aria-label={t("messages.edit")} onClick={() => onEdit(message.id)}>
           <Icon name="edit" />
@@ -230,12 +236,15 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
   const [active, setActive] = useState(false);
   const date = new Date(message.timestamp);
   const isReply = message.type === 19;
-  if (message.type !== 0 && !isReply) return <SystemMessage message={message} name={name} />;
+  // An application's answer to a command (types 20, 23) reads as chat, headed by who ran it.
+  const answer = isCommandAnswer(message.type);
+  const ephemeral = ((message.flags ?? 0) & EPHEMERAL) !== 0;
+  if (message.type !== 0 && !isReply && !answer) return <SystemMessage message={message} name={name} />;
   const openProfile = (element: HTMLElement) => {
     const rect = element.getBoundingClientRect();
     setUi({ profile: { userId: message.author.id, guildId, x: rect.right + 8, y: rect.top } });
   };
-  const classes = ["message", continuation && !isReply ? "continuation" : "", mentioned ? "mentioned" : "", highlighted ? "highlighted" : "", message.local ? `local ${message.local}` : ""];
+  const classes = ["message", continuation && !isReply && !answer ? "continuation" : "", ephemeral ? "ephemeral" : "", mentioned ? "mentioned" : "", highlighted ? "highlighted" : "", message.local ? `local ${message.local}` : ""];
   return (
     <article
       className={classes.join(" ")}
@@ -249,9 +258,10 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
       onTouchStart={() => setActive(true)}
     >
       {isReply && <ReplyPreview message={message} onJump={onJump} />}
+      {answer && <InvocationLine message={message} />}
       <div className="message-row">
         <div className="message-gutter">
-          {continuation && !isReply ? (
+          {continuation && !isReply && !answer ? (
             <time className="hover-time" dateTime={message.timestamp}>
               {formatTime(date)}
             </time>
@@ -262,7 +272,7 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
           )}
         </div>
         <div className="message-main">
-          {(!continuation || isReply) && (
+          {(!continuation || isReply || answer) && (
             <div className="message-head">
               <button type="button" className="author" style={colorStyle(color)} onClick={(e) => openProfile(e.currentTarget)}>
                 {name}
@@ -279,6 +289,7 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
           ) : (
             <div className={`message-content ${isJumbo(message.content) ? "jumbo" : ""}`}>
               <Markdown source={message.content} />
+              <Thinking message={message} name={name} />
               {message.edited_timestamp && (
                 <span className="edited" title={formatDateTime(new Date(message.edited_timestamp))}>
                   {" "}
@@ -292,11 +303,13 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
             <LocationCard location={message.location} messageId={message.id} channelId={message.channel_id} authorId={message.author.id} authorName={name} />
           )}
           <MessageFiles message={message} />
+          <MessageComponents message={message} />
+          <EphemeralNote message={message} />
           <LocalStatus message={message} />
           <Reactions message={message} />
           <MustReadBar message={message} />
         </div>
-        {active && !message.local && !editing && <Toolbar message={message} onEdit={onEdit} onReply={onReply} />}
+        {active && !message.local && !editing && !ephemeral && <Toolbar message={message} onEdit={onEdit} onReply={onReply} />}
       </div>
     </article>
   );

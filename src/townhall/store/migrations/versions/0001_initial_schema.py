@@ -644,6 +644,50 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "forum_settings",
+        sa.Column("channel_id", sa.BigInteger(), nullable=False),
+        sa.Column("default_auto_archive_duration", sa.Integer(), nullable=True),
+        sa.Column(
+            "default_thread_rate_limit_per_user",
+            sa.Integer(),
+            server_default=sa.text("0"),
+            nullable=False,
+        ),
+        sa.Column("default_sort_order", sa.SmallInteger(), nullable=True),
+        sa.Column(
+            "default_forum_layout", sa.SmallInteger(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("default_reaction_emoji_id", sa.BigInteger(), nullable=True),
+        sa.Column("default_reaction_emoji_name", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["channels.id"],
+            name=op.f("fk_forum_settings_channel_id_channels"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("channel_id", name=op.f("pk_forum_settings")),
+    )
+    op.create_table(
+        "forum_tags",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("channel_id", sa.BigInteger(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=20), nullable=False),
+        sa.Column("moderated", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column("emoji_id", sa.BigInteger(), nullable=True),
+        sa.Column("emoji_name", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["channels.id"],
+            name=op.f("fk_forum_tags_channel_id_channels"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_tags")),
+    )
+    with op.batch_alter_table("forum_tags", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_tags_channel_id"), ["channel_id"], unique=False)
+
+    op.create_table(
         "group_join_requests",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
@@ -899,6 +943,65 @@ def upgrade() -> None:
         batch_op.create_index("ix_stage_instances_guild", ["guild_id"], unique=False)
 
     op.create_table(
+        "thread_members",
+        sa.Column("thread_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("join_timestamp", sa.BigInteger(), nullable=False),
+        sa.Column("flags", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["thread_id"],
+            ["channels.id"],
+            name=op.f("fk_thread_members_thread_id_channels"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_thread_members_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("thread_id", "user_id", name=op.f("pk_thread_members")),
+    )
+    with op.batch_alter_table("thread_members", schema=None) as batch_op:
+        batch_op.create_index("ix_thread_members_guild", ["guild_id"], unique=False)
+        batch_op.create_index("ix_thread_members_user", ["user_id", "thread_id"], unique=False)
+
+    op.create_table(
+        "threads",
+        sa.Column("channel_id", sa.BigInteger(), nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("parent_id", sa.BigInteger(), nullable=False),
+        sa.Column("archived", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column("auto_archive_duration", sa.Integer(), nullable=False),
+        sa.Column("archive_timestamp", sa.BigInteger(), nullable=False),
+        sa.Column("create_timestamp", sa.BigInteger(), nullable=False),
+        sa.Column("locked", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column("invitable", sa.Boolean(), server_default=sa.text("(true)"), nullable=False),
+        sa.Column("message_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("total_message_sent", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("member_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("applied_tags", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["channels.id"],
+            name=op.f("fk_threads_channel_id_channels"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["guild_id"], ["guilds.id"], name=op.f("fk_threads_guild_id_guilds"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("channel_id", name=op.f("pk_threads")),
+    )
+    with op.batch_alter_table("threads", schema=None) as batch_op:
+        batch_op.create_index("ix_threads_guild_archived", ["guild_id", "archived"], unique=False)
+        batch_op.create_index(
+            "ix_threads_parent_archived",
+            ["parent_id", "archived", "archive_timestamp"],
+            unique=False,
+        )
+
+    op.create_table(
         "voice_states",
         sa.Column("scope_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
@@ -1060,6 +1163,16 @@ def downgrade() -> None:
         batch_op.drop_index("ix_voice_states_channel")
 
     op.drop_table("voice_states")
+    with op.batch_alter_table("threads", schema=None) as batch_op:
+        batch_op.drop_index("ix_threads_parent_archived")
+        batch_op.drop_index("ix_threads_guild_archived")
+
+    op.drop_table("threads")
+    with op.batch_alter_table("thread_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_thread_members_user")
+        batch_op.drop_index("ix_thread_members_guild")
+
+    op.drop_table("thread_members")
     with op.batch_alter_table("stage_instances", schema=None) as batch_op:
         batch_op.drop_index("ix_stage_instances_guild")
 
@@ -1110,6 +1223,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_group_join_requests_channel_status")
 
     op.drop_table("group_join_requests")
+    with op.batch_alter_table("forum_tags", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_tags_channel_id"))
+
+    op.drop_table("forum_tags")
+    op.drop_table("forum_settings")
     with op.batch_alter_table("ephemeral_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ephemeral_messages_interaction_id"))
 
