@@ -11,6 +11,7 @@ import swagger_ui_bundle  # type: ignore[import-untyped]
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 
 from townhall import __version__
@@ -104,9 +105,24 @@ def mount_docs(app: FastAPI) -> None:
         )
 
 
+def documented_routes(app: FastAPI) -> list[tuple[str, set[str]]]:
+    """The HTTP routes the OpenAPI document lists, in the router's order, with their methods.
+
+    Walking them also makes FastAPI prepare every included route, which it otherwise does at the
+    first request that reaches a router (seconds for all of ours, with every connection waiting);
+    the application does it as it starts."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and route.include_in_schema and context.path:
+            found.append((context.path, route.methods or set()))
+    return found
+
+
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        documented_routes(app)  # FastAPI prepares every route now, not at the first request
         runtime = app.state.runtime = Runtime(settings)
         app.state.services = await runtime.start()
         app.state.hub = runtime.hub
@@ -144,7 +160,9 @@ def create_app(settings: Settings) -> FastAPI:
     mount_docs(app)
     web_client.install(app)
     if settings.rate_limits:
-        app.add_middleware(ratelimit.RateLimits, settings=settings, openapi=app.openapi)
+        app.add_middleware(
+            ratelimit.RateLimits, settings=settings, routes=lambda: documented_routes(app)
+        )
     app.add_middleware(body_limits.BodyLimits, settings=settings)  # outside the rate limits
     if settings.access_log:
         app.add_middleware(access_log.AccessLog)

@@ -23,9 +23,9 @@ import math
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import orjson
 from starlette.routing import compile_path
@@ -108,6 +108,7 @@ ROUTE_LIMITS: dict[tuple[str, str], Limit] = {
 
 MAJOR_PARAMETERS = ("channel_id", "guild_id", "webhook_id")
 _ID_PARAMETER = re.compile(r"\{(\w+_id)\}")
+_CONVERTOR = re.compile(r"\{(\w+):\w+\}")
 MAX_BUCKETS_PER_LIMIT = 100_000
 """Past this many live buckets the oldest is forgotten (it fails open, never closed)."""
 
@@ -183,14 +184,16 @@ def bucket_hash(name: str) -> bytes:
 
 
 class RateLimits:
-    """The middleware. It learns the routes from the OpenAPI document: documented means limited."""
+    """The middleware. It learns the routes from the application's documented routes (those in
+    the OpenAPI document): documented means limited. It reads the routes themselves, not the
+    document, whose first build takes seconds and would hold up the first request."""
 
     def __init__(
         self,
         app: ASGIApp,
         *,
         settings: Settings,
-        openapi: Callable[[], dict[str, Any]],
+        routes: Callable[[], Iterable[tuple[str, Iterable[str]]]],
         prefix: str = "/api/v10",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -204,11 +207,12 @@ class RateLimits:
         # Candidates by (method, number of path segments): a request is matched against a handful
         # of regexes, not all of them. In document order, which is the router's order.
         self.candidates: dict[tuple[str, int], list[_Candidate]] = {}
-        for path, operations in openapi().get("paths", {}).items():
-            if not path.startswith(prefix):
+        for raw, operations in routes():
+            if not raw.startswith(prefix):
                 continue
+            path = _CONVERTOR.sub(r"{\1}", raw)
             template = path.removeprefix(prefix)
-            # The document drops `:int` from `{message_id:int}`; ids are digits, so put it back:
+            # Ids are digits, also where a route does not say `{message_id:int}`:
             # `/messages/pins` must not be taken for `/messages/{message_id}`.
             regex, _format, convertors = compile_path(_ID_PARAMETER.sub(r"{\1:int}", path))
             major = next((p for p in MAJOR_PARAMETERS if p in convertors), None)
