@@ -3,16 +3,22 @@ Discord's permissions (through the parent channel), members, archiving, locking 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import orjson
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from tests.api import store_setup
 from tests.api.test_messages import guild_with_member, history, send
+from tests.api.test_scheduled_events_jobs import later
 from tests.conftest import Account, Api, error_code, event_types
+from townhall.actions import thread_activity
 from townhall.domain.models import ChannelType
 from townhall.domain.permissions import Permission as P
 from townhall.events.event import Envelope
+from townhall.store.schema import jobs
 
 HAS_THREAD = 1 << 5
 
@@ -474,3 +480,85 @@ async def test_active_threads_of_a_guild_are_those_one_may_see(api: Api) -> None
     stranger = await api.account("stranger")
     response = await stranger.get(f"/guilds/{guild['id']}/threads/active")
     assert response.status_code == 403 and error_code(response) == 50001
+
+
+# -- archiving itself (a durable job) -----------------------------------------------------------
+
+
+async def archive_jobs(app: FastAPI, thread_id: str) -> list[dict[str, Any]]:
+    async with store_setup.services(app).engine.connect() as conn:
+        rows = await conn.execute(
+            select(jobs.c.payload, jobs.c.run_at)
+            .where(jobs.c.kind == "thread.archive", jobs.c.finished_at.is_(None))
+            .order_by(jobs.c.run_at)
+        )
+        found = [{**orjson.loads(p), "run_at": r} for p, r in rows.all()]
+    return [j for j in found if str(j["thread_id"]) == thread_id]
+
+
+async def test_a_thread_archives_itself_after_its_inactivity(
+    api: Api, app: FastAPI, published: list[Envelope]
+) -> None:
+    owner, member, _guild, channel_id = await guild_with_member(api)
+    thread = await new_thread(member, channel_id, type=11, auto_archive_duration=60)
+    (scheduled,) = await archive_jobs(app, thread["id"])
+    payload = {"thread_id": int(thread["id"])}
+
+    await send(member, thread["id"], "still talking")
+    await thread_activity.archive_when_idle.run(later(app, timedelta(minutes=59)), payload)
+    assert (await owner.get(f"/channels/{thread['id']}")).json()["thread_metadata"]["archived"] is (
+        False
+    )
+    rescheduled = await archive_jobs(app, thread["id"])
+    assert any(j["run_at"] > scheduled["run_at"] for j in rescheduled)
+
+    published.clear()
+    await thread_activity.archive_when_idle.run(later(app, timedelta(minutes=61)), payload)
+    archived = (await owner.get(f"/channels/{thread['id']}")).json()
+    assert archived["thread_metadata"]["archived"] is True
+    assert event_types(published) == ["THREAD_UPDATE"]
+    public = (await member.get(f"/channels/{channel_id}/threads/archived/public")).json()
+    assert [t["id"] for t in public["threads"]] == [thread["id"]]
+    await thread_activity.archive_when_idle.run(later(app, timedelta(minutes=200)), payload)
+    assert event_types(published) == ["THREAD_UPDATE"], "running it again changes nothing"
+
+
+async def test_a_pinned_forum_post_never_archives_itself(api: Api, app: FastAPI) -> None:
+    owner, _member, guild, _general = await guild_with_member(api)
+    forum = await owner.post(f"/guilds/{guild['id']}/channels", json={"name": "faq", "type": 15})
+    post = await owner.post(
+        f"/channels/{forum.json()['id']}/threads",
+        json={"name": "Read me", "auto_archive_duration": 60, "message": {"content": "Rules"}},
+    )
+    thread = post.json()
+    assert (await edit(owner, thread["id"], flags=1 << 1)).status_code == 200
+    await thread_activity.archive_when_idle.run(
+        later(app, timedelta(days=30)), {"thread_id": int(thread["id"])}
+    )
+    assert (await owner.get(f"/channels/{thread['id']}")).json()["thread_metadata"]["archived"] is (
+        False
+    )
+
+
+async def test_who_cannot_see_a_thread_cannot_read_its_members_or_lists(api: Api) -> None:
+    owner, member, _guild, channel_id = await guild_with_member(api)
+    private = await private_thread(owner, channel_id)
+    stranger = await api.account("stranger")
+    for account in (member, stranger):
+        for path in (
+            f"/channels/{private['id']}/thread-members",
+            f"/channels/{private['id']}/thread-members/{owner.id}",
+        ):
+            response = await account.get(path)
+            assert response.status_code == 403 and error_code(response) == 50001, path
+        added = await account.put(f"/channels/{private['id']}/thread-members/{account.id}")
+        assert added.status_code == 403 and error_code(added) == 50001
+    for path in (
+        f"/channels/{channel_id}/threads/archived/public",
+        f"/channels/{channel_id}/threads/archived/private",
+        f"/channels/{channel_id}/users/@me/threads/archived/private",
+    ):
+        response = await stranger.get(path)
+        assert response.status_code == 403 and error_code(response) == 50001, path
+    started = await stranger.post(f"/channels/{channel_id}/threads", json={"name": "x"})
+    assert started.status_code == 403 and error_code(started) == 50001

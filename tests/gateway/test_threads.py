@@ -4,11 +4,16 @@ else; GUILD_CREATE lists the active threads one sees; gaining a channel syncs it
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from typing import Any
+
+import httpx
+import pytest
 
 from tests.conftest import Account, Api
 from tests.gateway.client import ALL_INTENTS, Recorder, recording
-from tests.server_process import Server
+from tests.server_process import Server, new_deployment
 
 VIEW_CHANNEL = 1 << 10
 GUILD_MEMBERS_INTENT = 1 << 1
@@ -209,3 +214,39 @@ async def test_archiving_and_deleting_reach_who_sees_the_thread(
         "type": 11,
     }
     await session.close()
+
+
+@pytest.fixture(scope="module")
+def two_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
+    """Two nodes of one installation (PostgreSQL and Redis): replicas learn threads from the
+    bus alone."""
+    with new_deployment("postgresql", tmp_path_factory.mktemp("threads") / "data") as deployment:
+        shared = {
+            "TOWNHALL_BUS_URL": "redis://127.0.0.1:6379/0",
+            "TOWNHALL_BUS_CHANNEL": f"townhall-test-{uuid.uuid4().hex}",
+        }
+        yield deployment.start(**shared), deployment.start(**shared)
+
+
+async def test_a_private_thread_started_on_one_node_reaches_its_members_on_another(
+    two_nodes: tuple[Server, Server],
+) -> None:
+    node_a, node_b = two_nodes
+    async with httpx.AsyncClient(base_url=node_b.api, timeout=20) as http:
+        remote = Api(http)
+        owner, (creator, friend, other), guild = await _club(remote, 3)
+        general = guild["system_channel_id"]
+        sessions = {p.id: await recording(node_a, p) for p in (creator, friend, other)}
+        made = await creator.post(f"/channels/{general}/threads", json={"name": "Us", "type": 12})
+        thread = made.json()
+        await sessions[creator.id].until(lambda r: bool(r.dispatches("THREAD_CREATE")))
+        added = await creator.put(f"/channels/{thread['id']}/thread-members/{friend.id}")
+        assert added.status_code == 204
+        said = await creator.post(f"/channels/{thread['id']}/messages", json={"content": "psst"})
+        assert said.status_code == 200
+        for person in (creator, friend):
+            await sessions[person.id].message("psst")
+        await _marker(owner, general, "after psst", *sessions.values())
+        assert _about(_before(sessions[other.id], "after psst"), thread["id"]) == []
+        for session in sessions.values():
+            await session.close()

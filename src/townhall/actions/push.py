@@ -22,7 +22,7 @@ import asyncio
 import logging
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -37,8 +37,14 @@ from townhall.config import Settings
 from townhall.domain import groups, notifications
 from townhall.domain import push as rules
 from townhall.domain.groups import JoinRequest, RequestStatus
-from townhall.domain.models import Channel, Guild, Message, User
-from townhall.domain.permissions import MemberContext, Permission, channel_permissions, has
+from townhall.domain.models import Channel, ChannelType, Guild, Message, User
+from townhall.domain.permissions import (
+    MemberContext,
+    Permission,
+    channel_permissions,
+    has,
+    thread_permissions,
+)
 from townhall.domain.push import MessageFacts, Names, Place, Reason
 from townhall.domain.snowflake import snowflake_at, snowflake_time
 from townhall.push import sender
@@ -50,6 +56,7 @@ from townhall.store import guilds as guild_store
 from townhall.store import messages as message_store
 from townhall.store import push as push_store
 from townhall.store import secrets as secret_store
+from townhall.store import threads as thread_store
 from townhall.store.database import Database
 from townhall.store.push import Subscription
 
@@ -255,6 +262,7 @@ async def _audience(
     roles = {role.id: role for role in await guild_store.roles_of_guild(conn, guild.id)}
     everyone = roles.get(guild.id)
     seeing: dict[int, set[int]] = {}
+    sees = await _seeing_rule(conn, channel)
     for user_id, role_ids in people.items():
         member = MemberContext(
             guild_id=guild.id,
@@ -263,7 +271,7 @@ async def _audience(
             everyone_permissions=everyone.permissions if everyone else 0,
             role_permissions={r: roles[r].permissions for r in role_ids if r in roles},
         )
-        allowed = channel_permissions(member, channel.permission_overwrites)
+        allowed = sees(member)
         if has(allowed, Permission.VIEW_CHANNEL) and (
             not channel.type.is_voice or has(allowed, Permission.CONNECT)
         ):
@@ -271,6 +279,22 @@ async def _audience(
     stored = await push_store.guild_settings_of_users(conn, guild.id, seeing)
     settings = {user_id: notifications.from_json(body) for user_id, body in stored.items()}
     return Audience(place, seeing, settings)
+
+
+async def _seeing_rule(conn: AsyncConnection, channel: Channel) -> Callable[[MemberContext], int]:
+    """How a member's permissions in the channel are found: a thread's through its parent, and
+    a private thread's for its members only (docs/threads.md)."""
+    if not channel.type.is_thread:
+        return lambda member: channel_permissions(member, channel.permission_overwrites)
+    parent = await channel_store.get_channel(conn, channel.parent_id or 0)
+    overwrites = parent.permission_overwrites if parent is not None else ()
+    private = channel.type is ChannelType.PRIVATE_THREAD
+    joined = set(await thread_store.member_ids(conn, channel.id)) if private else set()
+    if parent is None:
+        return lambda member: 0
+    return lambda member: thread_permissions(
+        member, overwrites, private=private, joined=member.user_id in joined
+    )
 
 
 async def _unfocused(
