@@ -14,6 +14,8 @@ from typing import Any, NotRequired
 from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict
 
+from townhall.wire import schema_docs  # noqa: F401  (docstrings read once per class)
+
 _EXACT = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
