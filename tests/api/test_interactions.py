@@ -366,3 +366,25 @@ async def test_a_webhook_edits_its_own_message_with_its_token(api: Api) -> None:
     by_owner = await s.owner.post(f"/channels/{s.channel_id}/messages", json={"content": "mine"})
     others = await api.http.patch(f"{path}/messages/{by_owner.json()['id']}", json={"content": "x"})
     assert others.status_code == 404 and error_code(others) == 10008
+
+
+async def test_in_a_thread_the_bots_permissions_come_from_the_parent_channel(
+    api: Api, published: list[Envelope]
+) -> None:
+    s = await setup(api)
+    denied = await s.owner.put(
+        f"/channels/{s.channel_id}/permissions/{s.bot.user_id}",
+        json={"type": 1, "allow": "0", "deny": str(P.SEND_MESSAGES_IN_THREADS)},
+    )
+    assert denied.status_code == 204, denied.text
+    thread = await s.member.post(
+        f"/channels/{s.channel_id}/threads", json={"name": "questions", "type": 11}
+    )
+    assert thread.status_code == 201, thread.text
+    options = [{"name": "who", "type": 6, "value": str(s.owner.id)}]
+    body = {**s.body("hello", options), "channel_id": thread.json()["id"]}
+    interaction = await invoke(s, published, body)
+    assert interaction["channel"]["id"] == thread.json()["id"]
+    permissions = int(interaction["app_permissions"])
+    assert permissions & P.VIEW_CHANNEL and not permissions & P.SEND_MESSAGES_IN_THREADS
+    await callback(api.http, interaction, {"type": 4, "data": {"content": "ok"}})

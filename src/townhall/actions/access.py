@@ -161,6 +161,31 @@ async def channel_access(
 async def _in_thread(
     conn: AsyncConnection, access: GuildAccess, thread: Channel, cache: AccessCache
 ) -> int:
+    return await _thread_permissions(conn, access.context, access.member.user.id, thread, cache)
+
+
+async def permissions_in(
+    conn: AsyncConnection,
+    context: MemberContext,
+    channel: Channel,
+    cache: AccessCache | None = None,
+) -> int:
+    """Someone else's permissions in a channel of the guild `context` belongs to (a bot's, a
+    mentioned member's): a thread's come from its parent, as the actor's do."""
+    if channel.type.is_thread:
+        return await _thread_permissions(
+            conn, context, context.user_id, channel, cache or _NO_CACHE
+        )
+    return channel_permissions(context, channel.permission_overwrites)
+
+
+async def _thread_permissions(
+    conn: AsyncConnection,
+    context: MemberContext,
+    user_id: int,
+    thread: Channel,
+    cache: AccessCache,
+) -> int:
     """A thread's permissions come from its parent channel (docs/threads.md); only a private
     thread's members and MANAGE_THREADS holders see it (one lookup, for the others)."""
     parent = cache.channel(thread.parent_id or 0) if thread.parent_id else None
@@ -173,10 +198,10 @@ async def _in_thread(
         return 0
     private = thread.type is ChannelType.PRIVATE_THREAD
     overwrites = parent.permission_overwrites
-    permissions = thread_permissions(access.context, overwrites, private=False, joined=True)
+    permissions = thread_permissions(context, overwrites, private=False, joined=True)
     if private and not has(permissions, Permission.MANAGE_THREADS):
-        joined = await thread_store.is_member(conn, thread.id, access.member.user.id)
-        permissions = thread_permissions(access.context, overwrites, private=True, joined=joined)
+        joined = await thread_store.is_member(conn, thread.id, user_id)
+        permissions = thread_permissions(context, overwrites, private=True, joined=joined)
     return permissions
 
 

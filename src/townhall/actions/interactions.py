@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from townhall.actions import interaction_endpoints
 from townhall.actions import interaction_messages as replies
 from townhall.actions import messages as message_actions
-from townhall.actions.access import ChannelAccess, channel_access, member_context
+from townhall.actions.access import ChannelAccess, channel_access, member_context, permissions_in
 from townhall.actions.interaction_messages import Callback, People, Posted, Reply, ReplyEdit
 from townhall.actions.jobs import Payload, job
 from townhall.actions.services import Services
@@ -70,7 +70,7 @@ from townhall.domain.interactions import (
     suggestions,
 )
 from townhall.domain.models import Application, Member, Message, User
-from townhall.domain.permissions import Permission, channel_permissions, has
+from townhall.domain.permissions import Permission, has
 from townhall.domain.webhooks import InvalidWebhookToken, UnknownWebhook
 from townhall.events import catalog
 from townhall.events.event import Event, EventType
@@ -148,8 +148,8 @@ async def create_interaction(s: Services, actor: Actor, invoke: Invoke) -> Inter
             raise UnknownCommand() if kind in _COMMANDS else errors.UnknownApplication()
         prepared = await _prepare(conn, s, actor, application, access, kind, invoke)
         settings = await user_settings_store.get_user_settings(conn, actor.id)
-    bot_context = member_context(guild_access.guild, bot_member, guild_access.roles, now)
-    app_permissions = channel_permissions(bot_context, access.channel.permission_overwrites)
+        bot_context = member_context(guild_access.guild, bot_member, guild_access.roles, now)
+        app_permissions = await permissions_in(conn, bot_context, access.channel, s.cache)
     interaction = Interaction(
         id=s.ids.next_id(),
         application_id=application.id,
@@ -468,10 +468,7 @@ async def _resolve(
         member = await _member(conn, s, guild.guild.id, uid)
         if member is not None:
             context = member_context(guild.guild, member, guild.roles, now)
-            members[uid] = (
-                member,
-                channel_permissions(context, access.channel.permission_overwrites),
-            )
+            members[uid] = (member, await permissions_in(conn, context, access.channel, s.cache))
     found_channels = {}
     for cid in channels:
         channel = await channel_store.get_channel(conn, cid)
