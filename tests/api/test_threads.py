@@ -562,3 +562,20 @@ async def test_who_cannot_see_a_thread_cannot_read_its_members_or_lists(api: Api
         assert response.status_code == 403 and error_code(response) == 50001, path
     started = await stranger.post(f"/channels/{channel_id}/threads", json={"name": "x"})
     assert started.status_code == 403 and error_code(started) == 50001
+
+
+async def test_deleted_messages_leave_the_threads_message_count(api: Api) -> None:
+    owner, member, _guild, channel_id = await guild_with_member(api)
+    thread = await new_thread(member, channel_id, type=11)
+    sent = [await send(member, thread["id"], f"note {n}") for n in range(4)]
+    count = (await member.get(f"/channels/{thread['id']}")).json()["message_count"]
+    assert count == 4
+    gone = await member.delete(f"/channels/{thread['id']}/messages/{sent[0]['id']}")
+    assert gone.status_code == 204
+    bulk = await owner.post(
+        f"/channels/{thread['id']}/messages/bulk-delete",
+        json={"messages": [sent[1]["id"], sent[2]["id"]]},
+    )
+    assert bulk.status_code == 204, bulk.text
+    after = (await member.get(f"/channels/{thread['id']}")).json()
+    assert after["message_count"] == 1 and after["total_message_sent"] == 4

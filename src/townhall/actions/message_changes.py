@@ -39,6 +39,7 @@ from townhall.events import catalog
 from townhall.events.event import Event
 from townhall.store import attachments as attachment_store
 from townhall.store import messages as message_store
+from townhall.store import threads as thread_store
 from townhall.store.attachments import StoredAttachment
 
 EDITABLE_FLAGS = SUPPRESS_EMBEDS
@@ -256,6 +257,8 @@ async def delete_message(s: Services, actor: Actor, channel_id: int, message_id:
         if message.type in UNDELETABLE_TYPES:
             raise errors.CannotExecuteOnSystemMessage()
         await message_store.delete_message(tx.conn, channel_id, message_id)
+        if access.channel.type.is_thread:
+            await thread_store.uncount_messages(tx.conn, channel_id, 1)
         deleted = MessageDeleted(message_id, channel_id, access.channel.guild_id)
         tx.emit(message_event(catalog.MESSAGE_DELETE, deleted, access))
         await audit_log.message_deleted(tx, s, actor, access, message)  # someone else's only
@@ -286,6 +289,8 @@ async def bulk_delete_messages(
             raise errors.CannotExecuteOnChannelType()
         access.require(Permission.MANAGE_MESSAGES)
         deleted = await message_store.delete_messages(tx.conn, channel_id, message_ids)
+        if deleted and access.channel.type.is_thread:
+            await thread_store.uncount_messages(tx.conn, channel_id, len(deleted))
         if deleted:
             data = MessagesDeleted(tuple(deleted), channel_id, access.guild_id)
             tx.emit(

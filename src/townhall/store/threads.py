@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
-from sqlalchemy import RowMapping, Select, and_, delete, insert, select, update
+from sqlalchemy import RowMapping, Select, and_, case, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -175,6 +175,17 @@ async def count_message(conn: AsyncConnection, thread_id: int) -> None:
             message_count=threads.c.message_count + 1,
             total_message_sent=threads.c.total_message_sent + 1,
         )
+    )
+
+
+async def uncount_messages(conn: AsyncConnection, thread_id: int, count: int) -> None:
+    """Deleted messages leave `message_count` (Discord's counts only those still there);
+    `total_message_sent` keeps them."""
+    remaining = threads.c.message_count - count
+    await conn.execute(
+        update(threads)
+        .where(threads.c.channel_id == thread_id)
+        .values(message_count=case((remaining > 0, remaining), else_=0))
     )
 
 
