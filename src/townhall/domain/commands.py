@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from townhall.domain import notifications
 from townhall.domain.errors import InvalidFormBody, TownhallError
 from townhall.domain.permissions import ALL_PERMISSIONS, Permission, has
 
@@ -69,42 +70,7 @@ LIMITS = {CommandType.CHAT_INPUT: 100, CommandType.USER: 15, CommandType.MESSAGE
 PERMISSIONS_MAX = 100
 """Command permission overwrites per command and guild."""
 
-LOCALES = frozenset(
-    [
-        "id",
-        "da",
-        "de",
-        "en-GB",
-        "en-US",
-        "es-ES",
-        "es-419",
-        "fr",
-        "hr",
-        "it",
-        "lt",
-        "hu",
-        "nl",
-        "no",
-        "pl",
-        "pt-BR",
-        "ro",
-        "fi",
-        "sv-SE",
-        "vi",
-        "tr",
-        "cs",
-        "el",
-        "bg",
-        "ru",
-        "uk",
-        "hi",
-        "th",
-        "zh-CN",
-        "ja",
-        "zh-TW",
-        "ko",
-    ]
-)
+LOCALES = notifications.LOCALES
 """Discord's locales: the keys `name_localizations` and `description_localizations` may use."""
 
 ROLE, USER, CHANNEL = 1, 2, 3
