@@ -75,6 +75,7 @@ import {
   type InteractionsState,
   type ModalEvent,
 } from "./interactions";
+import { countThreadMessage, membersChanged, putOwnMembership, putThread, putThreads, removeThread } from "./threads";
 
 export { beginVoice, changeVoice, endVoice, setSpeaking };
 export type { Call, LocalVoice, VoiceStatus } from "./voice";
@@ -613,7 +614,7 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
       return { ...next, readStates, guildSettings, guildIds: ready.guilds.map((g) => g.id) };
     }
     case "GUILD_CREATE":
-      return d.unavailable ? state : putCommunityGuild(addGuild(state, d as Guild), d as Guild & { id: string });
+      return d.unavailable ? state : putThreads(putCommunityGuild(addGuild(state, d as Guild), d as Guild & { id: string }), d.threads as Channel[] | undefined, d.id);
     case "GUILD_UPDATE":
       return updateGuild(putCommunityGuild(state, d as Guild & { id: string }), d.id, (g) => {
         const roles = { ...g.roles };
@@ -677,7 +678,7 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
     case "USER_UPDATE":
       return { ...state, me: state.me && state.me.id === d.id ? { ...state.me, ...(d as User) } : state.me, users: withUsers(state.users, [d as User]) };
     case "MESSAGE_CREATE":
-      return noteAnnouncement(addMessage(state, d as Message), d as Message);
+      return countThreadMessage(noteAnnouncement(addMessage(state, d as Message), d as Message), d as Message);
     case "MESSAGE_UPDATE":
       return updateMustRead(updateMessage(state, d.channel_id, d.id, (m) => ({ ...m, ...(d as Partial<Message>) })), d as Message);
     case "MESSAGE_DELETE":
@@ -774,6 +775,18 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
       return modalShown(state, shownModal(d as ModalEvent));
     case "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE":
       return suggestionsShown(state, d);
+    // Threads (docs/threads.md, state/threads.ts).
+    case "THREAD_CREATE":
+    case "THREAD_UPDATE":
+      return putThread(state, d as Channel);
+    case "THREAD_DELETE":
+      return removeThread(state, d as { id: string; parent_id?: string | null });
+    case "THREAD_LIST_SYNC":
+      return putThreads(state, d.threads as Channel[], d.guild_id);
+    case "THREAD_MEMBER_UPDATE":
+      return putOwnMembership(state, d as { id: string });
+    case "THREAD_MEMBERS_UPDATE":
+      return membersChanged(state, d as { id: string });
     default:
       return state;
   }

@@ -7,6 +7,7 @@ import { compareIds, idFromTime } from "../lib/snowflake";
 import type { VoiceState } from "../voice/protocol";
 import { DM_SETTINGS_KEY, type State } from "./reducer";
 import { scopeOf } from "./voice";
+import { isThread, threadBits } from "./threads";
 
 export const TEXT_TYPES = new Set<number>([ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT, ChannelType.DM, ChannelType.GROUP_DM]);
 export const VOICE_TYPES = new Set<number>([ChannelType.GUILD_VOICE, ChannelType.GUILD_STAGE_VOICE]);
@@ -139,6 +140,8 @@ export function myChannelPermissions(state: State, channelId: string): bigint {
   const channel = state.channels[channelId];
   if (!channel || !state.me) return 0n;
   if (!channel.guild_id) return (1n << 53n) - 1n & ~(1n << 3n);
+  // A thread has no overwrites of its own: its parent's permissions, with the thread rules.
+  if (isThread(channel) && channel.parent_id) return threadBits(myChannelPermissions(state, channel.parent_id));
   const guild = state.guilds[channel.guild_id];
   if (!guild) return 0n;
   return channelPermissions(guild, guild.roles, channel, state.me.id, myMember(state, channel.guild_id));

@@ -36,9 +36,10 @@ import { MuteDeafenButtons } from "../voice/VoiceControls";
 import { VoicePanel } from "../voice/VoicePanel";
 import { VoiceRoot } from "../voice/VoiceRoot";
 import { CommunityHome } from "../community/CommunityHome";
+import { ForumView } from "../threads/ForumView";
 import { channelPath, navigate, type Route } from "./router";
 import { getUi, notify, setUi, useUi } from "./ui";
-import type { Message } from "../../api/types";
+import { ChannelType, type Message } from "../../api/types";
 
 const UserSettings = lazy(() => import("../settings/UserSettings"));
 const GuildSettings = lazy(() => import("../settings/GuildSettings"));
@@ -291,6 +292,8 @@ export function Shell({ route }: { route: Route & { name: "guild" | "dms" } }) {
             <StageChannelView key={channel.id} channel={channel} />
           ) : channel && isVoiceChannel(channel) && guildId ? (
             <VoiceChannelView key={channel.id} channel={channel} />
+          ) : channel && channel.type === ChannelType.GUILD_FORUM && guildId ? (
+            <ForumView key={channel.id} forum={channel} />
           ) : channel ? (
             <MessagePane key={channel.id} channel={channel} />
           ) : (

@@ -26,6 +26,8 @@ import { isCommandAnswer } from "../commands/commandRules";
 import { EphemeralNote, InvocationLine, Thinking } from "../commands/InteractionLines";
 import { MessageComponents } from "../commands/MessageComponents";
 import { EPHEMERAL } from "../../state/interactions";
+import { StartThreadButton, ThreadLine, ThreadSummary } from "../threads/ThreadBits";
+import { THREAD_CREATED, THREAD_STARTER_MESSAGE } from "../../state/threads";
 
 const EmojiPopover = lazy(() => import("./EmojiPopover"));
 
@@ -120,6 +122,7 @@ function Toolbar({ message, onEdit, onReply }: Pick<Props, "message" | "onEdit" 
       )}
       <ReplyPrivatelyButton message={message} compact />
       <MessageApps message={message} />
+      <StartThreadButton message={message} />
       {mine && (
         <button type="button" className="icon-button" aria-label={t("messages.edit")} onClick={() => onEdit(message.id)}>
           <Icon name="edit" />
@@ -239,6 +242,7 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
   // An application's answer to a command (types 20, 23) reads as chat, headed by who ran it.
   const answer = isCommandAnswer(message.type);
   const ephemeral = ((message.flags ?? 0) & EPHEMERAL) !== 0;
+  if (message.type === THREAD_CREATED || message.type === THREAD_STARTER_MESSAGE) return <ThreadLine message={message} name={name} />;
   if (message.type !== 0 && !isReply && !answer) return <SystemMessage message={message} name={name} />;
   const openProfile = (element: HTMLElement) => {
     const rect = element.getBoundingClientRect();
@@ -307,6 +311,7 @@ function MessageItemInner({ message, continuation, editing, onEdit, onReply, onJ
           <EphemeralNote message={message} />
           <LocalStatus message={message} />
           <Reactions message={message} />
+          <ThreadSummary message={message} />
           <MustReadBar message={message} />
         </div>
         {active && !message.local && !editing && !ephemeral && <Toolbar message={message} onEdit={onEdit} onReply={onReply} />}

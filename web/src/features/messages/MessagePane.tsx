@@ -16,8 +16,11 @@ import { Composer } from "./Composer";
 import { FileIcon } from "./FileIcon";
 import { Markdown } from "./Markdown";
 import { MessageList } from "./MessageList";
+import { ThreadList } from "../threads/ThreadList";
+import { ThreadPanel } from "../threads/ThreadPanel";
+import { setThreadView, useThreadView } from "../threads/threadUi";
 
-function TypingIndicator({ channel }: { channel: Channel }) {
+export function TypingIndicator({ channel }: { channel: Channel }) {
   const { t } = useTranslation();
   const names = useStore((s) => {
     const typing = s.typing[channel.id] ?? {};
@@ -136,6 +139,8 @@ export function MessagePane({ channel }: { channel: Channel }) {
   const { t } = useTranslation();
   const window = useStore((s) => s.messages[channel.id]);
   const showPins = useUi((u) => u.pins);
+  const threadView = useThreadView(channel.id);
+  const hasThreads = channel.type === ChannelType.GUILD_TEXT || channel.type === ChannelType.GUILD_ANNOUNCEMENT;
   const [editing, setEditing] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<string | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
@@ -185,6 +190,11 @@ export function MessagePane({ channel }: { channel: Channel }) {
               <Icon name="bell" />
             </button>
           )}
+          {isGuild && hasThreads && (
+            <button type="button" className="icon-button" aria-label={t("threads.title")} aria-pressed={threadView !== null} onClick={() => setThreadView(threadView ? null : { kind: "list", parentId: channel.id })}>
+              <Icon name="chat" />
+            </button>
+          )}
           <button type="button" className="icon-button" aria-label={t("pins.title")} aria-pressed={showPins} onClick={() => setUi({ pins: !showPins })}>
             <Icon name="pin" />
           </button>
@@ -229,6 +239,8 @@ export function MessagePane({ channel }: { channel: Channel }) {
           <TypingIndicator channel={channel} />
         </div>
         {showPins && <PinsPanel channel={channel} />}
+        {threadView?.kind === "thread" && <ThreadPanel key={threadView.threadId} parent={channel} threadId={threadView.threadId} />}
+        {threadView?.kind === "list" && <ThreadList parent={channel} />}
       </div>
     </section>
   );
