@@ -9,6 +9,8 @@ import { Announcements } from "./Announcements";
 import { communityApi } from "./communityApi";
 import { hasHome, mayManageGroups } from "./communityRules";
 import { GroupForm } from "./GroupForm";
+import { ModerationLogButton } from "./ModerationLog";
+import { ThreadCommentsSwitch } from "./ThreadComments";
 import { Groups } from "./Groups";
 import { Proposals } from "./Proposals";
 import "./community.css";
@@ -70,6 +72,7 @@ export function CommunityHome({ guildId }: { guildId: string }) {
       {shown ? (
         <div className="community-scroll">
           <Announcements guildId={guildId} />
+          <ThreadCommentsSwitch guildId={guildId} />
           <div className="community-toolbar">
             {manages ? (
               <button type="button" className="button primary" onClick={() => setForm("create")}>
@@ -80,6 +83,7 @@ export function CommunityHome({ guildId }: { guildId: string }) {
                 <Icon name="plus" size={16} /> {t("community.propose_group")}
               </button>
             )}
+            <ModerationLogButton guildId={guildId} />
           </div>
           <Proposals guildId={guildId} />
           <Groups guildId={guildId} />

@@ -11,6 +11,7 @@ import { notify, setUi } from "../app/ui";
 import { communityApi } from "./communityApi";
 import { groupAction, mayDecideRequests } from "./communityRules";
 import { JoinRequestsDialog } from "./JoinRequests";
+import { maySeeGroupLog, ModerationLogDialog } from "./ModerationLog";
 
 const MAX_REQUEST_MESSAGE = 500;
 
@@ -66,8 +67,9 @@ function GroupRow({ guildId, group }: { guildId: string; group: GroupListing }) 
   const decides = useStore((s) => group.joined && mayDecideRequests(s, group));
   const waiting = useStore((s) => pendingRequests(s, group.id).length);
   const visible = useStore((s) => !!s.channels[group.id]);
+  const logs = useStore((s) => group.joined && maySeeGroupLog(s, guildId, group.id));
   const closed = group.group_join_policy === JoinPolicy.REQUEST;
-  const [dialog, setDialog] = useState<"ask" | "leave" | "requests" | null>(null);
+  const [dialog, setDialog] = useState<"ask" | "leave" | "requests" | "log" | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     if (decides && closed) communityApi.loadJoinRequests(group.id).catch(() => undefined);
@@ -118,6 +120,11 @@ function GroupRow({ guildId, group }: { guildId: string; group: GroupListing }) 
                 {t("community.requests", { count: waiting, formatted: formatNumber(waiting) })}
               </button>
             )}
+            {logs && (
+              <button type="button" className="button secondary small" onClick={() => setDialog("log")}>
+                {t("modlog.open")}
+              </button>
+            )}
             <button type="button" className="button secondary small" disabled={busy} onClick={() => setDialog("leave")}>
               {t("community.leave")}
             </button>
@@ -146,6 +153,7 @@ function GroupRow({ guildId, group }: { guildId: string; group: GroupListing }) 
       </div>
       {dialog === "ask" && <AskDialog group={group} onClose={() => setDialog(null)} />}
       {dialog === "requests" && <JoinRequestsDialog group={group} onClose={() => setDialog(null)} />}
+      {dialog === "log" && <ModerationLogDialog guildId={guildId} groupId={group.id} title={t("modlog.group_title", { name })} onClose={() => setDialog(null)} />}
       {dialog === "leave" && (
         <Confirm
           title={t("community.leave_title", { name })}

@@ -3,8 +3,8 @@
  * the result at once; the gateway's events keep it current afterwards. */
 
 import { api, type Body } from "../../api/client";
-import type { Channel, Message, User } from "../../api/types";
-import { makeNonce } from "../../lib/snowflake";
+import type { Channel, Message, Overwrite, User } from "../../api/types";
+import { compareIds, makeNonce } from "../../lib/snowflake";
 import {
   COMMUNITY,
   MUST_READ,
@@ -31,6 +31,44 @@ export type GroupDraft = Body<"CreateGroupBody"> & Body<"ProposalBody">;
 type Decide = Body<"DecisionBody">;
 
 export type PendingKind = "unread" | "unacknowledged";
+
+export type ModerationEntry = Body<"AuditLogEntry">;
+/** A page of the moderation log: entries newest first, their people by id, and whether more wait. */
+export type ModerationPage = { entries: ModerationEntry[]; users: Record<string, User>; more: boolean };
+
+/** Discord's audit log action types of removed messages (docs/communities.md, "Moderation log"). */
+export const MESSAGE_DELETE = 72;
+export const MESSAGE_BULK_DELETE = 73;
+const LOG_PAGE = 50;
+const SEND_MESSAGES = 1n << 11n;
+/** Commenting in threads: starting one under an announcement (CREATE_PUBLIC_THREADS, what the
+ * server checks for a thread on a message) and writing in it (SEND_MESSAGES_IN_THREADS). */
+const THREAD_COMMENTS = (1n << 35n) | (1n << 38n);
+
+/** The announcement channel's @everyone overwrite with comment threads on or off: writing in the
+ * channel stays denied, every other bit stays as it was. */
+export function commentsOverwrite(channel: Pick<Channel, "permission_overwrites">, guildId: string, on: boolean): Overwrite {
+  const current = channel.permission_overwrites?.find((o) => o.id === guildId);
+  let allow = BigInt(current?.allow ?? "0");
+  let deny = BigInt(current?.deny ?? "0") | SEND_MESSAGES;
+  allow &= ~SEND_MESSAGES;
+  if (on) {
+    allow |= THREAD_COMMENTS;
+    deny &= ~THREAD_COMMENTS;
+  } else {
+    deny |= THREAD_COMMENTS;
+    allow &= ~THREAD_COMMENTS;
+  }
+  return { id: guildId, type: 0, allow: allow.toString(), deny: deny.toString() };
+}
+
+/** Whether the overwrite lets members comment in threads (what the switch shows). */
+export function commentsAllowed(channel: Pick<Channel, "permission_overwrites">, guildId: string): boolean {
+  const current = channel.permission_overwrites?.find((o) => o.id === guildId);
+  return (BigInt(current?.allow ?? "0") & THREAD_COMMENTS) === THREAD_COMMENTS;
+}
+
+type AuditLogPage = { audit_log_entries: ModerationEntry[]; users: User[] };
 
 const groupMembers = (channelId: string) => `/channels/${channelId}/group-members`;
 const joinRequests = (channelId: string) => `/channels/${channelId}/join-requests`;
@@ -134,6 +172,37 @@ export const communityApi = {
     });
     setState((s) => confirmLocalMessage(s, message));
     return message;
+  },
+
+  /** One page of removed messages: single deletions (72) and bulk deletions (73) are two
+   * requests, merged newest first. Where one type filled its page, entries older than that page's
+   * oldest are held back, so the next page (`before` the oldest shown) skips none. */
+  async moderationLog(guildId: string, before?: string, channelId?: string): Promise<ModerationPage> {
+    const query = (type: number) =>
+      `/guilds/${guildId}/audit-logs?action_type=${type}&limit=${LOG_PAGE}${before ? `&before=${before}` : ""}${channelId ? `&channel_id=${channelId}` : ""}`;
+    const pages = await Promise.all([MESSAGE_DELETE, MESSAGE_BULK_DELETE].map((type) => api.request<AuditLogPage>("GET", query(type))));
+    const users: Record<string, User> = {};
+    const byId = new Map<string, ModerationEntry>();
+    let floor: string | null = null;
+    for (const page of pages) {
+      for (const user of page.users ?? []) users[user.id] = user;
+      for (const entry of page.audit_log_entries) byId.set(entry.id, entry);
+      if (page.audit_log_entries.length >= LOG_PAGE) {
+        const oldest = page.audit_log_entries.reduce((a, b) => (compareIds(a.id, b.id) <= 0 ? a : b)).id;
+        if (!floor || compareIds(oldest, floor) > 0) floor = oldest;
+      }
+    }
+    const entries = [...byId.values()].filter((e) => !floor || compareIds(e.id, floor) >= 0).sort((a, b) => compareIds(b.id, a.id));
+    return { entries, users, more: floor !== null };
+  },
+
+  /** The comments switch: the announcement channel's @everyone overwrite (MANAGE_CHANNELS /
+   * MANAGE_ROLES); the channel in the store at once, CHANNEL_UPDATE confirms it. */
+  async setComments(channel: Channel, guildId: string, on: boolean): Promise<void> {
+    const overwrite = commentsOverwrite(channel, guildId, on);
+    await api.request<void>("PUT", `/channels/${channel.id}/permissions/${guildId}`, { type: 0, allow: overwrite.allow, deny: overwrite.deny });
+    const others = (channel.permission_overwrites ?? []).filter((o) => o.id !== guildId);
+    setState((s) => reduce(s, { t: "CHANNEL_UPDATE", d: { ...(s.channels[channel.id] ?? channel), permission_overwrites: [...others, overwrite] } }));
   },
 
   /** "Reply privately": the direct message with the announcement's author, opened (or found),
