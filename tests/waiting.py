@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 
 async def eventually(condition: Callable[[], bool], timeout: float, what: str = "") -> None:
@@ -12,6 +12,18 @@ async def eventually(condition: Callable[[], bool], timeout: float, what: str = 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not await asyncio.to_thread(condition):
+        if loop.time() > deadline:
+            raise TimeoutError(f"not true within {timeout} s: {what or condition}")
+        await asyncio.sleep(0.1)
+
+
+async def eventually_async(
+    condition: Callable[[], Awaitable[bool]], timeout: float, what: str = ""
+) -> None:
+    """`eventually` for a check that is a coroutine (a query on the test's own engine)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
         if loop.time() > deadline:
             raise TimeoutError(f"not true within {timeout} s: {what or condition}")
         await asyncio.sleep(0.1)

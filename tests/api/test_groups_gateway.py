@@ -1,6 +1,7 @@
 """Groups on the gateway, against a real server per backend: a join is one CHANNEL_CREATE to the
 person and one CHANNEL_UPDATE to the group's admins; join requests reach the group's managers
-and the person asking; proposals reach the community's admins and the proposer.
+and the person asking; proposals reach the community's admins and the proposer; a group that
+appears, changes its name or goes reaches every member's directory, guests' excepted.
 
 Every absence is proved by order: a session's events arrive in log order, so an event that did
 not come before a later marker message never comes.
@@ -16,10 +17,12 @@ import pytest
 import pytest_asyncio
 
 from tests.api.test_groups import community, make_group, me, member_path
+from tests.api.test_guests import join_as_guest
 from tests.conftest import BACKENDS, Api, text_channel
 from tests.gateway.client import Recorder, recording
 from tests.gateway.test_voice_states import dispatched, marker
 from tests.server_process import Server, new_deployment
+from townhall.domain.guests import IS_GUEST_INVITE
 
 GROUP_EVENTS = {
     "CHANNEL_CREATE",
@@ -31,6 +34,9 @@ GROUP_EVENTS = {
     "GROUP_PROPOSAL_CREATE",
     "GROUP_PROPOSAL_UPDATE",
     "GROUP_PROPOSAL_DELETE",
+    "GROUP_LISTING_CREATE",
+    "GROUP_LISTING_UPDATE",
+    "GROUP_LISTING_DELETE",
 }
 
 
@@ -157,9 +163,61 @@ async def test_a_proposal_reaches_the_communitys_admins_and_the_proposer_only(
     await marker(owner, general, owner_rec, ada_rec, bob_rec)
     assert [t for t, _ in seen(owner_rec, start[owner_rec])] == [
         "GROUP_PROPOSAL_CREATE",
+        "GROUP_LISTING_CREATE",
         "CHANNEL_CREATE",
         "GROUP_PROPOSAL_UPDATE",
     ]
-    assert seen(bob_rec, start[bob_rec]) == []
+    # Bob hears of no proposal, only of the new group in the directory.
+    assert [t for t, _ in seen(bob_rec, start[bob_rec])] == ["GROUP_LISTING_CREATE"]
     for rec in (owner_rec, ada_rec, bob_rec):
+        await rec.close()
+
+
+async def test_a_group_that_appears_changes_or_goes_reaches_every_members_directory_not_guests(
+    server: Server, remote: Api
+) -> None:
+    owner, guild, (ada, bob) = await community(remote, 2)
+    general = text_channel(guild)["id"]
+    allowed = await owner.patch(f"/guilds/{guild['id']}", json={"guests_enabled": True})
+    assert allowed.status_code == 200, allowed.text
+    link = await owner.post(
+        f"/channels/{general}/invites", json={"flags": IS_GUEST_INVITE, "max_age": 3600}
+    )
+    assert link.status_code == 200, link.text
+    guest = await join_as_guest(remote, link.json()["code"])
+    recs = [await recording(server, who) for who in (owner, ada, bob, guest)]
+    owner_rec, ada_rec, bob_rec, guest_rec = recs
+    start = {rec: len(rec.payloads) for rec in recs}
+
+    group = await make_group(owner, guild, "chess", topic="Tuesdays")
+    shared = {
+        "guild_id": guild["id"],
+        "id": group["id"],
+        "name": "chess",
+        "topic": "Tuesdays",
+        "group_join_policy": 0,
+        "member_count": 1,
+    }
+    assert await dispatched(ada_rec, "GROUP_LISTING_CREATE") == shared
+    assert (await bob.put(me(group))).status_code == 204  # a join: no directory event
+    renamed = await owner.patch(f"/channels/{group['id']}", json={"name": "chess-club"})
+    assert renamed.status_code == 200, renamed.text
+    changed = await dispatched(ada_rec, "GROUP_LISTING_UPDATE")
+    assert changed == {**shared, "name": "chess-club", "member_count": 2}
+    removed = await owner.delete(f"/guilds/{guild['id']}/groups/{group['id']}?mode=archive")
+    assert removed.status_code == 200, removed.text
+    gone = {"guild_id": guild["id"], "id": group["id"]}
+    assert await dispatched(ada_rec, "GROUP_LISTING_DELETE") == gone
+    other = await make_group(owner, guild, "darts")
+    assert (await owner.delete(f"/channels/{other['id']}")).status_code == 200
+
+    await marker(owner, general, *recs)
+    listing = ["GROUP_LISTING_CREATE", "GROUP_LISTING_UPDATE", "GROUP_LISTING_DELETE"] * 2
+    del listing[4]  # darts was never renamed
+    assert [t for t, _ in seen(ada_rec, start[ada_rec])] == listing
+    assert [t for t, _ in seen(bob_rec, start[bob_rec]) if t.startswith("GROUP_")] == listing
+    owner_seen = [t for t, _ in seen(owner_rec, start[owner_rec])]
+    assert [t for t in owner_seen if t.startswith("GROUP_")] == listing, "its admin too"
+    assert seen(guest_rec, start[guest_rec]) == [], "guests do not browse the directory"
+    for rec in recs:
         await rec.close()

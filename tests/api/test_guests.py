@@ -5,7 +5,6 @@ Expiry, erasure and what others' sessions receive are in test_guests_erasure.py.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 
 from tests.api.store_setup import services
 from tests.conftest import Account, Api, error_code
+from tests.waiting import eventually_async
 from townhall.domain.guests import GUEST, IS_GUEST, IS_GUEST_INVITE
 from townhall.store.schema import guests, users
 
@@ -424,8 +424,8 @@ async def test_a_moderator_ends_a_guests_access_at_once(api: Api, app: FastAPI) 
 
 async def wait_until_erased(app: FastAPI, user_id: int, timeout: float = 30.0) -> None:
     """The erasure job runs within seconds; wait for the account's row to be gone."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while await user_rows(app, user_id):
-        assert loop.time() < deadline, f"user {user_id} was not erased within {timeout} s"
-        await asyncio.sleep(0.1)
+
+    async def erased() -> bool:
+        return not await user_rows(app, user_id)
+
+    await eventually_async(erased, timeout, f"user {user_id} erased")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.api.test_applications import authorize, bot_account, create_app
 from tests.conftest import Account, Api, error_code, event_types
 from tests.gateway.client import connected
 from tests.gateway.conftest import remote, server
@@ -12,7 +13,7 @@ from townhall.events.event import Envelope
 
 __all__ = ["remote", "server"]
 MUST_READ = 1 << 30
-VIEW_CHANNEL, MANAGE_MESSAGES = 1 << 10, 1 << 13
+VIEW_CHANNEL, MANAGE_MESSAGES, READ_HISTORY = 1 << 10, 1 << 13, 1 << 16
 GUILDS, GUILD_MESSAGES = 1 << 0, 1 << 9
 
 
@@ -198,6 +199,40 @@ async def test_a_role_denied_the_channel_is_not_counted(api: Api) -> None:
     assert counts == {"member_count": 2, "read_count": 0, "acknowledged_count": 1}
     unread = (await owner.get(receipts_path(message) + "/pending?kind=unread")).json()
     assert sorted(int(u["id"]) for u in unread) == sorted([owner.id, ada.id])
+
+
+async def test_bots_are_not_counted_or_listed_as_members_who_should_read(api: Api) -> None:
+    owner, ada = await api.account(), await api.account()
+    guild, news = await community(owner, ada)
+    app = await create_app(owner, "Helper")
+    added = await authorize(owner, app, guild["id"], VIEW_CHANNEL | READ_HISTORY)
+    assert added.status_code == 200, added.text
+    bot = await bot_account(owner, app)
+    group = await owner.post(
+        f"/guilds/{guild['id']}/channels",
+        json={
+            "name": "coaches",
+            "permission_overwrites": [
+                {"id": guild["id"], "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)},
+                {"id": str(ada.id), "type": 1, "allow": str(VIEW_CHANNEL), "deny": "0"},
+                {"id": str(bot.id), "type": 1, "allow": str(VIEW_CHANNEL), "deny": "0"},
+            ],
+        },
+    )
+    assert group.status_code == 201, group.text
+    for channel_id in (news, group.json()["id"]):  # everyone sees it; only its members see it
+        message = await must_read(owner, channel_id, "Kit check on Sunday")
+        expected = {"member_count": 2, "read_count": 0, "acknowledged_count": 1}
+        assert (await owner.get(receipts_path(message))).json() == expected, channel_id
+        unread = (await owner.get(receipts_path(message) + "/pending?kind=unread")).json()
+        assert sorted(int(u["id"]) for u in unread) == sorted([owner.id, ada.id]), channel_id
+        unacked = (await owner.get(receipts_path(message) + "/pending?kind=unacknowledged")).json()
+        assert [int(u["id"]) for u in unacked] == [ada.id], channel_id
+
+        read = await bot.post(f"/channels/{channel_id}/messages/{message['id']}/ack", json={})
+        assert read.status_code == 200, read.text
+        assert (await bot.put(ack_path(message))).status_code == 204
+        assert (await owner.get(receipts_path(message))).json() == expected, "the bot changes none"
 
 
 # -- over the gateway (a real server) ----------------------------------------------------------

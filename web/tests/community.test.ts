@@ -214,6 +214,29 @@ describe("the group directory", () => {
     expect(myGroups(s, GUILD)).toMatchObject([{ id: "9", member_count: 4 }]);
   });
 
+  it("GROUP_LISTING_* add, rename and drop a group for everyone, keeping what is one's own", () => {
+    let s = putDirectory(ready(), GUILD, [listing("9", { joined: true })]);
+    const shared = { guild_id: GUILD, id: TEAM, name: "chess", topic: "Tuesdays", group_join_policy: 1, member_count: 1 };
+    s = reduce(s, { t: "GROUP_LISTING_CREATE", d: shared });
+    expect(otherGroups(s, GUILD)).toEqual([{ ...listing(TEAM), name: "chess", topic: "Tuesdays", group_join_policy: 1, member_count: 1 }]);
+    s = reduce(s, { t: "GROUP_JOIN_REQUEST_CREATE", d: request("7", ME.id) });
+    s = reduce(s, { t: "GROUP_LISTING_UPDATE", d: { ...shared, name: "chess-club", member_count: 2 } });
+    expect(otherGroups(s, GUILD)).toMatchObject([{ id: TEAM, name: "chess-club", member_count: 2, requested: true }]);
+    s = reduce(s, { t: "GROUP_LISTING_DELETE", d: { guild_id: GUILD, id: TEAM } });
+    expect(otherGroups(s, GUILD)).toEqual([]);
+    expect(myGroups(s, GUILD).map((g) => g.id)).toEqual(["9"]);
+  });
+
+  it("a new group one is in already (its creator, CHANNEL_CREATE first) is listed as one's own", () => {
+    let s = putDirectory(ready(), GUILD, []);
+    const own = { id: ME.id, type: 1 as const, allow: String(VIEW | MANAGE_ROLES | (1n << 13n)), deny: "0" };
+    s = reduce(s, { t: "CHANNEL_CREATE", d: groupChannel({ permission_overwrites: [own] }) });
+    s = reduce(s, { t: "GROUP_LISTING_CREATE", d: { guild_id: GUILD, id: TEAM, name: "team", topic: null, group_join_policy: 0, member_count: 1 } });
+    expect(myGroups(s, GUILD)).toMatchObject([{ id: TEAM, joined: true, admin: true }]);
+    const other = reduce(ready(), { t: "GROUP_LISTING_CREATE", d: { guild_id: GUILD, id: TEAM, name: "team", topic: null, group_join_policy: 0, member_count: 1 } });
+    expect(other.community.directory[GUILD]).toBeUndefined(); // fetched when the home opens
+  });
+
   it("a group's managers see others' requests oldest first until decided", () => {
     let s = ready();
     s = reduce(s, { t: "GROUP_JOIN_REQUEST_CREATE", d: request("12", ANN.id) });

@@ -2,10 +2,11 @@
 
 Sending one is `send_message` with the MUST_READ flag (actions/messages.py: MANAGE_MESSAGES in the
 channel; the author counts as having acknowledged it). Receipts are computed, never stored: the
-members who see the channel (domain/announcements.py: a few queries whatever the guild's size),
-their read states (actions/read_states.py moves them) and their acknowledgements. The channel's
-managers hear of every change as ANNOUNCEMENT_RECEIPTS_UPDATE: after an acknowledgement, and after
-a read state that passed a must-read message.
+members who see the channel (domain/announcements.py: a few queries whatever the guild's size;
+people only, bots are not asked to read), their read states (actions/read_states.py moves them)
+and their acknowledgements. The channel's managers hear of every change as
+ANNOUNCEMENT_RECEIPTS_UPDATE: after an acknowledgement, and after a read state that passed a
+must-read message.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from townhall.events import catalog
 from townhall.events.event import Event
 from townhall.store import announcements as announcement_store
 from townhall.store import channels as channel_store
-from townhall.store import members as member_store
 from townhall.store import users as user_store
 
 _READS = int(Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY)
@@ -103,7 +103,8 @@ async def list_pending(
     after: int = 0,
     limit: int = rules.PENDING_DEFAULT,
 ) -> list[User]:
-    """Who of those who see the channel has not read (or not acknowledged) the message, by id."""
+    """Who of the people who see the channel has not read (or not acknowledged) the message,
+    by id (bots are left out)."""
     async with s.engine.connect() as conn:
         access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
         access.require(Permission.MANAGE_MESSAGES)
@@ -157,7 +158,7 @@ async def receipts(
     viewers = await _viewers(conn, access)
     if viewers.only is None:
         hidden = viewers.hidden
-        members = await member_store.count_members(conn, guild_id) - len(hidden)
+        members = await announcement_store.count_people(conn, guild_id) - len(hidden)
         read = await announcement_store.count_read(conn, guild_id, channel_id, message_id)
         acknowledged = await announcement_store.count_acknowledged(conn, guild_id, message_id)
         if hidden:

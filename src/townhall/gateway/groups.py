@@ -5,6 +5,13 @@ member on every join would cost the square of the group's size, so a member who 
 the group nor is a bot receives the role overwrites and their own only
 (`ChannelEntry.seen_by_member`), and hears of a change only when their view of it changed. The
 group's managers and bots receive the whole channel, as Discord sends it.
+
+Those who do not see a group still browse it in the community's directory (`GET …/groups`).
+They hear of a group that appears, changes its name, topic or join policy, or goes, as
+townhall's GROUP_LISTING_CREATE, GROUP_LISTING_UPDATE and GROUP_LISTING_DELETE: the directory's
+entry without what is personal (`joined`, `admin`, `requested`), one encoding for every member
+but guests (who may not browse the directory), made here from the CHANNEL_* event that changed
+the group. A join changes only `member_count` and sends none of them.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from typing import Any
 import orjson
 
 from townhall.domain import groups
+from townhall.domain.guests import is_guest
 from townhall.gateway.guild_state import ChannelEntry, GuildState
 from townhall.gateway.session import Session, dispatch_head
 from townhall.wire.intents import Intent
@@ -23,6 +31,10 @@ Json = Mapping[str, Any]
 _NOT_THEIR_VIEW = frozenset({"permission_overwrites", "member_count"})
 """Left out when comparing two versions of an ordinary member's view: the overwrites are compared
 on their own, and the count is the directory's to tell (it changes with every join)."""
+
+
+_LISTED = ("name", "topic", "group_join_policy")
+"""What of a group the directory shows the same to everyone (`member_count` aside)."""
 
 
 def is_group_channel(channel: Json | None) -> bool:
@@ -97,3 +109,23 @@ def fan_out_update(
         send((s for s in sessions if s not in could_see), "CHANNEL_CREATE", view)
         if changed:
             send(known, "CHANNEL_UPDATE", view)
+
+
+def listing_change(before: Json | None, after: Json | None) -> tuple[str, Json] | None:
+    """The directory event a change of a channel makes, if any: (name, data)."""
+    was, now = is_group_channel(before), is_group_channel(after)
+    if now and after is not None:
+        if was and before is not None and all(before.get(k) == after.get(k) for k in _LISTED):
+            return None
+        body = {k: after.get(k) for k in ("guild_id", "id", *_LISTED, "member_count")}
+        return ("GROUP_LISTING_UPDATE" if was else "GROUP_LISTING_CREATE"), body
+    if was and before is not None:
+        return "GROUP_LISTING_DELETE", {"guild_id": before.get("guild_id"), "id": before["id"]}
+    return None
+
+
+def tell_directory(sessions: Iterable[Session], before: Json | None, after: Json | None) -> None:
+    """The directory event of this change to each session of the community but guests'."""
+    change = listing_change(before, after)
+    if change is not None:
+        send((s for s in sessions if not is_guest(s.user)), *change)

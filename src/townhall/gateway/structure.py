@@ -132,8 +132,13 @@ class _Handlers:
     def channel_create(self, envelope: Envelope) -> None:
         state = self.hub.guilds.get(envelope.guild_id or 0)
         if state is not None:
-            state.put_channel(orjson.loads(envelope.data))
+            channel = orjson.loads(envelope.data)
+            state.put_channel(channel)
+            groups.tell_directory(self._sessions(state), None, channel)
         self.hub.fan_out(envelope, self.hub.audience(envelope))
+
+    def _sessions(self, state: GuildState) -> Iterable[Session]:
+        return self.hub.guild_sessions.get(state.guild_id, ())
 
     def channel_update(self, envelope: Envelope) -> None:
         hub = self.hub
@@ -157,6 +162,9 @@ class _Handlers:
         state.put_channel(orjson.loads(envelope.data))
         can_see = list(hub.audience(envelope))
         after = state.channels[channel_id]
+        groups.tell_directory(
+            self._sessions(state), before.payload if before else None, after.payload
+        )
         if group or groups.is_group_channel(after.payload):
             groups.fan_out_update(state, before, after, could_see, whole_before, can_see)
         else:
@@ -179,7 +187,10 @@ class _Handlers:
         audience = list(self.hub.audience(envelope))
         state = self.hub.guilds.get(envelope.guild_id or 0)
         if state is not None:
+            before = state.channels.get(envelope.channel_id or 0)
             state.remove_channel(envelope.channel_id or 0)
+            if before is not None:
+                groups.tell_directory(self._sessions(state), before.payload, None)
         self.hub.fan_out(envelope, audience)
 
     def member_add(self, envelope: Envelope) -> None:

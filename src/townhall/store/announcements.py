@@ -2,7 +2,8 @@
 
 Must-read messages are found through a partial index of `messages` (schema.MUST_READ_WHERE), so
 listing them never walks a channel's history. Counts join `members`: a person who left the guild
-no longer counts, though their read state and acknowledgement stay.
+no longer counts, though their read state and acknowledgement stay. Bots are members but nobody
+asks them to read: the viewers, counts and lists here are of people only (`users.bot` false).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from townhall.store.schema import (
     message_acknowledgements,
     messages,
     read_states,
+    users,
 )
 
 CHUNK = 500
@@ -28,6 +30,10 @@ CHUNK = 500
 
 _MUST_READ = text("(messages.flags & 1073741824) != 0")
 """schema.MUST_READ_WHERE, qualified (`users` has `flags` too): the partial index still applies."""
+
+
+_PEOPLE = members.join(users, and_(users.c.id == members.c.user_id, users.c.bot == false()))
+"""The guild's members who are people, not bots."""
 
 
 def _chunks(ids: Collection[int]) -> Iterator[list[int]]:
@@ -125,7 +131,8 @@ async def unacknowledged(
 async def role_sets(
     conn: AsyncConnection, guild_id: int, role_ids: Collection[int], user_ids: Collection[int]
 ) -> dict[int, frozenset[int]]:
-    """The role ids of each member who holds one of `role_ids` or is one of `user_ids`."""
+    """The role ids of each person (not bot) who holds one of `role_ids` or is one of
+    `user_ids`."""
     if not role_ids and not user_ids:
         return {}
     wanted = []
@@ -139,7 +146,7 @@ async def role_sets(
     query = (
         select(members.c.user_id, member_roles.c.role_id)
         .select_from(
-            members.outerjoin(
+            _PEOPLE.outerjoin(
                 member_roles,
                 and_(
                     member_roles.c.guild_id == members.c.guild_id,
@@ -157,13 +164,19 @@ async def role_sets(
     return {user_id: frozenset(roles) for user_id, roles in found.items()}
 
 
+async def count_people(conn: AsyncConnection, guild_id: int) -> int:
+    """The guild's members who are people."""
+    query = select(func.count()).select_from(_PEOPLE).where(members.c.guild_id == guild_id)
+    return int((await conn.execute(query)).scalar_one())
+
+
 async def count_read(conn: AsyncConnection, guild_id: int, channel_id: int, message_id: int) -> int:
-    """Members whose read state in the channel reached the message."""
+    """Members (people) whose read state in the channel reached the message."""
     query = (
         select(func.count())
         .select_from(
             read_states.join(
-                members,
+                _PEOPLE,
                 and_(members.c.user_id == read_states.c.user_id, members.c.guild_id == guild_id),
             )
         )
@@ -173,12 +186,12 @@ async def count_read(conn: AsyncConnection, guild_id: int, channel_id: int, mess
 
 
 async def count_acknowledged(conn: AsyncConnection, guild_id: int, message_id: int) -> int:
-    """Members who acknowledged the message."""
+    """Members (people) who acknowledged the message."""
     query = (
         select(func.count())
         .select_from(
             message_acknowledgements.join(
-                members,
+                _PEOPLE,
                 and_(
                     members.c.user_id == message_acknowledgements.c.user_id,
                     members.c.guild_id == guild_id,
@@ -234,7 +247,8 @@ async def members_without(
     after: int,
     limit: int,
 ) -> list[int]:
-    """Members, by id after `after`, who have not read (`read`) or not acknowledged the message."""
+    """Members (people), by id after `after`, who have not read (`read`) or not acknowledged
+    the message."""
     if read:
         done = exists().where(
             read_states.c.user_id == members.c.user_id,
@@ -248,6 +262,7 @@ async def members_without(
         )
     query = (
         select(members.c.user_id)
+        .select_from(_PEOPLE)
         .where(members.c.guild_id == guild_id, members.c.user_id > after, ~done)
         .order_by(members.c.user_id)
         .limit(limit)

@@ -1,4 +1,6 @@
-"""axe-core on each main screen in both themes: no serious or critical violation."""
+"""axe-core on each main screen in both themes: no serious or critical violation; and the
+controls whose names once differed from what they show (a reply's preview, a bot in the member
+list) are named by what they show (WCAG 2.5.3, label in name)."""
 
 from __future__ import annotations
 
@@ -35,6 +37,30 @@ def serious_violations(page: Page) -> list[str]:
     return list(result)
 
 
+def label_in_name_violations(page: Page, selector: str) -> list[str]:
+    """axe's label-content-name-mismatch (WCAG 2.5.3; experimental, so off in a plain run) on the
+    controls `selector` finds, which must exist: an accessible name that does not contain the
+    visible text."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async (selector) => {
+            const found = document.querySelectorAll(selector);
+            if (!found.length) return [`nothing matches ${selector}`];
+            const r = await axe.run(
+                { include: [...found] },
+                {
+                    runOnly: { type: 'rule', values: ['label-content-name-mismatch'] },
+                    rules: { 'label-content-name-mismatch': { enabled: true } },
+                    resultTypes: ['violations'],
+                },
+            );
+            return r.violations.flatMap((v) => v.nodes.map((n) => n.html));
+        }""",
+        selector,
+    )
+    return list(result)
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_main_screens_have_no_serious_accessibility_violations(
     browser: Browser, web_server: Server, scheme: str
@@ -48,6 +74,17 @@ def test_main_screens_have_no_serious_accessibility_violations(
     with owner.api() as http:
         http.put(f"/channels/{channel_id}/messages/{reply_to['id']}/reactions/%F0%9F%91%8D/@me")
         code = http.post(f"/channels/{channel_id}/invites", json={}).json()["code"]
+        replied = http.post(
+            f"/channels/{channel_id}/messages",
+            json={"content": "Agreed", "message_reference": {"message_id": reply_to["id"]}},
+        )
+        assert replied.status_code == 200, replied.text
+        app = http.post("/applications", json={"name": "Helper"}).json()
+        added = http.post(
+            f"/oauth2/authorize?client_id={app['id']}&scope=bot&permissions=0",
+            json={"guild_id": guild_id, "permissions": "0", "authorize": True},
+        )
+        assert added.status_code == 200, added.text
     # The scan itself is injected, so this context lets a script tag past the page's CSP.
     context = browser.new_context(color_scheme=scheme, bypass_csp=True, reduced_motion="reduce")  # type: ignore[arg-type]
     problems: dict[str, list[str]] = {}
@@ -64,8 +101,16 @@ def test_main_screens_have_no_serious_accessibility_violations(
         problems["invite"] = serious_violations(login)
 
         page = open_as(context, owner, f"/channels/{guild_id}/{channel_id}")
-        expect(page.get_by_role("article").filter(has_text="quoted")).to_be_visible()
+        expect(page.get_by_role("article").filter(has_text="Agreed")).to_be_visible()
         problems["channel"] = serious_violations(page)
+        reply = page.get_by_role("article").filter(has_text="Agreed")
+        preview = reply.get_by_role("button", name=re.compile(r"^@\S+ > quoted"))
+        expect(preview).to_have_accessible_description(re.compile(r"^Go to the message from"))
+        bot = page.get_by_role("complementary", name="Members").get_by_role(
+            "button", name=re.compile(r"^Helper\S* Bot, ")
+        )
+        expect(bot).to_be_visible()
+        problems["label in name"] = label_in_name_violations(page, ".reply-preview, .member-row")
         page.get_by_role("button", name="Settings", exact=True).click()
         expect(page.get_by_role("dialog", name="Settings")).to_be_visible()
         problems["settings"] = serious_violations(page)
@@ -86,7 +131,7 @@ def test_main_screens_have_no_serious_accessibility_violations(
         phone = context.new_page()
         phone.set_viewport_size(PHONE)
         phone.goto(web_server.url + f"/channels/{guild_id}/{channel_id}")
-        expect(phone.get_by_role("article").filter(has_text="quoted")).to_be_visible()
+        expect(phone.get_by_role("article").filter(has_text="Agreed")).to_be_visible()
         problems["phone channel"] = serious_violations(phone)
         phone.get_by_role("button", name="Open navigation").click()
         problems["phone navigation"] = serious_violations(phone)

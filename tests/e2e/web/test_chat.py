@@ -75,7 +75,7 @@ def test_two_people_chat_in_real_time_from_sign_up_to_pins(
         composer(bob).fill("See you on Saturday")
         composer(bob).press("Enter")
         reply = message(alice, "See you on Saturday")
-        expect(reply.get_by_role("button", name=re.compile("^Go to the message"))).to_be_visible()
+        expect(reply.get_by_role("button", name=re.compile(r"^@\S+ Hello"))).to_be_visible()
 
         # Alice reacts with one click; Bob sees the count and adds his own.
         hello_alice = message(alice, "Hello everyone, welcome")

@@ -204,6 +204,47 @@ def test_a_closed_groups_admin_decides_a_request_live(browser: Browser, web_serv
         pair.close()
 
 
+def test_a_member_on_the_home_sees_groups_appear_change_and_go_live(
+    browser: Browser, web_server: Server
+) -> None:
+    pair = Pair(browser, web_server)
+    try:
+        bob = pair.bob
+        make_community(pair.alice_person, pair.guild_id)
+        home_link = sidebar(bob).get_by_role("link", name=re.compile(r"^Home"))
+        news_link = sidebar(bob).get_by_role("link", name=re.compile(r"announcements"))
+        icon_of = "(link) => link.querySelector('svg path').getAttribute('d')"
+        assert home_link.evaluate(icon_of) != news_link.evaluate(icon_of), "a house, no megaphone"
+        bob_home = open_home(bob)
+        discover = bob_home.get_by_role("region", name="Discover groups")
+        expect(discover.get_by_text("No other groups to join.")).to_be_visible()
+
+        with pair.alice_person.api() as http:
+            made = http.post(
+                f"/guilds/{pair.guild_id}/groups", json={"name": "Choir", "topic": "Thursdays"}
+            )
+            assert made.status_code == 201, made.text
+            group_id = made.json()["id"]
+            choir = discover.get_by_role("listitem", name="choir", exact=True)
+            expect(choir.get_by_text("Thursdays")).to_be_visible()  # live, no reload
+            expect(choir.get_by_role("button", name="Join", exact=True)).to_be_visible()
+
+            renamed = http.patch(
+                f"/channels/{group_id}", json={"name": "chamber-choir", "topic": "Fridays"}
+            )
+            assert renamed.status_code == 200, renamed.text
+            chamber = group_row(bob_home, "Discover groups", "chamber-choir")
+            expect(chamber.get_by_text("Fridays")).to_be_visible()
+            expect(choir).to_have_count(0)
+
+            removed = http.delete(f"/guilds/{pair.guild_id}/groups/{group_id}")
+            assert removed.status_code == 200, removed.text
+        expect(chamber).to_have_count(0)
+        expect(discover.get_by_text("No other groups to join.")).to_be_visible()
+    finally:
+        pair.close()
+
+
 def test_on_a_phone_in_german_a_member_acknowledges_and_joins_from_the_home(
     browser: Browser, web_server: Server
 ) -> None:

@@ -3,12 +3,14 @@
  * Whether a guild is a community and which channel carries its announcements come with
  * GUILD_CREATE and GUILD_UPDATE. The group directory, one's must-read announcements, the pending
  * join requests and group proposals are fetched when the community home opens and stay current
- * through GROUP_JOIN_REQUEST_*, GROUP_PROPOSAL_*, MESSAGE_CREATE/MESSAGE_ACKNOWLEDGE and the
- * group channels one gains or loses (CHANNEL_CREATE, CHANNEL_DELETE). Receipt counts, for those
+ * through GROUP_JOIN_REQUEST_*, GROUP_PROPOSAL_*, MESSAGE_CREATE/MESSAGE_ACKNOWLEDGE, the
+ * group channels one gains or loses (CHANNEL_CREATE, CHANNEL_DELETE) and the groups that appear,
+ * change or go for everyone (GROUP_LISTING_CREATE/UPDATE/DELETE). Receipt counts, for those
  * who manage the announcements, come from REST and ANNOUNCEMENT_RECEIPTS_UPDATE. */
 
 import type { components } from "../api/schema.gen";
 import { ChannelType, type Channel, type Message } from "../api/types";
+import { P } from "../lib/permissions";
 import { compareIds } from "../lib/snowflake";
 
 /** The guild feature that makes a guild a community. */
@@ -185,6 +187,33 @@ export function groupChannelLeft<S extends CommunitySlice>(state: S, guildId: st
     admin: false,
     member_count: g.joined ? Math.max(0, g.member_count - 1) : g.member_count,
   }));
+}
+
+/** GROUP_LISTING_CREATE/UPDATE: a group's entry as everyone sees it (what is personal left out). */
+export type SharedListing = Pick<GroupListing, "id" | "name" | "topic" | "group_join_policy" | "member_count"> & { guild_id: string };
+
+/** A group admin's member overwrite allows these besides VIEW_CHANNEL (domain/groups.py). */
+const GROUP_ADMIN = P.MANAGE_MESSAGES | P.MANAGE_ROLES;
+
+/** A group appeared in the community's directory, or changed its name, topic or join policy.
+ * A new entry is one's own when one's member overwrite is in the channel one sees already. */
+export function putListing<S extends CommunitySlice>(state: S, shared: SharedListing): S {
+  const list = state.community.directory[shared.guild_id];
+  if (!list) return state; // fetched when the home opens
+  const { guild_id: _guild, ...fields } = shared;
+  if (list.some((g) => g.id === shared.id)) return changeListing(state, shared.guild_id, shared.id, (g) => ({ ...g, ...fields }));
+  const own = state.channels[shared.id]?.permission_overwrites?.find((o) => o.type === 1 && o.id === state.me?.id);
+  const allowed = BigInt(own?.allow ?? "0");
+  const joined = (allowed & P.VIEW_CHANNEL) !== 0n;
+  const admin = joined && (allowed & GROUP_ADMIN) === GROUP_ADMIN;
+  return putDirectory(state, shared.guild_id, [...list, { ...fields, joined, admin, requested: false }]);
+}
+
+/** GROUP_LISTING_DELETE: the group left the community (removed, archived or deleted). */
+export function dropListing<S extends CommunitySlice>(state: S, guildId: string, groupId: string): S {
+  const list = state.community.directory[guildId];
+  if (!list?.some((g) => g.id === groupId)) return state;
+  return putDirectory(state, guildId, list.filter((g) => g.id !== groupId));
 }
 
 /** The answer to one's own join (PUT …/group-members/@me), before the gateway tells. */

@@ -49,11 +49,13 @@ import {
   dropMustRead,
   emptyCommunity,
   forgetCommunityGuild,
+  dropListing,
   groupChannelArrived,
   groupChannelLeft,
   noteAnnouncement,
   putCommunityGuild,
   putJoinRequest,
+  putListing,
   putProposal,
   putReceipts,
   removeJoinRequest,
@@ -63,6 +65,7 @@ import {
   type GroupProposal,
   type JoinRequest,
   type ReceiptsUpdate,
+  type SharedListing,
 } from "./community";
 import {
   emptyInteractions,
@@ -760,6 +763,11 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
       return putProposal(state, d as GroupProposal);
     case "GROUP_PROPOSAL_DELETE":
       return removeProposal(state, d.guild_id, d.id);
+    case "GROUP_LISTING_CREATE":
+    case "GROUP_LISTING_UPDATE":
+      return putListing(state, d as SharedListing);
+    case "GROUP_LISTING_DELETE":
+      return dropListing(state, d.guild_id, d.id);
     case "MESSAGE_ACKNOWLEDGE":
       return dropMustRead(state, d.message_id);
     case "ANNOUNCEMENT_RECEIPTS_UPDATE":

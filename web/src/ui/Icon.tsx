@@ -31,6 +31,7 @@ const PATHS = {
   grip: "M9 6h.01M15 6h.01M9 12h.01M15 12h.01M9 18h.01M15 18h.01",
   warning: "M12 3 2 20h20L12 3Zm0 6v5m0 3h.01",
   lock: "M6 11h12v10H6zM8 11V7a4 4 0 0 1 8 0v4",
+  home: "M3 11 12 4l9 7M5 9.5V20h5v-6h4v6h5V9.5",
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -41,7 +41,7 @@ export function CommunityEntry({ guildId }: { guildId: string }) {
         setUi({ drawer: "none" });
       }}
     >
-      <Icon name="announce" size={18} />
+      <Icon name="home" size={18} />
       <span className="channel-name">{t("community.home")}</span>
       {waiting > 0 && (
         <>

@@ -66,7 +66,7 @@ export function CommunityHome({ guildId }: { guildId: string }) {
         <button type="button" className="icon-button phone-only" aria-label={t("nav.open_navigation")} onClick={() => setUi({ drawer: "nav" })}>
           <Icon name="menu" />
         </button>
-        <Icon name="announce" />
+        <Icon name="home" />
         <h1 className="pane-title">{t("community.home_title", { name })}</h1>
       </header>
       {shown ? (

@@ -52,7 +52,8 @@ function MemberRow({ guildId, id, name, status }: { guildId: string; id: string;
       <button
         type="button"
         className={`member-row ${status === "offline" ? "offline" : ""}`}
-        aria-label={`${guest ? `${name} ${t("guests.badge")}` : name}, ${t(`presence.${status}`)}`}
+        // What it shows first (name, Bot, Guest: WCAG 2.5.3, label in name), then the status.
+        aria-label={`${[name, bot && t("messages.bot"), guest && t("guests.badge")].filter(Boolean).join(" ")}, ${t(`presence.${status}`)}`}
         onClick={(e) => {
           const rect = e.currentTarget.getBoundingClientRect();
           setUi({ profile: { userId: id, guildId, x: rect.left - 310, y: rect.top }, drawer: "none" });
@@ -62,7 +63,12 @@ function MemberRow({ guildId, id, name, status }: { guildId: string; id: string;
         <span className="member-name" style={color ? { color: `#${color.toString(16).padStart(6, "0")}` } : undefined}>
           {name}
         </span>
-        {bot && <span className="bot-tag">{t("messages.bot")}</span>}
+        {bot && (
+          <>
+            {" "}
+            <span className="bot-tag">{t("messages.bot")}</span>
+          </>
+        )}
         {guest && (
           <>
             {" "}

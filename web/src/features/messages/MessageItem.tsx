@@ -57,9 +57,10 @@ function ReplyPreview({ message, onJump }: { message: ChatMessage; onJump: (id: 
     return <div className="reply-preview missing">{t("messages.reply_deleted")}</div>;
   }
   return (
-    <button type="button" className="reply-preview" onClick={() => onJump(ref.id)} aria-label={t("messages.jump_to_reply", { name })}>
+    // Named by what it shows (WCAG 2.5.3, label in name); where it goes is its description.
+    <button type="button" className="reply-preview" onClick={() => onJump(ref.id)} title={t("messages.jump_to_reply", { name })}>
       <Icon name="reply" size={14} />
-      <span className="reply-author">@{name}</span>
+      <span className="reply-author">@{name}</span>{" "}
       <span className="reply-text">{ref.content ? ref.content.slice(0, 120) : ref.attachments?.length ? t("files.reply_attachment") : ref.location ? t("location.reply") : ""}</span>
     </button>
   );
