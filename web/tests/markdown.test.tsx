@@ -2,7 +2,7 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import "../src/i18n";
 import { Markdown, isJumbo } from "../src/features/messages/Markdown";
-import { parseMarkdown, safeUrl } from "../src/features/messages/markdown";
+import { parseMarkdown, previewText, safeUrl } from "../src/features/messages/markdown";
 
 const html = (source: string) => renderToStaticMarkup(<Markdown source={source} />);
 
@@ -107,5 +107,17 @@ describe("Markdown renders Discord's syntax as React elements", () => {
   it("shows emoji-only messages large", () => {
     expect(isJumbo("🎉🎉")).toBe(true);
     expect(isJumbo("party 🎉")).toBe(false);
+  });
+});
+
+describe("previewText", () => {
+  it("keeps a spoiler hidden in a reply's preview, whatever its length", () => {
+    expect(previewText("the killer is ||the butler|| of course")).toBe("the killer is ▒▒▒▒ of course");
+    expect(previewText("||a\nb||")).toBe("▒▒▒▒");
+    expect(previewText("no spoiler here")).toBe("no spoiler here");
+  });
+
+  it("cuts long text", () => {
+    expect(previewText("x".repeat(300))).toHaveLength(120);
   });
 });

@@ -13,6 +13,7 @@ import { Icon } from "../../ui/Icon";
 import { notify, setUi } from "../app/ui";
 import { Attachments } from "./Attachments";
 import { useUpload } from "./AttachmentUpload";
+import { previewText } from "./markdown";
 import { LocationCard } from "./LocationCard";
 import { isJumbo, Markdown } from "./Markdown";
 import { MessageEditor } from "./MessageEditor";
@@ -61,7 +62,7 @@ function ReplyPreview({ message, onJump }: { message: ChatMessage; onJump: (id: 
     <button type="button" className="reply-preview" onClick={() => onJump(ref.id)} title={t("messages.jump_to_reply", { name })}>
       <Icon name="reply" size={14} />
       <span className="reply-author">@{name}</span>{" "}
-      <span className="reply-text">{ref.content ? ref.content.slice(0, 120) : ref.attachments?.length ? t("files.reply_attachment") : ref.location ? t("location.reply") : ""}</span>
+      <span className="reply-text">{ref.content ? previewText(ref.content) : ref.attachments?.length ? t("files.reply_attachment") : ref.location ? t("location.reply") : ""}</span>
     </button>
   );
 }

@@ -63,3 +63,11 @@ export function safeUrl(target: unknown): string | null {
   }
   return SAFE_PROTOCOLS.has(url.protocol) ? url.href : null;
 }
+
+const SPOILER = /\|\|([\s\S]+?)\|\|/g;
+
+/** A message's text for a one-line preview (the reply bar): spoilers stay hidden, as a fixed
+ * mark that does not tell their length, and the text is cut to `max` characters. */
+export function previewText(source: string, max = 120): string {
+  return source.replace(SPOILER, "▒▒▒▒").slice(0, max);
+}
