@@ -106,6 +106,14 @@ describe("gateway events change the state", () => {
     expect(state.readStates[TEXT].last_message_id).toBe(id(1));
   });
 
+  it("a late echo of the ack of where I am keeps the mentions counted since", () => {
+    let state = reduce(ready(), { t: "MESSAGE_CREATE", d: message(1) });
+    state = reduce(state, { t: "MESSAGE_ACK", d: { channel_id: TEXT, message_id: id(1), mention_count: 0 } });
+    state = reduce(state, { t: "MESSAGE_CREATE", d: message(2, { mentions: [ME] }) });
+    state = reduce(state, { t: "MESSAGE_ACK", d: { channel_id: TEXT, message_id: id(1), mention_count: 0 } });
+    expect(channelBadge(state, TEXT)).toMatchObject({ unread: true, mentions: 1 });
+  });
+
   it("my own messages never make a channel unread", () => {
     const state = reduce(ready(), { t: "MESSAGE_CREATE", d: message(1, { author: ME }) });
     expect(channelBadge(state, TEXT).unread).toBe(false);

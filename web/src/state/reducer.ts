@@ -708,7 +708,9 @@ export function reduce(state: State, action: Action, now = Date.now()): State {
     }
     case "MESSAGE_ACK": {
       const read = state.readStates[d.channel_id];
-      if (read && compareIds(read.last_message_id, d.message_id) > 0) return state;
+      // An ack of where the person already is (a late echo of their own) leaves the mentions
+      // counted since then alone.
+      if (read && compareIds(read.last_message_id, d.message_id) >= 0) return state;
       return {
         ...state,
         readStates: {
