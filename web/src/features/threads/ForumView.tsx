@@ -6,12 +6,17 @@ import { P } from "../../lib/permissions";
 import { idTime } from "../../lib/snowflake";
 import { useStore } from "../../state/store";
 import { can } from "../../state/selectors";
-import { defaultSort, forumPosts, lastActivity, MAX_POST_TAGS, postDraft, postTags, TP, type ForumSort, type ForumTag } from "../../state/threads";
+import { defaultSort, forumPosts, lastActivity, MAX_POST_TAGS, postDraft, TP, type ForumSort, type ForumTag } from "../../state/threads";
 import { Dialog } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { Icon } from "../../ui/Icon";
 import { setUi } from "../app/ui";
 import { ChannelIcon } from "../channels/ChannelIcon";
+import { Markdown } from "../messages/Markdown";
+import { ForumSettings } from "./ForumSettings";
+import { PinBadge, TagChips } from "./PostTools";
+import { UnreadMark } from "./ThreadBits";
+import { isPinned, threadBadge } from "./threadRules";
 import { createPost, threadsApi } from "./threadsApi";
 import { ThreadPanel } from "./ThreadPanel";
 import { setThreadView, useThreadView } from "./threadUi";
@@ -89,22 +94,17 @@ function NewPostDialog({ forum, onClose }: { forum: Channel; onClose: () => void
 function PostCard({ forum, post }: { forum: Channel; post: Channel }) {
   const { t } = useTranslation();
   const when = new Date(idTime(lastActivity(post)));
-  const tags = postTags(forum, post);
+  const badge = useStore((s) => threadBadge(s, post.id));
+  const pinned = isPinned(post);
   return (
-    <li className="forum-card">
-      <button type="button" className="forum-card-open" onClick={() => setThreadView({ kind: "thread", parentId: forum.id, threadId: post.id })}>
+    <li className={`forum-card ${pinned ? "pinned" : ""}`}>
+      <button type="button" className={`forum-card-open ${badge.unread ? "unread" : ""}`} onClick={() => setThreadView({ kind: "thread", parentId: forum.id, threadId: post.id })}>
         <span className="forum-card-title">{post.name}</span>
+        {pinned && <span className="sr-only">, {t("forum.pinned")}</span>}
+        <UnreadMark badge={badge} />
       </button>
-      {tags.length > 0 && (
-        <ul className="forum-card-tags" aria-label={t("forum.tags")}>
-          {tags.map((tag) => (
-            <li key={tag.id} className="forum-tag">
-              {tag.emoji_name ? `${tag.emoji_name} ` : ""}
-              {tag.name}
-            </li>
-          ))}
-        </ul>
-      )}
+      {pinned && <PinBadge />}
+      <TagChips forum={forum} post={post} />
       <span className="muted small">
         {t("threads.count", { count: post.message_count ?? 0 })} · {t("forum.last_activity")}{" "}
         <time dateTime={when.toISOString()}>{formatDateTime(when)}</time>
@@ -121,12 +121,15 @@ export function ForumView({ forum }: { forum: Channel }) {
   const [sort, setSort] = useState<ForumSort>(() => defaultSort(forum));
   const [archived, setArchived] = useState(false);
   const [creating, setCreating] = useState(false);
+  const [configuring, setConfiguring] = useState(false);
+  const mayConfigure = useStore((s) => can(s, forum.id, P.MANAGE_CHANNELS));
   const [error, setError] = useState<string | null>(null);
   const view = useThreadView(forum.id);
   const mayPost = useStore((s) => can(s, forum.id, P.SEND_MESSAGES));
   const posts = useStore((s) => forumPosts(s, forum.id, { tag, sort }));
   const old = useStore((s) => (archived ? forumPosts(s, forum.id, { tag, sort, archived: true }) : []));
   const tags = (forum.available_tags ?? []) as ForumTag[];
+  const layout = forum.default_forum_layout === 2 ? "gallery" : "list";
   const showArchived = () =>
     threadsApi.archived(forum.id).then(
       () => setArchived(true),
@@ -140,14 +143,24 @@ export function ForumView({ forum }: { forum: Channel }) {
         </button>
         <ChannelIcon channel={forum} />
         <h1 className="pane-title">{forum.name}</h1>
-        {forum.topic && (
-          <span className="pane-topic" title={forum.topic}>
-            {forum.topic}
-          </span>
+        {mayConfigure && (
+          <div className="pane-actions">
+            <button type="button" className="icon-button" aria-label={t("forum.settings")} onClick={() => setConfiguring(true)}>
+              <Icon name="gear" />
+            </button>
+          </div>
         )}
       </header>
       <div className="pane-body">
         <div className="pane-main forum-main">
+          {forum.topic && (
+            <section className="forum-guidelines" aria-labelledby={`guidelines-${forum.id}`}>
+              <h2 id={`guidelines-${forum.id}`}>{t("forum.guidelines")}</h2>
+              <div className="message-content">
+                <Markdown source={forum.topic} />
+              </div>
+            </section>
+          )}
           <div className="forum-toolbar">
             {mayPost && (
               <button type="button" className="button primary small" onClick={() => setCreating(true)}>
@@ -175,7 +188,7 @@ export function ForumView({ forum }: { forum: Channel }) {
           {posts.length === 0 ? (
             <p className="muted forum-empty">{t("forum.empty")}</p>
           ) : (
-            <ul className="forum-cards" aria-label={t("forum.posts")}>
+            <ul className={`forum-cards ${layout}`} aria-label={t("forum.posts")}>
               {posts.map((post) => (
                 <PostCard key={post.id} forum={forum} post={post} />
               ))}
@@ -183,7 +196,7 @@ export function ForumView({ forum }: { forum: Channel }) {
           )}
           {archived ? (
             old.length > 0 && (
-              <ul className="forum-cards" aria-label={t("forum.archived_posts")}>
+              <ul className={`forum-cards ${layout}`} aria-label={t("forum.archived_posts")}>
                 {old.map((post) => (
                   <PostCard key={post.id} forum={forum} post={post} />
                 ))}
@@ -203,6 +216,7 @@ export function ForumView({ forum }: { forum: Channel }) {
         {view?.kind === "thread" && <ThreadPanel key={view.threadId} parent={forum} threadId={view.threadId} />}
       </div>
       {creating && <NewPostDialog forum={forum} onClose={() => setCreating(false)} />}
+      {configuring && <ForumSettings forum={forum} onClose={() => setConfiguring(false)} />}
     </section>
   );
 }

@@ -1,17 +1,27 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { Message } from "../../api/types";
+import type { Channel, Message } from "../../api/types";
+import { useStore } from "../../state/store";
+import { myChannelPermissions } from "../../state/selectors";
 import { cleanThreadName, suggestedName } from "../../state/threads";
 import { Dialog } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
+import { startBody, startKinds, type ThreadKind } from "./threadRules";
 import { threadsApi } from "./threadsApi";
 import { setThreadView } from "./threadUi";
 
-/** "Create thread" on a message: a name (offered from the message's first words), then the
- * thread opens in the panel beside the channel. */
-export function StartThreadDialog({ message, onClose }: { message: Pick<Message, "id" | "channel_id" | "content">; onClose: () => void }) {
+type Source = { message: Pick<Message, "id" | "channel_id" | "content">; parent?: undefined } | { parent: Channel; message?: undefined };
+
+/** "Create thread" on a message (a public thread, its name offered from the message's first
+ * words), or "Start a thread" in a channel's thread list (public, or private with
+ * CREATE_PRIVATE_THREADS in a text channel); then the thread opens in the panel. */
+export function StartThreadDialog({ onClose, ...source }: Source & { onClose: () => void }) {
   const { t } = useTranslation();
-  const [name, setName] = useState(() => suggestedName(message.content));
+  const parentId = source.message ? source.message.channel_id : source.parent.id;
+  const kinds = useStore((s) => (source.parent ? startKinds(source.parent, myChannelPermissions(s, parentId)) : []));
+  const [name, setName] = useState(() => (source.message ? suggestedName(source.message.content) : ""));
+  const [kind, setKind] = useState<ThreadKind>(() => kinds[0] ?? "public");
+  const [invitable, setInvitable] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const clean = cleanThreadName(name);
@@ -21,21 +31,45 @@ export function StartThreadDialog({ message, onClose }: { message: Pick<Message,
     setBusy(true);
     setError(null);
     try {
-      const thread = await threadsApi.startFromMessage(message.channel_id, message.id, clean);
+      const body = source.parent ? startBody(source.parent, { name, kind, invitable }) : null;
+      const thread = source.message
+        ? await threadsApi.startFromMessage(parentId, source.message.id, clean)
+        : await threadsApi.start(parentId, body!);
       onClose();
-      setThreadView({ kind: "thread", parentId: message.channel_id, threadId: thread.id });
+      setThreadView({ kind: "thread", parentId, threadId: thread.id });
     } catch (err) {
       setError(describeError(t, err));
       setBusy(false);
     }
   };
   return (
-    <Dialog title={t("threads.create_title")} onClose={onClose}>
+    <Dialog title={source.message ? t("threads.create_title") : t("threads.start_title")} onClose={onClose}>
       <form onSubmit={submit} className="form">
         <label className="field">
           {t("threads.name")}
           <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required autoFocus />
         </label>
+        {kinds.length > 1 && (
+          <fieldset className="thread-kind">
+            <legend>{t("threads.kind")}</legend>
+            {kinds.map((value) => (
+              <label key={value} className="check">
+                <input type="radio" name="thread-kind" value={value} checked={kind === value} onChange={() => setKind(value)} />
+                <span>
+                  {t(`threads.kind_${value}`)}
+                  <span className="muted small thread-kind-hint">{t(`threads.kind_${value}_hint`)}</span>
+                </span>
+              </label>
+            ))}
+          </fieldset>
+        )}
+        {kinds.length === 1 && kind === "private" && <p className="muted small">{t("threads.kind_private_hint")}</p>}
+        {kind === "private" && (
+          <label className="check">
+            <input type="checkbox" checked={invitable} onChange={(e) => setInvitable(e.target.checked)} />
+            {t("threads.invitable")}
+          </label>
+        )}
         {error && (
           <p className="form-error" role="alert">
             {error}
@@ -46,7 +80,7 @@ export function StartThreadDialog({ message, onClose }: { message: Pick<Message,
             {t("common.cancel")}
           </button>
           <button type="submit" className="button primary" disabled={!clean || busy}>
-            {t("threads.create")}
+            {source.message ? t("threads.create") : t("threads.start")}
           </button>
         </div>
       </form>

@@ -2,28 +2,60 @@
  * the "Create thread" button of the message toolbar, and the system lines threads bring. */
 
 import { useEffect, useState } from "react";
-import type { Message } from "../../api/types";
+import type { Channel, Message } from "../../api/types";
 import { useTranslation } from "react-i18next";
 import type { ChatMessage } from "../../state/reducer";
 import { useStore } from "../../state/store";
 import { can, displayName } from "../../state/selectors";
 import { canStartFrom, THREAD_CREATED, THREAD_STARTER_MESSAGE, threadOfMessage, TP } from "../../state/threads";
-import { formatTime } from "../../i18n";
+import { formatNumber, formatTime } from "../../i18n";
 import { Icon } from "../../ui/Icon";
 import { Markdown } from "../messages/Markdown";
 import { StartThreadDialog } from "./StartThreadDialog";
+import { isPrivateThread, threadBadge } from "./threadRules";
 import { threadsApi } from "./threadsApi";
 import { setThreadView } from "./threadUi";
 
-/** "N messages · name" under a message that started a thread; it opens the thread's panel. */
+/** A thread's name, with a lock before a private one. */
+export function ThreadName({ thread }: { thread: Pick<Channel, "type" | "name"> }) {
+  const { t } = useTranslation();
+  if (!isPrivateThread(thread)) return <>{thread.name}</>;
+  return (
+    <>
+      <Icon name="lock" size={14} />
+      <span className="sr-only">{t("threads.private")}: </span>
+      {thread.name}
+    </>
+  );
+}
+
+/** A thread's unread mark for screen readers, and its mention count as a badge. */
+export function UnreadMark({ badge }: { badge: { unread: boolean; mentions: number } }) {
+  const { t } = useTranslation();
+  const label = badge.mentions ? t("channels.mentions", { count: badge.mentions }) : badge.unread ? t("channels.unread") : "";
+  return (
+    <>
+      {label && <span className="sr-only">{`, ${label}`}</span>}
+      {badge.mentions > 0 && (
+        <span className="badge" aria-hidden="true">
+          {formatNumber(badge.mentions)}
+        </span>
+      )}
+    </>
+  );
+}
+
+/** "N messages · name" under a message that started a thread; it opens the thread's panel. Bold
+ * while the thread has messages one has not read (when one is in it), with its mentions. */
 export function ThreadSummary({ message }: { message: ChatMessage }) {
   const { t } = useTranslation();
   const thread = useStore((s) => threadOfMessage(s, message));
+  const badge = useStore((s) => threadBadge(s, message.id));
   if (!thread) return null;
   return (
     <button
       type="button"
-      className="thread-summary"
+      className={`thread-summary ${badge.unread ? "unread" : ""}`}
       onClick={() => setThreadView({ kind: "thread", parentId: message.channel_id, threadId: thread.id })}
     >
       <Icon name="chat" size={14} />
@@ -31,6 +63,7 @@ export function ThreadSummary({ message }: { message: ChatMessage }) {
       <span className="thread-count">{t("threads.count", { count: thread.count })}</span>
       <span aria-hidden="true"> · </span>
       <span className="thread-name">{thread.name}</span>
+      <UnreadMark badge={badge} />
     </button>
   );
 }

@@ -4,9 +4,13 @@ import type { Channel } from "../../api/types";
 import { formatDateTime } from "../../i18n";
 import { idTime } from "../../lib/snowflake";
 import { useStore } from "../../state/store";
+import { myChannelPermissions } from "../../state/selectors";
 import { lastActivity, threadsOf } from "../../state/threads";
 import { describeError } from "../../ui/errors";
 import { Icon } from "../../ui/Icon";
+import { StartThreadDialog } from "./StartThreadDialog";
+import { ThreadName, UnreadMark } from "./ThreadBits";
+import { seesThread, startKinds, threadBadge } from "./threadRules";
 import { threadsApi } from "./threadsApi";
 import { setThreadView } from "./threadUi";
 import "./threads.css";
@@ -14,10 +18,14 @@ import "./threads.css";
 function ThreadRow({ thread, parentId }: { thread: Channel; parentId: string }) {
   const { t } = useTranslation();
   const when = new Date(idTime(lastActivity(thread)));
+  const badge = useStore((s) => threadBadge(s, thread.id));
   return (
     <li>
-      <button type="button" className="thread-row" onClick={() => setThreadView({ kind: "thread", parentId, threadId: thread.id })}>
-        <span className="thread-row-name">{thread.name}</span>
+      <button type="button" className={`thread-row ${badge.unread ? "unread" : ""}`} onClick={() => setThreadView({ kind: "thread", parentId, threadId: thread.id })}>
+        <span className="thread-row-name">
+          <ThreadName thread={thread} />
+          <UnreadMark badge={badge} />
+        </span>
         <span className="muted small">
           {t("threads.count", { count: thread.message_count ?? 0 })} · <time dateTime={when.toISOString()}>{formatDateTime(when)}</time>
         </span>
@@ -29,8 +37,10 @@ function ThreadRow({ thread, parentId }: { thread: Channel; parentId: string }) 
 /** A channel's threads: the active ones as they come and go, the archived ones on demand. */
 export function ThreadList({ parent }: { parent: Channel }) {
   const { t } = useTranslation();
-  const active = useStore((s) => threadsOf(s, parent.id));
-  const archived = useStore((s) => threadsOf(s, parent.id, true));
+  const mayStart = useStore((s) => startKinds(parent, myChannelPermissions(s, parent.id)).length > 0);
+  const [starting, setStarting] = useState(false);
+  const active = useStore((s) => threadsOf(s, parent.id).filter((c) => seesThread(s, c)));
+  const archived = useStore((s) => threadsOf(s, parent.id, true).filter((c) => seesThread(s, c)));
   const [showArchived, setShowArchived] = useState(false);
   const [more, setMore] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -58,6 +68,11 @@ export function ThreadList({ parent }: { parent: Channel }) {
         </button>
       </header>
       <div className="thread-list-body">
+        {mayStart && (
+          <button type="button" className="button primary small thread-start" onClick={() => setStarting(true)}>
+            {t("threads.start")}
+          </button>
+        )}
         <h3 className="thread-list-heading">{t("threads.active")}</h3>
         {active.length === 0 ? (
           <p className="muted">{t("threads.none_active")}</p>
@@ -90,6 +105,7 @@ export function ThreadList({ parent }: { parent: Channel }) {
           </button>
         )}
       </div>
+      {starting && <StartThreadDialog parent={parent} onClose={() => setStarting(false)} />}
     </aside>
   );
 }

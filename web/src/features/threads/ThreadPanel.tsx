@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { Channel } from "../../api/types";
+import { ChannelType, type Channel } from "../../api/types";
 import { formatDateTime } from "../../i18n";
 import { P } from "../../lib/permissions";
 import { actions, getState, useStore } from "../../state/store";
@@ -12,6 +12,10 @@ import { notify } from "../app/ui";
 import { Composer } from "../messages/Composer";
 import { MessageList } from "../messages/MessageList";
 import { TypingIndicator } from "../messages/MessagePane";
+import { PostTools } from "./PostTools";
+import { ThreadName } from "./ThreadBits";
+import { ThreadMembers } from "./ThreadMembers";
+import { isPrivateThread, seesThread } from "./threadRules";
 import { threadsApi } from "./threadsApi";
 import { setThreadView } from "./threadUi";
 import "./threads.css";
@@ -60,11 +64,12 @@ function Controls({ thread, parent }: { thread: Channel; parent: Channel }) {
  * who may write in threads; the same list and composer as a channel's, on the thread's id. */
 export function ThreadPanel({ parent, threadId }: { parent: Channel; threadId: string }) {
   const { t } = useTranslation();
-  const thread = useStore((s) => s.channels[threadId]);
+  const thread = useStore((s) => (s.channels[threadId] && seesThread(s, s.channels[threadId]) ? s.channels[threadId] : undefined));
   const window = useStore((s) => s.messages[threadId]);
   const [editing, setEditing] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<string | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
+  const [showMembers, setShowMembers] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const known = useRef(false);
   const unreadAfter = useRef<{ id: string; after: string } | null>(null);
@@ -82,13 +87,13 @@ export function ThreadPanel({ parent, threadId }: { parent: Channel; threadId: s
     // Deleted (THREAD_DELETE) or no longer visible while open: the panel closes.
     else if (known.current) setThreadView(null);
   }, [thread]);
-  // Loaded when it opens, and again when a new gateway session dropped the windows of channels
-  // not on screen.
-  const present = !!thread;
-  const loaded = !!window;
+  // Followed beside its channel while open (its typing and reactions come), and loaded as a
+  // channel is opened (again after a new gateway session: the store reloads what is open).
+  const guildId = parent.guild_id ?? "";
   useEffect(() => {
-    if (present && !loaded) actions.loadLatest(threadId).catch((e) => setFailed(describeError(t, e, "READ_MESSAGE_HISTORY")));
-  }, [present, loaded, threadId, t]);
+    actions.showThread(guildId, threadId).catch((e) => setFailed(describeError(t, e, "READ_MESSAGE_HISTORY")));
+    return () => void actions.showThread(guildId, null);
+  }, [guildId, threadId, t]);
 
   const editLast = () => {
     const s = getState();
@@ -106,7 +111,7 @@ export function ThreadPanel({ parent, threadId }: { parent: Channel; threadId: s
         </button>
         <h2 ref={heading} tabIndex={-1} className="thread-title">
           <span className="sr-only">{t("threads.thread")}: </span>
-          {name}
+          {thread ? <ThreadName thread={thread} /> : name}
         </h2>
         <button type="button" className="icon-button" aria-label={t("threads.close")} onClick={() => setThreadView(null)}>
           <Icon name="close" />
@@ -122,8 +127,16 @@ export function ThreadPanel({ parent, threadId }: { parent: Channel; threadId: s
             </time>
           )}
           <Controls thread={thread} parent={parent} />
+          {parent.type === ChannelType.GUILD_FORUM && <PostTools forum={parent} post={thread} />}
+          {isPrivateThread(thread) && (
+            <button type="button" className="button secondary small" aria-expanded={showMembers} onClick={() => setShowMembers(!showMembers)}>
+              <Icon name="members" size={14} />
+              {t("threads.members", { count: thread.member_count ?? 0 })}
+            </button>
+          )}
         </div>
       )}
+      {thread && showMembers && isPrivateThread(thread) && <ThreadMembers thread={thread} parent={parent} />}
       <div className="pane-main thread-main">
         {failed ? (
           <div className="pane-error" role="alert">

@@ -2,13 +2,23 @@
  * uses. Answers land in the store at once; the gateway's events keep it current afterwards. */
 
 import { api } from "../../api/client";
-import type { Channel, Message } from "../../api/types";
+import type { Channel, Member, Message } from "../../api/types";
 import { putOwnMembership, putThread, putThreads, removeThread } from "../../state/threads";
+import { reduce } from "../../state/reducer";
 import { getState, setState } from "../../state/store";
+import type { ForumSettingsBody } from "./threadRules";
 
 function land(thread: Channel): Channel {
   setState((s) => putThread(s, thread));
   return thread;
+}
+
+export interface ThreadMember {
+  id?: string;
+  user_id: string;
+  join_timestamp: string;
+  flags: number;
+  member?: Member;
 }
 
 export interface ArchivedPage {
@@ -46,8 +56,25 @@ export const threadsApi = {
     });
   },
 
-  change: (threadId: string, body: { archived?: boolean; locked?: boolean; name?: string }) =>
-    api.request<Channel>("PATCH", `/channels/${threadId}`, body).then(land),
+  /** A thread without a message (`startBody`): public, or private to who is added. Its creator
+   * is its first member. */
+  start: async (channelId: string, body: { name: string; type: number; invitable?: boolean }) => {
+    const thread = land(await api.request<Channel>("POST", `/channels/${channelId}/threads`, body));
+    if (!thread.member) setState((s) => putOwnMembership(s, { id: thread.id, user_id: s.me?.id }));
+    return thread;
+  },
+
+  change: (
+    threadId: string,
+    body: { archived?: boolean; locked?: boolean; name?: string; invitable?: boolean; applied_tags?: string[]; flags?: number },
+  ) => api.request<Channel>("PATCH", `/channels/${threadId}`, body).then(land),
+
+  /** Who is in the thread, with their guild member (names, roles). */
+  members: (threadId: string) => api.request<ThreadMember[]>("GET", `/channels/${threadId}/thread-members?with_member=true`),
+
+  addMember: (threadId: string, userId: string) => api.request<void>("PUT", `/channels/${threadId}/thread-members/${userId}`),
+
+  removeMember: (threadId: string, userId: string) => api.request<void>("DELETE", `/channels/${threadId}/thread-members/${userId}`),
 
   remove: async (threadId: string) => {
     const thread = await api.request<Channel>("DELETE", `/channels/${threadId}`);
@@ -67,4 +94,12 @@ export const threadsApi = {
 /** A forum post: a thread with its first message (docs/threads.md). */
 export function createPost(forumId: string, body: { name: string; message: { content: string }; applied_tags: string[] }): Promise<Channel> {
   return api.request<Channel>("POST", `/channels/${forumId}/threads`, body).then(land);
+}
+
+/** A forum's settings (`settingsBody`): guidelines, tags, default sort, layout and reaction. */
+export function changeForum(forumId: string, body: ForumSettingsBody): Promise<Channel> {
+  return api.request<Channel>("PATCH", `/channels/${forumId}`, body).then((forum) => {
+    setState((s) => reduce(s, { t: "CHANNEL_UPDATE", d: forum }));
+    return forum;
+  });
 }
