@@ -2,11 +2,14 @@
 and guild commands with `tree.sync()`, a person runs them over REST (`POST /interactions`, as
 Discord's client does) and sees the bot's answers on their gateway session: a reply, a button
 click answered by editing the message, a modal, an ephemeral reply that only they get, and a
-deferred answer completed by `followup.send`."""
+deferred answer completed by `followup.send`; and in the DM with the bot (`allowed_contexts`,
+`dm_only`, a button there), a command whose `discord.Attachment` option it reads."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 from typing import Any
 
 import discord
@@ -222,5 +225,142 @@ async def test_a_discord_py_bot_answers_commands_buttons_and_modals(
         for gateway in (member_gw, owner_gw):
             if gateway is not None:
                 await gateway.close()
+        await client.close()
+        runner.cancel()
+
+
+class Confirm(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=60)
+
+    @discord.ui.button(label="Sure", custom_id="dm:sure")
+    async def sure(self, interaction: discord.Interaction, _button: discord.ui.Button[Any]) -> None:
+        await interaction.response.edit_message(content="Confirmed in private", view=None)
+
+
+class Clerk(discord.Client):
+    """A bot with commands for its DMs (`allowed_contexts`, `dm_only`) and one that takes a
+    file (`discord.Attachment`), as its author writes them."""
+
+    def __init__(self) -> None:
+        super().__init__(intents=discord.Intents.default())
+        self.tree = app_commands.CommandTree(self)
+        self.synced = asyncio.Event()
+        self.contexts: list[Any] = []
+
+        @self.tree.command(description="Where am I")
+        @app_commands.allowed_contexts(guilds=True, dms=True)
+        async def where(interaction: discord.Interaction) -> None:
+            self.contexts.append(
+                (interaction.guild_id, type(interaction.channel).__name__, interaction.user.id)
+            )
+            place = "a DM" if interaction.guild is None else "a guild"
+            await interaction.response.send_message(f"You are in {place}", view=Confirm())
+
+        @self.tree.command(description="Private only")
+        @app_commands.dm_only()
+        async def whisper(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("psst", ephemeral=True)
+            await interaction.followup.send("and once more, quietly", ephemeral=True)
+
+        @self.tree.command(description="Check a file")
+        @app_commands.allowed_contexts(guilds=True, dms=True)
+        async def checksum(
+            interaction: discord.Interaction, file: discord.Attachment, label: str = "file"
+        ) -> None:
+            data = await file.read()
+            digest = hashlib.sha256(data).hexdigest()[:12]
+            await interaction.response.send_message(
+                f"{label}: {file.filename} {file.size} bytes {digest}"
+            )
+
+    async def on_ready(self) -> None:
+        await self.tree.sync()
+        self.synced.set()
+
+
+@pytest.mark.usefixtures("pointed_at")
+async def test_a_discord_py_bot_answers_in_its_dm_and_reads_a_file_option(
+    remote: Api, sqlite_server: Server
+) -> None:
+    owner = await remote.account("owner")
+    member = await remote.account("member")
+    guild = await owner.guild("Clerk club")
+    channel_id = next(c["id"] for c in guild["channels"] if c["type"] == 0)
+    await member.join(owner, channel_id)
+    bot = await add_bot(owner, guild["id"], name="Clerk")
+    client = Clerk()
+    runner = asyncio.get_running_loop().create_task(client.start(bot.token))
+    member_gw: GatewayClient | None = None
+    try:
+        await asyncio.wait_for(client.synced.wait(), 30)
+        opened = await member.post("/users/@me/channels", json={"recipient_id": str(bot.user_id)})
+        dm = opened.json()["id"]
+        index = await member.get(f"/channels/{dm}/application-command-index")
+        found = {c["name"]: c for c in index.json()["application_commands"]}
+        assert set(found) == {"where", "whisper", "checksum"}
+        assert found["whisper"]["contexts"] == [1]
+        member_gw = await connected(sqlite_server, member)
+
+        await post(member, {**run(found["where"], guild["id"], dm, "n-where"), "guild_id": None})
+        answer = await member_gw.wait_for("MESSAGE_CREATE", timeout=15)
+        assert answer["content"] == "You are in a DM" and answer["channel_id"] == dm
+        assert client.contexts == [(None, "DMChannel", member.id)]
+        click = {
+            "type": 3,
+            "application_id": str(bot.application_id),
+            "channel_id": dm,
+            "message_id": answer["id"],
+            "session_id": "web",
+            "nonce": "n-sure",
+            "data": {"component_type": 2, "custom_id": "dm:sure"},
+        }
+        await post(member, click)
+        confirmed = await member_gw.wait_for("MESSAGE_UPDATE", timeout=15, id=answer["id"])
+        assert confirmed["content"] == "Confirmed in private" and confirmed["components"] == []
+
+        await post(member, {**run(found["whisper"], guild["id"], dm, "n-psst"), "guild_id": None})
+        psst = await member_gw.wait_for("MESSAGE_CREATE", timeout=15)
+        quietly = await member_gw.wait_for("MESSAGE_CREATE", timeout=15)
+        assert (psst["content"], quietly["content"]) == ("psst", "and once more, quietly")
+        assert psst["flags"] & EPHEMERAL and quietly["flags"] & EPHEMERAL
+        shown = [m["content"] for m in (await member.get(f"/channels/{dm}/messages")).json()]
+        assert shown == ["Confirmed in private"]
+        in_guild = await member.post(
+            "/interactions", json=run(found["whisper"], guild["id"], channel_id, "n-no")
+        )
+        assert in_guild.status_code == 404  # not a command of the guild's channels
+
+        report = b"%PDF-1.4 minutes of the meeting\n" * 40
+        upload = await member.post(
+            "/uploads",
+            headers={
+                "Tus-Resumable": "1.0.0",
+                "Upload-Length": str(len(report)),
+                "Upload-Metadata": "filename " + base64.b64encode(b"minutes.pdf").decode(),
+                "Content-Type": "application/offset+octet-stream",
+            },
+            content=report,
+        )
+        assert upload.status_code == 201, upload.text
+        upload_id = upload.headers["Location"].rsplit("/", 1)[1]
+        with_file = run(
+            found["checksum"],
+            guild["id"],
+            channel_id,
+            "n-file",
+            options=[
+                {"name": "file", "type": 11, "value": 0},
+                {"name": "label", "type": 3, "value": "notes"},
+            ],
+            attachments=[{"id": "0", "filename": "minutes.pdf", "uploaded_filename": upload_id}],
+        )
+        await post(member, with_file)
+        checked = await member_gw.wait_for("MESSAGE_CREATE", timeout=15, channel_id=channel_id)
+        digest = hashlib.sha256(report).hexdigest()[:12]
+        assert checked["content"] == f"notes: minutes.pdf {len(report)} bytes {digest}"
+    finally:
+        if member_gw is not None:
+            await member_gw.close()
         await client.close()
         runner.cancel()

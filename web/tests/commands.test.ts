@@ -21,6 +21,7 @@ import {
   OptionType,
   slashEntries,
   slashQuery,
+  withUploads,
   type Command,
   type CommandIndex,
   type CommandOption,
@@ -184,13 +185,15 @@ describe("options are checked before anything is sent", () => {
     expect(checkOption(level, "2").error?.key).toBe("choice");
   });
 
-  it("takes true or false, ids for members, roles and channels, and no files yet", () => {
+  it("takes true or false, ids for members, roles and channels, and a chosen file", () => {
     const flag = option({ name: "flag", type: OptionType.BOOLEAN });
     expect(checkOption(flag, "false")).toEqual({ value: false });
     expect(checkOption(flag, "maybe").error?.key).toBe("boolean");
     expect(checkOption(option({ name: "who", type: OptionType.USER }), "@ann").error?.key).toBe("pick");
     expect(checkOption(option({ name: "where", type: OptionType.CHANNEL }), "77")).toEqual({ value: "77" });
-    expect(checkOption(option({ name: "file", type: OptionType.ATTACHMENT, required: true }), "x").error?.key).toBe("attachment");
+    const file = option({ name: "file", type: OptionType.ATTACHMENT, required: true });
+    expect(checkOption(file, "report.pdf")).toEqual({ value: "report.pdf" });
+    expect(checkOption(file, "").error?.key).toBe("required");
   });
 });
 
@@ -231,6 +234,37 @@ describe("what a command sends", () => {
     expect(autocompleteData(pick, { n: "1" }, "n").options).toEqual([{ name: "n", type: 4, value: 1, focused: true }]);
     expect(autocompleteData(pick, {}, "n").options).toEqual([{ name: "n", type: 4, value: 0, focused: true }]);
     expect(checkOption(entry.options[0], "anything typed")).toEqual({ value: "anything typed" });
+  });
+
+  it("names each file option's upload in data.attachments, by the entry's id", () => {
+    const submit = command({
+      id: "7",
+      name: "submit",
+      options: [option({ name: "file", type: OptionType.ATTACHMENT, required: true }), option({ name: "extra", type: OptionType.ATTACHMENT }), option({ name: "note", type: OptionType.STRING })],
+    });
+    const entry = slashEntries({ ...INDEX, application_commands: [submit] }, "en")[0];
+    const { given } = checkOptions(entry.options, { file: "a.pdf", extra: "b.png", note: "hi" });
+    const named = withUploads(given, { file: { filename: "a.pdf", uploadId: "up1" }, extra: { filename: "b.png", uploadId: "up2" } });
+    expect(commandData(entry, named.leaf, named.attachments)).toEqual({
+      id: "7",
+      name: "submit",
+      type: 1,
+      version: "v7",
+      options: [
+        { name: "file", type: 11, value: "0" },
+        { name: "extra", type: 11, value: "1" },
+        { name: "note", type: 3, value: "hi" },
+      ],
+      attachments: [
+        { id: "0", filename: "a.pdf", uploaded_filename: "up1" },
+        { id: "1", filename: "b.png", uploaded_filename: "up2" },
+      ],
+    });
+    // An option whose file was not uploaded is left out; autocomplete never sends files.
+    expect(withUploads(given, {}).leaf).toEqual([{ name: "note", type: 3, value: "hi" }]);
+    const searching = command({ id: "8", name: "find", options: [option({ name: "q", type: OptionType.STRING, autocomplete: true }), option({ name: "file", type: OptionType.ATTACHMENT })] });
+    const find = slashEntries({ ...INDEX, application_commands: [searching] }, "en")[0];
+    expect(autocompleteData(find, { q: "x", file: "a.pdf" }, "q").options).toEqual([{ name: "q", type: 3, value: "x", focused: true }]);
   });
 
   it("runs a user or message command on its target", () => {

@@ -31,9 +31,10 @@ from townhall.domain.commands import (
     parse_command,
     parse_commands,
     parse_permissions,
+    usable_in_bot_dm,
     usable_in_guild,
 )
-from townhall.domain.models import Application
+from townhall.domain.models import Application, ChannelType
 from townhall.domain.permissions import Permission, has
 from townhall.events import catalog
 from townhall.events.event import Event
@@ -311,3 +312,26 @@ async def command_index(
     version = max((c.version for c in commands), default=0)
     listed = [a for a in found if any(c.application_id == a.id for c in usable)]
     return CommandIndex(listed, usable, version)
+
+
+async def channel_command_index(s: Services, actor: Actor, channel_id: int) -> CommandIndex:
+    """Discord's `GET /channels/{id}/application-command-index`: in the DM with an
+    application's bot, its global commands that work there (context BOT_DM); in any other DM
+    or group DM none (those need user-installed applications); in a guild channel, the guild's
+    index for that channel."""
+    async with s.engine.connect() as conn:
+        channel = (await channel_access(conn, actor.user, channel_id, s.now(), s.cache)).channel
+        others = [u for u in channel.recipient_ids if u != actor.id]
+        application = None
+        if channel.type is ChannelType.DM and others:
+            application = await application_store.application_for_bot(conn, others[0])
+        found = []
+        if application is not None:
+            found = await command_store.commands_of(conn, application.id, None)
+    if channel.guild_id is not None:
+        return await command_index(s, actor, channel.guild_id, channel_id)
+    if application is None:
+        return CommandIndex([], [], 0)
+    usable = [c for c in found if usable_in_bot_dm(c.spec)]
+    version = max((c.version for c in found), default=0)
+    return CommandIndex([application] if usable else [], usable, version)

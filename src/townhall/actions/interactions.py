@@ -2,9 +2,11 @@
 3 seconds, then follows up with the token for 15 minutes.
 
 `create_interaction` is `POST /interactions` from a person's client: it checks that they may
-(USE_APPLICATION_COMMANDS in the channel, the command's permissions, the options), stores the
-interaction with its token hashed, and delivers INTERACTION_CREATE to the application's bot
-(or POSTs it to the application's endpoint: actions/interaction_endpoints.py). `respond` is
+(USE_APPLICATION_COMMANDS in the channel, the command's permissions, the options; in the DM with
+the application's bot, that the command works there), takes the files its ATTACHMENT options
+name (actions/interaction_files.py), stores the interaction with its token hashed, and delivers
+INTERACTION_CREATE to the application's bot (or POSTs it to the application's endpoint:
+actions/interaction_endpoints.py). `respond` is
 the callback; the `*_response` functions are the token's webhook routes. A node-local timer
 fails an unanswered interaction after 3 seconds (INTERACTION_FAILURE to the invoker); the
 recurring `interactions.sweep` job does it for timers lost with their node, and forgets
@@ -18,32 +20,36 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions import interaction_endpoints
+from townhall.actions import attachments as attachment_actions
+from townhall.actions import interaction_endpoints, interaction_files
 from townhall.actions import interaction_messages as replies
 from townhall.actions import messages as message_actions
 from townhall.actions.access import ChannelAccess, channel_access, member_context, permissions_in
 from townhall.actions.interaction_messages import Callback, People, Posted, Reply, ReplyEdit
 from townhall.actions.jobs import Payload, job
-from townhall.actions.services import Services
+from townhall.actions.services import Services, Transaction
 from townhall.domain import components as component_rules
 from townhall.domain import errors
 from townhall.domain.actor import Actor
 from townhall.domain.commands import (
+    Command,
     CommandType,
     OptionType,
     UnknownCommand,
     may_use,
     subcommand_path,
+    usable_in_bot_dm,
     usable_in_guild,
 )
 from townhall.domain.components import ComponentType, Modal
 from townhall.domain.interactions import (
+    DM_APP_PERMISSIONS,
     EPHEMERAL,
     LOADING,
     RESPONSE_WINDOW,
@@ -52,11 +58,13 @@ from townhall.domain.interactions import (
     CallbackType,
     CommandData,
     ComponentData,
+    GivenFile,
     Interaction,
     InteractionCreated,
     InteractionOutcome,
     InteractionSource,
     InteractionType,
+    Invocation,
     ModalData,
     ModalShown,
     Resolved,
@@ -65,16 +73,18 @@ from townhall.domain.interactions import (
     UnknownInteraction,
     channel_type_allowed,
     check_answer,
+    given_files,
     invocation,
     new_token,
     suggestions,
 )
-from townhall.domain.models import Application, Member, Message, User
+from townhall.domain.models import Application, ChannelType, Member, Message, User
 from townhall.domain.permissions import Permission, has
 from townhall.domain.webhooks import InvalidWebhookToken, UnknownWebhook
 from townhall.events import catalog
 from townhall.events.event import Event, EventType
 from townhall.store import applications as application_store
+from townhall.store import attachments as attachment_store
 from townhall.store import channels as channel_store
 from townhall.store import commands as command_store
 from townhall.store import interactions as interaction_store
@@ -82,6 +92,7 @@ from townhall.store import members as member_store
 from townhall.store import messages as message_store
 from townhall.store import user_settings as user_settings_store
 from townhall.store import users as user_store
+from townhall.store.attachments import StoredAttachment
 
 log = logging.getLogger("townhall.interactions")
 D = TypeVar("D")
@@ -115,6 +126,9 @@ class _Prepared:
     data: CommandData | ComponentData | ModalData
     resolved: Resolved
     message: Message | None = None
+    files: tuple[GivenFile, ...] = ()
+    """Uploads that ATTACHMENT options name, to take when everything else was checked."""
+    invocation: Invocation | None = None
 
 
 def _type_of(value: int) -> InteractionType:
@@ -136,28 +150,38 @@ async def create_interaction(s: Services, actor: Actor, invoke: Invoke) -> Inter
         if application is None:
             raise errors.UnknownApplication()
         access = await channel_access(conn, actor.user, invoke.channel_id, now, s.cache)
-        if access.guild is None:
-            raise errors.CannotExecuteOnDM()
         if invoke.guild_id is not None and invoke.guild_id != access.channel.guild_id:
             raise errors.InvalidFormBody.field("guild_id", "Does not match the channel.")
         message_actions.require_message_channel(access)
-        access.require(Permission.USE_APPLICATION_COMMANDS)
         guild_access = access.guild
-        bot_member = await _member(conn, s, guild_access.guild.id, application.bot_user_id)
-        if bot_member is None:
-            raise UnknownCommand() if kind in _COMMANDS else errors.UnknownApplication()
+        if guild_access is None:
+            _require_bot_dm(access, application)
+            app_permissions = DM_APP_PERMISSIONS
+        else:
+            access.require(Permission.USE_APPLICATION_COMMANDS)
+            bot_member = await _member(conn, s, guild_access.guild.id, application.bot_user_id)
+            if bot_member is None:
+                raise UnknownCommand() if kind in _COMMANDS else errors.UnknownApplication()
+            bot_context = member_context(guild_access.guild, bot_member, guild_access.roles, now)
+            app_permissions = await permissions_in(conn, bot_context, access.channel, s.cache)
         prepared = await _prepare(conn, s, actor, application, access, kind, invoke)
         settings = await user_settings_store.get_user_settings(conn, actor.id)
-        bot_context = member_context(guild_access.guild, bot_member, guild_access.roles, now)
-        app_permissions = await permissions_in(conn, bot_context, access.channel, s.cache)
+    guild = guild_access.guild if guild_access is not None else None
+    interaction_id = s.ids.next_id()
+    stored: list[StoredAttachment] = []
+    if prepared.files:
+        stored = await interaction_files.receive(
+            s, actor, access.channel.id, interaction_id, prepared.files
+        )
+        prepared = _with_files(prepared, stored)
     interaction = Interaction(
-        id=s.ids.next_id(),
+        id=interaction_id,
         application_id=application.id,
         type=kind,
         user_id=actor.id,
-        guild_id=guild_access.guild.id,
+        guild_id=guild.id if guild is not None else None,
         channel_id=access.channel.id,
-        created_at=now,
+        created_at=s.now() if stored else now,  # its 3 seconds start once its files are in
         source=prepared.source,
         nonce=invoke.nonce,
     )
@@ -166,34 +190,67 @@ async def create_interaction(s: Services, actor: Actor, invoke: Invoke) -> Inter
         interaction=interaction,
         token=token,
         user=actor.user,
-        member=guild_access.member,
+        member=guild_access.member if guild_access is not None else None,
         permissions=access.permissions,
         app_permissions=app_permissions,
         channel=access.channel,
-        guild=guild_access.guild,
+        guild=guild,
         locale=settings["locale"] or "en-US",
         data=prepared.data,
         resolved=prepared.resolved,
         message=prepared.message,
-        attachment_size_limit=guild_access.guild.max_file_size or s.settings.max_file_bytes,
+        attachment_size_limit=(guild.max_file_size if guild is not None else None)
+        or s.settings.max_file_bytes,
     )
     endpoint = application.interactions_endpoint_url
     receivers = {actor.id} if endpoint else {actor.id, application.bot_user_id}
-    async with s.write() as tx:
-        await interaction_store.insert_interaction(tx.conn, interaction, token_hash(token))
-        tx.emit(
-            Event(
-                catalog.INTERACTION_CREATE,
-                created,
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                user_ids=frozenset(receivers),
-            )
-        )
+    try:
+        async with s.write() as tx:
+            await interaction_store.insert_interaction(tx.conn, interaction, token_hash(token))
+            await attachment_store.insert_attachments(tx.conn, stored, s.now_ms())
+            _emit_created(tx, created, receivers)
+    except BaseException:
+        await attachment_actions.discard(s, stored)
+        raise
     _fail_unanswered_later(s, interaction)
     if endpoint:
         _spawn(_deliver(s, created, endpoint))
     return interaction
+
+
+def _emit_created(tx: Transaction, created: InteractionCreated, receivers: set[int]) -> None:
+    interaction = created.interaction
+    tx.emit(
+        Event(
+            catalog.INTERACTION_CREATE,
+            created,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            user_ids=frozenset(receivers),
+        )
+    )
+
+
+def _require_bot_dm(access: ChannelAccess, application: Application) -> None:
+    """Outside guilds, only the DM between the person and the application's bot (context 1,
+    BOT_DM); group DMs and other DMs (context 2) need user-installed applications: 50003."""
+    channel = access.channel
+    if channel.type is not ChannelType.DM or application.bot_user_id not in channel.recipient_ids:
+        raise errors.CannotExecuteOnDM()
+
+
+def _with_files(prepared: _Prepared, stored: list[StoredAttachment]) -> _Prepared:
+    """The options name the files now stored (by their ids), and `resolved` shows them."""
+    assert isinstance(prepared.data, CommandData) and prepared.invocation is not None
+    ids = {given.id: file.attachment.id for given, file in zip(prepared.files, stored, strict=True)}
+    checked = prepared.invocation.with_files(ids)
+    return replace(
+        prepared,
+        data=replace(prepared.data, options=checked.options),
+        resolved=replace(
+            prepared.resolved, attachments={f.attachment.id: f.attachment for f in stored}
+        ),
+    )
 
 
 _COMMANDS = (InteractionType.APPLICATION_COMMAND, InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE)
@@ -230,14 +287,13 @@ async def _prepare_command(
     kind: InteractionType,
     invoke: Invoke,
 ) -> _Prepared:
-    assert access.guild is not None
-    guild_id = access.guild.guild.id
+    guild_id = access.guild.guild.id if access.guild is not None else None
     data = invoke.data
     command = await command_store.get_command(
         conn, application.id, _snowflake(data.get("id"), "data.id")
     )
     if command is None or command.guild_id not in (None, guild_id):
-        raise UnknownCommand()
+        raise UnknownCommand()  # in a DM: every guild command
     spec = command.spec
     if data.get("name") not in (None, spec.name) or data.get("type") not in (None, spec.type):
         raise UnknownCommand()
@@ -246,25 +302,15 @@ async def _prepare_command(
         raise errors.InvalidFormBody.field(
             "data.version", "This command is outdated.", "APPLICATION_COMMAND_OUTDATED"
         )
-    if command.guild_id is None and not usable_in_guild(spec):
+    if guild_id is None:
+        if not usable_in_bot_dm(spec):
+            raise errors.CannotExecuteOnDM()
+    elif command.guild_id is None and not usable_in_guild(spec):
         raise UnknownCommand()
     if spec.nsfw and not access.channel.nsfw:
         raise errors.MissingPermissions()
-    overwrites = await command_store.permissions_of(conn, guild_id, [command.id, application.id])
-    allowed = may_use(
-        spec,
-        guild_id=guild_id,
-        user_id=actor.id,
-        role_ids=access.guild.member.role_ids,
-        channel_id=access.channel.id,
-        channel_permissions=access.permissions,
-        command_overwrites=overwrites[command.id].permissions if command.id in overwrites else (),
-        application_overwrites=overwrites[application.id].permissions
-        if application.id in overwrites
-        else (),
-    )
-    if not allowed:
-        raise errors.MissingPermissions()
+    if access.guild is not None:
+        await _require_may_use(conn, actor, application, access, command)
     source = InteractionSource(command_id=command.id, name=spec.name, command_type=int(spec.type))
     if spec.type is CommandType.CHAT_INPUT:
         checked = invocation(
@@ -289,7 +335,12 @@ async def _prepare_command(
             name=subcommand_path(spec, checked.path),
             command_type=int(spec.type),
         )
-        return _Prepared(source, CommandData(command, checked.options), resolved)
+        files: tuple[GivenFile, ...] = ()
+        if kind is InteractionType.APPLICATION_COMMAND:  # autocomplete takes no files
+            files = _files_named(checked, data.get("attachments"))
+        return _Prepared(
+            source, CommandData(command, checked.options), resolved, files=files, invocation=checked
+        )
     if kind is InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
         raise errors.InvalidFormBody.field("type", "Only slash commands autocomplete.")
     access.require(Permission.SEND_MESSAGES)  # Discord's rule for context menu commands
@@ -320,6 +371,51 @@ async def _prepare_command(
         CommandData(command, target_id=target),
         Resolved(messages={target: message}),
     )
+
+
+async def _require_may_use(
+    conn: AsyncConnection,
+    actor: Actor,
+    application: Application,
+    access: ChannelAccess,
+    command: Command,
+) -> None:
+    """The guild's command permissions and `default_member_permissions` (not in DMs)."""
+    assert access.guild is not None
+    guild_id = access.guild.guild.id
+    overwrites = await command_store.permissions_of(conn, guild_id, [command.id, application.id])
+    allowed = may_use(
+        command.spec,
+        guild_id=guild_id,
+        user_id=actor.id,
+        role_ids=access.guild.member.role_ids,
+        channel_id=access.channel.id,
+        channel_permissions=access.permissions,
+        command_overwrites=overwrites[command.id].permissions if command.id in overwrites else (),
+        application_overwrites=overwrites[application.id].permissions
+        if application.id in overwrites
+        else (),
+    )
+    if not allowed:
+        raise errors.MissingPermissions()
+
+
+def _files_named(checked: Invocation, raw: object) -> tuple[GivenFile, ...]:
+    """The `data.attachments` entries the ATTACHMENT options name (each at most once)."""
+    given = given_files(raw)
+    named: list[GivenFile] = []
+    for key in checked.files_named():
+        found = given.get(key)
+        if found is None:
+            raise errors.InvalidFormBody.field(
+                "data.attachments", f"No attachment {key} was given.", "ATTACHMENT_NOT_FOUND"
+            )
+        if found in named:
+            raise errors.InvalidFormBody.field(
+                "data.attachments", f"Attachment {key} is named twice.", "BASE_TYPE_INVALID"
+            )
+        named.append(found)
+    return tuple(named)
 
 
 async def _component_message(
@@ -448,8 +544,8 @@ async def _resolve(
     channels: set[int] | None = None,
 ) -> Resolved:
     """What the ids name: users (and, in the guild, members with their permissions in the
-    channel), roles, and channels the invoker can see. Unknown ones are refused (50035)."""
-    assert access.guild is not None
+    channel), roles, and channels the invoker can see. Unknown ones are refused (50035).
+    In a DM there are users only."""
     guild = access.guild
     now = s.now()
     users, roles, mentionables, channels = (
@@ -458,6 +554,15 @@ async def _resolve(
         mentionables or set(),
         channels or set(),
     )
+    if guild is None:
+        wanted = users | mentionables
+        found = await user_store.get_users(conn, wanted) if wanted else {}
+        unknown = (wanted - found.keys()) | roles | channels
+        if unknown:
+            raise errors.InvalidFormBody.field(
+                "data", f"Unknown id {min(unknown)}.", "APPLICATION_COMMAND_OPTION_UNKNOWN_ENTITY"
+            )
+        return Resolved(users=found)
     role_hits = {rid: guild.roles[rid] for rid in roles | mentionables if rid in guild.roles}
     wanted_users = users | (mentionables - role_hits.keys())
     found_users = await user_store.get_users(conn, wanted_users) if wanted_users else {}
@@ -691,6 +796,7 @@ async def follow_up(s: Services, application_id: int, token: str, reply: Reply) 
                 embeds=reply.embeds,
                 components=reply.components,
                 allowed_mentions=reply.allowed_mentions,
+                files=reply.files,
             )
             return await replies.edit(s, bot, posted, change)
     return await replies.post(

@@ -51,6 +51,7 @@ from townhall.domain.models import (
     User,
 )
 from townhall.domain.permissions import ALL_PERMISSIONS, Permission, has
+from townhall.domain.private_channels import RECIPIENT_PERMISSIONS
 from townhall.domain.snowflake import snowflake_at, snowflake_time
 from townhall.events import catalog
 from townhall.events.event import Event, EventType
@@ -354,6 +355,8 @@ async def webhook_access(
     """A webhook's standing in its guild channel: it may post there with every mention allowed
     (allowed_mentions still narrows them), as Discord's webhooks may."""
     channel = await channel_store.get_channel(conn, channel_id)
+    if channel is not None and channel.guild_id is None and webhook.id in channel.recipient_ids:
+        return ChannelAccess(channel, RECIPIENT_PERMISSIONS)  # a bot answering in its DM
     if channel is None or channel.guild_id is None:
         raise errors.UnknownChannel()
     guild = await guild_store.get_guild(conn, channel.guild_id)

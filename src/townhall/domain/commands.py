@@ -758,6 +758,17 @@ def usable_in_guild(spec: CommandSpec) -> bool:
     return spec.contexts is None or ContextType.GUILD in spec.contexts
 
 
+def usable_in_bot_dm(spec: CommandSpec) -> bool:
+    """A global command works in the DM with the application's bot when its `contexts` name
+    BOT_DM, or, without contexts, unless the legacy `dm_permission` is false. Only for an
+    application installed to guilds (townhall has no user-installed applications)."""
+    if GUILD_INSTALL not in spec.integration_types:
+        return False
+    if spec.contexts is not None:
+        return ContextType.BOT_DM in spec.contexts
+    return spec.dm_permission
+
+
 def subcommand_path(spec: CommandSpec, names: Sequence[str]) -> str:
     """The name shown for an invocation: the command and its group and subcommand."""
     return " ".join([spec.name, *names])

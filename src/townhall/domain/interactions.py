@@ -20,6 +20,7 @@ from townhall.domain import errors
 from townhall.domain.commands import Command, CommandOption, CommandSpec, CommandType, OptionType
 from townhall.domain.components import Answer, Click, Modal
 from townhall.domain.models import (
+    Attachment,
     Channel,
     Guild,
     Member,
@@ -29,6 +30,7 @@ from townhall.domain.models import (
     Role,
     User,
 )
+from townhall.domain.permissions import Permission
 
 
 class InteractionType(enum.IntEnum):
@@ -74,6 +76,13 @@ SUPPRESS_EMBEDS, SUPPRESS_NOTIFICATIONS = 1 << 2, 1 << 12
 RESPONSE_FLAGS = EPHEMERAL | SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS
 """Flags an application may set on a response or follow-up."""
 AUTOCOMPLETE_CHOICES_MAX = 25
+DM_APP_PERMISSIONS = int(
+    Permission.ATTACH_FILES
+    | Permission.EMBED_LINKS
+    | Permission.MENTION_EVERYONE
+    | Permission.USE_EXTERNAL_EMOJIS
+)
+"""An application's `app_permissions` in the DM with its bot, as Discord gives them."""
 
 ANSWERS: Mapping[InteractionType, frozenset[CallbackType]] = {
     InteractionType.APPLICATION_COMMAND: frozenset(
@@ -165,8 +174,13 @@ class Interaction:
         return not self.failed and now - self.created_at <= TOKEN_LIFETIME
 
 
+TOKEN_PREFIX = "aW50ZXJhY3Rpb24"
+"""How an interaction's token begins (as Discord's: base64 of "interaction"), so that a
+webhook route's rate limit tells it from a webhook's token without a query."""
+
+
 def new_token() -> str:
-    return "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48)
+    return TOKEN_PREFIX + secrets.token_urlsafe(48)
 
 
 def check_answer(interaction: Interaction, kind: CallbackType) -> None:
@@ -278,6 +292,29 @@ class Invocation:
     def ids_of(self, *kinds: OptionType) -> set[int]:
         return {int(str(o.value)) for o in self.leaf if o.type in kinds and o.value is not None}
 
+    def files_named(self) -> list[str]:
+        """The ATTACHMENT options' values: ids of `data.attachments` entries."""
+        return [
+            str(o.value)
+            for o in self.leaf
+            if o.type is OptionType.ATTACHMENT and o.value is not None
+        ]
+
+    def with_files(self, stored: Mapping[str, int]) -> Invocation:
+        """The same, each ATTACHMENT option's value now the id of the file it names."""
+
+        def swapped(options: tuple[GivenOption, ...]) -> tuple[GivenOption, ...]:
+            return tuple(one(o) for o in options)
+
+        def one(o: GivenOption) -> GivenOption:
+            if o.options is not None:  # a subcommand (or group): its options
+                return replace(o, options=swapped(o.options))
+            if o.type is OptionType.ATTACHMENT and str(o.value) in stored:
+                return replace(o, value=str(stored[str(o.value)]))
+            return o
+
+        return Invocation(swapped(self.options), self.path, swapped(self.leaf))
+
 
 def _fail(path: str, message: str, code: str = "BASE_TYPE_INVALID") -> errors.InvalidFormBody:
     return errors.InvalidFormBody.field(path, message, code)
@@ -314,8 +351,10 @@ def _value(
             if option.max_value is not None and raw > option.max_value:
                 raise _fail(path, f"Must be at most {option.max_value}.", "NUMBER_TYPE_MAX")
         value = raw
-    elif kind is OptionType.ATTACHMENT:
-        raise _fail(path, "Attachment options are not supported yet.", "BASE_TYPE_INVALID")
+    elif kind is OptionType.ATTACHMENT:  # an entry of `data.attachments`, by its id
+        if isinstance(raw, bool) or not isinstance(raw, str | int) or not str(raw).isdigit():
+            raise _fail(path, "Must name one of data.attachments.", "BASE_TYPE_INVALID")
+        return str(raw)
     else:  # users, channels, roles, mentionables: ids
         if not isinstance(raw, str | int) or isinstance(raw, bool) or not str(raw).isdigit():
             raise _fail(path, "Value is not snowflake.", "NUMBER_TYPE_COERCE")
@@ -408,6 +447,39 @@ def invocation(spec: CommandSpec, raw: object, *, autocomplete: bool = False) ->
     return Invocation(
         (GivenOption(first.name, OptionType.SUB_COMMAND, options=leaf),), (first.name,), leaf
     )
+
+
+@dataclass(frozen=True, slots=True)
+class GivenFile:
+    """An entry of an invocation's `data.attachments`: a finished upload of the invoker's
+    (`uploaded_filename`, as messages name them), shown as `filename` when given."""
+
+    id: str
+    upload_id: str
+    filename: str | None = None
+
+
+def given_files(raw: object) -> dict[str, GivenFile]:
+    """`data.attachments`, by id (what ATTACHMENT options name)."""
+    items = [] if raw is None else raw
+    if not isinstance(items, list):
+        raise _fail("data.attachments", "Must be an array.", "BASE_TYPE_ARRAY")
+    found: dict[str, GivenFile] = {}
+    for index, item in enumerate(items):
+        path = f"data.attachments.{index}"
+        if not isinstance(item, Mapping):
+            raise _fail(path, "Must be an object.", "DICT_TYPE_CONVERT")
+        key, upload, name = item.get("id"), item.get("uploaded_filename"), item.get("filename")
+        if isinstance(key, bool) or not isinstance(key, str | int) or not str(key).isdigit():
+            raise _fail(f"{path}.id", "Must be a number.", "NUMBER_TYPE_COERCE")
+        if str(key) in found:
+            raise _fail(f"{path}.id", "Given twice.", "BASE_TYPE_INVALID")
+        if not isinstance(upload, str) or not 1 <= len(upload) <= 100:
+            raise _fail(f"{path}.uploaded_filename", "This field is required", "BASE_TYPE_REQUIRED")
+        if name is not None and (not isinstance(name, str) or not 1 <= len(name) <= 255):
+            raise _fail(f"{path}.filename", "Must be between 1 and 255 in length.")
+        found[str(key)] = GivenFile(str(key), upload, name)
+    return found
 
 
 def channel_type_allowed(
@@ -511,10 +583,12 @@ class Resolved:
     channels: Mapping[int, tuple[Channel, int]] = field(default_factory=dict)
     """Each with the invoker's permissions there."""
     messages: Mapping[int, Message] = field(default_factory=dict)
+    attachments: Mapping[int, Attachment] = field(default_factory=dict)
+    """Files of ATTACHMENT options, held by the interaction (in its channel)."""
 
     @property
     def empty(self) -> bool:
-        return not (self.users or self.roles or self.channels or self.messages)
+        return not (self.users or self.roles or self.channels or self.messages or self.attachments)
 
 
 @dataclass(frozen=True, slots=True)

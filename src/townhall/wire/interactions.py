@@ -23,7 +23,7 @@ from townhall.domain.interactions import (
     Resolved,
     SuggestionsShown,
 )
-from townhall.domain.models import Application, Channel, Message
+from townhall.domain.models import Application, Channel, Message, User
 from townhall.wire import payloads
 
 Payload = dict[str, Any]
@@ -89,8 +89,8 @@ def command_index(
 # -- INTERACTION_CREATE --------------------------------------------------------------------------
 
 
-def _partial_channel(c: Channel, permissions: int) -> Payload:
-    body = payloads.channel(c)
+def _partial_channel(c: Channel, permissions: int, recipients: list[User] | None = None) -> Payload:
+    body = payloads.channel(c, recipients)
     body.pop("permission_overwrites", None)
     body["permissions"] = str(permissions)
     return body
@@ -107,7 +107,9 @@ def _option(o: GivenOption) -> Payload:
     return body
 
 
-def resolved(r: Resolved) -> Payload:
+def resolved(r: Resolved, channel_id: int) -> Payload:
+    """`data.resolved`; files of ATTACHMENT options are the interaction's, in `channel_id`
+    (`ephemeral`: they go away with it, as Discord's do)."""
     body: Payload = {}
     if r.users:
         body["users"] = {str(uid): payloads.user(u) for uid, u in r.users.items()}
@@ -124,6 +126,11 @@ def resolved(r: Resolved) -> Payload:
         }
     if r.messages:
         body["messages"] = {str(mid): payloads.message(m) for mid, m in r.messages.items()}
+    if r.attachments:
+        body["attachments"] = {
+            str(aid): {**payloads.attachment(a, channel_id), "ephemeral": True}
+            for aid, a in r.attachments.items()
+        }
     return body
 
 
@@ -173,7 +180,7 @@ def submitted_components(modal: Modal, answers: Sequence[Answer]) -> list[Payloa
 
 def _data(e: InteractionCreated) -> Payload:
     data = e.data
-    found = resolved(e.resolved)
+    found = resolved(e.resolved, e.interaction.channel_id)
     body: Payload
     if isinstance(data, CommandData):
         body = {
@@ -214,7 +221,9 @@ def interaction(e: InteractionCreated) -> Payload:
         "version": 1,
         "data": _data(e),
         "channel_id": str(i.channel_id),
-        "channel": _partial_channel(e.channel, e.permissions),
+        "channel": _partial_channel(
+            e.channel, e.permissions, None if e.channel.guild_id else [e.user]
+        ),
         "app_permissions": str(e.app_permissions),
         "locale": e.locale,
         "entitlements": [],

@@ -6,7 +6,9 @@ picks a command, fills its options (checked before sending), and sees the bot's 
 slowly (loading state, then the message edited in place); a modal; a deferred answer ("is
 thinking…"); an ephemeral answer only they see, dismissed; "The application did not respond";
 message and user context-menu commands. A German member on a phone gets the bot's German names
-and the client's German labels."""
+and the client's German labels. In the DM with the bot, "/" lists only what works there, and a
+button on the bot's DM message answers; a file option takes a file the bot reads, on a phone in
+French too."""
 
 from __future__ import annotations
 
@@ -104,6 +106,17 @@ class Poll(discord.ui.View):
         await interaction.response.send_message("never")
 
 
+class Reveal(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=300)
+
+    @discord.ui.button(label="Reveal", style=discord.ButtonStyle.primary, custom_id="dm:reveal")
+    async def reveal(
+        self, interaction: discord.Interaction, _button: discord.ui.Button[Any]
+    ) -> None:
+        await interaction.response.edit_message(content="The secret is out", view=None)
+
+
 class Feedback(discord.ui.Modal, title="Feedback"):
     summary: discord.ui.TextInput[Any] = discord.ui.TextInput(label="Summary", max_length=50)
     details: discord.ui.TextInput[Any] = discord.ui.TextInput(
@@ -150,6 +163,7 @@ class Helper(discord.Client):
             return [Choice(name=f, value=f.lower()) for f in FRUITS if current.lower() in f.lower()]
 
         @tree.command(description="Vote on colours")
+        @app_commands.guild_only()
         async def poll(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("Vote now", view=Poll())
 
@@ -170,6 +184,20 @@ class Helper(discord.Client):
         @tree.command(description="Never answers")
         async def ignore(_interaction: discord.Interaction) -> None:
             return None
+
+        @tree.command(description="Ask in private")
+        @app_commands.dm_only()
+        async def whisper(interaction: discord.Interaction) -> None:
+            where = "here in private" if interaction.guild is None else "in public"
+            await interaction.response.send_message(f"Whispered {where}", view=Reveal())
+
+        @tree.command(description="Check a file")
+        @app_commands.describe(file="The file to check")
+        async def checksum(interaction: discord.Interaction, file: discord.Attachment) -> None:
+            data = await file.read()
+            await interaction.response.send_message(
+                f"{file.filename}: {len(data)} bytes, starts with {data[:5].decode()}"
+            )
 
         @tree.context_menu(name="Quote")
         async def quote(interaction: discord.Interaction, message: discord.Message) -> None:
@@ -528,3 +556,98 @@ def test_a_german_member_on_a_phone_gets_german_names_and_labels(
         assert page_errors(context) == []
     finally:
         context.close()
+
+
+def test_in_the_dm_with_the_bot_its_dm_commands_and_buttons_work(
+    browser: Browser, club: Club
+) -> None:
+    member = club.member("dmer")
+    with member.api() as http:
+        index = http.get(f"/guilds/{club.guild_id}/application-command-index").json()
+        bot_id = index["applications"][0]["bot_id"]
+        dm = http.post("/users/@me/channels", json={"recipient_id": bot_id}).json()["id"]
+    context = new_context(browser)
+    try:
+        page = open_as(context, member, f"/channels/@me/{dm}")
+        box = composer(page)
+        expect(box).to_have_attribute("placeholder", re.compile("Helper"))
+        box.fill("/")
+        entries = picker(page)
+        expect(entries.get_by_role("option", name=re.compile(r"^\/whisper"))).to_be_visible()
+        expect(entries.get_by_role("option", name=re.compile(r"^\/hello"))).to_be_visible()
+        expect(entries.get_by_role("option", name=re.compile(r"^\/poll"))).to_have_count(0)
+        box.fill("/whis")
+        expect(entries.get_by_role("option")).to_have_count(1)
+        box.press("Enter")
+        expect(page.get_by_role("form", name="Command /whisper")).to_be_visible()
+        page.keyboard.press("Enter")
+        whispered = answer(page, "Whispered here in private")
+        expect(whispered.get_by_text(f"{member.username} used /whisper")).to_be_visible()
+        whispered.get_by_role("button", name="Reveal").click()
+        revealed = answer(page, "The secret is out")
+        expect(revealed).to_be_visible()
+        expect(page.get_by_role("button", name="Reveal")).to_have_count(0)
+        # A message command works on the DM's messages too.
+        revealed.hover()
+        revealed.get_by_role("button", name="Apps").click()
+        page.get_by_role("menu", name="Apps for this message").get_by_role(
+            "menuitem", name=re.compile("^Quote")
+        ).click()
+        expect(answer(page, "Quoted: The secret is out")).to_be_visible()
+        assert page_errors(context) == []
+    finally:
+        context.close()
+
+
+def test_a_file_option_takes_a_file_the_bot_reads(browser: Browser, club: Club) -> None:
+    member = club.member("filer")
+    context = scanned_context(browser)
+    try:
+        page = open_as(context, member, club.path)
+        form = pick_command(page, "/checksum", "Command /checksum")
+        chooser = form.get_by_label("file")
+        expect(chooser).to_be_focused()
+        form.get_by_role("button", name="Send").click()
+        expect(form.get_by_text("Required.")).to_be_visible()
+        expect(form.get_by_text("No file chosen")).to_be_visible()
+        chooser.set_input_files(
+            files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello, bot"}]
+        )
+        expect(form.get_by_text("notes.txt")).to_be_visible()
+        expect(form.get_by_text("Required.")).to_have_count(0)
+        assert serious_violations(page, ".command-form") == []
+        form.get_by_role("button", name="Remove notes.txt").click()
+        expect(form.get_by_text("No file chosen")).to_be_visible()
+        expect(chooser).to_be_focused()
+        chooser.set_input_files(
+            files=[{"name": "report.txt", "mimeType": "text/plain", "buffer": b"quarterly"}]
+        )
+        form.get_by_role("button", name="Send").click()
+        expect(form).to_have_count(0)
+        checked = answer(page, "report.txt: 9 bytes, starts with quart")
+        expect(checked.get_by_text(f"{member.username} used /checksum")).to_be_visible()
+        assert page_errors(context) == []
+    finally:
+        context.close()
+
+    french = club.member("fichier")
+    phone = new_context(browser, viewport=PHONE, locale="fr-FR")
+    try:
+        page = open_as(phone, french, club.path)
+        box = page.get_by_role("combobox", name=re.compile("^Écrire"))
+        expect(box).to_be_visible()
+        form = pick_command(page, "/checksum", "Commande /checksum", box, "Commandes")
+        expect(form.get_by_text("Choisir un fichier")).to_be_visible()
+        form.get_by_label("file").set_input_files(
+            files=[{"name": "menu.txt", "mimeType": "text/plain", "buffer": b"soupe du jour"}]
+        )
+        expect(form.get_by_text("Choisir un autre fichier")).to_be_visible()
+        width = page.viewport_size
+        box_of_form = form.bounding_box()
+        assert width is not None and box_of_form is not None
+        assert box_of_form["x"] >= 0 and box_of_form["x"] + box_of_form["width"] <= width["width"]
+        form.get_by_role("button", name="Envoyer").click()
+        expect(answer(page, "menu.txt: 13 bytes, starts with soupe")).to_be_visible()
+        assert page_errors(phone) == []
+    finally:
+        phone.close()

@@ -272,6 +272,27 @@ export interface paths {
         patch: operations["modify_channel_api_v10_channels__channel_id__patch"];
         trace?: never;
     };
+    "/api/v10/channels/{channel_id}/application-command-index": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Channel Application Command Index
+         * @description Discord's client route for DMs: in the DM with an application's bot, the commands that
+         *     work there (docs/interactions.md).
+         */
+        get: operations["channel_application_command_index_api_v10_channels__channel_id__application_command_index_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v10/channels/{channel_id}/call/ring": {
         parameters: {
             query?: never;
@@ -1190,6 +1211,26 @@ export interface paths {
          *     makes it read-only.
          */
         delete: operations["remove_group_api_v10_guilds__guild_id__groups__channel_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v10/guilds/{guild_id}/guests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Guests
+         * @description MANAGE_GUILD: the community's current guests, oldest first, with when each one ends.
+         */
+        get: operations["list_guests_api_v10_guilds__guild_id__guests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2120,8 +2161,9 @@ export interface paths {
         put?: never;
         /**
          * Execute Webhook
-         * @description JSON only for now (no files): 204, or the message with `wait=true`. With an
-         *     application's id and an interaction's token: a follow-up (docs/interactions.md).
+         * @description JSON, or `multipart/form-data` with files as for a message (api/message_bodies.py):
+         *     204, or the message with `wait=true`. With an application's id and an interaction's
+         *     token: a follow-up (docs/interactions.md).
          */
         post: operations["execute_webhook_api_v10_webhooks__webhook_id___webhook_token__post"];
         /** Delete Webhook With Token */
@@ -2159,7 +2201,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Webhook Message */
+        /**
+         * Get Webhook Message
+         * @description `thread_id`: the message is in that thread of the webhook's channel.
+         */
         get: operations["get_webhook_message_api_v10_webhooks__webhook_id___webhook_token__messages__message_id__get"];
         put?: never;
         post?: never;
@@ -2169,7 +2214,8 @@ export interface paths {
         head?: never;
         /**
          * Edit Webhook Message
-         * @description A follow-up's edit with an interaction's token, or a webhook's message with its own.
+         * @description A follow-up's edit with an interaction's token, or a webhook's message with its own
+         *     (`thread_id`: in that thread of the webhook's channel).
          */
         patch: operations["edit_webhook_message_api_v10_webhooks__webhook_id___webhook_token__messages__message_id__patch"];
         trace?: never;
@@ -3171,6 +3217,34 @@ export interface components {
             user: components["schemas"]["User"] | null;
             /** User Id */
             user_id: string;
+        };
+        /** Guest */
+        Guest: {
+            /**
+             * Ends At
+             * @description The earlier of `expires_at` and `last_active_at` plus the community's idle days.
+             */
+            ends_at: string;
+            /**
+             * Ends By
+             * @description Which of the two ends them, unless they are active again (or keep their account).
+             * @enum {string}
+             */
+            ends_by: "link" | "inactivity";
+            /**
+             * Expires At
+             * @description When the guest link they came with ends: the guest ends with it.
+             */
+            expires_at: string;
+            /** Joined At */
+            joined_at: string;
+            /**
+             * Last Active At
+             * @description Their last sign of life: joining, a gateway IDENTIFY or RESUME (to the quarter hour), a
+             *     message.
+             */
+            last_active_at: string;
+            user: components["schemas"]["User"];
         };
         /** Guild */
         Guild: {
@@ -5597,6 +5671,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    channel_application_command_index_api_v10_channels__channel_id__application_command_index_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationCommandIndex"];
                 };
             };
             /** @description Validation Error */
@@ -8407,6 +8513,38 @@ export interface operations {
             };
         };
     };
+    list_guests_api_v10_guilds__guild_id__guests_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description guild id */
+                guild_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Guest"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     end_guest_access_api_v10_guilds__guild_id__guests__user_id__delete: {
         parameters: {
             query?: never;
@@ -9705,6 +9843,12 @@ export interface operations {
                     /** Type */
                     type: number;
                 };
+                "multipart/form-data": {
+                    /** Format: binary */
+                    "files[0]"?: string;
+                    /** @description The JSON body, as for application/json. */
+                    payload_json?: string;
+                };
             };
         };
         responses: {
@@ -10887,7 +11031,66 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    allowed_mentions?: {
+                        /** Parse */
+                        parse?: string[] | null;
+                        /** Replied User */
+                        replied_user?: boolean | null;
+                        /** Roles */
+                        roles?: number[] | null;
+                        /** Users */
+                        users?: number[] | null;
+                    } | null;
+                    /** Applied Tags */
+                    applied_tags?: number[] | null;
+                    /** Attachments */
+                    attachments?: {
+                        /** Description */
+                        description?: string | null;
+                        /** Duration Secs */
+                        duration_secs?: number | null;
+                        /** Filename */
+                        filename?: string | null;
+                        /** Id */
+                        id: number | string;
+                        /**
+                         * Keep Location
+                         * @default false
+                         */
+                        keep_location?: boolean;
+                        /** Uploaded Filename */
+                        uploaded_filename?: string | null;
+                        /** Waveform */
+                        waveform?: string | null;
+                    }[] | null;
+                    /** Avatar Url */
+                    avatar_url?: string | null;
+                    /** Content */
+                    content?: string | null;
+                    /** Embeds */
+                    embeds?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /** Flags */
+                    flags?: number | null;
+                    /** Thread Name */
+                    thread_name?: string | null;
+                    /** Tts */
+                    tts?: boolean | null;
+                    /** Username */
+                    username?: string | null;
+                };
+                "multipart/form-data": {
+                    /** Format: binary */
+                    "files[0]"?: string;
+                    /** @description The JSON body, as for application/json. */
+                    payload_json?: string;
+                };
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -11014,7 +11217,9 @@ export interface operations {
     };
     get_webhook_message_api_v10_webhooks__webhook_id___webhook_token__messages__message_id__get: {
         parameters: {
-            query?: never;
+            query?: {
+                thread_id?: number | null;
+            };
             header?: never;
             path: {
                 /** @description message id */
@@ -11050,7 +11255,9 @@ export interface operations {
     };
     delete_webhook_message_api_v10_webhooks__webhook_id___webhook_token__messages__message_id__delete: {
         parameters: {
-            query?: never;
+            query?: {
+                thread_id?: number | null;
+            };
             header?: never;
             path: {
                 /** @description message id */
@@ -11084,7 +11291,9 @@ export interface operations {
     };
     edit_webhook_message_api_v10_webhooks__webhook_id___webhook_token__messages__message_id__patch: {
         parameters: {
-            query?: never;
+            query?: {
+                thread_id?: number | null;
+            };
             header?: never;
             path: {
                 /** @description message id */
@@ -11103,6 +11312,26 @@ export interface operations {
                     allowed_mentions?: {
                         [key: string]: unknown;
                     } | null;
+                    /** Attachments */
+                    attachments?: {
+                        /** Description */
+                        description?: string | null;
+                        /** Duration Secs */
+                        duration_secs?: number | null;
+                        /** Filename */
+                        filename?: string | null;
+                        /** Id */
+                        id: number | string;
+                        /**
+                         * Keep Location
+                         * @default false
+                         */
+                        keep_location?: boolean;
+                        /** Uploaded Filename */
+                        uploaded_filename?: string | null;
+                        /** Waveform */
+                        waveform?: string | null;
+                    }[] | null;
                     /** Components */
                     components?: {
                         [key: string]: unknown;
@@ -11117,6 +11346,12 @@ export interface operations {
                     flags?: number | null;
                     /** Tts */
                     tts?: boolean | null;
+                };
+                "multipart/form-data": {
+                    /** Format: binary */
+                    "files[0]"?: string;
+                    /** @description The JSON body, as for application/json. */
+                    payload_json?: string;
                 };
             };
         };
@@ -11226,6 +11461,26 @@ export interface operations {
                     allowed_mentions?: {
                         [key: string]: unknown;
                     } | null;
+                    /** Attachments */
+                    attachments?: {
+                        /** Description */
+                        description?: string | null;
+                        /** Duration Secs */
+                        duration_secs?: number | null;
+                        /** Filename */
+                        filename?: string | null;
+                        /** Id */
+                        id: number | string;
+                        /**
+                         * Keep Location
+                         * @default false
+                         */
+                        keep_location?: boolean;
+                        /** Uploaded Filename */
+                        uploaded_filename?: string | null;
+                        /** Waveform */
+                        waveform?: string | null;
+                    }[] | null;
                     /** Components */
                     components?: {
                         [key: string]: unknown;
@@ -11240,6 +11495,12 @@ export interface operations {
                     flags?: number | null;
                     /** Tts */
                     tts?: boolean | null;
+                };
+                "multipart/form-data": {
+                    /** Format: binary */
+                    "files[0]"?: string;
+                    /** @description The JSON body, as for application/json. */
+                    payload_json?: string;
                 };
             };
         };

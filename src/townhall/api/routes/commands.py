@@ -346,4 +346,18 @@ async def application_command_index(
     return JSON(wire.command_index(index.applications, index.commands, index.version))
 
 
-__all__ = ["ChannelId", "router"]
+@router.get(
+    "/channels/{channel_id}/application-command-index",
+    response_model=schemas.ApplicationCommandIndex,
+    response_class=JSON,
+)
+async def channel_application_command_index(
+    channel_id: ChannelId, actor: CurrentActor, s: ServicesDep
+) -> Any:
+    """Discord's client route for DMs: in the DM with an application's bot, the commands that
+    work there (docs/interactions.md)."""
+    index = await command_actions.channel_command_index(s, actor, channel_id)
+    return JSON(wire.command_index(index.applications, index.commands, index.version))
+
+
+__all__ = ["router"]

@@ -16,17 +16,18 @@ function run(t: TFunction, channel: { id: string; guild_id?: string | null }, it
   commandsApi.runContextCommand(channel, item.command, item.label, targetId).catch((error) => notify(describeInvokeError(t, error)));
 }
 
-/** The message toolbar's "Apps": the message commands the person may use in this channel. Shown
- * once the channel's command index (loaded with the composer) has any. */
+/** The message toolbar's "Apps": the message commands the person may use in this channel (or
+ * in the DM with a bot). Shown once the channel's command index (loaded with the composer) has
+ * any. */
 export function MessageApps({ message }: { message: Message }) {
   const { t, i18n } = useTranslation();
   const [open, setOpen] = useState(false);
   const guildId = message.guild_id ?? getState().channels[message.channel_id]?.guild_id;
   // The toolbar comes and goes with the pointer: it reads the index the composer loaded, and
   // loads it again only when the menu opens.
-  const index = useCommandIndex(guildId ? { id: message.channel_id, guild_id: guildId } : null, open ? 1 : 0, open);
+  const index = useCommandIndex({ id: message.channel_id, guild_id: guildId }, open ? 1 : 0, open);
   const items = contextCommands(index, 3, i18n.language);
-  if (!guildId || !items.length) return null;
+  if (!items.length) return null;
   return (
     <div className="apps-anchor">
       <button type="button" className="icon-button" aria-label={t("commands.apps")} aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>

@@ -18,6 +18,8 @@ export function CommandForm({ channel, entry, onCancel, onSent }: { channel: Cha
   const [tried, setTried] = useState(false);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
+  const [files, setFiles] = useState<Record<string, File>>({});
+  const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
   const sendRef = useRef<HTMLButtonElement>(null);
   const { given, errors } = checkOptions(entry.options, values);
   useEffect(() => {
@@ -35,11 +37,12 @@ export function CommandForm({ channel, entry, onCancel, onSent }: { channel: Cha
     setBusy(true);
     setFailure(null);
     try {
-      await commandsApi.runCommand(channel, entry, given);
+      await commandsApi.runCommand(channel, entry, given, files, (sent, total) => setProgress({ sent, total }));
       onSent();
     } catch (error) {
       setFailure(describeInvokeError(t, error));
       setBusy(false);
+      setProgress(null);
     }
   };
   const app = entry.application;
@@ -81,6 +84,13 @@ export function CommandForm({ channel, entry, onCancel, onSent }: { channel: Cha
                 values={values}
                 autoFocus={i === 0}
                 onChange={(value) => setValues((v) => ({ ...v, [option.name]: value }))}
+                file={files[option.name]}
+                onFile={(file) =>
+                  setFiles((chosen) => {
+                    const { [option.name]: _gone, ...rest } = chosen;
+                    return file ? { ...rest, [option.name]: file } : rest;
+                  })
+                }
                 error={tried || touched[option.name] ? errors[option.name] : undefined}
               />
             </div>
@@ -88,6 +98,11 @@ export function CommandForm({ channel, entry, onCancel, onSent }: { channel: Cha
         </div>
       )}
       <div className="command-actions">
+        {progress && progress.total > 0 && (
+          <p className="command-progress" role="status">
+            {t("commands.uploading", { percent: Math.floor((100 * progress.sent) / progress.total) })}
+          </p>
+        )}
         {failure && (
           <p className="form-error" role="alert">
             {failure}

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import type { Channel } from "../../api/types";
+import { ChannelType, type Channel } from "../../api/types";
 import { Avatar } from "../../ui/Avatar";
 import { filterEntries, slashEntries, slashQuery, type CommandEntry } from "./commandRules";
 import { useCommandIndex } from "./commandsApi";
@@ -18,10 +18,11 @@ export interface CommandPicker {
 
 /** The slash command picker: "/" at the start of the composer lists the commands the person
  * may use in this channel (fetched again each time it opens), filtered as they type; ↓/↑ and
- * Enter or Tab pick one, Esc closes the list. */
+ * Enter or Tab pick one, Esc closes the list. In a DM it lists what the bot there offers for
+ * its DMs (nothing in a DM between people; group DMs have no picker). */
 export function useCommandPicker(channel: Channel, text: string, onPick: (entry: CommandEntry) => void): CommandPicker {
   const { t, i18n } = useTranslation();
-  const query = channel.guild_id ? slashQuery(text) : null;
+  const query = channel.guild_id || channel.type === ChannelType.DM ? slashQuery(text) : null;
   const opened = query !== null;
   const [refresh, setRefresh] = useState(0);
   useEffect(() => {

@@ -15,7 +15,7 @@ export function InvocationLine({ message }: { message: Message }) {
   const { t, i18n } = useTranslation();
   const invoked = invocationOf(message);
   const guildId = message.guild_id ?? null;
-  const index = useCommandIndex(guildId ? { id: message.channel_id, guild_id: guildId } : null, 0, false);
+  const index = useCommandIndex({ id: message.channel_id, guild_id: guildId }, 0, false);
   const name = useStore((s) => (invoked ? (s.users[invoked.user.id] ? displayName(s, invoked.user.id, guildId) : invoked.user.global_name || invoked.user.username) : ""));
   if (!invoked) return null;
   const command = localizedCommandName(index, invoked.name, invoked.slash, i18n.language);

@@ -7,6 +7,8 @@ import { Combobox, type ComboItem } from "./Combobox";
 import { choiceLabels, localized, OptionType, type CommandEntry, type CommandOption, type OptionError } from "./commandRules";
 import { commandsApi, describeInvokeError } from "./commandsApi";
 import { entityChoices, entityLabel, kindsOfOption } from "./entities";
+import { formatSize } from "../messages/attachmentRules";
+import { Icon } from "../../ui/Icon";
 
 /** How long typing pauses before an autocomplete option asks the application. */
 const AUTOCOMPLETE_PAUSE_MS = 250;
@@ -24,6 +26,9 @@ interface FieldProps {
   onChange: (value: string) => void;
   error: OptionError | undefined;
   autoFocus: boolean;
+  /** A file option's chosen file, and how it changes. */
+  file?: File;
+  onFile?: (file: File | null) => void;
 }
 
 /** One option of a command: its name and description in the person's language, the input its
@@ -83,9 +88,7 @@ function OptionInput(props: FieldProps & { id: string; describedBy: string; inva
         </select>
       );
     case OptionType.ATTACHMENT:
-      return (
-        <input {...aria} disabled value="" placeholder={t("commands.no_attachments")} />
-      );
+      return <FileInput {...props} />;
     case OptionType.USER:
     case OptionType.CHANNEL:
     case OptionType.ROLE:
@@ -104,6 +107,56 @@ function OptionInput(props: FieldProps & { id: string; describedBy: string; inva
         />
       );
   }
+}
+
+/** A file option: the browser's file chooser behind a button in the person's language (the
+ * input keeps the option's label and takes the focus: Space or Enter opens the chooser), then
+ * the chosen file's name and size with a way to take it back. */
+function FileInput(props: FieldProps & { id: string; describedBy: string; invalid: boolean }) {
+  const { t, i18n } = useTranslation();
+  const { option, file } = props;
+  const input = useRef<HTMLInputElement>(null);
+  const choose = (chosen: File | null) => {
+    props.onFile?.(chosen);
+    props.onChange(chosen ? chosen.name : "");
+  };
+  return (
+    <div className="command-file">
+      <input
+        ref={input}
+        id={props.id}
+        type="file"
+        className="sr-only command-file-input"
+        aria-describedby={props.describedBy}
+        aria-invalid={props.invalid || undefined}
+        aria-required={option.required || undefined}
+        autoFocus={props.autoFocus}
+        onChange={(e) => choose(e.target.files?.[0] ?? null)}
+      />
+      <label htmlFor={props.id} className="button small command-file-button">
+        {file ? t("commands.change_file") : t("commands.choose_file")}
+      </label>
+      {file ? (
+        <span className="command-file-name">
+          {file.name} <span className="muted">{formatSize(file.size, i18n.language)}</span>
+          <button
+            type="button"
+            className="icon-button small"
+            aria-label={t("commands.remove_file", { name: file.name })}
+            onClick={() => {
+              if (input.current) input.current.value = "";
+              choose(null);
+              input.current?.focus();
+            }}
+          >
+            <Icon name="close" size={14} />
+          </button>
+        </span>
+      ) : (
+        <span className="muted">{t("commands.no_file")}</span>
+      )}
+    </div>
+  );
 }
 
 /** A member, a role or a channel of the guild, found by typing part of its name. */

@@ -4,7 +4,8 @@
  * use in the channel; the picker shows each slash command, and each subcommand of it, as one
  * entry, in the person's language. Options are typed into plain text fields and checked here
  * before anything is sent (the same rules the server applies), so a mistake is explained next to
- * its field; then they become Discord's `data.options`. */
+ * its field; then they become Discord's `data.options`. A file option's file is uploaded first
+ * (tus, as a message's large files) and named in `data.attachments`, as Discord's client does. */
 
 import type { components } from "../../api/schema.gen";
 import type { User } from "../../api/types";
@@ -207,7 +208,8 @@ export function checkOption(option: CommandOption, raw: string | undefined): { v
       if (text === "true" || text === "false") return { value: text === "true" };
       return { error: { key: "boolean" } };
     case OptionType.ATTACHMENT:
-      return { error: { key: "attachment" } };
+      // the chosen file's name; it becomes an entry of `data.attachments` once uploaded
+      return { value: raw ?? "" };
     default:
       // users, channels, roles, mentionables: an id picked from the list
       return /^\d+$/.test(text) ? { value: text } : { error: { key: "pick" } };
@@ -241,13 +243,43 @@ export interface CommandData {
   version: string;
   options?: GivenOption[];
   target_id?: string;
+  attachments?: GivenAttachment[];
 }
 
-/** `data` of a type 2 APPLICATION_COMMAND interaction. */
-export function commandData(entry: Pick<CommandEntry, "command" | "path">, leaf: GivenOption[]): CommandData {
+/** An entry of `data.attachments`: a finished upload, named by its id. */
+export interface GivenAttachment {
+  id: string;
+  filename: string;
+  uploaded_filename: string;
+}
+
+/** The leaf options with each file option's value the id (0, 1, …) of its entry in
+ * `data.attachments`, and those entries, from the uploads made for each option (by name). */
+export function withUploads(leaf: readonly GivenOption[], uploads: Record<string, { filename: string; uploadId: string }>): { leaf: GivenOption[]; attachments: GivenAttachment[] } {
+  const attachments: GivenAttachment[] = [];
+  const named = leaf.flatMap((option): GivenOption[] => {
+    if (option.type !== OptionType.ATTACHMENT) return [option];
+    const upload = uploads[option.name];
+    if (!upload) return [];
+    const id = String(attachments.length);
+    attachments.push({ id, filename: upload.filename, uploaded_filename: upload.uploadId });
+    return [{ name: option.name, type: option.type, value: id }];
+  });
+  return { leaf: named, attachments };
+}
+
+/** `data` of a type 2 APPLICATION_COMMAND interaction (with the files its options name). */
+export function commandData(entry: Pick<CommandEntry, "command" | "path">, leaf: GivenOption[], attachments: GivenAttachment[] = []): CommandData {
   const { command } = entry;
   const options = nestOptions(entry, leaf);
-  return { id: command.id, name: command.name, type: command.type, version: command.version, ...(options.length ? { options } : {}) };
+  return {
+    id: command.id,
+    name: command.name,
+    type: command.type,
+    version: command.version,
+    ...(options.length ? { options } : {}),
+    ...(attachments.length ? { attachments } : {}),
+  };
 }
 
 /** `data` of a type 4 autocomplete interaction: the options that are valid so far, and the one
@@ -264,6 +296,7 @@ export function autocompleteData(entry: Pick<CommandEntry, "command" | "path" | 
       leaf.push({ name: option.name, type: option.type, value: numeric ? (text.trim() && Number.isFinite(number) ? number : 0) : text, focused: true });
       continue;
     }
+    if (option.type === OptionType.ATTACHMENT) continue; // files go only with the command
     const checked = checkOption({ ...option, required: false }, values[option.name]);
     if (checked.value !== undefined && !checked.error) leaf.push({ name: option.name, type: option.type, value: checked.value });
   }

@@ -6,7 +6,8 @@
 
 import { useEffect, useSyncExternalStore } from "react";
 import type { TFunction } from "i18next";
-import { ApiError, api } from "../../api/client";
+import * as tus from "tus-js-client";
+import { API_BASE, ApiError, api } from "../../api/client";
 import type { operations } from "../../api/schema.gen";
 import type { Channel, Message } from "../../api/types";
 import { makeNonce } from "../../lib/snowflake";
@@ -14,7 +15,8 @@ import { closeModal, forgetInteraction, startInteraction, type InteractionKind, 
 import { reduce } from "../../state/reducer";
 import { getState, setState } from "../../state/store";
 import { describeError } from "../../ui/errors";
-import { applicationOfBot, autocompleteData, commandData, contextData, type Command, type CommandEntry, type CommandIndex, type GivenOption } from "./commandRules";
+import { TUS_CHUNK_BYTES, uploadIdFromUrl } from "../messages/attachmentRules";
+import { applicationOfBot, autocompleteData, commandData, contextData, OptionType, withUploads, type Command, type CommandEntry, type CommandIndex, type GivenOption } from "./commandRules";
 import { componentData, modalSubmission, type Button, type ModalValues, type Select } from "./componentRules";
 
 type InteractionBody = operations["create_interaction_api_v10_interactions_post"]["requestBody"]["content"]["application/json"];
@@ -34,13 +36,15 @@ function changed(): void {
   for (const listener of listeners) listener();
 }
 
-/** Fetches the index of a guild channel again (Discord's client does when the picker opens:
- * commands change without an event). Failures leave the last one. */
-export function loadIndex(guildId: string, channelId: string): Promise<CommandIndex | undefined> {
+/** Fetches the index of a channel again (Discord's client does when the picker opens: commands
+ * change without an event): a guild channel's, or, in a DM (no guild), what works in the DM
+ * with an application's bot. Failures leave the last one. */
+export function loadIndex(guildId: string | null | undefined, channelId: string): Promise<CommandIndex | undefined> {
   const running = loading.get(channelId);
   if (running) return running;
+  const path = guildId ? `/guilds/${guildId}/application-command-index?channel_id=${channelId}` : `/channels/${channelId}/application-command-index`;
   const request = api
-    .request<CommandIndex>("GET", `/guilds/${guildId}/application-command-index?channel_id=${channelId}`)
+    .request<CommandIndex>("GET", path)
     .then(
       (index) => {
         indexes.set(channelId, index);
@@ -59,12 +63,12 @@ export function cachedIndex(channelId: string): CommandIndex | undefined {
 }
 
 /** The channel's index, loaded when the channel (or `refresh`) changes, unless `load` is false
- * (then only what an earlier load brought). */
+ * (then only what an earlier load brought). A channel without a guild is a DM. */
 export function useCommandIndex(channel: Pick<Channel, "id" | "guild_id"> | null, refresh = 0, load = true): CommandIndex | undefined {
   const guildId = channel?.guild_id;
   const channelId = channel?.id;
   useEffect(() => {
-    if (load && guildId && channelId) void loadIndex(guildId, channelId);
+    if (load && channelId) void loadIndex(guildId, channelId);
   }, [guildId, channelId, refresh, load]);
   const read = () => (channelId ? indexes.get(channelId) : undefined);
   return useSyncExternalStore(subscribeIndexes, read, read);
@@ -115,7 +119,7 @@ async function invoke(what: Invocation): Promise<string> {
   } catch (error) {
     setState((s) => forgetInteraction(s, nonce));
     if (error instanceof ApiError && Object.keys(error.fields).some((f) => f.endsWith("version"))) {
-      if (what.guildId) void loadIndex(what.guildId, what.channelId);
+      void loadIndex(what.guildId, what.channelId);
       throw new StaleCommand();
     }
     throw error;
@@ -123,18 +127,53 @@ async function invoke(what: Invocation): Promise<string> {
   return nonce;
 }
 
+/** A file option's file failed to upload. */
+export class UploadFailed extends Error {}
+
+/** A file for a file option, uploaded resumably (tus, as a message's large files) before the
+ * command goes: the upload's id, which `data.attachments` names. */
+export function uploadFile(file: File, onProgress?: (sent: number) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const upload = new tus.Upload(file, {
+      endpoint: `${API_BASE}/uploads`,
+      headers: api.token ? { Authorization: api.token } : {},
+      metadata: { filename: file.name, filetype: file.type || "application/octet-stream" },
+      chunkSize: TUS_CHUNK_BYTES,
+      retryDelays: [0, 1000, 3000],
+      onProgress: (sent) => onProgress?.(sent),
+      onSuccess: () => resolve(uploadIdFromUrl(upload.url ?? "")),
+      onError: (error) => reject(new UploadFailed(error.message)),
+    });
+    upload.start();
+  });
+}
+
 export const commandsApi = {
-  /** A slash command (or subcommand) with its checked options. */
-  runCommand: (channel: Channel, entry: CommandEntry, leaf: GivenOption[]) =>
-    invoke({
+  /** A slash command (or subcommand) with its checked options; the files of its file options
+   * (by option name) are uploaded first. */
+  async runCommand(channel: Channel, entry: CommandEntry, leaf: GivenOption[], files: Record<string, File> = {}, onProgress?: (sent: number, total: number) => void) {
+    const chosen = leaf.filter((o) => o.type === OptionType.ATTACHMENT && files[o.name]).map((o) => files[o.name]);
+    const total = chosen.reduce((sum, file) => sum + file.size, 0);
+    const uploads: Record<string, { filename: string; uploadId: string }> = {};
+    let done = 0;
+    for (const option of leaf) {
+      const file = option.type === OptionType.ATTACHMENT ? files[option.name] : undefined;
+      if (!file) continue;
+      const uploadId = await uploadFile(file, (sent) => onProgress?.(done + sent, total));
+      done += file.size;
+      uploads[option.name] = { filename: file.name, uploadId };
+    }
+    const named = withUploads(leaf, uploads);
+    return invoke({
       kind: "command",
       type: 2,
       channelId: channel.id,
       guildId: channel.guild_id ?? null,
       applicationId: entry.command.application_id,
       name: `/${entry.label}`,
-      data: { ...commandData(entry, leaf) },
-    }),
+      data: { ...commandData(entry, named.leaf, named.attachments) },
+    });
+  },
 
   /** A user or message command on its target. */
   runContextCommand: (channel: Pick<Channel, "id" | "guild_id">, command: Command, label: string, targetId: string) =>
@@ -207,13 +246,13 @@ async function applicationOf(message: Message): Promise<string | undefined> {
   const known = applicationOfBot(cachedIndex(message.channel_id), message.author.id);
   if (known) return known.id;
   const guildId = message.guild_id ?? getState().channels[message.channel_id]?.guild_id;
-  if (!guildId) return undefined;
   return applicationOfBot(await loadIndex(guildId, message.channel_id), message.author.id)?.id;
 }
 
 /** A refused interaction as a sentence. */
 export function describeInvokeError(t: TFunction, error: unknown): string {
   if (error instanceof StaleCommand) return t("commands.errors.changed");
+  if (error instanceof UploadFailed) return t("commands.errors.attachment");
   if (error instanceof ApiError) {
     if (error.code === 10062) return t("commands.errors.expired");
     if (error.kind === "permission" || error.kind === "access") return t("commands.errors.not_allowed");
