@@ -49,3 +49,18 @@ def test_voice_workers_default_to_none_on_small_machines_and_all_but_one_core_on
     monkeypatch.setattr("os.cpu_count", lambda: 8)
     assert Settings().effective_voice_workers == 7
     assert Settings(voice_workers=2).effective_voice_workers == 2
+
+
+def test_the_visitor_caps_are_settings_with_the_old_constants_as_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    defaults = Settings.from_env()
+    assert (defaults.visitors_per_address, defaults.visitors_per_node) == (20, 2000)
+    assert (defaults.visitor_reads, defaults.visitor_reads_seconds) == (40, 10.0)
+    monkeypatch.setenv("TOWNHALL_VISITORS_PER_ADDRESS", "3")
+    monkeypatch.setenv("TOWNHALL_VISITORS_PER_NODE", "50")
+    monkeypatch.setenv("TOWNHALL_VISITOR_READS", "100")
+    monkeypatch.setenv("TOWNHALL_VISITOR_READS_SECONDS", "30")
+    changed = Settings.from_env()
+    assert (changed.visitors_per_address, changed.visitors_per_node) == (3, 50)
+    assert (changed.visitor_reads, changed.visitor_reads_seconds) == (100, 30.0)

@@ -176,6 +176,13 @@ class Settings:
     push_allow_loopback: bool = False
     """Accept push subscriptions whose endpoint is on this machine (http too): tests and
     development only, as the server POSTs to whatever endpoint a subscription names."""
+    visitors_per_address: int = 20
+    """Anonymous sessions (visitors of public channels) one client address may hold on a node."""
+    visitors_per_node: int = 2000
+    """Anonymous sessions a node holds in all; members are never refused for them."""
+    visitor_reads: int = 40
+    """Tokenless reads of public channels per client address per `visitor_reads_seconds`."""
+    visitor_reads_seconds: float = 10.0
 
     @property
     def effective_database_url(self) -> str:
@@ -297,5 +304,13 @@ class Settings:
             janus_token_secret=env.get("TOWNHALL_JANUS_TOKEN_SECRET") or None,
             push_contact=env.get("TOWNHALL_PUSH_CONTACT") or None,
             push_allow_loopback=_env_bool("TOWNHALL_PUSH_ALLOW_LOOPBACK", cls.push_allow_loopback),
+            visitors_per_address=_env_int(
+                "TOWNHALL_VISITORS_PER_ADDRESS", cls.visitors_per_address
+            ),
+            visitors_per_node=_env_int("TOWNHALL_VISITORS_PER_NODE", cls.visitors_per_node),
+            visitor_reads=_env_int("TOWNHALL_VISITOR_READS", cls.visitor_reads),
+            visitor_reads_seconds=_env_float(
+                "TOWNHALL_VISITOR_READS_SECONDS", cls.visitor_reads_seconds
+            ),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

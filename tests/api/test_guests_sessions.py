@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import Account
-from tests.gateway.client import Recorder, recording
+from tests.gateway.client import GatewayClient, Recorder, recording
 from tests.server_process import Deployment, Server, new_deployment
 from tests.waiting import eventually
 
 THUMBS_UP = "%F0%9F%91%8D"
+DAY_MS = 86_400_000
 
 
 @pytest.fixture
@@ -124,3 +125,67 @@ async def test_a_guest_erased_after_a_restart_is_seen_going_by_everyone_else(
     with restarted.client(member.token) as http:
         left = http.get(f"/channels/{channel_id}/messages").json()
     assert [m["content"] for m in left] == ["hi"]
+
+
+def last_active(deployment: Deployment, user_id: int) -> int:
+    rows = deployment.sql(f"SELECT last_active_at FROM guests WHERE user_id = {user_id}")
+    return int(rows[0][0])
+
+
+async def resume(server: Server, token: str, session_id: str, seq: int | None) -> int | None:
+    """RESUME the session, then drop the connection again as a phone does; the last seq."""
+    again = GatewayClient(server.gateway)
+    await again.connect()
+    await again.send(6, {"token": token, "session_id": session_id, "seq": seq})
+    await again.wait_for("RESUMED")
+    await again.close(4000)
+    return again.seq
+
+
+async def test_a_guests_identify_and_resume_count_as_activity_written_once_a_quarter_hour(
+    deployment: Deployment,
+) -> None:
+    server = deployment.start()
+    owner = account(server, "owner")
+    guild = call(server, owner.token, "POST", "/guilds", json={"name": "Reading group"})
+    call(server, owner.token, "PATCH", f"/guilds/{guild['id']}", json={"guests_enabled": True})
+    link = call(
+        server,
+        owner.token,
+        "POST",
+        f"/channels/{guild['system_channel_id']}/invites",
+        json={"flags": 1, "max_age": 86400},
+    )
+    with server.client() as http:
+        joined = http.post(f"/invites/{link['code']}/guest", json={"global_name": "Visitor"})
+    assert joined.status_code == 200, joined.text
+    guest_id, token = int(joined.json()["user_id"]), joined.json()["token"]
+    at_join = last_active(deployment, guest_id)
+
+    client = GatewayClient(server.gateway)
+    await client.connect()
+    await client.identify(token)
+    session_id, seq = client.session_id, client.seq
+    assert session_id is not None
+    await client.close(4000)  # not a clean close: the session may resume
+    seq = await resume(server, token, session_id, seq)
+    assert last_active(deployment, guest_id) == at_join, "the join was minutes ago: no write"
+
+    # Two days idle (as the sweep would see it), then a RESUME: the idle time starts again.
+    deployment.sql(
+        f"UPDATE guests SET last_active_at = {at_join - 2 * DAY_MS} WHERE user_id = {guest_id}"
+    )
+    before = int(time.time() * 1000)
+    await resume(server, token, session_id, seq)
+    assert last_active(deployment, guest_id) >= before
+
+    # And an IDENTIFY likewise.
+    deployment.sql(
+        f"UPDATE guests SET last_active_at = {at_join - 2 * DAY_MS} WHERE user_id = {guest_id}"
+    )
+    before = int(time.time() * 1000)
+    again = GatewayClient(server.gateway)
+    await again.connect()
+    await again.identify(token)
+    await again.close()
+    assert last_active(deployment, guest_id) >= before

@@ -41,3 +41,19 @@ async def test_visitor_reads_are_limited_per_address_across_channels(limited: St
             f"/channels/{first}/messages", headers={"Authorization": alice.token}
         )
         assert member.status_code == 200
+
+
+async def test_the_visitor_read_limit_is_a_setting(limited: StartApi) -> None:
+    api = await limited(visitor_reads=3, visitor_reads_seconds=60.0)
+    alice = await api.account()
+    guild = await alice.guild()
+    channel_id = text_channel(guild)["id"]
+    opened = await alice.patch(f"/channels/{channel_id}", json={"flags": ChannelFlag.WEB_PUBLIC})
+    assert opened.status_code == 200, opened.text
+    async with client_at(api, "10.9.8.9") as visitor:
+        for n in range(3):
+            read = await visitor.get(f"/channels/{channel_id}/messages")
+            assert read.status_code == 200, (n, read.text)
+        refused = await visitor.get(f"/channels/{channel_id}/messages")
+        retry_after = assert_discord_429(refused, is_global=False)
+        assert 10.0 < retry_after <= 60.0  # the window set, not the default 10 seconds

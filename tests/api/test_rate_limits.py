@@ -36,12 +36,13 @@ async def limited(
     """Starts a fresh application with rate limits on (fresh counters for every test)."""
     async with AsyncExitStack() as stack:
 
-        async def start(scale: float = 1.0) -> Api:
+        async def start(scale: float = 1.0, **overrides: Any) -> Api:
             settings = settings_for_tests(
                 tmp_path,
                 database_url_for(backend, tmp_path, request),
                 rate_limits=True,
                 rate_limit_scale=scale,
+                **overrides,
             )
             app = create_app(settings)
             await stack.enter_async_context(app.router.lifespan_context(app))

@@ -94,3 +94,8 @@ def test_a_guests_member_list_holds_who_can_see_one_of_their_channels() -> None:
     moderator = context(5, {6: int(Permission.ADMINISTRATOR)})
     assert rules.members_in_view([guest_room], [guest, outsider, moderator]) == [GUEST_ID, 5]
     assert rules.members_in_view([], [guest, outsider]) == []
+
+
+def test_a_guests_gateway_activity_is_written_at_most_once_a_quarter_hour() -> None:
+    assert not rules.activity_is_news(1_000_000, 1_000_000 + rules.ACTIVITY_STEP_MS - 1)
+    assert rules.activity_is_news(1_000_000, 1_000_000 + rules.ACTIVITY_STEP_MS)

@@ -13,6 +13,7 @@ from townhall.domain.mentions import (
     Mentions,
     ParsedMentions,
     allowed_mentions,
+    only_here,
     parse_mentions,
     resolve_mentions,
 )
@@ -111,3 +112,10 @@ def test_replied_author_is_pinged_by_default_but_not_when_replied_user_is_false(
     assert resolve("thanks", quiet, replied_author_id=BOB).user_ids == ()
     loud = allowed_mentions([], None, None, True)
     assert resolve("thanks", loud, replied_author_id=BOB).user_ids == (BOB,)
+
+
+def test_here_alone_is_for_those_online_and_everyone_beside_it_wins() -> None:
+    assert only_here("@here lunch?")
+    assert not only_here("@here and @everyone: lunch")
+    assert not only_here("@everyone lunch")
+    assert not only_here("lunch, anyone?")

@@ -105,6 +105,16 @@ def test_suppressed_everyone_and_roles_do_not_push() -> None:
     assert reason(facts(mention_role_ids=frozenset({ROLE})), settings(suppress_roles=True)) is None
 
 
+def test_here_pushes_only_those_online_and_everyone_all() -> None:
+    here = facts(everyone=True, here=True)
+    assert reason_for(here, ME, (), None, HERE, NOW, online=True) is Reason.EVERYONE
+    assert reason_for(here, ME, (), None, HERE, NOW, online=False) is None
+    mentioned_too = facts(everyone=True, here=True, mention_ids=frozenset({ME}))
+    assert reason_for(mentioned_too, ME, (), None, HERE, NOW, online=False) is Reason.MENTION
+    everyone = facts(everyone=True)
+    assert reason_for(everyone, ME, (), None, HERE, NOW, online=False) is Reason.EVERYONE
+
+
 def test_announcements_reach_everyone_who_did_not_choose_nothing() -> None:
     assert reason(facts(announcement=True)) is Reason.ANNOUNCEMENT
     assert reason(facts(announcement=True), settings(message_notifications=NO_MESSAGES)) is None

@@ -144,3 +144,34 @@ def test_applied_tags_belong_to_the_forum() -> None:
     text = Channel(PARENT, ChannelType.GUILD_TEXT, guild_id=GUILD)
     with pytest.raises(errors.CannotExecuteOnChannelType):
         rules.applied_tags([1], text, may_moderate=True)
+
+
+def test_what_archived_and_locked_threads_allow_their_messages() -> None:
+    change = rules.MessageChange
+    plain = int(DEFAULT_EVERYONE_PERMISSIONS)
+    manager = plain | int(Permission.MANAGE_THREADS)
+    for kind in change:
+        rules.require_may_change_messages(thread(), plain, kind)
+    archived = thread(archived=True)
+    for kind in change:
+        with pytest.raises(rules.ArchivedThread):
+            rules.require_may_change_messages(archived, plain, kind)
+    for kind in (change.EDIT, change.REACT):
+        with pytest.raises(rules.ArchivedThread):
+            rules.require_may_change_messages(archived, manager, kind)
+    rules.require_may_change_messages(archived, manager, change.DELETE)
+    locked = thread(locked=True)
+    with pytest.raises(rules.ThreadLocked):
+        rules.require_may_change_messages(locked, plain, change.EDIT)
+    for kind in (change.REACT, change.DELETE):
+        rules.require_may_change_messages(locked, plain, kind)
+    rules.require_may_change_messages(locked, manager, change.EDIT)
+    with pytest.raises(rules.ArchivedThread):
+        rules.require_may_change_messages(thread(locked=True, archived=True), plain, change.REACT)
+
+
+def test_a_guild_starts_no_thread_past_its_active_cap() -> None:
+    rules.require_room_for_active(rules.MAX_ACTIVE_THREADS - 1)
+    with pytest.raises(rules.MaxActiveThreads) as refused:
+        rules.require_room_for_active(rules.MAX_ACTIVE_THREADS)
+    assert refused.value.code == 160006 and rules.MAX_ACTIVE_THREADS == 1000

@@ -1,7 +1,8 @@
 """An unmodified discord.py 2.7 bot uses threads and forum posts through discord.py's own API:
 `message.create_thread`, `channel.create_thread(type=private_thread)`, `thread.send`,
 `on_thread_create`, `on_thread_member_join`, `ForumChannel.create_thread(name=, content=,
-applied_tags=)`, `thread.edit(archived=True)` and `guild.active_threads()`."""
+applied_tags=)`, `thread.edit(archived=True)`, `guild.active_threads()`, and `thread.me` (from the
+answers and, once a thread reopens, from THREAD_MEMBER_UPDATE)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,7 @@ async def test_a_discord_py_bot_starts_joins_and_archives_threads_and_forum_post
         message = await channel.fetch_message(int(asked.json()["id"]))
         thread = await message.create_thread(name="Sunday doubles")
         assert thread.id == message.id and thread.parent_id == channel.id
+        assert thread.me is not None and thread.me.id == bot.user_id  # the answer's `member`
         assert thread.type is discord.ChannelType.public_thread and thread.owner_id == bot.user_id
         assert (await _next(client.created)).id == thread.id
         sent = await thread.send("Courts 3 and 4 are free")
@@ -112,6 +114,16 @@ async def test_a_discord_py_bot_starts_joins_and_archives_threads_and_forum_post
         assert archived.archived is True
         active = await found.active_threads()
         assert {t.id for t in active} == {private.id, post.thread.id}
+
+        # Reopened: discord.py let the archived thread go; THREAD_UPDATE brings it back and
+        # THREAD_MEMBER_UPDATE tells the bot it is still a member (before the next message).
+        await player.patch(f"/channels/{thread.id}", json={"archived": False})
+        back = await player.post(f"/channels/{thread.id}/messages", json={"content": "Back"})
+        assert back.status_code == 200
+        assert (await asyncio.wait_for(client.messages.get(), 10)).content == "Back"
+        reopened = found.get_thread(thread.id)
+        assert reopened is not None and not reopened.archived
+        assert reopened.me is not None and reopened.me.id == bot.user_id
     finally:
         await client.close()
         runner.cancel()

@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from tests.conftest import Account, Api
 from tests.gateway.client import ALL_UNPRIVILEGED, GatewayClient, Recorder, recording
-from tests.server_process import Server
+from tests.server_process import Server, new_deployment
+from townhall.config import Settings
 from townhall.domain.channels import ChannelFlag
-from townhall.gateway.anonymous import MAX_FOLLOWED, VISITORS_PER_ADDRESS
+from townhall.gateway.anonymous import MAX_FOLLOWED
 
 WEB_PUBLIC = int(ChannelFlag.WEB_PUBLIC)
 VIEW_CHANNEL = 1 << 10
@@ -106,7 +109,7 @@ def channels_heard(visitor: Recorder) -> set[str]:
 
 async def test_anonymous_sessions_are_capped_per_address(server: Server) -> None:
     # First in the module: no other test's visitors are still counted on this server.
-    visitors = [await anonymous(server) for _ in range(VISITORS_PER_ADDRESS)]
+    visitors = [await anonymous(server) for _ in range(Settings().visitors_per_address)]
     one_more = GatewayClient(server.gateway)
     await one_more.connect()
     await one_more.send(2, {"token": "", "anonymous": True, "intents": 0})
@@ -358,3 +361,18 @@ async def test_visitor_can_do_nothing_but_watch(server: Server, remote: Api) -> 
         await recorder.client.close()
         await recorder.close()
     await again.close()
+
+
+async def test_the_visitor_cap_per_address_is_a_setting(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    with new_deployment("sqlite", tmp_path_factory.mktemp("visitor-cap") / "data") as deployment:
+        small = deployment.start(TOWNHALL_VISITORS_PER_ADDRESS="2")
+        visitors = [await anonymous(small) for _ in range(2)]
+        one_more = GatewayClient(small.gateway)
+        await one_more.connect()
+        await one_more.send(2, {"token": "", "anonymous": True, "intents": 0})
+        assert await one_more.closed_with() == 4008
+        for visitor in visitors:
+            await visitor.client.close()
+            await visitor.close()

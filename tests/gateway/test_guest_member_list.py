@@ -56,3 +56,44 @@ async def test_a_guests_gateway_lists_only_the_people_of_their_channel(
         assert updated == [str(place.owner.id)]
     finally:
         await client.close()
+
+
+async def test_a_guest_hears_nothing_of_a_member_who_shares_no_channel_with_them(
+    server: Server, remote: Api
+) -> None:
+    place = await community(remote)
+    guild_id = place.guild["id"]
+    # The link channel is for guests and regulars only; newcomers arrive in a lobby.
+    lobby = await place.owner.post(f"/guilds/{guild_id}/channels", json={"name": "lobby"})
+    assert lobby.status_code == 201, lobby.text
+    closed = await place.owner.put(
+        f"/channels/{place.channel_id}/permissions/{guild_id}",
+        json={"type": 0, "deny": str(VIEW_CHANNEL)},
+    )
+    assert closed.status_code == 204, closed.text
+    guest = await join_as_guest(remote, place.code)
+    client = GatewayClient(server.gateway)
+    await client.connect()
+    try:
+        await client.identify(guest.token, ALL_INTENTS)
+
+        newcomer = await remote.account("newcomer")
+        await newcomer.join(place.owner, lobby.json()["id"])
+        watching = GatewayClient(server.gateway)  # the newcomer comes online
+        await watching.connect()
+        await watching.identify(newcomer.token, ALL_INTENTS)
+        await watching.close()  # and goes offline again
+        left = await newcomer.delete(f"/users/@me/guilds/{guild_id}")
+        assert left.status_code == 204, left.text
+        await place.owner.patch(f"/guilds/{guild_id}/members/@me", json={"nick": "host"})
+        seen = await client.collect_until("GUILD_MEMBER_UPDATE", nick="host")
+        about = [
+            (p["t"], p["d"].get("user", {}).get("id"))
+            for p in seen
+            if p.get("t") in ("GUILD_MEMBER_ADD", "GUILD_MEMBER_REMOVE", "PRESENCE_UPDATE")
+        ]
+        assert [a for a in about if a[1] == str(newcomer.id)] == [], (
+            "no join, presence or leave of someone outside the guest's channel"
+        )
+    finally:
+        await client.close()

@@ -117,14 +117,18 @@ async def receive_files(
     files: Sequence[IncomingFile],
     *,
     voice: bool,
+    access: ChannelAccess | None = None,
 ) -> list[StoredAttachment]:
-    """Check, look at and store the files of a message about to be sent (see the module doc)."""
+    """Check, look at and store the files of a message about to be sent (see the module doc).
+    `access`: the sender's standing when it is not a member's (a webhook's, an application's
+    answer to an interaction: `messages.webhook_access`)."""
     if len(files) > MAX_FILES:
         raise errors.InvalidFormBody.field(
             "files", f"Must be {MAX_FILES} or fewer in length.", "BASE_TYPE_MAX_LENGTH"
         )
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
+        if access is None:
+            access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
         require_may_attach(access, voice=voice, count=len(files))
         # Sizes are known before anything is copied or an upload is taken, so a refusal for
         # size or quota leaves a resumable upload to be attached another time.

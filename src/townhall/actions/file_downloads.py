@@ -81,6 +81,8 @@ async def download(
         raise errors.UnknownAttachment()
     if a.scan is Scan.PENDING and viewer is not None and viewer != found.uploader_id:
         raise errors.UnknownAttachment()
+    if found.viewer_id is not None and viewer not in (None, found.viewer_id, found.uploader_id):
+        raise errors.UnknownAttachment()  # an ephemeral message's: its one viewer's
     try:
         return await _describe(s, found, preview=preview)
     except StoredObjectMissing:

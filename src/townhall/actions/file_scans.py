@@ -4,11 +4,12 @@ With scanning required (`TOWNHALL_SCAN=required`), a message's new files start P
 durable job streams each to clamd (files/clamd.py). A message sent with pending files is *held*:
 only its author receives it (MESSAGE_CREATE to them alone; history shows it to them alone). When
 every file is clean the message is released: MESSAGE_CREATE to everyone else who may see the
-channel, MESSAGE_UPDATE to the author. Files added by an edit leave a visible message visible;
-everyone else's encoding of it simply leaves them out until they are clean. When malware is found
-the bytes are deleted, a held message stays its author's alone with the file marked blocked, and
-the author and the channel's moderators get MESSAGE_ATTACHMENT_BLOCKED. A scanner that is down
-leaves files pending (the job retries with backoff), never published.
+channel, MESSAGE_UPDATE to the author, and its push notifications (actions/push.py). Files added
+by an edit leave a visible message visible; everyone else's encoding of it simply leaves them
+out until they are clean. When malware is found the bytes are deleted, a held message stays its
+author's alone with the file marked blocked, and the author and the channel's moderators get
+MESSAGE_ATTACHMENT_BLOCKED. A scanner that is down leaves files pending (the job retries with
+backoff), never published.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 
+from townhall.actions import push
 from townhall.actions.jobs import job
 from townhall.actions.services import Services, Transaction
 from townhall.domain.event_data import AttachmentBlocked
@@ -26,6 +28,7 @@ from townhall.events.event import Event
 from townhall.files.clamd import Clamd
 from townhall.store import attachments as attachment_store
 from townhall.store import channels as channel_store
+from townhall.store import interactions as interaction_store
 from townhall.store import messages as message_store
 from townhall.store.attachments import StoredAttachment
 
@@ -70,8 +73,12 @@ async def _record_verdict(
     transaction. A blocked file is detached from its message: the sweep deletes its bytes."""
     async with s.write() as tx:
         message = await message_store.get_plain(tx.conn, channel_id, message_id)
-        if message is None:
-            return  # deleted meanwhile; the sweep takes its files
+        viewer_id = None
+        if message is None:  # an ephemeral message (its one viewer), or deleted meanwhile
+            ephemeral = await interaction_store.get_ephemeral(tx.conn, message_id)
+            if ephemeral is None:
+                return  # the sweep takes its files
+            message, _interaction_id, viewer_id = ephemeral
         found = next((a for a in message.attachments if a.id == attachment_id), None)
         if found is None or found.scan is not Scan.PENDING:
             return  # removed by an edit, or decided by an earlier run
@@ -90,13 +97,19 @@ async def _record_verdict(
             )
         shown = tuple(decided if a.id == attachment_id else a for a in message.attachments)
         held = message.held and any(a.scan is not Scan.CLEAN for a in shown)
-        await attachment_store.set_message_files(tx.conn, message_id, shown, held=held)
         recipients = None
-        if message.guild_id is None:
+        if viewer_id is not None:
+            await interaction_store.set_ephemeral_files(tx.conn, message_id, shown)
+            recipients = frozenset({viewer_id})
+        else:
+            await attachment_store.set_message_files(tx.conn, message_id, shown, held=held)
+        if message.guild_id is None and viewer_id is None:
             recipients = frozenset(await channel_store.recipient_ids(tx.conn, channel_id))
         after = replace(message, attachments=shown, held=held)
         blocked = decided if signature is not None else None
         _announce_outcome(tx, message, after, blocked, recipients)
+        if message.held and not after.held and viewer_id is None:
+            await push.message_released(tx, s, after)
 
 
 def _announce_outcome(

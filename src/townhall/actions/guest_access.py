@@ -113,6 +113,15 @@ async def members_in_view(
 
 
 async def note_activity(s: Services, user_id: int) -> None:
-    """A guest opened a gateway session: their idle time starts again."""
+    """A guest opened or resumed a gateway session: their idle time starts again. Written at
+    most once per `ACTIVITY_STEP_MS` (a read otherwise); the write's own condition keeps two
+    nodes from writing the same step twice."""
+    now_ms = s.now_ms()
+    async with s.engine.connect() as conn:
+        guest = await guest_store.get_guest(conn, user_id)
+    if guest is None or not rules.activity_is_news(guest.last_active_at, now_ms):
+        return
     async with s.write() as tx:
-        await guest_store.note_activity(tx.conn, user_id, s.now_ms())
+        await guest_store.note_activity(
+            tx.conn, user_id, now_ms, before_ms=now_ms - rules.ACTIVITY_STEP_MS
+        )

@@ -167,11 +167,34 @@ async def sweep_guests(s: Services, _payload: Payload) -> None:
         found = await guest_store.standings(conn)
     for standing in found:
         guest = standing.guest
-        last = max(guest.last_active_at, standing.last_message_at or 0)
-        time = rules.Standing(guest.expires_at, last, standing.inactivity_days)
-        if guest.ended or not standing.member or time.over(now):
+        if guest.ended or not standing.member or _time_left(standing).over(now):
             async with s.write() as tx:
                 await _schedule_erasure(tx, s, guest.user_id)
+
+
+def _time_left(found: guest_store.GuestStanding) -> rules.Standing:
+    guest = found.guest
+    last = max(guest.last_active_at, found.last_message_at or 0)
+    return rules.Standing(guest.expires_at, last, found.inactivity_days)
+
+
+async def list_guests(s: Services, actor: Actor, guild_id: int) -> list[rules.CurrentGuest]:
+    """The community's current guests with when each ends, for MANAGE_GUILD (the community's
+    settings); those whose access ended already, about to be erased, are left out."""
+    async with s.engine.connect() as conn:
+        access = await guild_access(conn, actor.user, guild_id, s.now(), s.cache)
+        access.require(Permission.MANAGE_GUILD)
+        found = [
+            standing
+            for standing in await guest_store.standings(conn, guild_id)
+            if standing.member and not standing.guest.ended
+        ]
+        users = await user_store.get_users(conn, [f.guest.user_id for f in found])
+    return [
+        rules.CurrentGuest(users[f.guest.user_id], f.guest.created_at, _time_left(f))
+        for f in found
+        if f.guest.user_id in users
+    ]
 
 
 async def erase_guest(s: Services, user_id: int) -> None:

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from townhall.actions import attachments, file_scans
 from townhall.actions import messages as message_actions
 from townhall.actions import webhooks as webhook_actions
 from townhall.actions.access import ChannelAccess
+from townhall.actions.attachments import IncomingFile
 from townhall.actions.services import Services
 from townhall.domain import errors
 from townhall.domain.actor import Actor
@@ -43,9 +45,11 @@ from townhall.domain.models import (
 from townhall.events import catalog
 from townhall.events.event import Event, EventType
 from townhall.store import applications as application_store
+from townhall.store import attachments as attachment_store
 from townhall.store import interactions as interaction_store
 from townhall.store import messages as message_store
 from townhall.store import users as user_store
+from townhall.store.attachments import StoredAttachment
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,8 @@ class Reply:
     allowed_mentions: AllowedMentions | None = None
     flags: int = 0
     tts: bool = False
+    files: Sequence[IncomingFile] = ()
+    """Files sent with it (multipart parts, finished uploads), as with any message."""
 
     @property
     def ephemeral(self) -> bool:
@@ -73,6 +79,10 @@ class ReplyEdit:
     components: Sequence[Mapping[str, object]] | Unset | None = UNSET
     allowed_mentions: AllowedMentions | None = None
     flags: int | Unset | None = UNSET
+    keep_attachments: Sequence[int] | Unset = UNSET
+    """The ids of the message's files to keep (Discord's `attachments` on edit); others go."""
+    files: Sequence[IncomingFile] = ()
+    """New files to add."""
 
 
 def check_reply(s: Services, reply: Reply, *, loading: bool = False) -> None:
@@ -82,7 +92,9 @@ def check_reply(s: Services, reply: Reply, *, loading: bool = False) -> None:
     message_components(list(reply.components))
     if reply.flags & ~RESPONSE_FLAGS:
         raise errors.InvalidFormBody.field("flags", "Invalid flags.", "MESSAGE_FLAGS_INVALID")
-    visible = reply.content.strip() or has_visible_content(embeds) or reply.components
+    visible = (
+        reply.content.strip() or has_visible_content(embeds) or reply.components or reply.files
+    )
     if not loading and not visible:
         raise errors.EmptyMessage()
 
@@ -152,8 +164,23 @@ async def post(
         loading=loading,
         reply_to=reply_to,
         id=message_id,
+        files=reply.files,
     )
     return await message_actions.send_message(s, Actor.of(bot), interaction.channel_id, draft)
+
+
+async def _receive(
+    s: Services, poster: User, channel_id: int, message_id: int, files: Sequence[IncomingFile]
+) -> Sequence[StoredAttachment]:
+    """The files of a message the poster (a webhook, an application's bot) posts or edits
+    without a member's permissions: the limits, quotas and scans of any message's files."""
+    if not files:
+        return ()
+    async with s.engine.connect() as conn:
+        standing = await message_actions.webhook_access(conn, poster, channel_id, s.now())
+    return await attachments.receive_files(
+        s, Actor.of(poster), channel_id, message_id, files, voice=False, access=standing
+    )
 
 
 async def _post_ephemeral(
@@ -166,6 +193,29 @@ async def _post_ephemeral(
     *,
     loading: bool,
     message_id: int,
+) -> Message:
+    message_components(list(reply.components))  # refused before any file is taken
+    validate_embeds(reply.embeds)
+    stored = await _receive(s, bot, interaction.channel_id, message_id, reply.files)
+    try:
+        return await _insert_ephemeral(
+            s, interaction, bot, reply, metadata, kind, loading, message_id, stored
+        )
+    except BaseException:
+        await attachments.discard(s, stored)
+        raise
+
+
+async def _insert_ephemeral(
+    s: Services,
+    interaction: Interaction,
+    bot: User,
+    reply: Reply,
+    metadata: MessageInteraction,
+    kind: MessageType,
+    loading: bool,
+    message_id: int,
+    stored: Sequence[StoredAttachment],
 ) -> Message:
     components = message_components(list(reply.components))
     embeds = validate_embeds(reply.embeds)
@@ -196,10 +246,12 @@ async def _post_ephemeral(
             mention_ids=mentions.user_ids,
             mentions=tuple(mentioned[u] for u in mentions.user_ids if u in mentioned),
             reference=reference,
+            attachments=tuple(f.attachment for f in stored),
         )
         await interaction_store.insert_ephemeral(
             tx.conn, message, interaction.id, interaction.user_id
         )
+        await file_scans.attach(tx, s, stored)  # its files wait for their scan, as any file
         tx.emit(_only_for(catalog.MESSAGE_CREATE, message, access, interaction.user_id))
     return message
 
@@ -234,15 +286,32 @@ async def find(
             if viewer != viewer_id or message.author.id != poster_id:
                 raise errors.UnknownMessage()
             return Posted(message, viewer)
-        message_ = await message_store.get_message(conn, channel_id, message_id, None)
+        message_ = await message_store.get_message(conn, channel_id, message_id, poster_id)
     if message_ is None or message_.author.id != poster_id:
         raise errors.UnknownMessage()  # a webhook's, or the application's bot's, only
     return Posted(message_)
 
 
 async def edit(s: Services, poster: User, posted: Posted, change: ReplyEdit) -> Message:
-    """Change the poster's message: content, embeds, components, SUPPRESS_EMBEDS. A deferred
-    answer's first edit fills it in (it stops LOADING and does not count as edited)."""
+    """Change the poster's message: content, embeds, components, SUPPRESS_EMBEDS, its files
+    (those kept, new ones). A deferred answer's first edit fills it in (it stops LOADING and
+    does not count as edited)."""
+    message = posted.message
+    added = await _receive(s, poster, message.channel_id, message.id, change.files)
+    try:
+        return await _edit(s, poster, posted, change, added)
+    except BaseException:
+        await attachments.discard(s, added)
+        raise
+
+
+async def _edit(
+    s: Services,
+    poster: User,
+    posted: Posted,
+    change: ReplyEdit,
+    added: Sequence[StoredAttachment],
+) -> Message:
     message = posted.message
     content = message.content if isinstance(change.content, Unset) else (change.content or "")
     message_actions.require_content_length(s, content)
@@ -257,7 +326,14 @@ async def edit(s: Services, poster: User, posted: Posted, change: ReplyEdit) -> 
     flags = message.flags & ~LOADING
     if not isinstance(change.flags, Unset) and change.flags is not None:
         flags = (flags & ~SUPPRESS_EMBEDS) | (change.flags & SUPPRESS_EMBEDS)
-    visible = content.strip() or has_visible_content(embeds) or components or message.attachments
+    files = message.attachments
+    keep = {a.id for a in files}
+    if not isinstance(change.keep_attachments, Unset):
+        keep &= set(change.keep_attachments)
+    files_change = bool(added) or keep != {a.id for a in files}
+    if files_change:
+        files = tuple(a for a in files if a.id in keep) + tuple(f.attachment for f in added)
+    visible = content.strip() or has_visible_content(embeds) or components or files
     if not visible:
         raise errors.EmptyMessage()
     was_loading = bool(message.flags & LOADING)
@@ -268,6 +344,9 @@ async def edit(s: Services, poster: User, posted: Posted, change: ReplyEdit) -> 
         mentions, mentioned = await message_actions.resolve_message_mentions(
             tx.conn, access, content, allowed
         )
+        if files_change:
+            await attachments.remove(tx, message, keep)
+            await file_scans.attach(tx, s, added)
         edited = replace(
             message,
             content=content,
@@ -279,11 +358,14 @@ async def edit(s: Services, poster: User, posted: Posted, change: ReplyEdit) -> 
             mention_role_ids=mentions.role_ids,
             mentions=tuple(mentioned[u] for u in mentions.user_ids if u in mentioned),
             edited_at=message.edited_at if was_loading else s.now(),
+            attachments=files,
         )
         if posted.viewer_id is not None:
             await interaction_store.update_ephemeral(tx.conn, edited, now_ms)
             tx.emit(_only_for(catalog.MESSAGE_UPDATE, edited, access, posted.viewer_id))
             return edited
+        if files_change:
+            await attachment_store.set_message_files(tx.conn, message.id, files, held=message.held)
         changes: dict[str, object] = {
             "content": content,
             "embeds": embeds,
@@ -296,9 +378,12 @@ async def edit(s: Services, poster: User, posted: Posted, change: ReplyEdit) -> 
         if not was_loading:
             changes["edited_at"] = now_ms
         await message_store.update_message(tx.conn, message.id, changes)
-        stored = await message_store.get_message(tx.conn, message.channel_id, message.id, None)
+        stored = await message_store.get_message(tx.conn, message.channel_id, message.id, poster.id)
         assert stored is not None
-        tx.emit(message_actions.message_event(catalog.MESSAGE_UPDATE, stored, access))
+        updated = message_actions.message_event(catalog.MESSAGE_UPDATE, stored, access)
+        if stored.held:
+            updated = replace(updated, user_ids=frozenset({poster.id}))
+        tx.emit(updated)
     return stored
 
 
@@ -438,10 +523,17 @@ def callback_from(value: object) -> Callback:
 
 
 async def edit_webhook_message(
-    s: Services, webhook_id: int, token: str, message_id: int, change: ReplyEdit
+    s: Services,
+    webhook_id: int,
+    token: str,
+    message_id: int,
+    change: ReplyEdit,
+    *,
+    thread_id: int | None = None,
 ) -> Message:
-    """`PATCH /webhooks/{id}/{token}/messages/{id}`: a webhook edits one of its messages."""
+    """`PATCH /webhooks/{id}/{token}/messages/{id}`: a webhook edits one of its messages (in
+    its channel, or in its channel's thread `thread_id`)."""
     webhook, _creator = await webhook_actions.get_webhook(s, None, webhook_id, token)
-    poster = User(id=webhook.id, username=webhook.name, avatar=webhook.avatar, bot=True)
-    posted = await find(s, webhook.id, webhook.channel_id, message_id)
-    return await edit(s, poster, posted, change)
+    channel_id = await webhook_actions.message_channel(s, webhook, thread_id)
+    posted = await find(s, webhook.id, channel_id, message_id)
+    return await edit(s, webhook_actions.webhook_user(webhook), posted, change)

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townhall.actions import attachments, audit_log, file_scans
+from townhall.actions import attachments, audit_log, file_scans, thread_activity
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.attachments import IncomingFile
 from townhall.actions.messages import (
@@ -35,6 +35,7 @@ from townhall.domain.mentions import DEFAULT_ALLOWED_MENTIONS, AllowedMentions, 
 from townhall.domain.models import UNSET, ChannelType, Message, MessageType, Unset
 from townhall.domain.permissions import Permission, communication_disabled, has
 from townhall.domain.snowflake import snowflake_time
+from townhall.domain.threads import MessageChange
 from townhall.events import catalog
 from townhall.events.event import Event
 from townhall.store import attachments as attachment_store
@@ -110,6 +111,7 @@ async def _edit(
             raise errors.CannotExecuteOnSystemMessage()
         if access.guild is not None and communication_disabled(access.guild.context):
             raise errors.MissingPermissions()
+        thread_activity.require_may_change_messages(access, MessageChange.EDIT)
         changes: dict[str, object] = {}
         if not isinstance(edit.flags, Unset) and edit.flags is not None:
             changes["flags"] = (message.flags & ~EDITABLE_FLAGS) | (edit.flags & EDITABLE_FLAGS)
@@ -166,6 +168,7 @@ async def update_live_location(
         if message.author.id != actor.id:
             raise errors.CannotEditOthersMessage()
         access.require(Permission.SEND_MESSAGES)
+        thread_activity.require_may_change_messages(access, MessageChange.EDIT)
         location, now = message.location, s.now()
         if location is None or location.live_until is None:
             raise errors.InvalidFormBody.field(
@@ -256,11 +259,14 @@ async def delete_message(s: Services, actor: Actor, channel_id: int, message_id:
             access.require(Permission.MANAGE_MESSAGES)
         if message.type in UNDELETABLE_TYPES:
             raise errors.CannotExecuteOnSystemMessage()
+        thread_activity.require_may_change_messages(access, MessageChange.DELETE)
         await message_store.delete_message(tx.conn, channel_id, message_id)
+        counts = None
         if access.channel.type.is_thread:
-            await thread_store.uncount_messages(tx.conn, channel_id, 1)
+            counts = await thread_store.uncount_messages(tx.conn, channel_id, 1)
         deleted = MessageDeleted(message_id, channel_id, access.channel.guild_id)
-        tx.emit(message_event(catalog.MESSAGE_DELETE, deleted, access))
+        event = message_event(catalog.MESSAGE_DELETE, deleted, access)
+        tx.emit(thread_activity.with_counts(event, counts))
         await audit_log.message_deleted(tx, s, actor, access, message)  # someone else's only
 
 
@@ -288,17 +294,18 @@ async def bulk_delete_messages(
         if not access.channel.type.holds_messages:
             raise errors.CannotExecuteOnChannelType()
         access.require(Permission.MANAGE_MESSAGES)
+        thread_activity.require_may_change_messages(access, MessageChange.DELETE)
         deleted = await message_store.delete_messages(tx.conn, channel_id, message_ids)
+        counts = None
         if deleted and access.channel.type.is_thread:
-            await thread_store.uncount_messages(tx.conn, channel_id, len(deleted))
+            counts = await thread_store.uncount_messages(tx.conn, channel_id, len(deleted))
         if deleted:
             data = MessagesDeleted(tuple(deleted), channel_id, access.guild_id)
-            tx.emit(
-                Event(
-                    catalog.MESSAGE_DELETE_BULK,
-                    data,
-                    guild_id=access.guild_id,
-                    channel_id=channel_id,
-                )
+            event = Event(
+                catalog.MESSAGE_DELETE_BULK,
+                data,
+                guild_id=access.guild_id,
+                channel_id=channel_id,
             )
+            tx.emit(thread_activity.with_counts(event, counts))
             await audit_log.messages_bulk_deleted(tx, s, actor, access, len(deleted))

@@ -202,9 +202,13 @@ async def send_message(s: Services, actor: Actor, channel_id: int, draft: Draft)
     message_id = draft.id if draft.id is not None else s.ids.next_id()
     stored: tuple[StoredAttachment, ...] = ()
     if draft.files:
+        sender = None
+        if draft.webhook is not None:
+            async with s.engine.connect() as conn:
+                sender = await webhook_access(conn, draft.webhook, channel_id, s.now())
         stored = tuple(
             await attachments.receive_files(
-                s, actor, channel_id, message_id, draft.files, voice=voice
+                s, actor, channel_id, message_id, draft.files, voice=voice, access=sender
             )
         )
     for _attempt in range(2):
@@ -318,8 +322,11 @@ async def _create(
         )
         await file_scans.attach(tx, s, stored)
         await live_locations.schedule_end(tx, message)
+        counts = None
         if access.channel.type.is_thread:  # reopen, count, enrol the sender
-            await thread_activity.message_posted(tx, s, access, message, starting=draft.forum_post)
+            counts = await thread_activity.message_posted(
+                tx, s, access, message, starting=draft.forum_post
+            )
         if access.guild and is_community_announcement(access.guild.guild, access.channel):
             await push.announcement_posted(tx, s, message)  # every member: one job row
         else:
@@ -332,6 +339,7 @@ async def _create(
         created = message_event(
             catalog.MESSAGE_CREATE, replace(message, author_member=member), access
         )
+        created = thread_activity.with_counts(created, counts, created=message.id)
         if held:  # its files are being scanned: its author alone sees it for now
             created = replace(created, user_ids=frozenset({actor.id}))
         tx.emit(created)

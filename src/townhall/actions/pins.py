@@ -2,7 +2,9 @@
 
 Pinning needs PIN_MESSAGES: Discord split it from MANAGE_MESSAGES in August 2025, and since
 February 23, 2026 MANAGE_MESSAGES alone no longer pins. A channel holds at most 50 pins. As on
-Discord, pinning posts a CHANNEL_PINNED_MESSAGE system message pointing at the pinned one.
+Discord, pinning posts a CHANNEL_PINNED_MESSAGE system message pointing at the pinned one. In a
+thread, pins follow its rules for edits: none while it is archived, only MANAGE_THREADS holders
+while it is locked (docs/threads.md).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from datetime import datetime
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.messages import load_message, message_event, require_message_channel
 from townhall.actions.services import Services
+from townhall.actions.thread_activity import require_may_change_messages
 from townhall.domain import errors
 from townhall.domain.actor import Actor
 from townhall.domain.event_data import PinsUpdate
 from townhall.domain.models import Message, MessageReference, MessageType
 from townhall.domain.permissions import Permission, has
+from townhall.domain.threads import MessageChange
 from townhall.events import catalog
 from townhall.events.event import Event
 from townhall.store import messages as message_store
@@ -40,6 +44,7 @@ async def pin_message(s: Services, actor: Actor, channel_id: int, message_id: in
         access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         message = await load_message(tx.conn, access, message_id)
         access.require(Permission.PIN_MESSAGES)
+        require_may_change_messages(access, MessageChange.EDIT)
         if message.pinned:
             return
         if await message_store.count_pins(tx.conn, channel_id) >= MAX_PINS:
@@ -71,6 +76,7 @@ async def unpin_message(s: Services, actor: Actor, channel_id: int, message_id: 
         access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
         message = await load_message(tx.conn, access, message_id)
         access.require(Permission.PIN_MESSAGES)
+        require_may_change_messages(access, MessageChange.EDIT)
         if not message.pinned:
             return
         await message_store.set_pinned_at(tx.conn, message_id, None)

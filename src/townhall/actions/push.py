@@ -11,6 +11,9 @@ node reads), and POST the pushes concurrently. A push service that fails or does
 gets a `push.deliver` job for that one subscription, retried with backoff; one that answers
 404 or 410 loses the subscription. Jobs carry ids, never message text: text is read when sent.
 
+A message held for a file scan pushes nothing until it is released (`message_released`, from
+actions/file_scans.py), however long the scan takes.
+
 DM and group DM calls ring through `call_ringing` (actions/calls.py); a message in a community's
 announcement channel schedules `announcement_posted` instead of the above: one job for everyone.
 A group admin's decision on a join request pushes to the person who asked (`join_request_decided`).
@@ -36,7 +39,9 @@ from townhall.actions.services import Services, Transaction
 from townhall.config import Settings
 from townhall.domain import groups, notifications
 from townhall.domain import push as rules
+from townhall.domain.announcements import is_community_announcement
 from townhall.domain.groups import JoinRequest, RequestStatus
+from townhall.domain.mentions import only_here
 from townhall.domain.models import Channel, ChannelType, Guild, Message, User
 from townhall.domain.permissions import (
     MemberContext,
@@ -53,6 +58,7 @@ from townhall.push.vapid import VapidKey, new_private_key
 from townhall.store import channels as channel_store
 from townhall.store import groups as group_store
 from townhall.store import guilds as guild_store
+from townhall.store import jobs as job_store
 from townhall.store import messages as message_store
 from townhall.store import push as push_store
 from townhall.store import secrets as secret_store
@@ -68,8 +74,6 @@ WINDOW_MS = 5000
 WINDOW_GRACE_MS = 1000
 """A window's job runs this long after it closes, so that sends minted in it have committed."""
 WINDOW_MESSAGES = 100
-HELD_RECHECK_MS, HELD_RECHECKS = 5000, 12
-"""A message held for a file scan is looked at again every 5 s, for a minute."""
 RETRY_SECONDS = 2.0
 MESSAGE_TTL = 24 * 3600
 """How long a push service keeps a push for a device that is offline (RFC 8030 TTL)."""
@@ -111,6 +115,7 @@ def _facts(message: Message, replied_author_id: int | None, *, direct: bool) -> 
         mention_ids=frozenset(message.mention_ids),
         mention_role_ids=frozenset(message.mention_role_ids),
         everyone=message.mention_everyone,
+        here=message.mention_everyone and only_here(message.content),
         replied_author_id=replied_author_id,
         flags=message.flags,
     )
@@ -118,10 +123,11 @@ def _facts(message: Message, replied_author_id: int | None, *, direct: bool) -> 
 
 async def message_sent(tx: Transaction, s: Services, message: Message, channel: Channel) -> None:
     """Schedule what may push about a new message: its own job when it may concern particular
-    people, and its channel's window for those who follow every message."""
+    people, and its channel's window for those who follow every message. A message held for a
+    file scan schedules nothing: its release does (`message_released`)."""
     replied = message.referenced_message.author.id if message.referenced_message else None
     facts = _facts(message, replied, direct=channel.guild_id is None)
-    if facts.silent:
+    if facts.silent or message.held:
         return
     if facts.directed:
         payload: dict[str, Any] = {
@@ -153,14 +159,29 @@ def _named(facts: MessageFacts, channel: Channel) -> set[int] | None:
 async def announcement_posted(tx: Transaction, s: Services, message: Message) -> None:
     """A message in a community's announcement channel (actions/messages.py): every member who
     may see the channel and has not muted it or chosen "nothing" gets a push; none for one sent
-    with SUPPRESS_NOTIFICATIONS."""
-    if message.flags & rules.SUPPRESS_NOTIFICATIONS:
+    with SUPPRESS_NOTIFICATIONS. A held one waits for its release (`message_released`)."""
+    if message.flags & rules.SUPPRESS_NOTIFICATIONS or message.held:
         return
     payload = {
         "channel_id": message.channel_id,
         "message_id": message.id,
         "guild_id": message.guild_id,
         "announcement": True,
+    }
+    await tx.schedule(message_pushes, payload, at_ms=s.now_ms())
+
+
+async def message_released(tx: Transaction, s: Services, message: Message) -> None:
+    """A message held for a file scan was released (actions/file_scans.py), however long the
+    scan took: it pushes now as it would have when sent. The job finds out whether it is an
+    announcement, and pushes "all messages" followers too unless its window is still to come."""
+    if message.flags & rules.SUPPRESS_NOTIFICATIONS:
+        return
+    payload = {
+        "channel_id": message.channel_id,
+        "message_id": message.id,
+        "guild_id": message.guild_id,
+        "released": True,
     }
     await tx.schedule(message_pushes, payload, at_ms=s.now_ms())
 
@@ -179,6 +200,11 @@ def _window_of(message_id: int) -> int:
     return int(snowflake_time(message_id).timestamp() * 1000) // WINDOW_MS
 
 
+def _window_key(channel_id: int, message_id: int) -> str:
+    """The unique key of the job of the message's window in its channel."""
+    return f"push.channel:{channel_id}:{_window_of(message_id)}"
+
+
 async def _schedule_window(
     tx: Transaction, guild_id: int, channel_id: int, message_id: int
 ) -> None:
@@ -189,7 +215,7 @@ async def _schedule_window(
         channel_pushes,
         {"guild_id": guild_id, "channel_id": channel_id, "window": window},
         at_ms=(window + 1) * WINDOW_MS + WINDOW_GRACE_MS,
-        unique_key=f"push.channel:{channel_id}:{window}",
+        unique_key=_window_key(channel_id, message_id),
     )
     _windows[channel_id] = window
     _windows.move_to_end(channel_id)
@@ -237,12 +263,25 @@ class Audience:
     settings: dict[int, notifications.GuildSettings]
 
     def recipients(
-        self, facts: MessageFacts, keep: frozenset[Reason], now: datetime
+        self,
+        facts: MessageFacts,
+        keep: frozenset[Reason],
+        now: datetime,
+        online: Callable[[int], bool] | None = None,
     ) -> list[Recipient]:
+        """`online`: who is online, for an @here (Services.online: from memory)."""
         found: list[Recipient] = []
         for user_id, role_ids in self.roles.items():
             settings = self.settings.get(user_id)
-            reason = rules.reason_for(facts, user_id, role_ids, settings, self.place, now)
+            reason = rules.reason_for(
+                facts,
+                user_id,
+                role_ids,
+                settings,
+                self.place,
+                now,
+                online=online is None or not facts.here or online(user_id),
+            )
             if reason is not None and reason in keep:
                 found.append(Recipient(user_id, reason))
         return found
@@ -335,7 +374,9 @@ class Push:
 
 @job("push.message", max_attempts=3)
 async def message_pushes(s: Services, payload: Payload) -> None:
-    """Pushes about one message to the people it concerns (or, for an announcement, everyone)."""
+    """Pushes about one message to the people it concerns (or, for an announcement, everyone).
+    A released message (`released`) also reaches "all messages" followers unless its window's
+    job is still to run (and will count it)."""
     channel_id, message_id = int(payload["channel_id"]), int(payload["message_id"])
     announcement = bool(payload.get("announcement"))
     now_ms, now = s.now_ms(), s.now()
@@ -343,14 +384,14 @@ async def message_pushes(s: Services, payload: Payload) -> None:
         if not await _anyone_subscribed(conn, payload, now_ms):
             return  # the usual case where push is not in use: one query, on push tables
         message = await message_store.get_plain(conn, channel_id, message_id)
-        if message is None:
-            return
-        if message.held:
-            await _recheck_later(s, payload)
-            return
+        if message is None or message.held:
+            return  # a held message pushes when it is released
         scene = await _scene(conn, channel_id)
         if scene is None:
             return
+        released = bool(payload.get("released"))
+        if released and scene.guild is not None:
+            announcement = is_community_announcement(scene.guild, scene.channel)
         replied = None
         if message.reference is not None and message.reference.message_id is not None:
             original = await message_store.get_plain(conn, channel_id, message.reference.message_id)
@@ -363,11 +404,18 @@ async def message_pushes(s: Services, payload: Payload) -> None:
             subscribed = await push_store.subscribers_among(conn, others, now_ms)
             recipients = [Recipient(u, Reason.DM) for u in sorted(subscribed)]
         else:
-            broad = facts.everyone or facts.mention_role_ids or facts.announcement
+            followers = (
+                released
+                and not announcement
+                and not await job_store.is_pending(conn, _window_key(channel_id, message.id))
+            )
+            broad = facts.everyone or facts.mention_role_ids or facts.announcement or followers
             wanted = None if broad else set(facts.mention_ids) | ({replied} if replied else set())
             keep = frozenset({Reason.ANNOUNCEMENT}) if announcement else rules.DIRECTED
+            if followers:
+                keep |= {Reason.MESSAGE}
             audience = await _audience(conn, scene, wanted, now_ms)
-            recipients = audience.recipients(facts, keep, now)
+            recipients = audience.recipients(facts, keep, now, s.online)
         recipients = await _unfocused(conn, recipients, now_ms)
         pushes = await _message_pushes(conn, scene, message, recipients, now_ms)
     await deliver(s, pushes)
@@ -382,18 +430,6 @@ async def _anyone_subscribed(conn: AsyncConnection, payload: Payload, now_ms: in
     if guild_id is None:
         return True  # a job scheduled before guild ids were part of the payload
     return bool(await push_store.subscribed_members(conn, int(guild_id), None, now_ms))
-
-
-async def _recheck_later(s: Services, payload: Payload) -> None:
-    waited = int(payload.get("held_rechecks", 0))
-    if waited >= HELD_RECHECKS:
-        return
-    async with s.write() as tx:
-        await tx.schedule(
-            message_pushes,
-            {**payload, "held_rechecks": waited + 1},
-            at_ms=s.now_ms() + HELD_RECHECK_MS,
-        )
 
 
 async def _message_pushes(
@@ -470,7 +506,7 @@ async def channel_pushes(s: Services, payload: Payload) -> None:
         for message in written:
             replied = message.referenced_message.author.id if message.referenced_message else None
             facts = _facts(message, replied, direct=False)
-            for recipient in audience.recipients(facts, frozenset({Reason.MESSAGE}), now):
+            for recipient in audience.recipients(facts, frozenset({Reason.MESSAGE}), now, s.online):
                 seen = latest.get(recipient.user_id)
                 latest[recipient.user_id] = (message, (seen[1] if seen else 0) + 1)
         pushes: list[Push] = []

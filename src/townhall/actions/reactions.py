@@ -3,6 +3,7 @@
 Discord's rules: reacting needs READ_MESSAGE_HISTORY; putting a NEW emoji on a message also needs
 ADD_REACTIONS, while joining an emoji already there does not; at most 20 distinct emoji per
 message; removing others' reactions needs MANAGE_MESSAGES. A timed-out member cannot react at all.
+An archived thread takes no reactions, added or removed (50083; docs/threads.md).
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 from townhall.actions.access import ChannelAccess, channel_access
 from townhall.actions.messages import load_message, message_event
 from townhall.actions.services import Services
+from townhall.actions.thread_activity import require_may_change_messages
 from townhall.domain import errors
 from townhall.domain.actor import Actor
 from townhall.domain.event_data import ReactionChange, ReactionsCleared
 from townhall.domain.models import User
 from townhall.domain.permissions import Permission, has
 from townhall.domain.reactions import MAX_DISTINCT_REACTIONS, reaction_emoji
+from townhall.domain.threads import MessageChange
 from townhall.events import catalog
 from townhall.store import reactions as reaction_store
 
@@ -34,6 +37,7 @@ async def add_reaction(
         message = await load_message(tx.conn, access, message_id)
         access.require(Permission.READ_MESSAGE_HISTORY)
         _require_not_timed_out(access)
+        require_may_change_messages(access, MessageChange.REACT)
         state = await reaction_store.reaction_state(tx.conn, message_id, emoji, actor.id)
         if state.already_reacted:
             return
@@ -67,6 +71,7 @@ async def remove_reaction(
         await load_message(tx.conn, access, message_id)
         if user_id != actor.id:
             access.require(Permission.MANAGE_MESSAGES)
+        require_may_change_messages(access, MessageChange.REACT)
         removed = await reaction_store.remove_reaction(tx.conn, message_id, emoji, user_id)
         if removed:
             change = ReactionChange(
@@ -112,6 +117,7 @@ async def clear_reactions(
         await load_message(tx.conn, access, message_id)
         if not has(access.permissions, Permission.MANAGE_MESSAGES):
             raise errors.MissingPermissions()
+        require_may_change_messages(access, MessageChange.REACT)
         removed = await reaction_store.remove_all(tx.conn, message_id, emoji)
         if removed:
             cleared = ReactionsCleared(channel_id, message_id, access.guild_id, emoji)

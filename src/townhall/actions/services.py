@@ -117,6 +117,17 @@ class Services:
     """Where attachment bytes live (files/storage.py); set by the runtime."""
     voice_tokens: VoiceTokens = field(default_factory=lambda: VoiceTokens(b""))
     """Signs the tokens of the voice gateway (domain/voice.py); the runtime sets the shared key."""
+    online: Callable[[int], bool] = field(default=lambda _user_id: False)
+    """Whether a person has a live gateway session on some node and does not show as offline
+    or invisible: the gateway hub's statuses, kept from every node's PRESENCE_UPDATE on the log
+    (the runtime sets it; without a gateway nobody is). Read from memory, never the database."""
+    replica_permissions: Callable[[int, int, int], int | None] = field(
+        default=lambda _guild_id, _channel_id, _user_id: None
+    )
+    """A member's permissions in a guild channel, `(guild_id, channel_id, user_id)`, from this
+    node's gateway replica of the guild (what fan-out trusts, kept by the log with no expiry);
+    None when the node holds no replica of the guild or the person is not its member. The runtime
+    sets it when the log is in-process, where the replica changes with each commit."""
 
     @property
     def file_store(self) -> Storage:

@@ -71,7 +71,8 @@ def session_token_hash(token: str) -> bytes:
 
 
 async def identify(s: Services, token: str) -> User | None:
-    """The token's user; a guest's IDENTIFY counts as activity (domain/guests.py)."""
+    """The token's user; a guest's IDENTIFY or RESUME (both come here) counts as activity
+    (domain/guests.py)."""
     token = token.removeprefix("Bot ").removeprefix("Bearer ").strip()
     user = await accounts.authenticate(s, token) if token else None
     if user is not None and guest_rules.is_guest(user):

@@ -1,17 +1,21 @@
 """What messages do to threads, and threads archiving themselves (docs/threads.md).
 
 `actions/messages.py` calls `message_posted` in the send transaction of every message in a
-thread: an archived (unlocked) thread opens again, its counters move, and the sender becomes a
-member, as on Discord. A thread archives itself `auto_archive_duration` minutes after its last
-activity: a durable job per thread, scheduled when it starts, reopens or changes its duration;
-the job finds the last message itself, so sending schedules nothing (the hot path stays one
-insert). A job that runs early (a message came since) schedules the next check and stops.
+thread: an archived (unlocked) thread opens again (if the guild has room for one more active
+thread), its counters move, and the sender becomes a member, as on Discord; the counters after it
+ride on the message's events (`with_counts`) for the gateway's replicas. Edits, pins, reactions
+and deletes in a thread ask `require_may_change_messages`. A thread archives itself
+`auto_archive_duration` minutes after its last activity: a durable job per thread, scheduled when
+it starts, reopens or changes its duration; the job finds the last message itself, so sending
+schedules nothing (the hot path stays one insert). A job that runs early (a message came since)
+schedules the next check and stops.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,11 +25,13 @@ from townhall.actions.jobs import Payload, job
 from townhall.actions.services import Services, Transaction
 from townhall.domain import threads as rules
 from townhall.domain.models import Channel, Message, ThreadMetadata
-from townhall.domain.threads import HAS_THREAD, ThreadFlag
+from townhall.domain.threads import HAS_THREAD, MessageCounts, ThreadFlag
 from townhall.events import catalog
 from townhall.events.event import Event, EventType
 from townhall.store import threads as thread_store
 from townhall.store.rows import to_millis
+
+D = TypeVar("D")
 
 
 def thread_event(kind: EventType[Channel], thread: Channel) -> Event[Channel]:
@@ -40,20 +46,50 @@ def require_may_send(access: ChannelAccess, *, starting: bool = False) -> None:
         rules.require_may_send(access.channel, access.permissions)
 
 
+def require_may_change_messages(access: ChannelAccess, change: rules.MessageChange) -> None:
+    """Editing, pinning, reacting or deleting in a thread: not while it is archived, and in a
+    locked one as Discord allows (`rules.require_may_change_messages`). Other channels: no
+    check."""
+    if access.channel.type.is_thread:
+        rules.require_may_change_messages(access.channel, access.permissions, change)
+
+
+def with_counts(
+    event: Event[D], counts: MessageCounts | None, *, created: int | None = None
+) -> Event[D]:
+    """A message event of a thread, carrying the thread's counters after it (and, for a new
+    message, its id, the thread's `last_message_id`): each node's replica takes them from there
+    (gateway/threads.py), so GUILD_CREATE shows what the database says."""
+    if counts is None:
+        return event
+    facts = [counts.message_count, counts.total_message_sent]
+    if created is not None:
+        facts.append(created)
+    return replace(event, meta={"thread_counts": facts})
+
+
 async def message_posted(
     tx: Transaction, s: Services, access: ChannelAccess, message: Message, *, starting: bool
-) -> None:
-    """In the send transaction, before MESSAGE_CREATE: reopen, count, enrol the sender."""
+) -> MessageCounts | None:
+    """In the send transaction, before MESSAGE_CREATE: reopen (if the guild has room for one
+    more active thread), count, enrol the sender. The counters after the message."""
     thread = access.channel
     meta = rules.require_thread(thread)
     if meta.archived:
         fresh = await thread_store.get_thread(tx.conn, thread.id)
         if fresh is not None:
-            thread = await set_archived(tx, s, fresh, archived=False)
-    if not starting:
-        await thread_store.count_message(tx.conn, thread.id)
+            thread = await reopen(tx, s, fresh)
+    counts = None if starting else await thread_store.count_message(tx.conn, thread.id)
     if message.webhook_id is None and access.guild is not None:
         await thread_members.enroll(tx, s, thread, access.guild.member)
+    return counts
+
+
+async def reopen(tx: Transaction, s: Services, thread: Channel) -> Channel:
+    """Unarchive a thread, if the guild has room for one more active thread (160006)."""
+    assert thread.guild_id is not None
+    rules.require_room_for_active(await thread_store.count_active_threads(tx.conn, thread.guild_id))
+    return await set_archived(tx, s, thread, archived=False)
 
 
 async def set_archived(tx: Transaction, s: Services, thread: Channel, *, archived: bool) -> Channel:

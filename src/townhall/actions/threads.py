@@ -53,7 +53,7 @@ from townhall.events.event import Event
 from townhall.store import channels as channel_store
 from townhall.store import messages as message_store
 from townhall.store import threads as thread_store
-from townhall.store.rows import to_millis
+from townhall.store.rows import from_millis_required, to_millis
 
 STARTABLE_FROM = frozenset(
     {
@@ -81,9 +81,13 @@ class ThreadDraft:
 
 
 async def _parent_access(
-    conn: AsyncConnection, s: Services, actor: Actor, channel_id: int
+    conn: AsyncConnection, s: Services, actor: Actor, channel_id: int, *, webhook: bool = False
 ) -> ChannelAccess:
-    access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
+    """`webhook`: the actor is a webhook posting into its forum (actions/webhooks.py)."""
+    if webhook:
+        access = await message_actions.webhook_access(conn, actor.user, channel_id, s.now())
+    else:
+        access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
     if access.guild is None:
         raise errors.CannotExecuteOnDM()
     if access.channel.type not in rules.PARENT_TYPES:
@@ -111,9 +115,13 @@ async def _begin(
     duration: int,
     rate_limit: int,
     applied_tags: tuple[int, ...] = (),
-) -> Channel:
-    """The thread, with its creator as first member, and THREAD_CREATE."""
+    creator_joins: bool = True,
+) -> ThreadView:
+    """The thread, with its creator as first member (not a webhook: `creator_joins`), and
+    THREAD_CREATE; a guild has at most `MAX_ACTIVE_THREADS` active ones (160006)."""
     parent = access.channel
+    assert parent.guild_id is not None
+    rules.require_room_for_active(await thread_store.count_active_threads(tx.conn, parent.guild_id))
     now = s.now()
     invitable = draft.invitable is not False if kind is ChannelType.PRIVATE_THREAD else True
     meta = rules.new_metadata(now, duration, invitable=invitable, applied_tags=applied_tags)
@@ -131,27 +139,31 @@ async def _begin(
         raise rules.ThreadAlreadyCreated()
     guild = access.guild
     assert guild is not None and thread.guild_id is not None
-    await thread_store.add_member(tx.conn, thread.id, thread.guild_id, actor.id, to_millis(now))
-    thread = replace(thread, thread=replace(meta, member_count=1))
-    creator = ThreadMember(thread.id, actor.id, now)
+    members: tuple[ThreadMember, ...] = ()
+    if creator_joins:
+        joined_ms = to_millis(now)
+        await thread_store.add_member(tx.conn, thread.id, thread.guild_id, actor.id, joined_ms)
+        thread = replace(thread, thread=replace(meta, member_count=1))
+        members = (ThreadMember(thread.id, actor.id, from_millis_required(joined_ms)),)
     tx.emit(
         Event(
             catalog.THREAD_CREATE,
-            ThreadCreated(thread, members=(creator,)),
+            ThreadCreated(thread, members=members),
             guild_id=thread.guild_id,
             channel_id=thread.id,
         )
     )
     await thread_activity.schedule_archive(tx, thread)
-    return thread
+    return ThreadView(thread, members[0] if members else None)
 
 
 async def start_thread_from_message(
     s: Services, actor: Actor, channel_id: int, message_id: int, draft: ThreadDraft
-) -> Channel:
+) -> ThreadView:
     """A public (or announcement) thread on a message: it takes the message's id, the message
     is flagged HAS_THREAD (MESSAGE_UPDATE), and the thread opens with a THREAD_STARTER_MESSAGE
-    pointing at it. Takes CREATE_PUBLIC_THREADS in the channel."""
+    pointing at it. Takes CREATE_PUBLIC_THREADS in the channel. The thread comes with its
+    creator's membership, as Discord answers."""
     _name(draft.name)
     async with s.write() as tx:
         access = await _parent_access(tx.conn, s, actor, channel_id)
@@ -165,7 +177,7 @@ async def start_thread_from_message(
             raise errors.CannotExecuteOnSystemMessage()
         if message.flags & HAS_THREAD:
             raise rules.ThreadAlreadyCreated()
-        thread = await _begin(
+        view = await _begin(
             tx,
             s,
             actor,
@@ -176,6 +188,7 @@ async def start_thread_from_message(
             duration=rules.auto_archive_duration(draft.auto_archive_duration),
             rate_limit=_rate_limit(draft.rate_limit_per_user),
         )
+        thread = view.thread
         await thread_store.set_has_thread(tx.conn, message.id, has_thread=True)
         starter = Message(
             id=s.ids.next_id(),
@@ -202,12 +215,15 @@ async def start_thread_from_message(
                 channel_id=thread.id,
             ),
         )
-    return thread
+    return replace(view, thread=thread)
 
 
-async def start_thread(s: Services, actor: Actor, channel_id: int, draft: ThreadDraft) -> Channel:
+async def start_thread(
+    s: Services, actor: Actor, channel_id: int, draft: ThreadDraft
+) -> ThreadView:
     """A thread on its own: private unless `type` says public (CREATE_PRIVATE_THREADS or
-    CREATE_PUBLIC_THREADS); a public one is announced in its channel (THREAD_CREATED)."""
+    CREATE_PUBLIC_THREADS); a public one is announced in its channel (THREAD_CREATED). With its
+    creator's membership."""
     _name(draft.name)
     async with s.write() as tx:
         access = await _parent_access(tx.conn, s, actor, channel_id)
@@ -218,7 +234,7 @@ async def start_thread(s: Services, actor: Actor, channel_id: int, draft: Thread
             )
         kind = rules.thread_kind_without_message(parent, draft.type)
         access.require(rules.creation_permission(kind, parent))
-        thread = await _begin(
+        view = await _begin(
             tx,
             s,
             actor,
@@ -229,6 +245,7 @@ async def start_thread(s: Services, actor: Actor, channel_id: int, draft: Thread
             duration=rules.auto_archive_duration(draft.auto_archive_duration),
             rate_limit=_rate_limit(draft.rate_limit_per_user),
         )
+        thread = view.thread
         if kind is not ChannelType.PRIVATE_THREAD:
             notice = Message(
                 id=s.ids.next_id(),
@@ -246,12 +263,12 @@ async def start_thread(s: Services, actor: Actor, channel_id: int, draft: Thread
                     catalog.MESSAGE_CREATE, replace(notice, author_member=member), access
                 )
             )
-    return thread
+    return view
 
 
 async def start_forum_post(
     s: Services, actor: Actor, forum_id: int, draft: ThreadDraft, first: Draft
-) -> tuple[Channel, Message]:
+) -> tuple[ThreadView, Message]:
     """A forum post: a public thread (SEND_MESSAGES in the forum is enough) with the forum's
     defaults and its tags (REQUIRE_TAG: at least one), then its first message, which has the
     thread's id. Should that message be refused after all, the thread goes again."""
@@ -263,7 +280,8 @@ async def start_forum_post(
     ):
         raise errors.EmptyMessage()
     async with s.write() as tx:
-        access = await _parent_access(tx.conn, s, actor, forum_id)
+        by_webhook = first.webhook is not None
+        access = await _parent_access(tx.conn, s, actor, forum_id, webhook=by_webhook)
         forum = access.channel
         if forum.type is not ChannelType.GUILD_FORUM:
             raise errors.CannotExecuteOnChannelType()
@@ -275,7 +293,7 @@ async def start_forum_post(
             may_moderate=has(access.permissions, Permission.MANAGE_THREADS),
             creating=True,
         )
-        thread = await _begin(
+        view = await _begin(
             tx,
             s,
             actor,
@@ -290,7 +308,9 @@ async def start_forum_post(
                 draft.rate_limit_per_user, settings.default_thread_rate_limit_per_user
             ),
             applied_tags=tags,
+            creator_joins=not by_webhook,
         )
+        thread = view.thread
         # A forum's last_message_id is its newest post (Discord's; no CHANNEL_UPDATE for it).
         await channel_store.update_channel(tx.conn, forum.id, {"last_message_id": thread.id})
     try:
@@ -302,7 +322,7 @@ async def start_forum_post(
             await thread_store.delete_thread(tx.conn, thread.id)
             tx.emit(thread_event(catalog.THREAD_DELETE, thread))
         raise
-    return replace(thread, last_message_id=message.id), message
+    return replace(view, thread=replace(thread, last_message_id=message.id)), message
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -441,6 +461,9 @@ async def modify_thread(
         )
         changed = replace(changed, applied_tags=tags)
     if changes.archived is not None and changes.archived != meta.archived:
+        if not changes.archived and thread.guild_id is not None:  # reopening: is there room?
+            active = await thread_store.count_active_threads(tx.conn, thread.guild_id)
+            rules.require_room_for_active(active)
         changed = replace(changed, archived=changes.archived, archive_timestamp=now)
         if changes.archived:
             flags &= ~int(ThreadFlag.PINNED)  # an archived post is no longer pinned

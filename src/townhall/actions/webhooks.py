@@ -11,20 +11,32 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from townhall.actions import messages as message_actions
-from townhall.actions.access import channel_access, guild_access
+from townhall.actions import thread_activity
+from townhall.actions import threads as thread_actions
+from townhall.actions.access import ChannelAccess, channel_access, guild_access
 from townhall.actions.services import Services
 from townhall.domain import errors
+from townhall.domain import threads as thread_rules
 from townhall.domain.actor import Actor
 from townhall.domain.event_data import MessageDeleted
-from townhall.domain.models import Message, User
-from townhall.domain.permissions import Permission
-from townhall.domain.webhooks import InvalidWebhookToken, UnknownWebhook, Webhook, require_name
+from townhall.domain.models import ChannelType, Message, User
+from townhall.domain.permissions import ALL_PERMISSIONS, Permission
+from townhall.domain.webhooks import (
+    InvalidWebhookToken,
+    UnknownWebhook,
+    Webhook,
+    require_name,
+    require_thread_choice,
+)
 from townhall.events import catalog
 from townhall.events.event import Event
+from townhall.store import channels as channel_store
 from townhall.store import messages as message_store
+from townhall.store import threads as thread_store
 from townhall.store import users as user_store
 from townhall.store import webhooks as webhook_store
 
@@ -40,6 +52,12 @@ def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+def _require_webhook_channel(access: ChannelAccess) -> None:
+    """A channel with messages, or a forum (whose webhooks post into its posts)."""
+    if access.channel.type is not ChannelType.GUILD_FORUM:
+        message_actions.require_message_channel(access)
+
+
 def _changed(webhook: Webhook, channel_id: int | None = None) -> Event[int]:
     channel = channel_id if channel_id is not None else webhook.channel_id
     return Event(catalog.WEBHOOKS_UPDATE, channel, guild_id=webhook.guild_id, channel_id=channel)
@@ -53,7 +71,7 @@ async def create_webhook(
     token = secrets.token_urlsafe(48)
     async with s.write() as tx:
         access = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
-        message_actions.require_message_channel(access)
+        _require_webhook_channel(access)
         if access.channel.guild_id is None:
             raise errors.CannotExecuteOnChannelType()
         access.require(Permission.MANAGE_WEBHOOKS)
@@ -161,7 +179,7 @@ async def modify_webhook(
         if channel_id is not None and channel_id != webhook.channel_id:
             assert actor is not None
             target = await channel_access(tx.conn, actor.user, channel_id, s.now(), s.cache)
-            message_actions.require_message_channel(target)
+            _require_webhook_channel(target)
             if target.channel.guild_id != webhook.guild_id:
                 raise errors.InvalidFormBody.field(
                     "channel_id", "Must be a channel of the webhook's guild.", "BASE_TYPE_INVALID"
@@ -187,6 +205,40 @@ async def delete_webhook(
         tx.emit(_changed(webhook))
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where an execute posts: the webhook's channel, a thread of it (`thread_id`), or, for a
+    forum's webhook, a new post named `thread_name` with `applied_tags`."""
+
+    thread_id: int | None = None
+    thread_name: str | None = None
+    applied_tags: Sequence[int] | None = None
+    service: bool = False
+    """The Slack- or GitHub-shaped routes (they cannot start a forum post: 220004)."""
+
+
+def webhook_user(webhook: Webhook, username: str | None = None) -> User:
+    """The author a webhook's messages show: its name (or the execute's), `bot`."""
+    return User(id=webhook.id, username=username or webhook.name, avatar=webhook.avatar, bot=True)
+
+
+async def message_channel(
+    s: Services, webhook: Webhook, thread_id: int | None, *, posting: bool = False
+) -> int:
+    """The webhook's channel, or the thread of it that `thread_id` names (10003 otherwise).
+    `posting`: a locked thread refuses the webhook as it refuses members without
+    MANAGE_THREADS (160005; 50083 when also archived); an archived one opens again."""
+    if thread_id is None:
+        return webhook.channel_id
+    async with s.engine.connect() as conn:
+        thread = await channel_store.get_channel(conn, thread_id)
+    if thread is None or not thread.type.is_thread or thread.parent_id != webhook.channel_id:
+        raise errors.UnknownChannel()
+    if posting:
+        thread_rules.require_may_send(thread, ALL_PERMISSIONS & ~Permission.MANAGE_THREADS)
+    return thread.id
+
+
 async def execute_webhook(
     s: Services,
     webhook_id: int,
@@ -195,40 +247,65 @@ async def execute_webhook(
     *,
     username: str | None = None,
     avatar_url: str | None = None,
+    target: Target = Target(),
 ) -> Message:
-    """Post a message as the webhook, with its name and avatar or the execute's overrides."""
+    """Post a message as the webhook, with its name and avatar or the execute's overrides, into
+    its channel, a thread of it, or a new post of its forum. An archived thread opens again
+    (actions/thread_activity.py, as for any message)."""
     webhook = await _by_token(s, webhook_id, token)
     shown = require_name(username, "username") if username is not None else webhook.name
     # `avatar_url` is accepted but not shown yet: Discord re-hosts the image, townhall does not.
     del avatar_url
-    author = User(id=webhook.id, username=shown, avatar=webhook.avatar, bot=True)
-    if draft.files:
-        raise errors.InvalidFormBody.field(
-            "files", "Webhooks cannot post files yet.", "BASE_TYPE_INVALID"
-        )
-    return await message_actions.send_message(
-        s, Actor.of(author), webhook.channel_id, replace(draft, webhook=author)
-    )
-
-
-async def get_webhook_message(s: Services, webhook_id: int, token: str, message_id: int) -> Message:
-    """A message this webhook posted in its channel, or 10008."""
-    webhook = await _by_token(s, webhook_id, token)
+    author = webhook_user(webhook, shown)
     async with s.engine.connect() as conn:
-        message = await message_store.get_message(conn, webhook.channel_id, message_id, webhook.id)
+        channel = await channel_store.get_channel(conn, webhook.channel_id)
+    if channel is None:
+        raise errors.UnknownChannel()
+    require_thread_choice(
+        forum=channel.type is ChannelType.GUILD_FORUM,
+        thread_id=target.thread_id,
+        thread_name=target.thread_name,
+        service=target.service,
+    )
+    posted = replace(draft, webhook=author)
+    if target.thread_name is not None:
+        post = thread_actions.ThreadDraft(name=target.thread_name, applied_tags=target.applied_tags)
+        _thread, message = await thread_actions.start_forum_post(
+            s, Actor.of(author), webhook.channel_id, post, posted
+        )
+        return message
+    channel_id = await message_channel(s, webhook, target.thread_id, posting=True)
+    return await message_actions.send_message(s, Actor.of(author), channel_id, posted)
+
+
+async def get_webhook_message(
+    s: Services, webhook_id: int, token: str, message_id: int, *, thread_id: int | None = None
+) -> Message:
+    """A message this webhook posted in its channel (or in its thread `thread_id`), or 10008."""
+    webhook = await _by_token(s, webhook_id, token)
+    channel_id = await message_channel(s, webhook, thread_id)
+    async with s.engine.connect() as conn:
+        message = await message_store.get_message(conn, channel_id, message_id, webhook.id)
     if message is None or message.webhook_id != webhook.id:
         raise errors.UnknownMessage()
     return message
 
 
-async def delete_webhook_message(s: Services, webhook_id: int, token: str, message_id: int) -> None:
+async def delete_webhook_message(
+    s: Services, webhook_id: int, token: str, message_id: int, *, thread_id: int | None = None
+) -> None:
     webhook = await _by_token(s, webhook_id, token)
+    channel_id = await message_channel(s, webhook, thread_id)
     async with s.write() as tx:
-        author = User(id=webhook.id, username=webhook.name, bot=True)
-        access = await message_actions.webhook_access(tx.conn, author, webhook.channel_id, s.now())
-        message = await message_store.get_plain(tx.conn, webhook.channel_id, message_id)
+        author = webhook_user(webhook)
+        access = await message_actions.webhook_access(tx.conn, author, channel_id, s.now())
+        message = await message_store.get_plain(tx.conn, channel_id, message_id)
         if message is None or message.webhook_id != webhook.id:
             raise errors.UnknownMessage()
-        await message_store.delete_message(tx.conn, webhook.channel_id, message_id)
-        deleted = MessageDeleted(message_id, webhook.channel_id, webhook.guild_id)
-        tx.emit(message_actions.message_event(catalog.MESSAGE_DELETE, deleted, access))
+        await message_store.delete_message(tx.conn, channel_id, message_id)
+        counts = None
+        if access.channel.type.is_thread:
+            counts = await thread_store.uncount_messages(tx.conn, channel_id, 1)
+        deleted = MessageDeleted(message_id, channel_id, webhook.guild_id)
+        event = message_actions.message_event(catalog.MESSAGE_DELETE, deleted, access)
+        tx.emit(thread_activity.with_counts(event, counts))

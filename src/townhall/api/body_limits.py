@@ -24,8 +24,14 @@ from townhall.config import Settings
 
 UNAUTHENTICATED_PREFIXES = ("/api/v10/auth/",)
 UPLOAD_PREFIX = "/api/v10/uploads"
-MESSAGE_PATH = re.compile(r"^/api/v10/channels/\d{1,20}/messages(/\d{1,20})?$")
-"""The routes that take files in `multipart/form-data`: sending and editing a message."""
+MESSAGE_PATH = re.compile(
+    r"^/api/v10/(channels/\d{1,20}/messages(/\d{1,20})?"
+    r"|webhooks/\d{1,20}/[\w.-]{1,200}(/messages/(@original|\d{1,20}))?"
+    r"|interactions/\d{1,20}/[\w.-]{1,200}/callback)$",
+    re.ASCII,
+)
+"""The routes that take files in `multipart/form-data`: sending and editing a message, as a
+member, a webhook or an application answering an interaction (docs/webhooks.md)."""
 UNAUTHENTICATED_LIMIT = 16 * 1024
 BODY_SCOPE_KEY = "townhall.body"
 

@@ -11,11 +11,13 @@ exactly this. A finished resumable upload is attached the same way, by naming it
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from townhall.actions.attachments import MAX_FILES, FinishedUploadRef, IncomingFile
@@ -85,6 +87,47 @@ async def read_form(request: Request) -> FormData:
         if type(error).__name__ == "ClientDisconnect":
             raise
         raise errors.InvalidFormBody.field("files", f"Could not read the form: {error}") from None
+
+
+@asynccontextmanager
+async def message_form(request: Request) -> AsyncIterator[FormData | None]:
+    """A multipart body's form, its file parts readable until the block ends (None for JSON):
+    the route reads the body inside the block and the action takes the files there."""
+    if not is_multipart(request):
+        yield None
+        return
+    form = await read_form(request)
+    try:
+        yield form
+    finally:
+        await form.close()
+
+
+async def read_message_body(request: Request, form: FormData | None, model: type[B]) -> B:
+    """The body of `message_form`'s request: its JSON, or the form's `payload_json`."""
+    return form_payload(form, model) if form is not None else await read_json_body(request, model)
+
+
+def form_json(form: FormData) -> bytes:
+    """A form's `payload_json` as it came (an empty object when there is none), for routes that
+    check the JSON themselves."""
+    raw = form.get("payload_json")
+    if isinstance(raw, UploadFile):
+        raise errors.InvalidFormBody.field("payload_json", "Must be a text field.")
+    return raw.encode() if isinstance(raw, str) else b"{}"
+
+
+_ENTRIES: TypeAdapter[list[AttachmentBody] | None] = TypeAdapter(list[AttachmentBody] | None)
+
+
+def attachment_entries(value: object, path: str = "attachments") -> list[AttachmentBody] | None:
+    """A body's `attachments` (already parsed JSON), checked as `AttachmentBody` entries."""
+    try:
+        return _ENTRIES.validate_python(value)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join([path, *(str(part) for part in first["loc"])])
+        raise errors.InvalidFormBody.field(where, first["msg"]) from None
 
 
 def form_payload(form: FormData, model: type[B]) -> B:

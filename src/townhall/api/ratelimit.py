@@ -24,7 +24,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import orjson
@@ -37,6 +37,7 @@ from townhall.actions.services import Services
 from townhall.api.body_limits import BODY_SCOPE_KEY
 from townhall.config import Settings
 from townhall.domain.errors import TownhallError
+from townhall.domain.interactions import TOKEN_PREFIX as INTERACTION_TOKEN_PREFIX
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ class Limit:
     per_ip: bool = False
     """Count by client address even when a token is sent (sign-in, sign-up)."""
     per_major: bool = False
-    """Count by the major parameter alone, whoever calls (executing a webhook)."""
+    """Count by the major parameter alone, whoever calls (executing a webhook; an interaction's
+    follow-ups by their token)."""
 
 
 MESSAGE_CREATE = Limit("message-create", 5, 5.0)
@@ -69,7 +71,8 @@ GUEST_JOIN = Limit("guest-join", 20, 60.0, per_ip=True)
 """Guest accounts made by guest links, per address (each link's `max_uses` bounds the rest)."""
 VISITOR_READS = Limit("visitor-reads", 40, 10.0, per_ip=True)
 """Reads without a token of public channels (api/routes/public.py), per address, all routes and
-channels together: a visitor scrolling back is far below it, a scraper walking ids is not."""
+channels together: a visitor scrolling back is far below it, a scraper walking ids is not. Its
+numbers are the settings `visitor_reads` and `visitor_reads_seconds` (these are their defaults)."""
 VISITOR_ROUTES = frozenset(
     {
         ("GET", "/channels/{channel_id}"),
@@ -202,7 +205,10 @@ class RateLimits:
         scale = settings.rate_limit_scale
         self.global_counter = Counter(GLOBAL, scale, clock)
         self.invited_sign_ups = Counter(INVITED_SIGN_UP, scale, clock)
-        self.visitor_reads = Counter(VISITOR_READS, scale, clock)
+        visitor_reads = replace(
+            VISITOR_READS, requests=settings.visitor_reads, per=settings.visitor_reads_seconds
+        )
+        self.visitor_reads = Counter(visitor_reads, scale, clock)
         counters: dict[str, Counter] = {}
         # Candidates by (method, number of path segments): a request is matched against a handful
         # of regexes, not all of them. In document order, which is the router's order.
@@ -251,7 +257,7 @@ class RateLimits:
         counter, bucket = candidate.counter, candidate.bucket
         who = _client_ip(scope) if counter.limit.per_ip else caller
         if counter.limit.per_major:
-            who = "*"
+            who = _follow_up_token(scope["path"]) or "*"
         if counter.limit is SIGN_UP and (code := await _usable_invite(scope)) is not None:
             counter, bucket, major = self.invited_sign_ups, _INVITED_BUCKET, code
         if candidate.visitor and caller.startswith("ip:"):
@@ -280,6 +286,15 @@ class RateLimits:
                 major = match.group(candidate.major) if candidate.major else ""
                 return candidate, major.lstrip("0") or "0" if major else ""
         return None
+
+
+def _follow_up_token(path: str) -> str | None:
+    """An interaction's token in `/webhooks/{application_id}/{token}`: follow-ups count per
+    token, as on Discord; a webhook's own executes count per webhook, whoever sends them."""
+    parts = path.split("/", 6)  # "", "api", "v10", "webhooks", id, token, …
+    if len(parts) > 5 and parts[5].startswith(INTERACTION_TOKEN_PREFIX):
+        return "token:" + hashlib.sha256(parts[5].encode()).hexdigest()[:32]
+    return None
 
 
 def _client_ip(scope: Scope) -> str:

@@ -57,6 +57,9 @@ LINK_CHANNEL_ALLOW = int(
 LINK_CHANNEL_DENY = int(Permission.CREATE_INSTANT_INVITE | Permission.MENTION_EVERYONE)
 """A guest reads and writes in the link's channel, but invites nobody and pings nobody at once."""
 DAY_MS = 86_400_000
+ACTIVITY_STEP_MS = 15 * 60_000
+"""A guest's sign of life through the gateway (IDENTIFY, RESUME) is written at most once per this
+long: a reconnecting phone costs a read, not a write; idle days count to the quarter hour."""
 
 
 def is_guest(user: User) -> bool:
@@ -124,7 +127,7 @@ class Standing:
     expires_at_ms: int
     """When the guest link the guest came with ends (the account ends with it)."""
     last_active_ms: int
-    """The latest of: joining, a gateway IDENTIFY, a message they wrote."""
+    """The latest of: joining, a gateway IDENTIFY or RESUME, a message they wrote."""
     inactivity_days: int
 
     @property
@@ -133,6 +136,26 @@ class Standing:
 
     def over(self, now_ms: int) -> bool:
         return now_ms >= self.ends_at_ms
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentGuest:
+    """A guest as moderators see them in the community's list: who, since when, until when."""
+
+    user: User
+    joined_at_ms: int
+    standing: Standing
+
+    @property
+    def ends_by(self) -> str:
+        """What ends them first: "link" (its end) or "inactivity" (idle days from now on)."""
+        standing = self.standing
+        return "link" if standing.ends_at_ms == standing.expires_at_ms else "inactivity"
+
+
+def activity_is_news(last_active_ms: int, now_ms: int) -> bool:
+    """Whether a guest's sign of life now is worth writing down (see ACTIVITY_STEP_MS)."""
+    return now_ms - last_active_ms >= ACTIVITY_STEP_MS
 
 
 def may_message(sender: User, recipient_wrote_first: bool) -> bool:

@@ -84,6 +84,12 @@ def parse_mentions(content: str) -> ParsedMentions:
     return ParsedMentions(tuple(users), tuple(roles), everyone)
 
 
+def only_here(content: str) -> bool:
+    """@here appears and @everyone does not: the ping is for those online (Discord's @here)."""
+    words = {m.group(3) for m in _MENTION.finditer(content) if m.group(3) is not None}
+    return words == {"here"}
+
+
 def allowed_mentions(
     parse: Iterable[str] | None,
     users: Collection[int] | None,

@@ -1,10 +1,11 @@
 """Web Push rules: which subscriptions are acceptable, who gets a push for a message, and what
 the push says. Pure: the job that sends (actions/push.py) loads the facts and asks here.
 
-A push goes out for a DM, a mention, a reply, @everyone/@here and role mentions, and, for people
-whose level is "all messages", for any message; always as the person's notification settings
-for the guild and channel say (domain/notifications.py): muted, "nothing" and a turned off
-`mobile_push` mean none. A message sent with SUPPRESS_NOTIFICATIONS (@silent) pushes nobody.
+A push goes out for a DM, a mention, a reply, @everyone (@here: to those online) and role
+mentions, and, for people whose level is "all messages", for any message; always as the
+person's notification settings for the guild and channel say (domain/notifications.py): muted,
+"nothing" and a turned off `mobile_push` mean none. A message sent with SUPPRESS_NOTIFICATIONS
+(@silent) pushes nobody.
 
 What a push shows: message text only when the person allows it. `notification_message_text`
 in their settings is DEFAULT (shown, except in communities marked confidential), ALWAYS or
@@ -193,6 +194,8 @@ class MessageFacts:
     mention_ids: frozenset[int] = frozenset()
     mention_role_ids: frozenset[int] = frozenset()
     everyone: bool = False
+    here: bool = False
+    """The `everyone` ping was @here alone: it concerns only those online."""
     replied_author_id: int | None = None
     flags: int = 0
     announcement: bool = False
@@ -256,8 +259,12 @@ def reason_for(
     settings: GuildSettings | None,
     place: Place,
     now: datetime,
+    *,
+    online: bool = True,
 ) -> Reason | None:
-    """Why `user_id` gets a push for this message, or None. The sender never does."""
+    """Why `user_id` gets a push for this message, or None. The sender never does. `online`:
+    the person has a live session somewhere and does not show as offline or invisible; an
+    @here reaches only them, as Discord notifies only online members for @here."""
     if user_id == facts.author_id or facts.silent:
         return None
     if facts.direct:
@@ -273,7 +280,11 @@ def reason_for(
         return Reason.MENTION
     if facts.replied_author_id == user_id:
         return Reason.REPLY
-    if facts.everyone and not (settings and settings.suppress_everyone):
+    if (
+        facts.everyone
+        and (online or not facts.here)
+        and not (settings and settings.suppress_everyone)
+    ):
         return Reason.EVERYONE
     if facts.mention_role_ids & set(role_ids) and not (settings and settings.suppress_roles):
         return Reason.ROLE

@@ -30,6 +30,8 @@ AUTO_ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)
 """Minutes of inactivity before a thread archives itself."""
 DEFAULT_AUTO_ARCHIVE_DURATION = 1440
 MAX_THREAD_MEMBERS = 1000
+MAX_ACTIVE_THREADS = 1000
+"""Active (not archived) threads a guild may have at once, of every kind (Discord's cap: 160006)."""
 MAX_AVAILABLE_TAGS = 20
 MAX_APPLIED_TAGS = 5
 TAG_NAME_MAX = 20
@@ -94,6 +96,10 @@ class MaxThreadMembers(errors.TownhallError):
     code, message = 30033, "Maximum number of thread participants has been reached (1000)"
 
 
+class MaxActiveThreads(errors.TownhallError):
+    code, message = 160006, "Maximum number of active threads reached"
+
+
 # -- the nouns of thread membership and its events ------------------------------------------------
 
 
@@ -136,6 +142,15 @@ class ThreadMemberChange:
 
     guild_id: int
     member: ThreadMember
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCounts:
+    """A thread's counters after a message came or went: `message_count` counts the messages
+    still there (after the first), `total_message_sent` every one ever sent."""
+
+    message_count: int
+    total_message_sent: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +279,38 @@ def require_may_send(thread: Channel, permissions: int) -> None:
         raise errors.MissingPermissions()
     if meta.locked and not has(permissions, Permission.MANAGE_THREADS):
         raise ArchivedThread() if meta.archived else ThreadLocked()
+
+
+def require_room_for_active(active: int) -> None:
+    """A thread starts or reopens only while the guild has fewer than `MAX_ACTIVE_THREADS`
+    active ones (archived threads do not count)."""
+    if active >= MAX_ACTIVE_THREADS:
+        raise MaxActiveThreads()
+
+
+class MessageChange(enum.Enum):
+    """What is done to a thread's messages besides sending (topics/threads.mdx)."""
+
+    EDIT = "edit"
+    """Editing a message, pinning or unpinning one: an update of the thread's messages."""
+    REACT = "react"
+    """Adding or removing reactions."""
+    DELETE = "delete"
+
+
+def require_may_change_messages(thread: Channel, permissions: int, change: MessageChange) -> None:
+    """Discord's rules for a thread's messages (topics/threads.mdx "Locked Threads", "Active &
+    Archived Threads"): an archived thread takes no edits, pins or reactions from anyone (50083),
+    and only MANAGE_THREADS holders delete in it (Discord's client reopens it first); in a locked
+    thread that is active only MANAGE_THREADS holders edit or pin (160005), while deleting and
+    reactions stay as in any channel."""
+    meta = require_thread(thread)
+    manages = has(permissions, Permission.MANAGE_THREADS)
+    if meta.archived:
+        if change is not MessageChange.DELETE or not manages:
+            raise ArchivedThread()
+    elif meta.locked and change is MessageChange.EDIT and not manages:
+        raise ThreadLocked()
 
 
 def archive_due(meta: ThreadMetadata, last_message_id: int | None) -> datetime:

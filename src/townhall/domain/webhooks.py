@@ -31,6 +31,42 @@ class InvalidWebhookToken(errors.Unauthorized):
     code, message = 50027, "Invalid Webhook Token"
 
 
+class ForumPostNeedsThread(errors.TownhallError):
+    code = 220001
+    message = "Webhooks posted to forum channels must have a thread_name or thread_id"
+
+
+class ForumPostWithNameAndThread(errors.TownhallError):
+    code = 220002
+    message = "Webhooks posted to forum channels cannot have both a thread_name and thread_id"
+
+
+class ThreadNameOutsideForum(errors.TownhallError):
+    code, message = 220003, "Webhooks can only create threads in forum channels"
+
+
+class ServiceInForum(errors.TownhallError):
+    code, message = 220004, "Webhook services cannot be used in forum channels"
+
+
+def require_thread_choice(
+    *, forum: bool, thread_id: int | None, thread_name: str | None, service: bool = False
+) -> None:
+    """An execute's `thread_id` and `thread_name` against its webhook's channel (Discord's
+    220001 to 220004): a forum's webhook names a post or starts one, no other webhook starts one.
+    `service`: the Slack- or GitHub-shaped routes, which cannot start a post."""
+    if thread_name is not None and not forum:
+        raise ThreadNameOutsideForum()
+    if not forum or (thread_id is not None and thread_name is None):
+        return
+    if thread_id is not None:
+        raise ForumPostWithNameAndThread()
+    if service:
+        raise ServiceInForum()
+    if thread_name is None:
+        raise ForumPostNeedsThread()
+
+
 def require_name(name: object, field: str = "name") -> str:
     """1-80 characters, not containing "clyde" or "discord" (Discord's rules)."""
     if not isinstance(name, str):

@@ -112,6 +112,9 @@ class Event(Generic[D]):
     channel_id: int | None = None
     user_ids: frozenset[int] | None = None
     except_user_id: int | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    """Facts for the nodes beside the data (a thread's counters after a message), added to the
+    envelope's `meta`: no client sees them."""
 
     def __post_init__(self) -> None:
         audience = self.type.audience
@@ -166,7 +169,7 @@ def envelope_of(event: Event[Any], event_id: int) -> Envelope:
         user_ids=event.user_ids,
         except_user_id=event.except_user_id,
         variants=encoded.variants,
-        meta=encoded.meta,
+        meta={**encoded.meta, **event.meta} if event.meta else encoded.meta,
         stale=tuple(kind.stale(event)),
     )
 

@@ -24,8 +24,8 @@ for a first visitor awaits, as it does for a first member.
 
 Anonymous sessions cannot RESUME (nothing is lost: they re-identify and reload the page of
 history) and keep no replay buffer. Op 3, 4 and 8 are ignored, as a refused voice join is.
-They are capped per client address and in total on each node (`VISITORS_PER_ADDRESS`,
-`MAX_VISITORS`); past a cap the connection closes with 4008.
+They are capped per client address and in total on each node (the settings
+`visitors_per_address` and `visitors_per_node`); past a cap the connection closes with 4008.
 """
 
 from __future__ import annotations
@@ -56,10 +56,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("townhall.gateway")
 
-VISITORS_PER_ADDRESS = 20
-"""Anonymous sessions one client address may hold on a node (a class behind one router)."""
-MAX_VISITORS = 2000
-"""Anonymous sessions a node holds in all; members are never refused for them."""
 MAX_FOLLOWED = 5
 """Public channels one anonymous session follows at a time, across guilds."""
 
@@ -139,7 +135,11 @@ class Visitors:
     # -- sessions ----------------------------------------------------------------------------
 
     def admits(self, address: str) -> bool:
-        return len(self.sessions) < MAX_VISITORS and self.by_address[address] < VISITORS_PER_ADDRESS
+        settings = self.hub.services.settings
+        return (
+            len(self.sessions) < settings.visitors_per_node
+            and self.by_address[address] < settings.visitors_per_address
+        )
 
     def open(
         self,

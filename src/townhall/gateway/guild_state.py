@@ -479,6 +479,27 @@ class GuildState:
         entry.payload = {**entry.payload, "member_count": member_count}
         self._private_viewers.pop(thread_id, None)
 
+    def count_messages(
+        self,
+        thread_id: int,
+        message_count: int,
+        total_message_sent: int,
+        last_message_id: int | None = None,
+    ) -> None:
+        """A message came or went in the thread: its counters after it, and a new message's id
+        (gateway/threads.py). A late event never moves `last_message_id` back."""
+        entry = self.threads.get(thread_id)
+        if entry is None:
+            return
+        changed: dict[str, object] = {
+            "message_count": message_count,
+            "total_message_sent": total_message_sent,
+        }
+        known = entry.payload.get("last_message_id")
+        if last_message_id is not None and (known is None or int(known) < last_message_id):
+            changed["last_message_id"] = str(last_message_id)
+        entry.payload = {**entry.payload, **changed}
+
     def sees_thread(self, user_id: int, thread_id: int) -> bool:
         """Who sees the parent channel sees a public thread; a private one, its members and
         MANAGE_THREADS holders among them."""

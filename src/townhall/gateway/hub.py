@@ -42,6 +42,7 @@ from townhall.gateway.protocol import Op
 from townhall.gateway.replicas import Order, Replicas
 from townhall.gateway.session import Session, dispatch_head
 from townhall.gateway.structure import structural_handlers
+from townhall.gateway.threads import follow_counts
 from townhall.wire import payloads
 from townhall.wire.intents import Intent
 
@@ -390,6 +391,15 @@ class Hub:
             *(Event(catalog.PRESENCE_UPDATE, presence, guild_id=g) for g in sorted(guild_ids))
         )
 
+    def member_permissions(self, guild_id: int, channel_id: int, user_id: int) -> int | None:
+        """A member's permissions in a channel of a guild replicated here (Services'
+        `replica_permissions`: history pages ask it instead of reading the member); None when
+        this node holds no replica of the guild or the person is not in it."""
+        state = self.guilds.get(guild_id)
+        if state is None or user_id not in state.members:
+            return None
+        return state.permissions_in(user_id, channel_id)
+
     # -- fan-out ---------------------------------------------------------------------------
 
     def deliver(self, envelope: Envelope) -> None:
@@ -410,6 +420,8 @@ class Hub:
         if handler is not None:
             handler(envelope)
         else:
+            if "thread_counts" in envelope.meta:  # a message came or went in a thread
+                follow_counts(self.guilds.get(guild_id or 0), envelope)
             self.fan_out(envelope, self.audience(envelope))
         self.visitors.deliver(envelope)  # after the replica applied it: who may still see what
         if order is Order.NEXT:

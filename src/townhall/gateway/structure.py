@@ -302,12 +302,21 @@ class _Handlers:
 
     def thread_update(self, envelope: Envelope) -> None:
         """THREAD_CREATE (with the first members in `meta`) and THREAD_UPDATE: the replica
-        first, then who sees the thread hears of it."""
-        state = self.hub.guilds.get(envelope.guild_id or 0)
+        first, then who sees the thread hears of it; when it reopened, its members then get
+        THREAD_MEMBER_UPDATE."""
+        hub = self.hub
+        state = hub.guilds.get(envelope.guild_id or 0)
+        reopened = False
         if state is not None:
             members = envelope.meta.get("members") if envelope.meta else None
-            state.put_thread(orjson.loads(envelope.data), members)
-        self.hub.fan_out(envelope, self.hub.audience(envelope))
+            thread = orjson.loads(envelope.data)
+            before = state.threads.get(int(thread["id"]))
+            reopened = before is not None and before.archived
+            state.put_thread(thread, members)
+        hub.fan_out(envelope, hub.audience(envelope))
+        if reopened and state is not None:  # its members hear of their membership again
+            sessions = hub.guild_sessions.get(state.guild_id, set())
+            threads.send_member_updates(state, envelope.channel_id or 0, hub.by_user, sessions)
 
     def thread_delete(self, envelope: Envelope) -> None:
         audience = list(self.hub.audience(envelope))

@@ -153,7 +153,10 @@ class Runtime:
                 # were forgotten at commit, above; forgetting them again is harmless).
                 self.log.subscribe(services.cache.on_envelope)
             self.log.on_gap(services.cache.clear)
-            self.hub = Hub(services)
+            self.hub = hub = Hub(services)
+            services.online = lambda user_id: hub.statuses.get(user_id, "offline") != "offline"
+            if self.log.synchronous:  # on a stream the replica learns a commit a trip later
+                services.replica_permissions = hub.member_permissions
             self.log.subscribe(self.hub.deliver)
             backend = await make_media_backend(settings, self.db)
             self.voice = VoiceRooms(services, backend)

@@ -8,14 +8,14 @@ history never joins or queries for them; `set_message_files` keeps the two in st
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import orjson
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townhall.domain.models import Attachment, Scan
-from townhall.store.schema import attachments, messages
+from townhall.store.schema import attachments, ephemeral_messages, interactions, messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,8 @@ class StoredAttachment:
     sha256: str
     storage_key: str
     preview_key: str | None
+    viewer_id: int | None = None
+    """A file of an ephemeral message: the one person (besides its uploader) who may see it."""
 
 
 def to_json(found: Sequence[Attachment]) -> str | None:
@@ -148,13 +150,31 @@ def _stored(row: object) -> StoredAttachment:
 
 
 async def get(conn: AsyncConnection, attachment_id: int) -> StoredAttachment | None:
-    """The attachment, while its message exists (the bytes of deleted ones are swept later)."""
+    """The attachment, while its message exists (the bytes of deleted ones are swept later),
+    or, for a file given to an ATTACHMENT option, while its interaction is kept: such a file
+    has the interaction's id in `message_id` (docs/interactions.md)."""
     query = (
         select(attachments)
         .join(messages, messages.c.id == attachments.c.message_id)
         .where(attachments.c.id == attachment_id)
     )
     row = (await conn.execute(query)).first()
+    if row is None:
+        given = (
+            select(attachments)
+            .join(interactions, interactions.c.id == attachments.c.message_id)
+            .where(attachments.c.id == attachment_id)
+        )
+        row = (await conn.execute(given)).first()
+    if row is None:  # a file of an ephemeral message (docs/interactions.md), for its viewer
+        ephemeral = (
+            select(attachments, ephemeral_messages.c.user_id.label("ephemeral_viewer_id"))
+            .join(ephemeral_messages, ephemeral_messages.c.id == attachments.c.message_id)
+            .where(attachments.c.id == attachment_id)
+        )
+        kept = (await conn.execute(ephemeral)).first()
+        if kept is not None:
+            return replace(_stored(kept), viewer_id=kept.ephemeral_viewer_id)
     return _stored(row) if row is not None else None
 
 
@@ -204,11 +224,19 @@ class Orphan:
 
 
 async def orphans(conn: AsyncConnection, created_before_ms: int, limit: int) -> list[Orphan]:
-    """Attachments whose message is gone (deleted, or its channel or community deleted)."""
+    """Attachments whose message is gone (deleted, or its channel or community deleted), or
+    whose interaction was forgotten (an ATTACHMENT option's file, once its token ran out)."""
     query = (
         select(attachments.c.id, attachments.c.storage_key, attachments.c.preview_key)
         .outerjoin(messages, messages.c.id == attachments.c.message_id)
-        .where(messages.c.id.is_(None), attachments.c.created_at < created_before_ms)
+        .outerjoin(interactions, interactions.c.id == attachments.c.message_id)
+        .outerjoin(ephemeral_messages, ephemeral_messages.c.id == attachments.c.message_id)
+        .where(
+            messages.c.id.is_(None),
+            interactions.c.id.is_(None),
+            ephemeral_messages.c.id.is_(None),
+            attachments.c.created_at < created_before_ms,
+        )
         .limit(limit)
     )
     return [

@@ -38,6 +38,8 @@ class Guest:
     expires_at: int
     last_active_at: int
     ended: bool
+    created_at: int
+    """When the guest joined."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,7 @@ def _guest(row: Row[Any]) -> Guest:
         expires_at=row.expires_at,
         last_active_at=row.last_active_at,
         ended=bool(row.ended),
+        created_at=row.created_at,
     )
 
 
@@ -94,10 +97,14 @@ async def guests_of_guild(conn: AsyncConnection, guild_id: int) -> list[Guest]:
     return [_guest(row) for row in await conn.execute(query)]
 
 
-async def note_activity(conn: AsyncConnection, user_id: int, now_ms: int) -> None:
+async def note_activity(
+    conn: AsyncConnection, user_id: int, now_ms: int, *, before_ms: int
+) -> None:
+    """The guest was active at `now_ms`, written only if the last record is from before
+    `before_ms`."""
     await conn.execute(
         update(guests)
-        .where(guests.c.user_id == user_id, guests.c.last_active_at < now_ms)
+        .where(guests.c.user_id == user_id, guests.c.last_active_at < before_ms)
         .values(last_active_at=now_ms)
     )
 
@@ -126,8 +133,9 @@ async def keep_account(conn: AsyncConnection, user_id: int) -> list[int]:
     return found
 
 
-async def standings(conn: AsyncConnection) -> list[GuestStanding]:
-    """Every guest, with their community's idle limit, membership and last message."""
+async def standings(conn: AsyncConnection, guild_id: int | None = None) -> list[GuestStanding]:
+    """Every guest (of one community, if given), with their community's idle limit, membership
+    and last message."""
     last_message = (
         select(func.max(messages.c.id))
         .where(messages.c.author_id == guests.c.user_id)
@@ -142,6 +150,8 @@ async def standings(conn: AsyncConnection) -> list[GuestStanding]:
         is_member.label("is_member"),
         last_message.label("last_message_id"),
     ).select_from(guests.outerjoin(guilds, guilds.c.id == guests.c.guild_id))
+    if guild_id is not None:
+        query = query.where(guests.c.guild_id == guild_id)
     found = []
     for row in await conn.execute(query.order_by(guests.c.user_id)):
         last = row.last_message_id

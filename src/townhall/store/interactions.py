@@ -21,7 +21,16 @@ from townhall.domain.interactions import (
     InteractionSource,
     InteractionType,
 )
-from townhall.domain.models import Message, MessageInteraction, MessageReference, MessageType, User
+from townhall.domain.models import (
+    Attachment,
+    Message,
+    MessageInteraction,
+    MessageReference,
+    MessageType,
+    User,
+)
+from townhall.store.attachments import from_json as attachments_from_json
+from townhall.store.attachments import to_json as attachments_to_json
 from townhall.store.rows import from_millis, from_millis_required, join_ids, split_ids, to_millis
 from townhall.store.schema import applications, ephemeral_messages, interactions, users
 from townhall.store.users import USER_COLUMNS
@@ -305,6 +314,7 @@ async def insert_ephemeral(
             mention_ids=join_ids(message.mention_ids),
             interaction=message_interaction_to_json(message.interaction),
             reference_message_id=reference.message_id if reference else None,
+            attachments=attachments_to_json(message.attachments),
         )
     )
 
@@ -364,6 +374,7 @@ async def get_ephemeral(conn: AsyncConnection, message_id: int) -> tuple[Message
         interaction=message_interaction_from_json(row["interaction"]),
         webhook_id=row["author_id"],
         reference=reference,
+        attachments=attachments_from_json(row["attachments"]),
     )
     return message, row["interaction_id"], row["user_id"]
 
@@ -379,7 +390,19 @@ async def update_ephemeral(conn: AsyncConnection, message: Message, edited_at_ms
             flags=message.flags,
             mention_ids=join_ids(message.mention_ids),
             edited_at=edited_at_ms,
+            attachments=attachments_to_json(message.attachments),
         )
+    )
+
+
+async def set_ephemeral_files(
+    conn: AsyncConnection, message_id: int, shown: Sequence[Attachment]
+) -> None:
+    """An ephemeral message's files as shown, after a scan's verdict (actions/file_scans.py)."""
+    await conn.execute(
+        update(ephemeral_messages)
+        .where(ephemeral_messages.c.id == message_id)
+        .values(attachments=attachments_to_json(shown))
     )
 
 

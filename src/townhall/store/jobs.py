@@ -122,6 +122,12 @@ async def next_due(conn: AsyncConnection) -> int | None:
     return (await conn.execute(query.limit(1))).scalar()
 
 
+async def is_pending(conn: AsyncConnection, unique_key: str) -> bool:
+    """Whether the job with this key is still to run (or running)."""
+    query = select(jobs.c.id).where(jobs.c.unique_key == unique_key, jobs.c.finished_at.is_(None))
+    return (await conn.execute(query.limit(1))).first() is not None
+
+
 async def prune_finished(conn: AsyncConnection, before_ms: int) -> int:
     result = await conn.execute(
         delete(jobs).where(jobs.c.finished_at.is_not(None), jobs.c.finished_at < before_ms)

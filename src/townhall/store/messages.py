@@ -380,16 +380,21 @@ async def history(
     return await hydrate(conn, page, viewer_id)
 
 
+_REFERENCING = frozenset({MessageType.REPLY, MessageType.THREAD_STARTER_MESSAGE})
+"""Messages shown with the message they point at (`referenced_message`)."""
+
+
 async def hydrate(
     conn: AsyncConnection, page: Sequence[Message], viewer_id: int | None
 ) -> list[Message]:
-    """Fill in replied-to messages, mentioned users and reactions: at most three queries."""
+    """Fill in replied-to messages (and a thread's starter message: the one in the parent it was
+    started from, as Discord shows it), mentioned users and reactions: at most three queries."""
     if not page:
         return []
     reference_ids = {
         m.reference.message_id
         for m in page
-        if m.type is MessageType.REPLY and m.reference and m.reference.message_id
+        if m.type in _REFERENCING and m.reference and m.reference.message_id
     }
     referenced: dict[int, Message] = {}
     if reference_ids:

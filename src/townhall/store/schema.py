@@ -324,7 +324,8 @@ guests = Table(
     Column("expires_at", Millis, nullable=False),
     # When the guest link ends: the account ends with it.
     Column("last_active_at", Millis, nullable=False),
-    # The last join or gateway IDENTIFY (the last message is read from `messages`).
+    # The last join or gateway IDENTIFY or RESUME, to the quarter hour (the last message is read
+    # from `messages`).
     Column("ended", Boolean, nullable=False, server_default=text("false")),
     # A moderator ended the guest's access, or expiry came: only erasure is left.
     Column("created_at", Millis, nullable=False),
@@ -778,6 +779,8 @@ ephemeral_messages = Table(
     Column("interaction", Text),
     Column("reference_message_id", Id),
     Column("edited_at", Millis),
+    Column("attachments", Text),
+    # Its files as shown (JSON, as `messages.attachments`); their rows are in `attachments`.
 )
 
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
-from sqlalchemy import RowMapping, Select, and_, case, delete, insert, select, update
+from sqlalchemy import RowMapping, Select, and_, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,7 +22,7 @@ from townhall.domain.models import (
     ForumTag,
     ThreadMetadata,
 )
-from townhall.domain.threads import HAS_THREAD, ThreadMember
+from townhall.domain.threads import HAS_THREAD, MessageCounts, ThreadMember
 from townhall.store.rows import (
     from_millis,
     from_millis_required,
@@ -167,26 +167,47 @@ async def update_thread(
         )
 
 
-async def count_message(conn: AsyncConnection, thread_id: int) -> None:
-    await conn.execute(
+async def count_message(conn: AsyncConnection, thread_id: int) -> MessageCounts | None:
+    """One more message: the counters after it (the same statement returns them)."""
+    result = await conn.execute(
         update(threads)
         .where(threads.c.channel_id == thread_id)
         .values(
             message_count=threads.c.message_count + 1,
             total_message_sent=threads.c.total_message_sent + 1,
         )
+        .returning(threads.c.message_count, threads.c.total_message_sent)
     )
+    return _counts(result.mappings().first())
 
 
-async def uncount_messages(conn: AsyncConnection, thread_id: int, count: int) -> None:
+async def uncount_messages(
+    conn: AsyncConnection, thread_id: int, count: int
+) -> MessageCounts | None:
     """Deleted messages leave `message_count` (Discord's counts only those still there);
-    `total_message_sent` keeps them."""
+    `total_message_sent` keeps them. The counters after it."""
     remaining = threads.c.message_count - count
-    await conn.execute(
+    result = await conn.execute(
         update(threads)
         .where(threads.c.channel_id == thread_id)
         .values(message_count=case((remaining > 0, remaining), else_=0))
+        .returning(threads.c.message_count, threads.c.total_message_sent)
     )
+    return _counts(result.mappings().first())
+
+
+def _counts(row: RowMapping | None) -> MessageCounts | None:
+    if row is None:
+        return None
+    return MessageCounts(row["message_count"], row["total_message_sent"])
+
+
+async def count_active_threads(conn: AsyncConnection, guild_id: int) -> int:
+    """The guild's threads that are not archived (index ix_threads_guild_archived)."""
+    query = select(func.count()).where(
+        threads.c.guild_id == guild_id, threads.c.archived.is_(False)
+    )
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def delete_threads_of(conn: AsyncConnection, parent_id: int) -> list[int]:

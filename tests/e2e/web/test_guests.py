@@ -78,9 +78,8 @@ def test_a_guest_joins_by_link_with_a_name_writes_and_is_seen_as_a_guest(
         visitor.goto(guest_url)
         expect(visitor.get_by_role("heading", name="Open Evening")).to_be_visible()
         form = visitor.get_by_role("form", name="Join as a guest")
-        expect(form.get_by_role("region", name="The community's rules")).to_have_text(
-            "Be kind.\nNo selling."
-        )
+        rules = form.get_by_role("region", name="The community's rules")
+        expect(rules.locator("p")).to_have_text("Be kind.\nNo selling.")
         assert serious_violations(visitor) == []
         form.get_by_label("Your name").fill("Grace Visitor")
         join = form.get_by_role("button", name="Join as guest")
@@ -107,6 +106,17 @@ def test_a_guest_joins_by_link_with_a_name_writes_and_is_seen_as_a_guest(
         expect(members.get_by_role("button", name=re.compile("^Grace Visitor"))).to_contain_text(
             "Guest"
         )
+
+        # The community's settings list the guest, with when they end: the link's day.
+        sidebar.get_by_role("button", name="Open Evening").click()
+        host.get_by_role("menuitem", name="Community settings").click()
+        listed = host.get_by_role("region", name="Current guests").get_by_role("listitem")
+        expect(listed).to_have_count(1)
+        expect(listed).to_contain_text("Grace Visitor")
+        expect(listed).to_contain_text("with the guest link")
+        expect(listed.get_by_role("button", name="End guest access: Grace Visitor")).to_be_visible()
+        host.keyboard.press("Escape")
+        expect(host.get_by_role("dialog")).to_have_count(0)
 
         # The host ends the guest's access: they are signed out, and their message goes.
         sidebar.get_by_role("button", name="Open Evening").click()
@@ -171,3 +181,92 @@ def test_on_a_phone_a_guest_joins_and_keeps_their_account(
 
 def composer_de(page: Page):  # type: ignore[no-untyped-def]
     return page.get_by_role("combobox", name=re.compile("^Nachricht an"))
+
+
+def test_on_a_phone_the_rules_read_as_text_and_the_accept_box_names_them(
+    browser: Browser, web_server: Server
+) -> None:
+    owner = sign_up(web_server, "club")
+    guild_id, channel_id = create_guild(owner, "Club de lecture")
+    rules = "Soyez bienveillants.\n" + "Pas de publicité, pas de liens vers des ventes. " * 12
+    with owner.api() as http:
+        http.patch(f"/guilds/{guild_id}", json={"guests_enabled": True, "rules": rules})
+        made = http.post(
+            f"/channels/{channel_id}/invites", json={"flags": 1, "max_age": 3600}
+        ).json()
+    context = new_context(browser, viewport=PHONE, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(f"{web_server.url}/invite/{made['code']}")
+        form = page.get_by_role("form", name="Rejoindre en tant qu'invité")
+        shown = form.get_by_role("region", name="Les règles de la communauté")
+        expect(shown).to_contain_text("Soyez bienveillants.")
+        # Text to read, not a field: the only text box is the name, and nothing draws a box
+        # around the rules or gives them a field's background.
+        expect(form.get_by_role("textbox")).to_have_count(1)
+        look = shown.evaluate(
+            "el => { const s = getComputedStyle(el); return [s.borderTopWidth, s.borderRightWidth,"
+            " s.backgroundColor, getComputedStyle(el.querySelector('p')).fontSize] }"
+        )
+        assert look[:3] == ["0px", "0px", "rgba(0, 0, 0, 0)"], look
+        assert float(look[3].removesuffix("px")) >= 15, look
+        # Readable on the phone: the whole text, no wider than the screen, no box to scroll.
+        box = shown.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert shown.evaluate("el => el.scrollHeight <= el.clientHeight + 1")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # The box to tick is named, and described by the rules it accepts.
+        accept = form.get_by_role("checkbox", name="J'accepte les règles de la communauté")
+        expect(accept).to_have_accessible_description(re.compile("^Soyez bienveillants"))
+        form.get_by_label("Votre nom").fill("Camille")
+        accept.check()
+        form.get_by_role("button", name="Rejoindre en invité").click()
+        expect(page.get_by_role("heading", name="general", exact=True)).to_be_visible()
+    finally:
+        errors = page_errors(context)
+        context.close()
+    assert errors == []
+
+
+def test_on_a_phone_a_moderator_sees_the_guests_and_when_they_end(
+    browser: Browser, web_server: Server
+) -> None:
+    owner = sign_up(web_server, "trainerin")
+    guild_id, channel_id = create_guild(owner, "Ruderverein")
+    with owner.api() as http:
+        http.patch(f"/guilds/{guild_id}", json={"guests_enabled": True, "guest_inactivity_days": 1})
+        made = http.post(
+            f"/channels/{channel_id}/invites", json={"flags": 1, "max_age": 7 * 86400}
+        ).json()
+        for name in ("Jonas Gast", "Mia Gast"):
+            joined = http.post(f"/invites/{made['code']}/guest", json={"global_name": name})
+            assert joined.status_code == 200, joined.text
+    context = new_context(browser, viewport=PHONE, locale="de-DE")
+    try:
+        page = open_as(context, owner, f"/channels/{guild_id}/{channel_id}")
+        page.get_by_role("button", name="Navigation öffnen").click()
+        page.get_by_role("navigation", name="Kanäle von Ruderverein").get_by_role(
+            "button", name="Ruderverein"
+        ).click()
+        page.get_by_role("menuitem", name="Community-Einstellungen").click()
+        guests = page.get_by_role("region", name="Aktuelle Gäste")
+        rows = guests.get_by_role("listitem")
+        expect(rows).to_have_count(2)
+        # A week's link, one idle day: the idle day ends them first.
+        expect(rows.first).to_contain_text("Jonas Gast")
+        expect(rows.first).to_contain_text("außer bei Aktivität bis dahin")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        end = rows.first.get_by_role("button", name="Gastzugang beenden: Jonas Gast")
+        box = end.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+        end.click()
+        page.get_by_role("dialog", name="Gastzugang von Jonas Gast beenden?").get_by_role(
+            "button", name="Gastzugang beenden"
+        ).click()
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("Mia Gast")
+        expect(guests.get_by_role("heading", name="Aktuelle Gäste")).to_be_focused()
+    finally:
+        errors = page_errors(context)
+        context.close()
+    assert errors == []

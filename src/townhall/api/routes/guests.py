@@ -1,5 +1,6 @@
-"""Guest accounts (docs/guests.md): joining by a guest link with a name only, and a moderator
-ending a guest's access. Keeping the account is `PATCH /users/@me` (routes/users.py)."""
+"""Guest accounts (docs/guests.md): joining by a guest link with a name only, the community's
+list of its guests, and a moderator ending a guest's access. Keeping the account is
+`PATCH /users/@me` (routes/users.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from townhall.actions import guests as guest_actions
 from townhall.api.deps import CurrentActor, GuildId, ServicesDep, UserId
 from townhall.api.responses import JSON, no_content
 from townhall.api.routes.invites import InviteCode
+from townhall.wire import guests as wire
 from townhall.wire import schemas
 
 router = APIRouter(tags=["guests"])
@@ -32,6 +34,13 @@ async def join_as_guest(body: JoinAsGuestBody, s: ServicesDep, code: str = Invit
         s, code, body.global_name, accept_rules=body.accept_rules
     )
     return JSON({"token": token, "user_id": str(user.id)})
+
+
+@router.get("/guilds/{guild_id}/guests", response_model=list[wire.Guest], response_class=JSON)
+async def list_guests(guild_id: GuildId, actor: CurrentActor, s: ServicesDep) -> Any:
+    """MANAGE_GUILD: the community's current guests, oldest first, with when each one ends."""
+    found = await guest_actions.list_guests(s, actor, guild_id)
+    return JSON([wire.guest(g) for g in found])
 
 
 @router.delete("/guilds/{guild_id}/guests/{user_id}", status_code=204)

@@ -6,18 +6,31 @@ credential) and follows up through the webhook routes with its id and the token
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from townhall.actions import interaction_messages as replies
 from townhall.actions import interactions as interaction_actions
+from townhall.actions.attachments import IncomingFile
+from townhall.actions.interaction_messages import Callback, Reply, ReplyEdit
 from townhall.api.deps import MAX_SNOWFLAKE, CurrentActor, MessageId, ServicesDep
-from townhall.api.message_bodies import inline_schema, is_multipart, read_form
+from townhall.api.message_bodies import (
+    AttachmentBody,
+    attachment_entries,
+    form_json,
+    incoming_files,
+    inline_schema,
+    kept_attachment_ids,
+    message_form,
+)
 from townhall.api.responses import JSON, no_content
 from townhall.api.routes.commands import InvalidJson
 from townhall.domain import errors
@@ -59,36 +72,91 @@ class MessageBody(BaseModel):
     allowed_mentions: dict[str, Any] | None = None
     flags: int | None = None
     tts: bool | None = None
+    attachments: list[AttachmentBody] | None = None
+    """Files: new ones (`files[n]` parts, uploads) and, on an edit, those kept (by id)."""
 
 
-def _documented(model: type[BaseModel]) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": inline_schema(model)}},
+def _documented(model: type[BaseModel], *, files: bool = False) -> dict[str, Any]:
+    content: dict[str, Any] = {"application/json": {"schema": inline_schema(model)}}
+    if files:
+        content["multipart/form-data"] = {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "payload_json": {
+                        "type": "string",
+                        "description": "The JSON body, as for application/json.",
+                    },
+                    "files[0]": {"type": "string", "format": "binary"},
+                },
+                "description": "Files in parts `files[n]`; n matches an `attachments` id.",
+            }
         }
-    }
+    return {"requestBody": {"required": True, "content": content}}
 
 
-async def payload(request: Request) -> object:
-    """The JSON body, or a multipart body's `payload_json` (files are not taken yet)."""
-    if is_multipart(request):
-        form = await read_form(request)
-        try:
-            if any(isinstance(v, UploadFile) for _k, v in form.multi_items()):
-                raise errors.InvalidFormBody.field(
-                    "files", "Files are not supported here yet.", "BASE_TYPE_INVALID"
-                )
-            raw = form.get("payload_json")
-            text = raw.encode() if isinstance(raw, str) else b"{}"
-        finally:
-            await form.close()
-    else:
-        text = await request.body() or b"{}"
+def _json(text: bytes) -> object:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         raise InvalidJson() from None
+
+
+@asynccontextmanager
+async def message_payload(request: Request) -> AsyncIterator[tuple[object, FormData | None]]:
+    """A message body as the application sends it: JSON, or multipart with `payload_json` and
+    `files[n]` (api/message_bodies.py), and the form, its files readable within the block."""
+    async with message_form(request) as form:
+        text = form_json(form) if form is not None else (await request.body() or b"{}")
+        yield _json(text), form
+
+
+def _files_of(
+    value: object, form: FormData | None, path: str
+) -> tuple[list[IncomingFile], list[int] | None]:
+    """The files a message body sends (its `attachments` entries and `files[n]` parts), and the
+    ids of the files it keeps (None: it names no `attachments`, so an edit keeps them all)."""
+    body = value if isinstance(value, dict) else {}
+    if "attachments" not in body:
+        return incoming_files(form, None), None
+    described = attachment_entries(body["attachments"], path)
+    return incoming_files(form, described), kept_attachment_ids(form, described)
+
+
+def _reply_with_files(reply: Reply, value: object, form: FormData | None, path: str) -> Reply:
+    files, _kept = _files_of(value, form, path)
+    return replace(reply, files=files) if files else reply
+
+
+def _edit_with_files(
+    change: ReplyEdit, value: object, form: FormData | None, path: str
+) -> ReplyEdit:
+    files, kept = _files_of(value, form, path)
+    if kept is None:
+        return replace(change, files=files) if files else change
+    return replace(change, files=files, keep_attachments=kept)
+
+
+def _callback_with_files(callback: Callback, value: object, form: FormData | None) -> Callback:
+    data = value.get("data") if isinstance(value, dict) else None
+    if callback.reply is not None:
+        reply = _reply_with_files(callback.reply, data, form, "data.attachments")
+        return replace(callback, reply=reply)
+    if callback.edit is not None:
+        edit = _edit_with_files(callback.edit, data, form, "data.attachments")
+        return replace(callback, edit=edit)
+    return callback
+
+
+async def payload(request: Request) -> object:
+    """The JSON body, or a multipart body's `payload_json` (a person's client sends no files
+    here: ATTACHMENT options name finished uploads)."""
+    async with message_payload(request) as (value, form):
+        if form is not None and any(isinstance(v, UploadFile) for _k, v in form.multi_items()):
+            raise errors.InvalidFormBody.field(
+                "files", "Files are not supported here yet.", "BASE_TYPE_INVALID"
+            )
+        return value
 
 
 def _snowflake(body: dict[str, Any], key: str, *, required: bool = True) -> int | None:
@@ -138,7 +206,7 @@ async def create_interaction(request: Request, actor: CurrentActor, s: ServicesD
     "/interactions/{interaction_id}/{interaction_token}/callback",
     status_code=204,
     responses={200: {"model": schemas.InteractionCallbackResponse}},
-    openapi_extra=_documented(CallbackBody),
+    openapi_extra=_documented(CallbackBody, files=True),
 )
 async def create_interaction_response(
     interaction_id: InteractionId,
@@ -148,8 +216,9 @@ async def create_interaction_response(
     with_response: bool = False,
 ) -> Response:
     """The application's one answer, within 3 seconds; `with_response=true` shows it."""
-    callback = replies.callback_from(await payload(request))
-    answered = await interaction_actions.respond(s, interaction_id, interaction_token, callback)
+    async with message_payload(request) as (value, form):
+        callback = _callback_with_files(replies.callback_from(value), value, form)
+        answered = await interaction_actions.respond(s, interaction_id, interaction_token, callback)
     if not with_response:
         return no_content()
     body = wire.callback_response(
@@ -169,8 +238,10 @@ async def create_interaction_response(
 
 async def follow_up(s: ServicesDep, application_id: int, token: str, request: Request) -> Response:
     """`POST /webhooks/{application_id}/{token}`: as executing a webhook with `wait=true`."""
-    reply = replies.reply_from(await payload(request), path="_root")
-    message = await interaction_actions.follow_up(s, application_id, token, reply)
+    async with message_payload(request) as (value, form):
+        reply = replies.reply_from(value, path="_root")
+        reply = _reply_with_files(reply, value, form, "attachments")
+        message = await interaction_actions.follow_up(s, application_id, token, reply)
     return JSON(payloads.message(message))
 
 
@@ -184,13 +255,17 @@ async def get_original_response(webhook_id: WebhookId, webhook_token: Token, s: 
     WITH_TOKEN + "/messages/@original",
     response_model=schemas.Message,
     response_class=JSON,
-    openapi_extra=_documented(MessageBody),
+    openapi_extra=_documented(MessageBody, files=True),
 )
 async def edit_original_response(
     webhook_id: WebhookId, webhook_token: Token, request: Request, s: ServicesDep
 ) -> Any:
-    change = replies.edit_from(await payload(request), path="_root")
-    message = await interaction_actions.edit_response(s, webhook_id, webhook_token, None, change)
+    async with message_payload(request) as (value, form):
+        change = replies.edit_from(value, path="_root")
+        change = _edit_with_files(change, value, form, "attachments")
+        message = await interaction_actions.edit_response(
+            s, webhook_id, webhook_token, None, change
+        )
     return JSON(payloads.message(message))
 
 
@@ -218,7 +293,7 @@ async def delete_follow_up(
     WITH_TOKEN + "/messages/{message_id:int}",
     response_model=schemas.Message,
     response_class=JSON,
-    openapi_extra=_documented(MessageBody),
+    openapi_extra=_documented(MessageBody, files=True),
 )
 async def edit_webhook_message(
     webhook_id: WebhookId,
@@ -226,15 +301,19 @@ async def edit_webhook_message(
     message_id: MessageId,
     request: Request,
     s: ServicesDep,
+    thread_id: Annotated[int | None, Query(ge=0, le=MAX_SNOWFLAKE)] = None,
 ) -> Any:
-    """A follow-up's edit with an interaction's token, or a webhook's message with its own."""
-    change = replies.edit_from(await payload(request), path="_root")
-    if await interaction_actions.is_application(s, webhook_id):
-        message = await interaction_actions.edit_response(
-            s, webhook_id, webhook_token, message_id, change
-        )
-    else:
-        message = await replies.edit_webhook_message(
-            s, webhook_id, webhook_token, message_id, change
-        )
+    """A follow-up's edit with an interaction's token, or a webhook's message with its own
+    (`thread_id`: in that thread of the webhook's channel)."""
+    async with message_payload(request) as (value, form):
+        change = replies.edit_from(value, path="_root")
+        change = _edit_with_files(change, value, form, "attachments")
+        if await interaction_actions.is_application(s, webhook_id):
+            message = await interaction_actions.edit_response(
+                s, webhook_id, webhook_token, message_id, change
+            )
+        else:
+            message = await replies.edit_webhook_message(
+                s, webhook_id, webhook_token, message_id, change, thread_id=thread_id
+            )
     return JSON(payloads.message(message))

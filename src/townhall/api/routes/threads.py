@@ -130,8 +130,8 @@ async def start_thread_from_message(
         auto_archive_duration=body.auto_archive_duration,
         rate_limit_per_user=body.rate_limit_per_user,
     )
-    thread = await thread_actions.start_thread_from_message(s, actor, channel_id, message_id, draft)
-    return JSON(payloads.thread(thread), status_code=201)
+    view = await thread_actions.start_thread_from_message(s, actor, channel_id, message_id, draft)
+    return JSON(payloads.thread(view.thread, view.member), status_code=201)
 
 
 @router.post(
@@ -167,13 +167,12 @@ async def _start(
     s: ServicesDep,
 ) -> Any:
     if body.message is None:
-        thread = await thread_actions.start_thread(s, actor, channel_id, body.draft())
-        return JSON(payloads.thread(thread), status_code=201)
+        view = await thread_actions.start_thread(s, actor, channel_id, body.draft())
+        return JSON(payloads.thread(view.thread, view.member), status_code=201)
     first = _first_message(body.message, files)
-    thread, message = await thread_actions.start_forum_post(
-        s, actor, channel_id, body.draft(), first
-    )
-    return JSON({**payloads.thread(thread), "message": payloads.message(message)}, status_code=201)
+    view, message = await thread_actions.start_forum_post(s, actor, channel_id, body.draft(), first)
+    post = payloads.thread(view.thread, view.member)
+    return JSON({**post, "message": payloads.message(message)}, status_code=201)
 
 
 # -- members ---------------------------------------------------------------------------------

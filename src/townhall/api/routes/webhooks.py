@@ -14,6 +14,7 @@ from starlette.responses import Response
 from townhall.actions import interactions as interaction_actions
 from townhall.actions import messages as message_actions
 from townhall.actions import webhooks as webhook_actions
+from townhall.actions.attachments import IncomingFile
 from townhall.api.deps import (
     MAX_SNOWFLAKE,
     ChannelId,
@@ -23,7 +24,14 @@ from townhall.api.deps import (
     ServicesDep,
     Snowflake,
 )
-from townhall.api.message_bodies import read_json_body
+from townhall.api.message_bodies import (
+    AttachmentBody,
+    incoming_files,
+    inline_schema,
+    message_form,
+    read_json_body,
+    read_message_body,
+)
 from townhall.api.responses import JSON, no_content
 from townhall.api.routes import interactions as interaction_routes
 from townhall.api.routes.messages import AllowedMentionsBody
@@ -58,6 +66,35 @@ class ExecuteWebhookBody(BaseModel):
     embeds: list[dict[str, Any]] | None = None
     allowed_mentions: AllowedMentionsBody | None = None
     flags: int | None = None
+    attachments: list[AttachmentBody] | None = None
+    """Descriptions and names of the `files[n]` parts (multipart), or finished uploads."""
+    thread_name: str | None = None
+    """A forum channel's webhook: start a post with this name (its first message is this one)."""
+    applied_tags: list[Snowflake] | None = None
+    """The new post's tags."""
+
+
+_EXECUTE_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": inline_schema(ExecuteWebhookBody)},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "payload_json": {
+                            "type": "string",
+                            "description": "The JSON body, as for application/json.",
+                        },
+                        "files[0]": {"type": "string", "format": "binary"},
+                    },
+                    "description": "Files in parts `files[n]`; n matches an `attachments` id.",
+                }
+            },
+        },
+    }
+}
 
 
 def _no_avatar(avatar: str | None) -> None:
@@ -156,13 +193,14 @@ async def delete_webhook_with_token(
     return no_content()
 
 
-def _draft(body: ExecuteWebhookBody) -> message_actions.Draft:
+def _draft(body: ExecuteWebhookBody, files: list[IncomingFile]) -> message_actions.Draft:
     return message_actions.Draft(
         content=body.content or "",
         tts=bool(body.tts),
         embeds=body.embeds or (),
         allowed_mentions=body.allowed_mentions.to_domain() if body.allowed_mentions else None,
         flags=body.flags or 0,
+        files=files,
     )
 
 
@@ -173,13 +211,24 @@ async def _execute(
     body: ExecuteWebhookBody,
     wait: bool,
     thread_id: int | None,
+    *,
+    files: list[IncomingFile] | None = None,
+    service: bool = False,
 ) -> Response:
-    if thread_id is not None:
-        raise errors.InvalidFormBody.field(
-            "thread_id", "Threads are not supported.", "BASE_TYPE_INVALID"
-        )
+    target = webhook_actions.Target(
+        thread_id=thread_id,
+        thread_name=body.thread_name,
+        applied_tags=body.applied_tags,
+        service=service,
+    )
     message = await webhook_actions.execute_webhook(
-        s, webhook_id, token, _draft(body), username=body.username, avatar_url=body.avatar_url
+        s,
+        webhook_id,
+        token,
+        _draft(body, files or []),
+        username=body.username,
+        avatar_url=body.avatar_url,
+        target=target,
     )
     return JSON(payloads.message(message)) if wait else no_content()
 
@@ -188,7 +237,11 @@ QueryThread = Annotated[int | None, Query(ge=0, le=MAX_SNOWFLAKE)]
 
 
 @router.post(
-    WITH_TOKEN, response_model=schemas.Message, response_class=JSON, name="execute_webhook"
+    WITH_TOKEN,
+    response_model=schemas.Message,
+    response_class=JSON,
+    name="execute_webhook",
+    openapi_extra=_EXECUTE_DOC,
 )
 async def execute_webhook(
     webhook_id: WebhookId,
@@ -198,12 +251,15 @@ async def execute_webhook(
     wait: bool = False,
     thread_id: QueryThread = None,
 ) -> Response:
-    """JSON only for now (no files): 204, or the message with `wait=true`. With an
-    application's id and an interaction's token: a follow-up (docs/interactions.md)."""
+    """JSON, or `multipart/form-data` with files as for a message (api/message_bodies.py):
+    204, or the message with `wait=true`. With an application's id and an interaction's
+    token: a follow-up (docs/interactions.md)."""
     if await interaction_actions.is_application(s, webhook_id):
         return await interaction_routes.follow_up(s, webhook_id, webhook_token, request)
-    body = await read_json_body(request, ExecuteWebhookBody)
-    return await _execute(s, webhook_id, webhook_token, body, wait, thread_id)
+    async with message_form(request) as form:
+        body = await read_message_body(request, form, ExecuteWebhookBody)
+        files = incoming_files(form, body.attachments)
+        return await _execute(s, webhook_id, webhook_token, body, wait, thread_id, files=files)
 
 
 @router.post(WITH_TOKEN + "/slack", response_model=schemas.Message, response_class=JSON)
@@ -217,7 +273,7 @@ async def execute_slack_webhook(
 ) -> Response:
     converted = webhook_formats.from_slack(await webhook_formats.json_object(request))
     body = ExecuteWebhookBody.model_validate(converted)
-    return await _execute(s, webhook_id, webhook_token, body, wait, thread_id)
+    return await _execute(s, webhook_id, webhook_token, body, wait, thread_id, service=True)
 
 
 @router.post(WITH_TOKEN + "/github", response_model=schemas.Message, response_class=JSON)
@@ -236,26 +292,39 @@ async def execute_github_webhook(
         await webhook_actions.get_webhook(s, None, webhook_id, webhook_token)  # still check it
         return no_content()
     body = ExecuteWebhookBody.model_validate(converted)
-    return await _execute(s, webhook_id, webhook_token, body, wait, thread_id)
+    return await _execute(s, webhook_id, webhook_token, body, wait, thread_id, service=True)
 
 
 @router.get(
     WITH_TOKEN + "/messages/{message_id:int}", response_model=schemas.Message, response_class=JSON
 )
 async def get_webhook_message(
-    webhook_id: WebhookId, webhook_token: WebhookToken, message_id: MessageId, s: ServicesDep
+    webhook_id: WebhookId,
+    webhook_token: WebhookToken,
+    message_id: MessageId,
+    s: ServicesDep,
+    thread_id: QueryThread = None,
 ) -> Any:
+    """`thread_id`: the message is in that thread of the webhook's channel."""
     if await interaction_actions.is_application(s, webhook_id):
         return await interaction_routes.get_follow_up(s, webhook_id, webhook_token, message_id)
-    message = await webhook_actions.get_webhook_message(s, webhook_id, webhook_token, message_id)
+    message = await webhook_actions.get_webhook_message(
+        s, webhook_id, webhook_token, message_id, thread_id=thread_id
+    )
     return JSON(payloads.message(message))
 
 
 @router.delete(WITH_TOKEN + "/messages/{message_id:int}", status_code=204)
 async def delete_webhook_message(
-    webhook_id: WebhookId, webhook_token: WebhookToken, message_id: MessageId, s: ServicesDep
+    webhook_id: WebhookId,
+    webhook_token: WebhookToken,
+    message_id: MessageId,
+    s: ServicesDep,
+    thread_id: QueryThread = None,
 ) -> Response:
     if await interaction_actions.is_application(s, webhook_id):
         return await interaction_routes.delete_follow_up(s, webhook_id, webhook_token, message_id)
-    await webhook_actions.delete_webhook_message(s, webhook_id, webhook_token, message_id)
+    await webhook_actions.delete_webhook_message(
+        s, webhook_id, webhook_token, message_id, thread_id=thread_id
+    )
     return no_content()

@@ -14,6 +14,8 @@ import "./guests.css";
 export function GuestJoinForm({ invite }: { invite: Invite }) {
   const { t } = useTranslation();
   const titleId = useId();
+  const rulesId = useId();
+  const rulesTitleId = useId();
   const [name, setName] = useState("");
   const [accepted, setAccepted] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -45,11 +47,19 @@ export function GuestJoinForm({ invite }: { invite: Invite }) {
       </label>
       {rules && (
         <>
-          <div className="guest-rules" role="region" aria-label={t("guests.rules_title")} tabIndex={0}>
-            {rules}
-          </div>
+          {/* Text to read, not a field: a heading and the rules as they were written. */}
+          <section className="guest-rules" aria-labelledby={rulesTitleId}>
+            <h3 id={rulesTitleId}>{t("guests.rules_title")}</h3>
+            <p id={rulesId}>{rules}</p>
+          </section>
           <label className="check">
-            <input type="checkbox" checked={accepted} onChange={(e) => setAccepted(e.target.checked)} required />
+            <input
+              type="checkbox"
+              checked={accepted}
+              onChange={(e) => setAccepted(e.target.checked)}
+              aria-describedby={rulesId}
+              required
+            />
             <span>{t("guests.accept_rules")}</span>
           </label>
         </>

@@ -1,7 +1,11 @@
 /** The guest routes (docs/guests.md), through the one API client. */
 
 import { api, type Body } from "../../api/client";
+import type { components } from "../../api/schema.gen";
 import type { Guild } from "../../api/types";
+
+/** A current guest with when they end, as `GET /guilds/{id}/guests` lists them. */
+export type CurrentGuest = components["schemas"]["Guest"];
 
 export interface SignedIn {
   token: string;
@@ -11,6 +15,11 @@ export interface SignedIn {
 /** No token: a guest link makes a guest account, answered as a sign-in is. */
 export function joinAsGuest(code: string, body: Body<"JoinAsGuestBody">): Promise<SignedIn> {
   return api.request<SignedIn>("POST", `/invites/${encodeURIComponent(code)}/guest`, body);
+}
+
+/** The community's current guests, oldest first (MANAGE_GUILD). */
+export function listGuests(guildId: string): Promise<CurrentGuest[]> {
+  return api.request<CurrentGuest[]>("GET", `/guilds/${guildId}/guests`);
 }
 
 /** A moderator ends a guest's access at once; what they wrote is erased. */

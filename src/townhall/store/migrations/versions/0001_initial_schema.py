@@ -630,6 +630,7 @@ def upgrade() -> None:
         sa.Column("interaction", sa.Text(), nullable=True),
         sa.Column("reference_message_id", sa.BigInteger(), nullable=True),
         sa.Column("edited_at", sa.BigInteger(), nullable=True),
+        sa.Column("attachments", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["interaction_id"],
             ["interactions.id"],
