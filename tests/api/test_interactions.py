@@ -388,3 +388,8 @@ async def test_in_a_thread_the_bots_permissions_come_from_the_parent_channel(
     permissions = int(interaction["app_permissions"])
     assert permissions & P.VIEW_CHANNEL and not permissions & P.SEND_MESSAGES_IN_THREADS
     await callback(api.http, interaction, {"type": 4, "data": {"content": "ok"}})
+    thread_id = thread.json()["id"]
+    assert (await s.member.get(f"/channels/{thread_id}")).json()["message_count"] == 1
+    gone = await api.http.delete(webhook(s, interaction, "/messages/@original"))
+    assert gone.status_code == 204, gone.text
+    assert (await s.member.get(f"/channels/{thread_id}")).json()["message_count"] == 0

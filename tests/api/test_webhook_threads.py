@@ -158,3 +158,23 @@ async def test_slack_and_github_shaped_bodies_go_into_threads_too(api: Api) -> N
         json={"ref": "refs/heads/main", "repository": {"name": "x"}, "commits": [{}]},
     )
     assert wrong.status_code == 404 and error_code(wrong) == 10003
+
+
+async def test_a_webhook_message_in_an_archived_thread_is_not_edited(api: Api) -> None:
+    owner, member, _guild, channel_id = await guild_with_member(api)
+    webhook = await create(owner, channel_id)
+    thread = await new_thread(member, channel_id, type=11)
+    sent = await api.http.post(
+        path(webhook), params={"wait": "true", "thread_id": thread["id"]}, json={"content": "v1"}
+    )
+    assert sent.status_code == 200, sent.text
+    assert (await edit(member, thread["id"], archived=True)).status_code == 200
+    refused = await api.http.patch(
+        path(webhook, f"/messages/{sent.json()['id']}"),
+        params={"thread_id": thread["id"]},
+        json={"content": "v2"},
+    )
+    assert refused.status_code == 400 and error_code(refused) == 50083
+    assert [m["content"] for m in await history(owner, thread["id"])] == ["v1"]
+    still = (await member.get(f"/channels/{thread['id']}")).json()
+    assert still["thread_metadata"]["archived"] is True

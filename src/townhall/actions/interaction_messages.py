@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from townhall.actions import attachments, file_scans
+from townhall.actions import attachments, file_scans, message_changes, thread_activity
 from townhall.actions import messages as message_actions
 from townhall.actions import webhooks as webhook_actions
 from townhall.actions.access import ChannelAccess
@@ -42,6 +42,7 @@ from townhall.domain.models import (
     Unset,
     User,
 )
+from townhall.domain.threads import MessageChange
 from townhall.events import catalog
 from townhall.events.event import Event, EventType
 from townhall.store import applications as application_store
@@ -340,6 +341,8 @@ async def _edit(
     now_ms = s.now_ms()
     async with s.write() as tx:
         access = await message_actions.webhook_access(tx.conn, poster, message.channel_id, s.now())
+        if posted.viewer_id is None:  # an ephemeral answer is the invoker's alone
+            thread_activity.require_may_change_messages(access, MessageChange.EDIT)
         allowed = change.allowed_mentions or DEFAULT_ALLOWED_MENTIONS
         mentions, mentioned = await message_actions.resolve_message_mentions(
             tx.conn, access, content, allowed
@@ -391,14 +394,14 @@ async def delete(s: Services, poster: User, posted: Posted) -> None:
     message = posted.message
     async with s.write() as tx:
         access = await message_actions.webhook_access(tx.conn, poster, message.channel_id, s.now())
+        if posted.viewer_id is None:
+            thread_activity.require_may_change_messages(access, MessageChange.DELETE)
+            await message_changes.remove_message(tx, access, message.id)
+            return
+        await interaction_store.delete_ephemeral(tx.conn, message.id)
         deleted = MessageDeleted(message.id, message.channel_id, message.guild_id)
         event = message_actions.message_event(catalog.MESSAGE_DELETE, deleted, access)
-        if posted.viewer_id is not None:
-            await interaction_store.delete_ephemeral(tx.conn, message.id)
-            event = replace(event, user_ids=frozenset({posted.viewer_id}))
-        else:
-            await message_store.delete_message(tx.conn, message.channel_id, message.id)
-        tx.emit(event)
+        tx.emit(replace(event, user_ids=frozenset({posted.viewer_id})))
 
 
 # -- parsing what an application sends -----------------------------------------------------------

@@ -25,7 +25,7 @@ from townhall.actions.messages import (
     require_content_length,
     resolve_message_mentions,
 )
-from townhall.actions.services import Services
+from townhall.actions.services import Services, Transaction
 from townhall.domain import errors
 from townhall.domain.actor import Actor
 from townhall.domain.embeds import has_visible_content, validate_embeds
@@ -260,14 +260,21 @@ async def delete_message(s: Services, actor: Actor, channel_id: int, message_id:
         if message.type in UNDELETABLE_TYPES:
             raise errors.CannotExecuteOnSystemMessage()
         thread_activity.require_may_change_messages(access, MessageChange.DELETE)
-        await message_store.delete_message(tx.conn, channel_id, message_id)
-        counts = None
-        if access.channel.type.is_thread:
-            counts = await thread_store.uncount_messages(tx.conn, channel_id, 1)
-        deleted = MessageDeleted(message_id, channel_id, access.channel.guild_id)
-        event = message_event(catalog.MESSAGE_DELETE, deleted, access)
-        tx.emit(thread_activity.with_counts(event, counts))
+        await remove_message(tx, access, message_id)
         await audit_log.message_deleted(tx, s, actor, access, message)  # someone else's only
+
+
+async def remove_message(tx: Transaction, access: ChannelAccess, message_id: int) -> None:
+    """Delete a message of `access`'s channel and tell who sees it; in a thread its counters
+    move with it. For a person's delete, a webhook's and an application's answer alike."""
+    channel = access.channel
+    await message_store.delete_message(tx.conn, channel.id, message_id)
+    counts = None
+    if channel.type.is_thread:
+        counts = await thread_store.uncount_messages(tx.conn, channel.id, 1)
+    deleted = MessageDeleted(message_id, channel.id, channel.guild_id)
+    event = message_event(catalog.MESSAGE_DELETE, deleted, access)
+    tx.emit(thread_activity.with_counts(event, counts))
 
 
 async def bulk_delete_messages(

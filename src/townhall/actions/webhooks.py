@@ -14,15 +14,14 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from townhall.actions import message_changes
 from townhall.actions import messages as message_actions
-from townhall.actions import thread_activity
 from townhall.actions import threads as thread_actions
 from townhall.actions.access import ChannelAccess, channel_access, guild_access
 from townhall.actions.services import Services
 from townhall.domain import errors
 from townhall.domain import threads as thread_rules
 from townhall.domain.actor import Actor
-from townhall.domain.event_data import MessageDeleted
 from townhall.domain.models import ChannelType, Message, User
 from townhall.domain.permissions import ALL_PERMISSIONS, Permission
 from townhall.domain.webhooks import (
@@ -36,7 +35,6 @@ from townhall.events import catalog
 from townhall.events.event import Event
 from townhall.store import channels as channel_store
 from townhall.store import messages as message_store
-from townhall.store import threads as thread_store
 from townhall.store import users as user_store
 from townhall.store import webhooks as webhook_store
 
@@ -302,10 +300,4 @@ async def delete_webhook_message(
         message = await message_store.get_plain(tx.conn, channel_id, message_id)
         if message is None or message.webhook_id != webhook.id:
             raise errors.UnknownMessage()
-        await message_store.delete_message(tx.conn, channel_id, message_id)
-        counts = None
-        if access.channel.type.is_thread:
-            counts = await thread_store.uncount_messages(tx.conn, channel_id, 1)
-        deleted = MessageDeleted(message_id, channel_id, webhook.guild_id)
-        event = message_actions.message_event(catalog.MESSAGE_DELETE, deleted, access)
-        tx.emit(thread_activity.with_counts(event, counts))
+        await message_changes.remove_message(tx, access, message_id)
