@@ -34,3 +34,7 @@ def configure(level: str) -> None:
         logging.getLogger(noisy).handlers[:] = []
         logging.getLogger(noisy).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx and httpcore name every request's URL at INFO/DEBUG, and some of ours carry secrets in
+    # their query (Janus's `apisecret` and tokens, push services' endpoints): never log those.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

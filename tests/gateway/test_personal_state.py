@@ -40,6 +40,23 @@ async def test_ready_has_read_states_with_mention_counts_and_settings(
     await session.close()
 
 
+async def test_ones_own_message_is_read_on_every_device(server: Server, remote: Api) -> None:
+    """Sending moves the sender's read position (as on Discord): a later READY shows the channel
+    read up to their message, with the mentions before it gone."""
+    owner, member = await remote.account("owner"), await remote.account("member")
+    guild = await owner.guild()
+    channel_id = text_channel(guild)["id"]
+    await member.join(owner, channel_id)
+    await owner.post(f"/channels/{channel_id}/messages", json={"content": f"<@{member.id}> hi"})
+    reply = await member.post(f"/channels/{channel_id}/messages", json={"content": "hello"})
+    assert reply.status_code == 200, reply.text
+    session = await connected(server, member)
+    (entry,) = session.ready["read_state"]["entries"]
+    assert entry["id"] == channel_id and entry["last_message_id"] == reply.json()["id"]
+    assert entry["mention_count"] == 0
+    await session.close()
+
+
 async def test_another_session_of_the_person_follows_acks_and_settings(
     server: Server, remote: Api
 ) -> None:

@@ -59,6 +59,7 @@ from townhall.store import announcements as announcement_store
 from townhall.store import channels as channel_store
 from townhall.store import guilds as guild_store
 from townhall.store import messages as message_store
+from townhall.store import read_states as read_state_store
 from townhall.store.attachments import StoredAttachment
 from townhall.store.messages import NonceTaken
 
@@ -320,6 +321,8 @@ async def _create(
             now_ms=s.now_ms(),
             nonce_window_ms=int(NONCE_WINDOW.total_seconds() * 1000),
         )
+        if not draft.webhook and not actor.user.bot:  # one's own message is read, as on Discord
+            await read_state_store.move_read(tx.conn, actor.id, channel_id, message_id, s.now_ms())
         await file_scans.attach(tx, s, stored)
         await live_locations.schedule_end(tx, message)
         counts = None

@@ -65,6 +65,27 @@ async def mark_read(
 ) -> int:
     """Move the read position to `message_id` (forward only, unless `backwards`); returns where
     it now is."""
+    await move_read(conn, user_id, channel_id, message_id, version, backwards=backwards)
+    found = await conn.execute(
+        select(read_states.c.last_message_id).where(
+            read_states.c.user_id == user_id, read_states.c.channel_id == channel_id
+        )
+    )
+    position: int = found.scalar_one()
+    return position
+
+
+async def move_read(
+    conn: AsyncConnection,
+    user_id: int,
+    channel_id: int,
+    message_id: int,
+    version: int,
+    *,
+    backwards: bool = False,
+) -> None:
+    """The read position at `message_id` (forward only, unless `backwards`): one statement, as
+    a person's own message moves it in the send transaction."""
     statement = upsert(conn, read_states).values(
         user_id=user_id, channel_id=channel_id, last_message_id=message_id, version=version
     )
@@ -77,13 +98,6 @@ async def mark_read(
             where=where,
         )
     )
-    found = await conn.execute(
-        select(read_states.c.last_message_id).where(
-            read_states.c.user_id == user_id, read_states.c.channel_id == channel_id
-        )
-    )
-    position: int = found.scalar_one()
-    return position
 
 
 async def unread_mentions(
