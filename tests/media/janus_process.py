@@ -5,8 +5,9 @@ clients on 127.0.0.1. Each test run makes a namespace `townhall-janus-<pid>-<n>`
 pair: `10.77.<k>.1/24` on our side (where the clients gather their candidates), `10.77.<k>.2/24`
 inside, with a free `k`. Two Janus processes (Debian's `janus`, from scripts/ensure-janus) run
 inside it, each with a config directory written here: only the HTTP transport (on
-`10.77.<k>.2`, ports 8088 and 8089), only the AudioBridge plugin, an `admin_key` for room
-creation, an `api_secret`, signed tokens (`token_auth`), and ICE gathering enforced on the veth.
+`10.77.<k>.2`, ports 8088 and 8089), only the AudioBridge and VideoRoom plugins, an
+`admin_key` for room creation, an `api_secret`, signed tokens (`token_auth`), and ICE gathering
+enforced on the veth.
 
 The namespace is deleted (and its veth pair with it) and the processes are killed when
 `janus_namespace` is left, also when a test fails; namespaces left by a killed run (their pid
@@ -85,7 +86,7 @@ def free_subnet() -> int:
 
 def write_config(directory: Path, veth: str, address: str, port: int) -> Path:
     for folder, libraries in (
-        ("plugins", ["plugins/libjanus_audiobridge.so"]),
+        ("plugins", ["plugins/libjanus_audiobridge.so", "plugins/libjanus_videoroom.so"]),
         ("transports", ["transports/libjanus_http.so"]),
         ("events", []),
         ("loggers", []),
@@ -137,13 +138,14 @@ admin: {{
 }}
 """
     )
-    (directory / "janus.plugin.audiobridge.jcfg").write_text(
-        f"""general: {{
+    for plugin in ("audiobridge", "videoroom"):
+        (directory / f"janus.plugin.{plugin}.jcfg").write_text(
+            f"""general: {{
   admin_key = "{ADMIN_KEY}"
   events = false
 }}
 """
-    )
+        )
     return config
 
 

@@ -156,7 +156,7 @@ class Participant:
         await self.socket.send(
             1, {"protocol": "webrtc", "data": offer.sdp, "sources": dict(offer.sources)}
         )
-        described = (await self.frame(4, after=mark))["d"]
+        described = (await self.frame(4, after=mark, connection=None))["d"]
         await self.peer.accept(Answer(described["sdp"], [_slot(s) for s in described["streams"]]))
         return described
 

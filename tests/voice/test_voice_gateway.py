@@ -120,3 +120,22 @@ async def test_the_voice_gateway_answers_with_a_trailing_slash_as_discord_py_con
     endpoint = server.url.removeprefix("http://") + "/voice/"
     socket = await open_voice(endpoint)  # asserts HELLO
     await socket.ws.close()
+
+
+async def test_the_embedded_sfu_announces_no_separate_video_and_refuses_its_connections(
+    server: Server, remote: Api
+) -> None:
+    alice = await remote.account()
+    guild = await alice.guild()
+    rec, update = await joined(server, alice, guild, voice_channel(guild))
+    for selection in (
+        {"protocol": "webrtc", "connection": "video_publisher", "data": "v=0", "sources": {}},
+        {"protocol": "webrtc", "connection": "sideways", "data": "v=0"},
+    ):
+        socket = await open_voice(update["endpoint"])
+        await socket.send(0, identify(alice, rec, update))
+        ready = await socket.receive()
+        assert ready["op"] == 2 and "video_transport" not in ready["d"]
+        await socket.send(1, selection)
+        assert await socket.closed_with() == 4002, selection
+    await rec.close()

@@ -76,11 +76,26 @@ class FakePeer {
     return { type: "offer", sdp: lines.join("\n") };
   }
   async setLocalDescription(offer: { sdp: string }) {
-    this.transceivers.forEach((t, i) => (t.mid = String(i)));
+    this.transceivers.forEach((t, i) => (t.mid ??= String(i)));
     this.localDescription = { sdp: offer.sdp };
   }
-  async setRemoteDescription(answer: { sdp: string }) {
-    this.remote.push(answer.sdp);
+  async setRemoteDescription(description: { type?: string; sdp: string }) {
+    this.remote.push(description.sdp);
+    // An offer (the server's, for watching) brings a receiving transceiver per m-line.
+    if (description.type !== "offer") return;
+    for (const line of description.sdp.split("\n")) {
+      const mid = /^m=(\w+) mid:(\w+)/.exec(line);
+      if (!mid || this.transceivers.some((t) => t.mid === mid[2])) continue;
+      const transceiver = new FakeTransceiver(mid[1], null, "recvonly", this.transceivers.length);
+      transceiver.mid = mid[2];
+      this.transceivers.push(transceiver);
+    }
+  }
+  async createAnswer() {
+    return { type: "answer", sdp: `answer to ${this.remote.at(-1)}` };
+  }
+  getTransceivers() {
+    return this.transceivers;
   }
   addEventListener() {}
   removeEventListener() {}
@@ -253,6 +268,59 @@ describe("the voice connection", () => {
     await flush();
     await flush();
     expect(socket.ops().filter((op) => op === 1)).toHaveLength(2);
+  });
+
+  it("with video apart (Janus), offers audio only, publishes on a connection of its own and answers the server's video offers", async () => {
+    connection.setTracks({ microphone: new FakeTrack("audio", "mic") as unknown as MediaStreamTrack });
+    connection.start();
+    const socket = sockets[0];
+    socket.open();
+    socket.receive(8, { heartbeat_interval: 41250 });
+    socket.receive(2, { ssrc: 11, streams: [], video_transport: "separate" });
+    await flush();
+    const camera = new FakeTrack("video", "cam") as unknown as MediaStreamTrack;
+    connection.setTracks({ camera });
+    await flush();
+    // Nothing for video before the main connection is answered; the main offer has no video.
+    expect(socket.sent.filter((f) => f.op === 1).map((f) => f.d.connection)).toEqual([undefined]);
+    socket.receive(4, { sdp: "a1", streams: [{ mid: "0", kind: "audio", slot: 0 }] });
+    await flush();
+    await flush();
+    const publish = socket.sent[socket.sent.length - 1];
+    expect(publish.op).toBe(1);
+    expect(publish.d).toMatchObject({ protocol: "webrtc", connection: "video_publisher", sources: { "0": "camera" } });
+    expect(peers[1].transceivers.map((t) => [t.direction, t.sender.track])).toEqual([["sendonly", camera]]);
+    socket.receive(4, { connection: "video_publisher", sdp: "published" });
+    await flush();
+    expect(peers[1].remote).toEqual(["published"]);
+    // Op 15 does not renegotiate the audio; the server offers what to watch, and is answered.
+    const mainOffers = socket.sent.filter((f) => f.op === 1 && !f.d.connection).length;
+    socket.receive(15, { streams: [{ user_id: "200", source: "camera" }] });
+    socket.receive(4, {
+      connection: "video_subscriber",
+      type: "offer",
+      sdp: "m=video mid:v0 sendonly",
+      streams: [{ mid: "v0", kind: "video", user_id: "200", source: "camera" }],
+    });
+    await flush();
+    await flush();
+    expect(socket.sent.filter((f) => f.op === 1 && !f.d.connection)).toHaveLength(mainOffers);
+    expect(socket.sent[socket.sent.length - 1].d).toEqual({ protocol: "webrtc", connection: "video_subscriber", data: "answer to m=video mid:v0 sendonly" });
+    expect(connection.remoteVideo().map((v) => [v.userId, v.source, v.track.id])).toEqual([["200", "camera", "remote-0"]]);
+    expect(connection.offeredStreams()).toEqual([{ user_id: "200", source: "camera" }]);
+    // Taken back by the server (no STREAM): closed, and offered again on the next op 15.
+    socket.receive(4, { connection: "video_publisher", sdp: null });
+    expect(peers[1].closed).toBe(true);
+    socket.receive(15, { streams: [{ user_id: "200", source: "camera" }] });
+    await flush();
+    await flush();
+    expect(socket.sent[socket.sent.length - 1].d.connection).toBe("video_publisher");
+    socket.receive(4, { connection: "video_publisher", sdp: "published again" });
+    await flush();
+    // The camera off: the server is told to stop publishing.
+    connection.setTracks({ camera: null });
+    await flush();
+    expect(socket.sent[socket.sent.length - 1].d).toEqual({ protocol: "webrtc", connection: "video_publisher", data: null });
   });
 
   it("heartbeats with op 3 per HELLO, passes speaking on, and sends op 5 for push-to-talk", async () => {

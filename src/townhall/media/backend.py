@@ -8,7 +8,7 @@ Bots (Discord's UDP transport) join through `bot_endpoint` and `connect_bot` ins
 see `bots.py`. A backend that carries no bots answers `bot_endpoint` with None.
 
 The offerer is always the client. Its offer holds, in this order of m-lines (any order works, the
-SFU reads directions):
+SFU reads directions; a `SeparateVideo` backend carries video on connections of their own):
 
 - one `sendrecv` audio transceiver: its microphone, whose receive side is audio slot 0;
 - `audio_slots - 1` more `recvonly` audio transceivers: audio slots 1, 2 ... (extra ones are
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from townhall.domain.voice import Rights as Rights  # decided by the signalling layer
 
@@ -116,6 +116,46 @@ class RoomListener(Protocol):
         """One of this bot's audio slots (`ssrc`) now carries `user_id`'s voice.
 
         Only for links whose far end names speakers by SSRC (Discord's UDP voice: op 5)."""
+
+
+@dataclass(frozen=True)
+class VideoOffer:
+    """A subscriber connection's SDP offer (the backend offers, the client answers), and which
+    participant's camera or screen each of its mids carries."""
+
+    sdp: str
+    streams: list[VideoSlot]
+
+
+@runtime_checkable
+class VideoListener(RoomListener, Protocol):
+    """A `RoomListener` that can carry a backend's separate video connections (`SeparateVideo`)."""
+
+    def video_offer(self, offer: VideoOffer) -> None:
+        """The participant's subscriber connection has a new offer: relay it, answer it."""
+
+    def video_unpublished(self) -> None:
+        """The participant's publisher connection was closed (they lost the right to publish)."""
+
+
+@runtime_checkable
+class SeparateVideo(Protocol):
+    """A backend whose video goes on connections of its own, beside the one `connect` makes:
+    a publisher connection the client offers (`publish`), and a subscriber connection the
+    backend offers (`VideoListener.video_offer`) and the client answers (`answer_video`).
+
+    The client then offers `connect`/`renegotiate` its audio only; `video_streams` and
+    `RoomListener.streams_changed` mean what they mean on one connection."""
+
+    async def publish(self, room_id: int, user_id: int, offer: Offer) -> Answer | None:
+        """A publisher connection's offer (sendonly video m-lines named in `sources`), replacing
+        the one they had; None if they may not publish now (no STREAM, or nothing to send)."""
+
+    async def unpublish(self, room_id: int, user_id: int) -> None:
+        """Close their publisher connection, if they have one."""
+
+    async def answer_video(self, room_id: int, user_id: int, sdp: str) -> None:
+        """The client's answer to the latest `VideoOffer` of its subscriber connection."""
 
 
 class MediaBackend(Protocol):

@@ -1,4 +1,5 @@
-"""The Janus media backend: rooms mixed by Janus's AudioBridge on one of several Janus servers.
+"""The Janus media backend: rooms mixed by Janus's AudioBridge on one of several Janus servers,
+their cameras and screens relayed by its VideoRoom (`janus_video.py`).
 
 For deployments that outgrow one machine: townhall keeps the signalling (`docs/voice.md`) and
 drives Janus servers (Debian package `janus`, 1.1) over their HTTP API (`janus_api.py`); the
@@ -23,14 +24,13 @@ How the client contract of `backend.py` maps onto Janus, and where it stops:
   to renegotiate; until that offer arrives the old direction holds.
 - **speaking**: from AudioBridge's `talking` / `stopped-talking` events (the RFC 6464 levels the
   clients send, averaged over 1 s); a muted or leaving participant is reported not speaking.
-- **No video.** A VideoRoom publisher only receives and a subscriber only sends, each on its
-  own handle, so neither can share the client's one peer connection with the AudioBridge. And
-  watching needs Janus to offer: VideoRoom refuses subscriber offers ("Only publishers send
-  offers" in 1.1.2's `janus_videoroom.c`; since 1.2.2 explicitly, "Can't send an offer to
-  create subscribers", still so in 1.4). Camera, screen and screen audio m-lines are answered
-  `inactive`, `video_streams` is always empty, and video needs the protocol to grow a second
-  peer connection (client-offered, to a VideoRoom publisher) and a third (Janus-offered, for
-  watching).
+- **Video on connections of its own** (`backend.SeparateVideo`, `janus_video.py`). A VideoRoom
+  publisher only receives and a subscriber only sends, each on its own handle, so neither can
+  share the client's peer connection with the AudioBridge; and watching needs Janus to offer
+  (VideoRoom refuses subscriber offers: "Only publishers send offers" in 1.1.2). So the client
+  offers a second connection to publish its camera and screen (`publish`), and answers a third
+  that Janus offers for watching (`VideoListener.video_offer`, `answer_video`). Video m-lines in
+  the AudioBridge connection's offer are answered `inactive`; screen audio is not carried.
 
 Placement: a room lives on the server that ranks highest for its id by rendezvous hashing over
 the configured URLs, so every townhall node picks the same one without asking the others, and
@@ -72,13 +72,15 @@ from townhall.media.backend import (
     Offer,
     Rights,
     RoomListener,
+    SeparateVideo,
     Source,
     StreamInfo,
     VideoSlot,
 )
-from townhall.media.janus_api import AUDIOBRIDGE, Event, JanusError, JanusServer
+from townhall.media.janus_api import AUDIOBRIDGE, VIDEOROOM, Event, JanusError, JanusServer
 from townhall.media.janus_participant import JanusParticipant
 from townhall.media.janus_sdp import complete_answer, microphone_mid, offer_for_janus, split
+from townhall.media.janus_video import JanusVideo
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +134,11 @@ class JanusBackend:
         self._room_key = room_key
         self._rooms: dict[int, dict[int, JanusParticipant]] = {}
         self._joining: Counter[int] = Counter()
-        self._controls: dict[str, int] = {}
+        self._controls: dict[tuple[str, str], int] = {}
         self._chores: set[asyncio.Task[None]] = set()
+        self._video = JanusVideo(
+            lambda server, body: self._control(server, body, VIDEOROOM), self._password, admin_key
+        )
 
     def place(self, room_id: int) -> JanusServer:
         """The server that carries `room_id` (rendezvous hashing over the server URLs)."""
@@ -159,10 +164,12 @@ class JanusBackend:
                 AUDIOBRIDGE, lambda event: self._on_event(participant, event)
             )
             answer = await self._join(participant, offer, microphone)
+            await self._video.enter(server, room_id, user_id, rights, listener)
             if participant.gone:
                 raise JanusError("Janus ended the connection while it was being made")
         except BaseException:
             participant.gone = True
+            await asyncio.shield(self._video.leave(room_id, user_id))
             if participant.handle:
                 with contextlib.suppress(JanusError):
                     await asyncio.shield(server.detach(participant.handle))
@@ -194,17 +201,30 @@ class JanusBackend:
         participant = self._find(room_id, user_id)
         participant.rights = rights
         self._apply_mute(participant)
+        self._video.set_rights(room_id, user_id, rights)
         if rights.hear != participant.hearing:
             participant.listener.streams_changed()
 
     def set_video_sizes(
         self, room_id: int, user_id: int, heights: Mapping[tuple[int, Source], int]
     ) -> None:
-        """Nothing to choose: no video through Janus."""
+        """Nothing to choose: publishers send Janus one layer, which every viewer gets."""
 
     def video_streams(self, room_id: int) -> list[StreamInfo]:
-        """Always empty: video cannot share the AudioBridge's peer connection (see above)."""
-        return []
+        """Everyone's published video, over all nodes (Janus's VideoRoom feeds)."""
+        return self._video.video_streams(room_id)
+
+    async def publish(self, room_id: int, user_id: int, offer: Offer) -> Answer | None:
+        self._find(room_id, user_id)
+        return await self._video.publish(room_id, user_id, offer)
+
+    async def unpublish(self, room_id: int, user_id: int) -> None:
+        self._find(room_id, user_id)
+        await self._video.unpublish(room_id, user_id)
+
+    async def answer_video(self, room_id: int, user_id: int, sdp: str) -> None:
+        self._find(room_id, user_id)
+        await self._video.answer(room_id, user_id, sdp)
 
     def members(self, room_id: int) -> list[int]:
         """Who has a media connection in the room through this node, in order of joining."""
@@ -317,11 +337,14 @@ class JanusBackend:
             participant.muting.cancel()
         server, room_id = participant.server, participant.room_id
         try:
+            if participant.user_id not in self._rooms.get(room_id, {}):  # not replaced
+                await self._video.leave(room_id, participant.user_id)
             await server.detach(participant.handle)
             empty = self._unused_here(room_id) and await self.janus_participants(room_id) == []
             if empty and self._unused_here(room_id):  # and nobody started joining meanwhile
                 body = {"request": "destroy", "room": room_id, "permanent": False}
                 await self._control(server, {**body, **self._password(room_id, "secret")})
+                await self._video.destroy(server, room_id)
         except JanusError as error:
             if error.code != NO_SUCH_ROOM:
                 log.warning("Janus: leaving room %s: %s", room_id, error)
@@ -336,16 +359,17 @@ class JanusBackend:
             if not room:
                 del self._rooms[participant.room_id]
 
-    async def _control(self, server: JanusServer, body: Event) -> Event:
-        """A synchronous AudioBridge request on the server's own control handle."""
-        handle = self._controls.get(server.url)
+    async def _control(self, server: JanusServer, body: Event, plugin: str = AUDIOBRIDGE) -> Event:
+        """A synchronous request to `plugin` on the server's own control handle for it."""
+        key = (server.url, plugin)
+        handle = self._controls.get(key)
         if handle is None:
 
             def forget(_: Event) -> None:  # the session went, and the handle with it
-                self._controls.pop(server.url, None)
+                self._controls.pop(key, None)
 
-            handle = await server.attach(AUDIOBRIDGE, forget)
-            self._controls[server.url] = handle
+            handle = await server.attach(plugin, forget)
+            self._controls[key] = handle
         return await server.request(handle, body)
 
     def _password(self, room_id: int, purpose: str) -> dict[str, str]:
@@ -400,3 +424,4 @@ class JanusBackend:
 
 if TYPE_CHECKING:
     _implements: type[MediaBackend] = JanusBackend
+    _separate: type[SeparateVideo] = JanusBackend

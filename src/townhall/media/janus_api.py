@@ -2,8 +2,9 @@
 
 Janus's REST transport works in sessions: POST `/janus` creates one, POST `/janus/<session>`
 attaches a plugin handle (one handle is one peer connection), POST `/janus/<session>/<handle>`
-sends the plugin a message. Synchronous plugin requests (AudioBridge `create`, `listparticipants`,
-`kick`, `destroy`) are answered in the POST's response; asynchronous ones (`join`, `configure`)
+sends the plugin a message. Synchronous plugin requests (AudioBridge's and VideoRoom's `create`,
+`listparticipants`, `kick`, `destroy`) are answered in the POST's response; asynchronous ones
+(`join`, `configure`, VideoRoom's `publish`, `subscribe`, `start`)
 are answered "ack" there, and their result, with the SDP answer, arrives later as an event on
 the session's long poll (GET `/janus/<session>`), tagged with the request's transaction. The long
 poll also carries what the plugin tells a handle unasked (who is talking, who left) and keeps the
@@ -16,9 +17,10 @@ get `{"janus": "detached"}`, as their peer connections are gone with it.
 
 Authentication, each optional and matching Janus's own settings: `api_secret` (janus.jcfg
 `api_secret`) is sent as `apisecret`; `token_secret` (janus.jcfg `token_auth = true` and
-`token_auth_secret`) signs Janus's HMAC-SHA1 tokens, `expiry,janus,<plugin>:<base64 signature>`,
-scoped to the AudioBridge plugin only. Janus lets a request in with either a valid api_secret
-or a valid token, and then checks a token's plugins when a handle is attached.
+`token_auth_secret`) signs Janus's HMAC-SHA1 tokens, `expiry,janus,<plugin>,…:<base64
+signature>`, scoped to the AudioBridge and VideoRoom plugins only. Janus lets a request in with
+either a valid api_secret or a valid token, and then checks a token's plugins when a handle is
+attached.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from townhall.media.backend import MediaError
 log = logging.getLogger(__name__)
 
 AUDIOBRIDGE = "janus.plugin.audiobridge"
+VIDEOROOM = "janus.plugin.videoroom"
+PLUGINS = [AUDIOBRIDGE, VIDEOROOM]
 SESSION_NOT_FOUND = 458
 HANDLE_NOT_FOUND = 459
 TOKEN_LIFETIME = 24 * 3600
@@ -174,7 +178,7 @@ class JanusServer:
             now = time.time()
             if self._token is None or self._token[1] < now + 3600:
                 expires = int(now) + TOKEN_LIFETIME
-                self._token = (signed_token(self._token_secret, [AUDIOBRIDGE], expires), expires)
+                self._token = (signed_token(self._token_secret, PLUGINS, expires), expires)
             credentials["token"] = self._token[0]
         return credentials
 

@@ -8,6 +8,11 @@ them the `secret_key` of `aead_xchacha20_poly1305_rtpsize` (see `media/bots.py`)
 tells who speaks (op 5, from the audio levels it forwards), who connects and leaves (op 11, op
 13), and when the video one may watch changed (op 15). The protocol is in docs/voice.md.
 
+A backend that carries video on connections of its own (`SeparateVideo`: Janus) says so in
+READY (`video_transport: "separate"`); op 1 and op 4 then also name a `connection`: the client
+offers `video_publisher` (its camera and screen), and the server offers `video_subscriber` (what
+it watches), which the client answers with an op 1 of that connection.
+
 Outgoing frames go through one queue and one writer task, so the SFU's callbacks (which must not
 block) and the handlers keep their order.
 """
@@ -36,7 +41,9 @@ from townhall.media.backend import (
     MediaError,
     NotConnected,
     Offer,
+    SeparateVideo,
     Source,
+    VideoOffer,
     VideoSlot,
 )
 from townhall.media.discord_udp import MODE as UDP_MODE
@@ -108,8 +115,20 @@ def ice_servers(settings: Settings, user_id: int, now: float) -> list[dict[str, 
     return servers
 
 
+CONNECTIONS = ("main", "video_publisher", "video_subscriber")
+"""Op 1's `connection` (absent: `main`); the video ones only with `video_transport: separate`."""
+
+
+def _connection(data: object) -> str:
+    connection = data.get("connection", "main") if isinstance(data, dict) else "main"
+    if connection not in CONNECTIONS:
+        raise VoiceCloseError(VoiceClose.DECODE_ERROR, "Unknown connection")
+    return str(connection)
+
+
 def _selection(data: object) -> Offer | tuple[str, int]:
-    """SELECT_PROTOCOL: a browser's SDP offer, or the address a bot discovered (`udp`)."""
+    """SELECT_PROTOCOL: a browser's SDP offer (or, for `video_subscriber`, its answer), or the
+    address a bot discovered (`udp`)."""
     if not isinstance(data, dict) or data.get("protocol") not in ("webrtc", "udp"):
         raise VoiceCloseError(VoiceClose.UNKNOWN_PROTOCOL, "Unknown protocol")
     if data["protocol"] == "udp":
@@ -247,8 +266,16 @@ class VoiceConnection:
         elif not self.identified:
             raise VoiceCloseError(VoiceClose.NOT_AUTHENTICATED, "Not authenticated")
         elif op is VoiceOp.SELECT_PROTOCOL:
+            connection = _connection(data)
+            if connection == "video_publisher" and data.get("data") is None:
+                await self._video(connection, None)  # stop publishing
+                return
             selection = _selection(data)
-            if isinstance(selection, Offer):
+            if connection != "main":
+                if not isinstance(selection, Offer):
+                    raise VoiceCloseError(VoiceClose.DECODE_ERROR, "video connections are webrtc")
+                await self._video(connection, selection)
+            elif isinstance(selection, Offer):
                 await self._negotiate(selection)
             else:
                 await self._connect_bot(selection)
@@ -298,6 +325,8 @@ class VoiceConnection:
             "modes": [UDP_MODE, "webrtc"] if self.bot_endpoint else ["webrtc"],
             "streams": [],
         }
+        if isinstance(self.backend, SeparateVideo):
+            ready["video_transport"] = "separate"
         servers = ice_servers(self.rooms.services.settings, user_id, time.time())
         if servers:
             ready["ice_servers"] = servers
@@ -328,6 +357,36 @@ class VoiceConnection:
                 if s.user_id != self.user_id
             ):
                 self.streams_changed()
+
+    async def _video(self, connection: str, selection: Offer | None) -> None:
+        """Op 1 of a video connection: a publisher's offer (None: stop publishing), or a
+        subscriber's answer."""
+        backend = self.backend
+        if not isinstance(backend, SeparateVideo):
+            raise VoiceCloseError(VoiceClose.DECODE_ERROR, "Video goes on the main connection")
+        if not self.media_connected:
+            raise VoiceCloseError(VoiceClose.DECODE_ERROR, "Offer the main connection first")
+        try:
+            if selection is None:
+                await backend.unpublish(self.channel_id, self.user_id)
+                answer = None
+            elif connection == "video_subscriber":
+                await backend.answer_video(self.channel_id, self.user_id, selection.sdp)
+                return
+            else:
+                answer = await backend.publish(self.channel_id, self.user_id, selection)
+        except MediaError as refused:
+            raise VoiceCloseError(VoiceClose.DECODE_ERROR, f"Offer refused: {refused}") from None
+        self.send(
+            VoiceOp.SESSION_DESCRIPTION,
+            {
+                "connection": "video_publisher",
+                "sdp": answer.sdp if answer is not None else None,
+                "video_codec": "VP8",
+                "media_session_id": self.media_session_id,
+                "streams": [],
+            },
+        )
 
     async def _connect_bot(self, address: tuple[str, int]) -> None:
         assert self.rights is not None
@@ -436,6 +495,24 @@ class VoiceConnection:
         code reads to tell whose packets these are (Discord gives each speaker one SSRC; here a slot
         carries one speaker at a time, so the mapping is re-sent whenever it changes)."""
         self.send(VoiceOp.SPEAKING, {"user_id": str(user_id), "ssrc": ssrc, "speaking": 1})
+
+    def video_offer(self, offer: VideoOffer) -> None:
+        """The subscriber connection's offer (op 4 `type: offer`); the client answers in op 1."""
+        self.send(
+            VoiceOp.SESSION_DESCRIPTION,
+            {
+                "connection": "video_subscriber",
+                "type": "offer",
+                "sdp": offer.sdp,
+                "video_codec": "VP8",
+                "media_session_id": self.media_session_id,
+                "streams": [_stream(slot) for slot in offer.streams],
+            },
+        )
+
+    def video_unpublished(self) -> None:
+        """The publisher connection was closed (STREAM taken away): op 4 without an SDP."""
+        self.send(VoiceOp.SESSION_DESCRIPTION, {"connection": "video_publisher", "sdp": None})
 
     def streams_changed(self) -> None:
         streams = [

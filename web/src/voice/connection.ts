@@ -1,8 +1,9 @@
 /** One voice connection (docs/voice.md): the voice gateway's WebSocket and the RTCPeerConnection
  * to the SFU. HELLO → IDENTIFY → READY → offer (op 1) → answer (op 4); heartbeats per HELLO; a new
  * offer whenever what is sent or watched changes (a camera, a screen, an op 15); and a new socket
- * and peer connection when the socket drops, until `stop()`. No React here: listeners hear what
- * changed and read the rest from the object. */
+ * and peer connection when the socket drops, until `stop()`. When READY says `video_transport:
+ * "separate"` (Janus), the peer connection carries audio only and video goes on two more
+ * (video.ts). No React here: listeners hear what changed and read the rest from the object. */
 
 import { backoffDelay } from "../gateway/client";
 import {
@@ -28,6 +29,7 @@ import {
   type VoiceHello,
   type VoiceReady,
 } from "./protocol";
+import { SeparateVideo, type VideoDescription } from "./video";
 
 /** The camera as three layers, lowest first (docs/voice.md, "Simulcast"): the SFU gives each
  * viewer the one that fits its tile. The browser leaves out the ones its camera is too small for. */
@@ -96,6 +98,9 @@ export class VoiceConnection {
   ssrc: number | null = null;
   private socket: WebSocket | null = null;
   private pc: RTCPeerConnection | null = null;
+  private configuration: RTCConfiguration = {};
+  /** Video's own connections, when the server carries video apart (READY `video_transport`). */
+  private video: SeparateVideo | null = null;
   private transceivers: Transceiver[] = [];
   private streamMap: StreamMap = { audio: new Map(), video: new Map() };
   private tracks: LocalTracks = { microphone: null, camera: null, screen: null, screenAudio: null };
@@ -153,6 +158,7 @@ export class VoiceConnection {
       }
     }
     if (JSON.stringify(before) !== JSON.stringify(after)) void this.negotiate();
+    this.video?.setTracks({ camera: this.tracks.camera, screen: this.tracks.screen });
   }
 
   /** Op 5 from the client: push-to-talk pressed (1) or released (0). */
@@ -176,6 +182,7 @@ export class VoiceConnection {
   }
 
   remoteVideo(): { userId: string; source: VideoSource; track: MediaStreamTrack }[] {
+    if (this.video) return this.video.remoteVideo();
     const out: { userId: string; source: VideoSource; track: MediaStreamTrack }[] = [];
     for (const entry of this.transceivers) {
       const mid = entry.transceiver.mid;
@@ -188,6 +195,11 @@ export class VoiceConnection {
   /** The peer connection (for getStats in tests and the connection info). */
   peer(): RTCPeerConnection | null {
     return this.pc;
+  }
+
+  /** The video connections, when the server carries video apart (else both null). */
+  videoPeers(): { publisher: RTCPeerConnection | null; subscriber: RTCPeerConnection | null } {
+    return this.video?.peers() ?? { publisher: null, subscriber: null };
   }
 
   // -- the socket -------------------------------------------------------------------------------
@@ -277,10 +289,17 @@ export class VoiceConnection {
         this.ready = true;
         this.attempt = 0;
         this.openPeer(peerConfiguration(ready));
+        this.video?.close();
+        this.video = ready.video_transport === "separate" ? this.separateVideo() : null;
         void this.negotiate();
         break;
       }
       case VoiceOp.SESSION_DESCRIPTION: {
+        const described = frame.d as SessionDescription | VideoDescription;
+        if ("connection" in described && described.connection) {
+          this.video?.received(described as VideoDescription);
+          break;
+        }
         const pending = this.answer;
         this.answer = null;
         pending?.resolve(frame.d as SessionDescription);
@@ -301,7 +320,8 @@ export class VoiceConnection {
         const streams = (frame.d as { streams?: StreamRef[] }).streams ?? [];
         this.offered = streams;
         this.emit({ type: "streams", streams: this.offeredStreams() });
-        void this.negotiate();
+        if (this.video) this.video.retry();
+        else void this.negotiate();
         break;
       }
     }
@@ -328,9 +348,25 @@ export class VoiceConnection {
     this.answer = null;
     this.pc?.close();
     this.pc = null;
+    this.video?.close();
+    this.video = null;
     this.transceivers = [];
     this.streamMap = { audio: new Map(), video: new Map() };
     this.emit({ type: "tracks" });
+  }
+
+  private separateVideo(): SeparateVideo {
+    const video = new SeparateVideo({
+      select: (d) => this.send(VoiceOp.SELECT_PROTOCOL, { protocol: "webrtc", ...d }),
+      createPeer: () =>
+        this.options.createPeer ? this.options.createPeer(this.configuration) : new RTCPeerConnection(this.configuration),
+      gathered: (pc) => this.gathered(pc),
+      changed: () => {
+        if (this.video === video) this.emit({ type: "tracks" });
+      },
+    });
+    video.setTracks({ camera: this.tracks.camera, screen: this.tracks.screen });
+    return video;
   }
 
   // -- the peer connection ----------------------------------------------------------------------
@@ -342,6 +378,7 @@ export class VoiceConnection {
       ? this.options.createPeer(configuration)
       : new RTCPeerConnection(configuration);
     this.pc = pc;
+    this.configuration = configuration;
     this.transceivers = [];
     pc.onconnectionstatechange = () => {
       if (this.pc !== pc) return;
@@ -352,6 +389,10 @@ export class VoiceConnection {
   }
 
   private wish(): MediaWish {
+    if (this.video) {
+      // Video goes on its own connections: this one offers the microphone and audio slots.
+      return { microphone: !!this.tracks.microphone, camera: false, screen: false, screenAudio: false, watch: [] };
+    }
     return {
       microphone: !!this.tracks.microphone,
       camera: !!this.tracks.camera,
@@ -437,6 +478,7 @@ export class VoiceConnection {
     if (this.pc !== pc) return;
     await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
     this.streamMap = mapStreams(answer.streams);
+    this.video?.start();
     if (this.sizes.length) this.sendSizes();
     if (!("connectionState" in pc) || pc.connectionState === "connected") this.setStatus("connected");
     this.emit({ type: "tracks" });

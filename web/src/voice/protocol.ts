@@ -82,6 +82,8 @@ export interface VoiceReady {
   streams?: unknown[];
   /** Present when the server has STUN/TURN servers configured (TOWNHALL_TURN_URLS). */
   ice_servers?: IceServer[];
+  /** "separate": video goes on connections of its own (Janus; docs/voice.md). */
+  video_transport?: "separate";
 }
 
 /** The peer connection's configuration for a READY: its ICE servers (none without them: the

@@ -142,6 +142,11 @@ class VoiceSession {
     return this.connection?.peer() ?? null;
   }
 
+  /** The video connections, when the voice server carries video apart (Janus). (Tests.) */
+  videoPeers(): { publisher: RTCPeerConnection | null; subscriber: RTCPeerConnection | null } {
+    return this.connection?.videoPeers() ?? { publisher: null, subscriber: null };
+  }
+
   /** A tile shows someone's video at this size in device pixels (null: no longer shown). The
    * SFU is told, a moment later, so that it sends the simulcast layer that fits. */
   showVideo(userId: string, source: VideoSource, size: { width: number; height: number } | null): void {
