@@ -259,7 +259,9 @@ class Participant:
                 for ssrc in fir_targets(data, view):
                     self._keyframe_wanted(ssrc)
             elif view.packet_type == RTCP_PSFB and view.format == FMT_REMB:
-                self.bandwidth = remb_bitrate(data, view)
+                # Other application-layer feedback shares the format: it leaves the estimate be.
+                if (estimate := remb_bitrate(data, view)) is not None:
+                    self.bandwidth = estimate
             elif view.packet_type == RTCP_SR and view.end >= view.fci_start + 8:
                 stream = self._by_ssrc.get(view.sender_ssrc)
                 if stream is not None:

@@ -12,8 +12,8 @@ Each viewer's video slot carries one layer of the stream it watches, switched at
 is the smallest one at least as tall as the viewer shows the video (the sizes it reports with
 op 15), and no more than the viewer's bandwidth estimate (REMB) allows for its share; a layer
 the publisher stopped sending (browsers drop the top ones when short of CPU or bandwidth) is
-skipped. Up only when the higher layer fits with room to spare, so that the choice does not
-flap with the estimate.
+skipped. Up only as far as a layer fits with room to spare (from the lowest, a top layer that
+just fits gives the middle one), so that the choice does not flap with the estimate.
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ def choose_layer(
     if budget is not None:
         while wanted > 0 and bitrates[wanted] > budget:
             wanted -= 1
-        if wanted > current and bitrates[wanted] > budget * UPGRADE_HEADROOM:
-            wanted = current
+        while wanted > current and bitrates[wanted] > budget * UPGRADE_HEADROOM:
+            wanted -= 1  # up only as far as there is room to spare
     if active[wanted]:
         return wanted
     below = [i for i in range(wanted, -1, -1) if active[i]]
