@@ -117,6 +117,34 @@ async def test_another_users_token_cannot_resume_a_session(server: Server, remot
     await thief.close()
 
 
+async def test_identify_sets_the_starting_presence_and_invisible_shows_offline(
+    server: Server, remote: Api
+) -> None:
+    """IDENTIFY's `presence` (discord.py's `status=` and `activity=`) is what others see first;
+    someone who starts invisible is never announced online."""
+    alice, bob, cyd = await remote.account(), await remote.account(), await remote.account()
+    guild = await alice.guild()
+    for other in (bob, cyd):
+        await other.join(alice, guild["system_channel_id"])
+    alice_gw = await connected(server, alice)
+    hidden = GatewayClient(server.gateway)
+    await hidden.connect()
+    await hidden.identify(
+        cyd.token, presence={"status": "invisible", "activities": [], "afk": False}
+    )
+    busy = GatewayClient(server.gateway)
+    await busy.connect()
+    playing = {"name": "chess", "type": 0}
+    await busy.identify(
+        bob.token, presence={"status": "dnd", "since": None, "activities": [playing], "afk": False}
+    )
+    first = await alice_gw.wait_for("PRESENCE_UPDATE")
+    assert first["user"]["id"] == str(bob.id), "cyd, invisible, was announced"
+    assert first["status"] == "dnd" and first["activities"][0]["name"] == "chess"
+    for client in (hidden, busy, alice_gw):
+        await client.close()
+
+
 async def test_presence_goes_online_idle_and_offline_with_last_seen(
     server: Server, remote: Api
 ) -> None:

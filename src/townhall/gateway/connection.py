@@ -270,6 +270,8 @@ class GatewayConnection:
         ):
             raise GatewayClose(Close.INVALID_INTENTS, "Invalid intent(s)")
         shard = limits.shard(data.get("shard"))
+        # The status to start with (discord.py's `status=`, `activity=`): as op 3 would set it.
+        presence = limits.presence_update(data["presence"]) if data.get("presence") else None
         application = None
         if user.bot:
             application = await application_actions.application_for_bot(self.hub.services, user.id)
@@ -302,7 +304,7 @@ class GatewayConnection:
             shard=list(shard) if shard else None,
             application=application,
         )
-        await self.hub.open(session, ready)
+        await self.hub.open(session, ready, presence)
 
     def identify_visitor(self, intents: object) -> None:
         """IDENTIFY without a token and with `"anonymous": true`: a visitor who follows public

@@ -38,6 +38,7 @@ from townhall.gateway.anonymous import Visitors
 from townhall.gateway.groups import view_for
 from townhall.gateway.guild_state import GuildState
 from townhall.gateway.limits import VOICE_PATH, AddressSlots, PresenceGate
+from townhall.gateway.limits import Presence as ChosenPresence
 from townhall.gateway.protocol import Op
 from townhall.gateway.replicas import Order, Replicas
 from townhall.gateway.session import Session, dispatch_head
@@ -125,8 +126,11 @@ class Hub:
 
     # -- sessions --------------------------------------------------------------------------
 
-    async def open(self, session: Session, ready: dict[str, Any]) -> None:
-        """Send READY and one GUILD_CREATE per guild, then start delivering events."""
+    async def open(
+        self, session: Session, ready: dict[str, Any], presence: ChosenPresence | None = None
+    ) -> None:
+        """Send READY and one GUILD_CREATE per guild, then start delivering events. The person
+        shows as `presence` says (IDENTIFY's), else online; invisible is offline to others."""
         user = session.user
         self.sessions[session.id] = session
         self.by_user[user.id].add(session)
@@ -167,8 +171,11 @@ class Hub:
         early, session.early = session.early, []
         for envelope in early:
             self._deliver_early(session, envelope)
-        if first_session:
-            self.set_presence(user.id, "online")
+        if presence is not None and not first_session:
+            self.presence_gate.submit(user.id, presence)  # as an op 3 from this session
+        elif first_session and (presence or ("online",))[0] != "offline":
+            status, activities = presence or ("online", ())
+            self.set_presence(user.id, status, activities)
 
     def _expect(self, session: Session, guild_ids: Collection[int]) -> None:
         """Keep the guilds' events for the session until it enters them (`_enter_guild`)."""
