@@ -7,7 +7,7 @@ inside, with a free `k`. Two Janus processes (Debian's `janus`, from scripts/ens
 inside it, each with a config directory written here: only the HTTP transport (on
 `10.77.<k>.2`, ports 8088 and 8089), only the AudioBridge and VideoRoom plugins, an
 `admin_key` for room creation, an `api_secret`, signed tokens (`token_auth`), and ICE gathering
-enforced on the veth.
+enforced on the veth (and AudioBridge's plain RTP, for bots, on the veth's address).
 
 The namespace is deleted (and its veth pair with it) and the processes are killed when
 `janus_namespace` is left, also when a test fails; namespaces left by a killed run (their pid
@@ -139,11 +139,13 @@ admin: {{
 """
     )
     for plugin in ("audiobridge", "videoroom"):
+        # AudioBridge's plain RTP participants (bots, relayed by townhall) are met on local_ip.
+        local_ip = f'  local_ip = "{address}"\n' if plugin == "audiobridge" else ""
         (directory / f"janus.plugin.{plugin}.jcfg").write_text(
             f"""general: {{
   admin_key = "{ADMIN_KEY}"
   events = false
-}}
+{local_ip}}}
 """
         )
     return config

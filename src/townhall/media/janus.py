@@ -31,6 +31,9 @@ How the client contract of `backend.py` maps onto Janus, and where it stops:
   offers a second connection to publish its camera and screen (`publish`), and answers a third
   that Janus offers for watching (`VideoListener.video_offer`, `answer_video`). Video m-lines in
   the AudioBridge connection's offer are answered `inactive`; screen audio is not carried.
+- **Bots** keep Discord's UDP protocol to this node's `BotEndpoint` (`bots.py`), which relays
+  them to the AudioBridge as plain RTP participants (`janus_bots.py`): they hear the room's mix
+  on one SSRC, `speak` mutes them on Janus, `hear` is the relay dropping the mix; no video.
 
 Placement: a room lives on the server that ranks highest for its id by rendezvous hashing over
 the configured URLs, so every townhall node picks the same one without asking the others, and
@@ -57,8 +60,8 @@ import hashlib
 import hmac
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
@@ -77,12 +80,15 @@ from townhall.media.backend import (
     StreamInfo,
     VideoSlot,
 )
+from townhall.media.bots import OPUS_PAYLOAD_TYPE, BotEndpoint
 from townhall.media.janus_api import AUDIOBRIDGE, VIDEOROOM, Event, JanusError, JanusServer
+from townhall.media.janus_bots import BotRelay
 from townhall.media.janus_participant import JanusParticipant
 from townhall.media.janus_sdp import complete_answer, microphone_mid, offer_for_janus, split
 from townhall.media.janus_video import JanusVideo
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 NO_SUCH_ROOM = 485
 ROOM_EXISTS = 486
@@ -95,8 +101,10 @@ ROOM_SETTINGS: Event = {
     "audiolevel_event": True,
     "audio_active_packets": 50,
     "audio_level_average": 40,
+    "allow_rtp_participants": True,
 }
-"""Full-band mixing; `talking` after 1 s (50 packets) averaging louder than -40 dBov."""
+"""Full-band mixing; `talking` after 1 s (50 packets) averaging louder than -40 dBov; bots
+join as plain RTP participants (`janus_bots.py`)."""
 
 
 class JanusBackend:
@@ -106,7 +114,9 @@ class JanusBackend:
     create rooms if Janus has one. `api_secret` and `token_secret`: Janus's `api_secret` and
     `token_auth_secret` (with `token_auth = true`), if set. `room_key`: a secret of townhall's
     from which per-room secrets and pins are derived (None: rooms have neither). `http`: a
-    client to use (the backend makes and closes its own otherwise).
+    client to use (the backend makes and closes its own otherwise). `bot_addresses`: where the
+    bots' UDP socket binds (the first that works; None: the first non-loopback address);
+    `bot_ports`: its port range, and that of the bots' relays to Janus (`TOWNHALL_VOICE_*`).
     """
 
     def __init__(
@@ -119,6 +129,8 @@ class JanusBackend:
         room_key: str | None = None,
         timeout: float = 10.0,
         http: httpx.AsyncClient | None = None,
+        bot_addresses: Sequence[str] | None = None,
+        bot_ports: tuple[int, int] | None = None,
     ) -> None:
         if not servers:
             raise ValueError("the Janus backend needs at least one server URL")
@@ -136,6 +148,10 @@ class JanusBackend:
         self._joining: Counter[int] = Counter()
         self._controls: dict[tuple[str, str], int] = {}
         self._chores: set[asyncio.Task[None]] = set()
+        self._bot_addresses = list(bot_addresses) if bot_addresses is not None else None
+        self._bot_ports = range(bot_ports[0], bot_ports[1] + 1) if bot_ports else None
+        self._bots: BotEndpoint | None = None
+        self._bots_opening = asyncio.Lock()
         self._video = JanusVideo(
             lambda server, body: self._control(server, body, VIDEOROOM), self._password, admin_key
         )
@@ -152,8 +168,20 @@ class JanusBackend:
         self, room_id: int, user_id: int, offer: Offer, rights: Rights, listener: RoomListener
     ) -> Answer:
         microphone = microphone_mid(offer.sdp, offer.sources)
-        server = self.place(room_id)
-        participant = JanusParticipant(room_id, user_id, server, listener, rights)
+        participant = JanusParticipant(room_id, user_id, self.place(room_id), listener, rights)
+        return await self._admit(
+            participant, {}, lambda _joined: self._negotiate(participant, offer, microphone)
+        )
+
+    async def _admit(
+        self,
+        participant: JanusParticipant,
+        join_extra: Event,
+        then: Callable[[Event], Awaitable[_T]],
+    ) -> _T:
+        """Attach, join (with `join_extra`), `then` set the media up from the `joined` event's
+        data; undo all if any step fails."""
+        server, room_id, user_id = participant.server, participant.room_id, participant.user_id
         self._joining[room_id] += 1  # keeps the room from being destroyed under the join
         try:
             replaced = self._rooms.get(room_id, {}).get(user_id)
@@ -163,13 +191,18 @@ class JanusBackend:
             participant.handle = await server.attach(
                 AUDIOBRIDGE, lambda event: self._on_event(participant, event)
             )
-            answer = await self._join(participant, offer, microphone)
-            await self._video.enter(server, room_id, user_id, rights, listener)
+            result = await then(await self._join(participant, join_extra))
+            if participant.relay is None:  # bots do not watch video
+                await self._video.enter(
+                    server, room_id, user_id, participant.rights, participant.listener
+                )
             if participant.gone:
                 raise JanusError("Janus ended the connection while it was being made")
         except BaseException:
             participant.gone = True
             await asyncio.shield(self._video.leave(room_id, user_id))
+            if participant.relay is not None:
+                await asyncio.shield(participant.relay.close())
             if participant.handle:
                 with contextlib.suppress(JanusError):
                     await asyncio.shield(server.detach(participant.handle))
@@ -180,7 +213,7 @@ class JanusBackend:
                 del self._joining[room_id]
         self._rooms.setdefault(room_id, {})[user_id] = participant
         self._apply_mute(participant)
-        return answer
+        return result
 
     async def renegotiate(self, room_id: int, user_id: int, offer: Offer) -> Answer:
         participant = self._find(room_id, user_id)
@@ -188,19 +221,48 @@ class JanusBackend:
         async with participant.negotiating:
             return await self._negotiate(participant, offer, microphone)
 
-    async def bot_endpoint(self, room_id: int) -> tuple[str, int] | None:
-        """None: the AudioBridge speaks WebRTC (and plain RTP without Discord's encryption)."""
-        return None
+    async def bot_endpoint(self, room_id: int) -> tuple[str, int]:
+        """The node's UDP socket for bots (one for all rooms, opened on first use)."""
+        async with self._bots_opening:
+            if self._bots is None:
+                self._bots = await BotEndpoint.open(self._bot_addresses, self._bot_ports)
+        return self._bots.address
 
     async def connect_bot(
         self, room_id: int, user_id: int, offer: BotOffer, rights: Rights, listener: RoomListener
     ) -> None:
-        raise MediaError("bots cannot join voice through Janus")
+        """Join a bot as a plain RTP participant, relayed by this node (`janus_bots.py`)."""
+        endpoint = await self.bot_endpoint(room_id)
+        assert self._bots is not None
+        if offer.endpoint != endpoint:
+            raise NotConnected(f"bot {user_id} was sent to {offer.endpoint}, not {endpoint}")
+        server = self.place(room_id)
+        relay = await BotRelay.open(server.url, self._bot_ports)
+        participant = JanusParticipant(room_id, user_id, server, listener, rights, relay=relay)
+        relay.hear = rights.hear
+        try:
+            relay.link = self._bots.link(offer, relay.to_janus)
+        except MediaError:
+            await relay.close()
+            raise
+        rtp = {"ip": relay.address[0], "port": relay.address[1], "payload_type": OPUS_PAYLOAD_TYPE}
+
+        async def start(joined: Event) -> None:
+            answered = joined.get("rtp") or {}
+            try:
+                relay.start((str(answered["ip"]), int(answered["port"])))
+            except (KeyError, TypeError, ValueError):
+                raise JanusError("Janus answered a plain RTP join without its address") from None
+
+        await self._admit(participant, {"rtp": rtp}, start)
 
     def set_rights(self, room_id: int, user_id: int, rights: Rights) -> None:
         participant = self._find(room_id, user_id)
         participant.rights = rights
         self._apply_mute(participant)
+        if participant.relay is not None:  # a bot: its relay stops passing the mix on
+            participant.relay.hear = rights.hear
+            return
         self._video.set_rights(room_id, user_id, rights)
         if rights.hear != participant.hearing:
             participant.listener.streams_changed()
@@ -243,6 +305,9 @@ class JanusBackend:
         await asyncio.gather(*(self.disconnect(p.room_id, p.user_id) for p in everyone))
         if self._chores:
             await asyncio.gather(*self._chores, return_exceptions=True)
+        if self._bots is not None:
+            self._bots.close()
+            self._bots = None
         await asyncio.gather(*(server.close() for server in self.servers))
         if self._own_http:
             await self._http.aclose()
@@ -260,8 +325,9 @@ class JanusBackend:
 
     # -- joining and leaving -----------------------------------------------------------------
 
-    async def _join(self, participant: JanusParticipant, offer: Offer, microphone: str) -> Answer:
-        """Join the room, then negotiate: a refused join must come before Janus sets up ICE."""
+    async def _join(self, participant: JanusParticipant, extra: Event) -> Event:
+        """Join the room (before negotiating: a refused join must come before Janus sets up
+        ICE); returns the `joined` event's data."""
         server, room_id = participant.server, participant.room_id
         body: Event = {
             "request": "join",
@@ -270,6 +336,7 @@ class JanusBackend:
             "display": str(participant.user_id),
             "muted": not participant.rights.speak,
             **self._password(room_id, "pin"),
+            **extra,
         }
         for attempt in range(3):
             try:
@@ -284,7 +351,7 @@ class JanusBackend:
                     await self._kick(server, room_id, participant.user_id)
         participant.muted = bool(body["muted"])
         participant.tell_participants(data.get("participants", []))
-        return await self._negotiate(participant, offer, microphone)
+        return data
 
     async def _negotiate(
         self, participant: JanusParticipant, offer: Offer, microphone: str
@@ -335,6 +402,8 @@ class JanusBackend:
         participant.gone = True
         if participant.muting is not None:
             participant.muting.cancel()
+        if participant.relay is not None:
+            await participant.relay.close()
         server, room_id = participant.server, participant.room_id
         try:
             if participant.user_id not in self._rooms.get(room_id, {}):  # not replaced

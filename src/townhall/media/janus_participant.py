@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from townhall.media.backend import Rights, RoomListener
 from townhall.media.janus_api import Event, JanusServer
+from townhall.media.janus_bots import BotRelay
 
 
 @dataclass(eq=False)
@@ -35,6 +36,8 @@ class JanusParticipant:
     negotiating: asyncio.Lock = field(default_factory=asyncio.Lock)
     muting: asyncio.Task[None] | None = None
     gone: bool = False
+    relay: BotRelay | None = None
+    """A bot's plain RTP leg (`janus_bots.py`); None for a browser's WebRTC connection."""
 
     def receive(self, event: Event) -> bool:
         """Take in an event of the handle's; True if it says the connection has ended."""

@@ -83,6 +83,8 @@ async def make_media_backend(settings: Settings, db: Database) -> MediaBackend:
             api_secret=settings.janus_api_secret,
             token_secret=settings.janus_token_secret,
             room_key=room_key.hex(),
+            bot_addresses=list(settings.voice_addresses) or None,
+            bot_ports=settings.voice_ports,
         )
     if settings.effective_voice_workers:
         return WorkerPoolSfu(
