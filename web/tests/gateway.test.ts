@@ -30,6 +30,16 @@ describe("gateway subscribes to the channel on screen (op 37)", () => {
     expect(guildSubscriptions(null, null)).toBeNull();
   });
 
+  it("subscribes the open thread beside its channel", () => {
+    const channel = { guildId: "1", channelId: "10" };
+    const withThread = { ...channel, threadId: "15" };
+    expect(guildSubscriptions(channel, withThread)?.subscriptions).toEqual({
+      "1": { typing: true, threads: true, activities: true, channels: { "10": [[0, 99]], "15": [[0, 99]] } },
+    });
+    expect(guildSubscriptions(withThread, channel)?.subscriptions["1"].channels).toEqual({ "10": [[0, 99]] });
+    expect(guildSubscriptions(withThread, { ...withThread })).toBeNull();
+  });
+
   class FakeSocket {
     static readonly OPEN = 1;
     static last: FakeSocket | null = null;
@@ -83,6 +93,33 @@ describe("gateway subscribes to the channel on screen (op 37)", () => {
     ]);
     client.show({ guildId: "2", channelId: "20" });
     vi.advanceTimersByTime(SUBSCRIBE_DELAY_MS);
+    expect(subscriptionsSent(socket)).toHaveLength(2);
+    client.stop();
+  });
+
+  it("tells the gateway at once after a quiet moment, and says when it has been told", async () => {
+    const client = new GatewayClient(() => "token", () => undefined, () => undefined, () => undefined, () => "ws://test");
+    client.start();
+    const socket = FakeSocket.last!;
+    socket.receive({ op: Op.HELLO, d: { heartbeat_interval: 60_000 }, s: null, t: null });
+    socket.receive({ op: 0, t: "READY", s: 1, d: { session_id: "s", resume_gateway_url: "ws://test" } });
+    vi.advanceTimersByTime(10 * SUBSCRIBE_DELAY_MS);
+
+    let told = false;
+    client.show({ guildId: "1", channelId: "10" });
+    const waiting = client.whenSubscribed().then(() => (told = true));
+    await Promise.resolve();
+    expect(told).toBe(false); // not before the payload is out
+    vi.advanceTimersByTime(0);
+    await waiting;
+    expect(subscriptionsSent(socket)).toEqual([guildSubscriptions(null, { guildId: "1", channelId: "10" })]);
+    await client.whenSubscribed(); // nothing pending: at once
+
+    // Right after that payload, the next change waits for the end of the delay.
+    client.show({ guildId: "1", channelId: "11" });
+    vi.advanceTimersByTime(SUBSCRIBE_DELAY_MS - 1);
+    expect(subscriptionsSent(socket)).toHaveLength(1);
+    vi.advanceTimersByTime(1);
     expect(subscriptionsSent(socket)).toHaveLength(2);
     client.stop();
   });

@@ -510,7 +510,9 @@ async def list_messages(
 ) -> list[Message]:
     """A page of history, newest first. Without READ_MESSAGE_HISTORY the page is empty."""
     async with s.engine.connect() as conn:
-        access = await channel_access(conn, actor.user, channel_id, s.now(), s.cache)
+        access = _history_access(s, actor, channel_id) or await channel_access(
+            conn, actor.user, channel_id, s.now(), s.cache
+        )
         require_message_channel(access)
         _require_voice_connect(access)
         if not has(access.permissions, Permission.READ_MESSAGE_HISTORY):
@@ -525,6 +527,30 @@ async def list_messages(
             around=around,
         )
         return await thread_activity.with_threads(conn, page)
+
+
+def _history_access(s: Services, actor: Actor, channel_id: int) -> ChannelAccess | None:
+    """A reader's access to a guild text channel from memory: the channel from the access cache,
+    their permissions from the node's guild replica (`Services.replica_permissions`), the same
+    that decides whether the channel's messages reach their sessions. People page through
+    channels of several guilds; the access cache forgets each member after a while (its expiry
+    guards against changes outside the log) and read it again on nearly every page. None (read
+    as usual) for threads and voice channels (their rules need more than the replica's answer:
+    thread membership, a timeout's loss of CONNECT), DMs, and whatever the replica denies, so that
+    refusals come from the usual path."""
+    channel = s.cache.channel(channel_id)
+    if channel is None or channel.guild_id is None:
+        return None
+    if channel.type.is_thread or channel.type.is_voice:
+        return None
+    permissions = s.replica_permissions(channel.guild_id, channel_id, actor.id)
+    if permissions is None or not has(permissions, Permission.VIEW_CHANNEL):
+        return None
+    # The replica leaves timeouts out; a timed-out member keeps these two (domain/permissions.py).
+    return ChannelAccess(channel, permissions & _READING)
+
+
+_READING = Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY
 
 
 async def get_message(s: Services, actor: Actor, channel_id: int, message_id: int) -> Message:

@@ -378,17 +378,24 @@ MESSAGE_DELETE_BULK: EventType[MessagesDeleted] = _about_messages(
     "MESSAGE_DELETE_BULK", _messages_deleted, MESSAGES, DIRECT
 )
 MESSAGE_REACTION_ADD: EventType[ReactionChange] = _about_messages(
-    "MESSAGE_REACTION_ADD", _reaction, REACTIONS, DIRECT_REACTIONS
+    "MESSAGE_REACTION_ADD", _reaction, REACTIONS, DIRECT_REACTIONS, follows_subscriptions=True
 )
 MESSAGE_REACTION_REMOVE: EventType[ReactionChange] = _about_messages(
-    "MESSAGE_REACTION_REMOVE", _reaction, REACTIONS, DIRECT_REACTIONS
+    "MESSAGE_REACTION_REMOVE", _reaction, REACTIONS, DIRECT_REACTIONS, follows_subscriptions=True
 )
 MESSAGE_REACTION_REMOVE_ALL: EventType[ReactionsCleared] = _about_messages(
-    "MESSAGE_REACTION_REMOVE_ALL", _cleared, REACTIONS, DIRECT_REACTIONS
+    "MESSAGE_REACTION_REMOVE_ALL", _cleared, REACTIONS, DIRECT_REACTIONS, follows_subscriptions=True
 )
 MESSAGE_REACTION_REMOVE_EMOJI: EventType[ReactionsCleared] = _about_messages(
-    "MESSAGE_REACTION_REMOVE_EMOJI", _cleared, REACTIONS, DIRECT_REACTIONS
+    "MESSAGE_REACTION_REMOVE_EMOJI",
+    _cleared,
+    REACTIONS,
+    DIRECT_REACTIONS,
+    follows_subscriptions=True,
 )
+"""A person's client gets a guild channel's reactions only from the channels (and threads) it
+shows (op 14/37), like typing; it fetches a channel's messages again when it shows it again.
+Bots, and every session that never subscribed, get them wherever their intents allow."""
 TYPING_START: EventType[Typing] = _about_messages(
     "TYPING_START",
     _typing,

@@ -72,8 +72,8 @@ class Session:
     """The voice channel this session is connected to, by scope (guild, or a call's DM)."""
     subscriptions: dict[int, frozenset[int]] | None = None
     """The channels its client shows, by guild (gateway op 14/37, `gateway/subscriptions.py`);
-    None until it sends one, and then events that follow subscriptions (typing) come only from
-    these channels."""
+    None until it sends one, and then events that follow subscriptions (typing, reactions) come
+    only from these channels."""
 
     def dispatch(self, head: bytes, now: float | None = None) -> None:
         """Number, remember and send one event whose frame starts with `head`.

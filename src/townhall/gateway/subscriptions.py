@@ -4,10 +4,17 @@ Discord's own client tells the gateway which channels of a guild it has on scree
 `{"op": 14, "d": {"guild_id": …, "typing": true, "threads": …, "activities": …,
 "channels": {channel_id: [[0, 99]]}}}`, or in newer clients the same per guild in
 `{"op": 37, "d": {"subscriptions": {guild_id: {…}}}}`; from then on TYPING_START in a guild reaches
-that session only for the channels it listed. townhall does the same, session-wide: a session that
-sent either op gets a guild channel's typing only while that channel is among its subscribed ones
-(a DM's typing as always). A session that never sent one, every bot among them, gets typing
-wherever its intents allow, as before.
+that session only for the channels it listed. townhall does the same, session-wide, for typing and
+for reactions (MESSAGE_REACTION_ADD, _REMOVE, _REMOVE_ALL, _REMOVE_EMOJI: the event types declared
+with `follows_subscriptions`): a session that sent either op gets them from a guild channel or
+thread only while it is among its subscribed ones (a DM's as always). A session that never sent
+one, every bot among them, gets them wherever its intents allow, as before.
+
+The price is on the client: a window of messages it keeps for a channel it no longer subscribes
+to misses those reactions. The web client (`web/src/state/store.ts`) subscribes to the channel
+on screen and the thread open beside it, and fetches a channel's latest page again, after the
+subscription went out, when it shows it again; until then the kept window shows no reactions.
+Other messages' events (create, update, delete) reach every session that may see the channel.
 
 Each update is partial, as Discord's: a guild's `channels`, when present, replaces that guild's
 channels (`{}` unsubscribes it); absent, they stay. The other fields are checked for their type and

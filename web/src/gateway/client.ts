@@ -20,10 +20,16 @@ export const Op = {
   GUILD_SUBSCRIPTIONS_BULK: 37,
 } as const;
 
-/** The guild channel on screen. A conversation (DM) needs no subscription: its typing always comes. */
+/** The guild channel on screen, and the thread open beside it (its panel). A conversation (DM)
+ * needs no subscription: its typing and reactions always come. */
 export interface Shown {
   guildId: string;
   channelId: string;
+  threadId?: string;
+}
+
+function sameShown(a: Shown | null, b: Shown | null): boolean {
+  return a?.guildId === b?.guildId && a?.channelId === b?.channelId && a?.threadId === b?.threadId;
 }
 
 interface GuildSubscription {
@@ -34,19 +40,25 @@ interface GuildSubscription {
 }
 
 /** Op 37 (Guild Subscriptions Bulk), as Discord's own client sends it: the guild on screen
- * subscribes to the channel shown, and the guild shown before, when another, to none. The server
- * then sends TYPING_START only from that channel (and from conversations). Null: nothing changed. */
+ * subscribes to the channel shown (and the open thread), and the guild shown before, when
+ * another, to none. The server then sends TYPING_START and the MESSAGE_REACTION_* events only
+ * from those (and from conversations): the windows of other channels miss their reactions, so
+ * the store fetches a channel again when it comes back on screen. Null: nothing changed. */
 export function guildSubscriptions(before: Shown | null, now: Shown | null): { subscriptions: Record<string, GuildSubscription> } | null {
   const subscriptions: Record<string, GuildSubscription> = {};
   if (before && before.guildId !== now?.guildId) subscriptions[before.guildId] = { channels: {} };
-  if (now && (before?.guildId !== now.guildId || before.channelId !== now.channelId)) {
-    subscriptions[now.guildId] = { typing: true, threads: true, activities: true, channels: { [now.channelId]: [[0, 99]] } };
+  if (now && !sameShown(before, now)) {
+    const channels: Record<string, [number, number][]> = { [now.channelId]: [[0, 99]] };
+    if (now.threadId) channels[now.threadId] = [[0, 99]];
+    subscriptions[now.guildId] = { typing: true, threads: true, activities: true, channels };
   }
   return Object.keys(subscriptions).length ? { subscriptions } : null;
 }
 
-/** A change of channel waits this long, so that leaving one channel and opening the next (or
- * clicking through several) costs one payload: a client may send 120 a minute. */
+/** Changes of channel within this long of the last payload wait for its end, so that leaving
+ * one channel and opening the next (or clicking through several) costs one payload: a client
+ * may send 120 a minute. The first change after a quiet moment goes out at once: the channel's
+ * messages are fetched once the server follows it (`whenSubscribed`). */
 export const SUBSCRIBE_DELAY_MS = 100;
 
 /** Every intent a person's client needs (people get message content without asking);
@@ -102,6 +114,8 @@ export class GatewayClient {
   /** What this session has been told (op 37); null for a new session. */
   private subscribed: Shown | null = null;
   private subscribeTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastSubscribed = -Infinity;
+  private subscribedWaiters: (() => void)[] = [];
   status: GatewayStatus = "offline";
 
   constructor(
@@ -141,21 +155,38 @@ export class GatewayClient {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ op, d }));
   }
 
-  /** The channel on screen changed (null: none of a guild's): tell the gateway, shortly. */
+  /** The channel on screen changed (null: none of a guild's): tell the gateway, at once or
+   * (right after another change) shortly. */
   show(shown: Shown | null): void {
     this.shown = shown;
-    if (this.subscribeTimer) clearTimeout(this.subscribeTimer);
+    if (this.subscribeTimer) return; // goes out with the pending one
+    // At the end of this task at the earliest: a screen that closes one channel and opens the
+    // next tells the gateway once.
     this.subscribeTimer = setTimeout(() => {
       this.subscribeTimer = null;
       this.subscribe();
-    }, SUBSCRIBE_DELAY_MS);
+    }, Math.max(0, this.lastSubscribed + SUBSCRIBE_DELAY_MS - Date.now()));
+  }
+
+  /** Resolves once the gateway has been told what `show` said last (at once when it has been):
+   * a page fetched after that misses no reaction of the channel, as the server handles one
+   * connection's payloads in order. While disconnected, it waits for the next session. */
+  whenSubscribed(): Promise<void> {
+    if (!this.subscribeTimer && sameShown(this.subscribed, this.shown) && this.status === "ready") return Promise.resolve();
+    return new Promise((resolve) => this.subscribedWaiters.push(resolve));
   }
 
   private subscribe(): void {
     if (this.status !== "ready" || this.socket?.readyState !== WebSocket.OPEN) return;
     const update = guildSubscriptions(this.subscribed, this.shown);
-    if (update) this.send(Op.GUILD_SUBSCRIPTIONS_BULK, update);
+    if (update) {
+      this.send(Op.GUILD_SUBSCRIPTIONS_BULK, update);
+      this.lastSubscribed = Date.now();
+    }
     this.subscribed = this.shown;
+    const waiters = this.subscribedWaiters;
+    this.subscribedWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Reconnect now (the browser said the network is back) instead of waiting out the backoff. */

@@ -102,9 +102,11 @@ export const gateway = new GatewayClient(
   },
   (status, resumed) => {
     setState((s) => (s.status === status ? s : { ...s, status }));
+    if (status !== "ready") connectionDrops += 1;
     if (status === "ready") {
       void flushOutbox();
       if (!resumed) void refreshOpenChannels();
+      else reloadWhatIsNotLive();
     }
   },
   () => actions.signedOut(),
@@ -176,22 +178,82 @@ async function flushOutbox(): Promise<void> {
 
 async function refreshOpenChannels(): Promise<void> {
   // After a new session (not a RESUME) the windows may have missed events: drop all but the
-  // channel on screen, and load that one again.
-  const open = currentChannel;
+  // channel on screen and its open thread, and load those again.
+  const open = [currentChannel, currentThread?.id].filter((id): id is string => !!id);
+  liveWindows.clear();
   setState((s) => {
     const messages: State["messages"] = {};
-    if (open && s.messages[open]) messages[open] = s.messages[open];
-    return { ...s, messages, visited: open ? [open] : [] };
+    for (const id of open) if (s.messages[id]) messages[id] = s.messages[id];
+    return { ...s, messages, visited: open };
   });
-  if (open) await actions.loadLatest(open);
+  await Promise.all(open.map((id) => loadFollowed(id)));
 }
 
 let currentChannel: string | null = null;
+/** The thread open in the panel beside the channel, with its guild (known before the thread). */
+let currentThread: { id: string; guildId: string } | null = null;
 
-/** The channel on screen as the gateway's subscriptions see it: a guild's, or none (a DM). */
-function shownChannel(channelId: string | null): Shown | null {
-  const guildId = channelId ? state.channels[channelId]?.guild_id : undefined;
-  return channelId && guildId ? { guildId, channelId } : null;
+/** What the gateway's subscriptions follow (op 37): the guild channel on screen and its open
+ * thread, or none (a DM: its events always come). */
+function shownChannels(): Shown | null {
+  const channelGuild = currentChannel ? state.channels[currentChannel]?.guild_id : undefined;
+  const thread = currentThread;
+  if (currentChannel && channelGuild) {
+    const threadId = thread && thread.guildId === channelGuild ? thread.id : undefined;
+    return threadId ? { guildId: channelGuild, channelId: currentChannel, threadId } : { guildId: channelGuild, channelId: currentChannel };
+  }
+  return thread ? { guildId: thread.guildId, channelId: thread.id } : null;
+}
+
+/** Since when each followed channel has been followed (a number per stretch), and the windows
+ * fetched within the stretch that is still going on: only those have every reaction, as the
+ * server sends a guild channel's reactions to this session only while it follows the channel. */
+const followedSince = new Map<string, number>();
+const liveWindows = new Set<string>();
+let followStretch = 0;
+
+function follow(): void {
+  const shown = shownChannels();
+  const now = new Set(shown ? [shown.channelId, ...(shown.threadId ? [shown.threadId] : [])] : []);
+  for (const id of [...followedSince.keys()]) {
+    if (!now.has(id)) {
+      followedSince.delete(id);
+      liveWindows.delete(id);
+    }
+  }
+  for (const id of now) if (!followedSince.has(id)) followedSince.set(id, ++followStretch);
+  gateway.show(shown);
+}
+
+/** Whether a kept window has every reaction: a conversation's always does (its events always
+ * come), a guild channel's when it was fetched while followed and followed since. */
+function windowIsLive(channelId: string): boolean {
+  const channel = state.channels[channelId];
+  return (!!channel && !channel.guild_id) || liveWindows.has(channelId);
+}
+
+/** A channel's latest page, fetched once the gateway follows the channel (one connection's
+ * payloads are handled in order), so that no reaction falls between the page and the events. A
+ * kept window shows meanwhile, as it was (its reactions may be a moment old, as in Discord's
+ * client): the page replaces them.
+ * Fetched while disconnected, it is shown but not live: fetched again when the session is back. */
+async function loadFollowed(channelId: string): Promise<void> {
+  const connected = gateway.status === "ready";
+  const drops = connectionDrops;
+  if (connected) await gateway.whenSubscribed();
+  const stretch = followedSince.get(channelId);
+  await actions.loadLatest(channelId);
+  if (connected && drops === connectionDrops && stretch !== undefined && followedSince.get(channelId) === stretch) {
+    liveWindows.add(channelId);
+  }
+}
+
+/** How often the gateway connection was lost: a page fetched across a loss may miss reactions. */
+let connectionDrops = 0;
+
+/** A resumed session: fetch again what is followed but was fetched while disconnected. */
+function reloadWhatIsNotLive(): void {
+  for (const id of followedSince.keys()) if (state.messages[id] && !windowIsLive(id)) void loadFollowed(id);
 }
 const ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -204,6 +266,8 @@ export const actions = {
 
   signedOut() {
     gateway.stop();
+    followedSince.clear();
+    liveWindows.clear();
     api.setToken(null);
     outbox.clear();
     requested.clear();
@@ -225,20 +289,35 @@ export const actions = {
 
   setCurrentChannel(channelId: string | null) {
     currentChannel = channelId;
-    gateway.show(shownChannel(channelId));
+    follow();
   },
 
-  /** Opens a channel: from memory when it was visited, else its latest page. */
+  /** Opens a channel: from memory when it was visited and has had its reactions since, else its
+   * latest page (a kept window shows meanwhile). */
   async openChannel(channelId: string) {
     currentChannel = channelId;
-    gateway.show(shownChannel(channelId));
+    follow();
     const window = state.messages[channelId];
-    if (window) {
+    if (window && windowIsLive(channelId)) {
       // Already in memory: it renders from there; the "visited last" order can wait a moment.
       if (state.visited[0] !== channelId) setTimeout(() => setState((s) => (s.messages[channelId] ? setWindow(s, channelId, s.messages[channelId]) : s)), 500);
       return;
     }
-    await actions.loadLatest(channelId);
+    await loadFollowed(channelId);
+  },
+
+  /** The thread panel opened a thread of a channel in `guildId` (null: it closed): it is followed
+   * beside the channel, and loaded as a channel is opened. */
+  async showThread(guildId: string, threadId: string | null) {
+    if (threadId === null) {
+      currentThread = null;
+      follow();
+      return;
+    }
+    currentThread = { id: threadId, guildId };
+    follow();
+    if (state.messages[threadId] && windowIsLive(threadId)) return;
+    await loadFollowed(threadId);
   },
 
   async loadLatest(channelId: string) {
