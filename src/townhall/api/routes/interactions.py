@@ -25,9 +25,9 @@ from townhall.api.deps import MAX_SNOWFLAKE, CurrentActor, MessageId, ServicesDe
 from townhall.api.message_bodies import (
     AttachmentBody,
     attachment_entries,
+    documented_body,
     form_json,
     incoming_files,
-    inline_schema,
     kept_attachment_ids,
     message_form,
 )
@@ -74,25 +74,6 @@ class MessageBody(BaseModel):
     tts: bool | None = None
     attachments: list[AttachmentBody] | None = None
     """Files: new ones (`files[n]` parts, uploads) and, on an edit, those kept (by id)."""
-
-
-def _documented(model: type[BaseModel], *, files: bool = False) -> dict[str, Any]:
-    content: dict[str, Any] = {"application/json": {"schema": inline_schema(model)}}
-    if files:
-        content["multipart/form-data"] = {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "payload_json": {
-                        "type": "string",
-                        "description": "The JSON body, as for application/json.",
-                    },
-                    "files[0]": {"type": "string", "format": "binary"},
-                },
-                "description": "Files in parts `files[n]`; n matches an `attachments` id.",
-            }
-        }
-    return {"requestBody": {"required": True, "content": content}}
 
 
 def _json(text: bytes) -> object:
@@ -195,7 +176,7 @@ def _invoke(body: object) -> interaction_actions.Invoke:
     )
 
 
-@router.post("/interactions", status_code=204, openapi_extra=_documented(InteractionBody))
+@router.post("/interactions", status_code=204, openapi_extra=documented_body(InteractionBody))
 async def create_interaction(request: Request, actor: CurrentActor, s: ServicesDep) -> Response:
     """A person uses a command or a component; the application hears of it (204 at once)."""
     await interaction_actions.create_interaction(s, actor, _invoke(await payload(request)))
@@ -206,7 +187,7 @@ async def create_interaction(request: Request, actor: CurrentActor, s: ServicesD
     "/interactions/{interaction_id}/{interaction_token}/callback",
     status_code=204,
     responses={200: {"model": schemas.InteractionCallbackResponse}},
-    openapi_extra=_documented(CallbackBody, files=True),
+    openapi_extra=documented_body(CallbackBody, files=True),
 )
 async def create_interaction_response(
     interaction_id: InteractionId,
@@ -255,7 +236,7 @@ async def get_original_response(webhook_id: WebhookId, webhook_token: Token, s: 
     WITH_TOKEN + "/messages/@original",
     response_model=schemas.Message,
     response_class=JSON,
-    openapi_extra=_documented(MessageBody, files=True),
+    openapi_extra=documented_body(MessageBody, files=True),
 )
 async def edit_original_response(
     webhook_id: WebhookId, webhook_token: Token, request: Request, s: ServicesDep
@@ -293,7 +274,7 @@ async def delete_follow_up(
     WITH_TOKEN + "/messages/{message_id:int}",
     response_model=schemas.Message,
     response_class=JSON,
-    openapi_extra=_documented(MessageBody, files=True),
+    openapi_extra=documented_body(MessageBody, files=True),
 )
 async def edit_webhook_message(
     webhook_id: WebhookId,

@@ -27,9 +27,9 @@ from townhall.api.deps import (
 )
 from townhall.api.message_bodies import (
     AttachmentBody,
+    documented_body,
     form_payload,
     incoming_files,
-    inline_schema,
     is_multipart,
     kept_attachment_ids,
     read_form,
@@ -112,27 +112,7 @@ class CreateMessageBody(BaseModel):
     """Action rows of buttons and select menus (bots only; docs/interactions.md)."""
 
 
-_MESSAGE_BODY_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": inline_schema(CreateMessageBody)},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "payload_json": {
-                            "type": "string",
-                            "description": "The JSON body, as for application/json.",
-                        },
-                        "files[0]": {"type": "string", "format": "binary"},
-                    },
-                    "description": "Files in parts `files[n]`; n matches an `attachments` id.",
-                }
-            },
-        },
-    }
-}
+_MESSAGE_BODY_DOC = documented_body(CreateMessageBody, files=True)
 
 
 class EditMessageBody(BaseModel):
@@ -144,15 +124,6 @@ class EditMessageBody(BaseModel):
     """Moves (or stops) the message's live location; sent on its own."""
     attachments: list[AttachmentBody] | None = None
     """The files to keep (by id), and new ones (`files[n]` parts, or uploads)."""
-
-
-def _edit_body_doc() -> dict[str, Any]:
-    doc = {"requestBody": {**_MESSAGE_BODY_DOC["requestBody"]}}
-    doc["requestBody"]["content"] = {
-        **_MESSAGE_BODY_DOC["requestBody"]["content"],
-        "application/json": {"schema": inline_schema(EditMessageBody)},
-    }
-    return doc
 
 
 class AckBody(BaseModel):
@@ -273,7 +244,7 @@ async def get_message(
     MESSAGE,
     response_model=schemas.Message,
     response_class=JSON,
-    openapi_extra=_edit_body_doc(),
+    openapi_extra=documented_body(EditMessageBody, files=True),
 )
 async def edit_message(
     channel_id: ChannelId,

@@ -28,9 +28,9 @@ from townhall.api.deps import (
     UserId,
 )
 from townhall.api.message_bodies import (
+    documented_body,
     form_payload,
     incoming_files,
-    inline_schema,
     is_multipart,
     read_form,
     read_json_body,
@@ -76,27 +76,7 @@ class StartThreadWithoutMessageBody(StartThreadBody):
         )
 
 
-_START_BODY_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": inline_schema(StartThreadWithoutMessageBody)},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "payload_json": {
-                            "type": "string",
-                            "description": "The JSON body, as for application/json.",
-                        },
-                        "files[0]": {"type": "string", "format": "binary"},
-                    },
-                    "description": "A forum post with files: parts `files[n]` for the message.",
-                }
-            },
-        },
-    }
-}
+_START_BODY_DOC = documented_body(StartThreadWithoutMessageBody, files=True)
 
 
 def _first_message(body: CreateMessageBody, files: list[IncomingFile]) -> message_actions.Draft:

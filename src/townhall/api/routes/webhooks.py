@@ -26,8 +26,8 @@ from townhall.api.deps import (
 )
 from townhall.api.message_bodies import (
     AttachmentBody,
+    documented_body,
     incoming_files,
-    inline_schema,
     message_form,
     read_json_body,
     read_message_body,
@@ -74,27 +74,7 @@ class ExecuteWebhookBody(BaseModel):
     """The new post's tags."""
 
 
-_EXECUTE_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": inline_schema(ExecuteWebhookBody)},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "payload_json": {
-                            "type": "string",
-                            "description": "The JSON body, as for application/json.",
-                        },
-                        "files[0]": {"type": "string", "format": "binary"},
-                    },
-                    "description": "Files in parts `files[n]`; n matches an `attachments` id.",
-                }
-            },
-        },
-    }
-}
+_EXECUTE_DOC = documented_body(ExecuteWebhookBody, files=True)
 
 
 def _no_avatar(avatar: str | None) -> None:
