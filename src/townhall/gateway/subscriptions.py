@@ -13,7 +13,7 @@ one, every bot among them, gets them wherever its intents allow, as before.
 The price is on the client: a window of messages it keeps for a channel it no longer subscribes
 to misses those reactions. The web client (`web/src/state/store.ts`) subscribes to the channel
 on screen and the thread open beside it, and fetches a channel's latest page again, after the
-subscription went out, when it shows it again; until then the kept window shows no reactions.
+subscription went out, when it shows it again; until then the kept window shows them as they were.
 Other messages' events (create, update, delete) reach every session that may see the channel.
 
 Each update is partial, as Discord's: a guild's `channels`, when present, replaces that guild's

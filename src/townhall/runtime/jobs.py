@@ -58,8 +58,9 @@ class JobRunner:
             if ran:
                 continue
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll)
+            with contextlib.suppress(TimeoutError):  # not wait_for: it can swallow a cancel
+                async with asyncio.timeout(self.poll):
+                    await self._wake.wait()
 
     async def run_due(self) -> int:
         """Claim and run the due jobs; how many ran."""

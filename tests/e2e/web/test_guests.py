@@ -64,10 +64,11 @@ def test_a_guest_joins_by_link_with_a_name_writes_and_is_seen_as_a_guest(
         # And makes a guest link for a day in the invite dialog.
         sidebar.get_by_role("button", name="Open Evening").click()
         host.get_by_role("menuitem", name="Invite people").click()
+        link = host.get_by_test_id("invite-link")
+        expect(link).to_have_value(re.compile(r"/invite/[A-Za-z0-9]+$"))  # the ordinary link
+        first = link.input_value()
         host.get_by_label("Guest link (join with a name only)").check()
         host.get_by_label("Expires after").select_option(label="1 day")
-        link = host.get_by_test_id("invite-link")
-        first = link.input_value()
         expect(link).not_to_have_value(first)  # a new code: the guest link
         guest_url = link.input_value()
         assert re.search(r"/invite/[A-Za-z0-9]+$", guest_url)
