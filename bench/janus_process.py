@@ -9,10 +9,11 @@ Janus never offers loopback ICE candidates (`research/media.md`), so it cannot m
 clients on 127.0.0.1: the namespace has a veth pair, `10.77.<k>.1/24` on our side (where the
 clients gather their candidates), `10.77.<k>.2/24` inside, with a free `k`. Janus (Debian's
 `janus`, from scripts/ensure-janus) runs inside with a config directory written here: only the
-HTTP transport (on `10.77.<k>.2:8088`), only the AudioBridge plugin, an `admin_key` for room
-creation, an `api_secret`, signed tokens (`token_auth`), ICE gathering enforced on the veth.
-The namespace and Janus go when `janus_namespace` is left, whatever happened inside; those of a
-killed run (its pid gone) are removed at the next start.
+HTTP transport (on `10.77.<k>.2:8088`), only the AudioBridge and VideoRoom plugins (voice, and
+the cameras of the `janusvideo` call), an `admin_key` for room creation, an `api_secret`, signed
+tokens (`token_auth`), ICE gathering enforced on the veth. The namespace and Janus go when
+`janus_namespace` is left, whatever happened inside; those of a killed run (its pid gone) are
+removed at the next start.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def free_subnet() -> int:
 
 def write_config(directory: Path, veth: str, address: str, port: int) -> Path:
     for folder, libraries in (
-        ("plugins", ["plugins/libjanus_audiobridge.so"]),
+        ("plugins", ["plugins/libjanus_audiobridge.so", "plugins/libjanus_videoroom.so"]),
         ("transports", ["transports/libjanus_http.so"]),
         ("events", []),
         ("loggers", []),
@@ -150,13 +151,14 @@ admin: {{
 }}
 """
     )
-    (directory / "janus.plugin.audiobridge.jcfg").write_text(
-        f"""general: {{
+    for plugin in ("audiobridge", "videoroom"):
+        (directory / f"janus.plugin.{plugin}.jcfg").write_text(
+            f"""general: {{
   admin_key = "{ADMIN_KEY}"
   events = false
 }}
 """
-    )
+        )
     return config
 
 

@@ -1,5 +1,6 @@
 """Voice: a stage, calls of 32 (all talking; 3 talking and a speaker change), the same calls
-through Janus AudioBridge, a 4-person video call with a screen share, and a floor.
+through Janus AudioBridge, a 4-person video call with a screen share (on the embedded SFU, and
+through Janus AudioBridge and VideoRoom), and a floor.
 
 `python -m bench.voice [--listeners N] [--callers N] [--seconds S] [--only a,b]`, about five
 minutes. Goals (issue 11): on this machine, every listener of a stage of 100 with 2 speakers gets
@@ -274,9 +275,10 @@ def line(name: str, r: dict[str, Any]) -> str:
     return text
 
 
-SCENARIOS = ("stage", "call", "call3", "floor", "janus", "janus3", "video")
+SCENARIOS = ("stage", "call", "call3", "floor", "janus", "janus3", "video", "janusvideo")
 """`call3`: 32 people, 3 talking, then a speaker change; `janus`, `janus3`: the two calls
-through Janus AudioBridge; `video`: 4 people with cameras and a screen share."""
+through Janus AudioBridge; `video`: 4 people with cameras and a screen share; `janusvideo`: the
+same through Janus AudioBridge and VideoRoom."""
 
 
 async def scenario(
@@ -295,6 +297,8 @@ async def scenario(
     namespace = janus()
     if isinstance(namespace, str):
         return {"error": namespace}
+    if name == "janusvideo":
+        return await video_call(seconds, namespace)
     levels: list[int | None] = list(call_levels(callers))
     if name == "janus3":
         levels = [*TALKING_LEVELS, *[None] * (callers - len(TALKING_LEVELS))]
@@ -309,7 +313,7 @@ async def measure_all(
         started: list[JanusNamespace | str] = []
 
         def janus() -> JanusNamespace | str:
-            """One Janus for both Janus scenarios, started when the first needs it; a string
+            """One Janus for all Janus scenarios, started when the first needs it; a string
             says why it could not be."""
             if not started:
                 directory = janus_stack.enter_context(tempfile.TemporaryDirectory())
@@ -327,10 +331,10 @@ async def measure_all(
             result[name]["others_cpu_percent_before"] = quiet
             if "error" in result[name]:
                 continue
-            if name.startswith("janus"):
+            if name in ("video", "janusvideo"):
+                print(video_line(name, result[name]), flush=True)
+            elif name.startswith("janus"):
                 print(janus_line(name, result[name]), flush=True)
-            elif name == "video":
-                print(video_line(result[name]), flush=True)
             else:
                 print(line(name, result[name]), flush=True)
     if "stage" in result and "floor" in result:

@@ -22,8 +22,9 @@ SFU does it (`townhall.media.peer`): each SRTP datagram is decrypted as aioice h
 counted by its trailer, and dropped; aiortc's receivers and decoders never run. Then it prints
 `{"event": "ready", ...}` and follows `bench.voice_media.command_loop`.
 
-After the first answer, a reader routes the voice gateway's frames: op 4 answers to the
-negotiation waiting for one, op 15 to `on_streams` (nothing here; `bench.voice_video_clients`
+After the first answer, a reader routes the voice gateway's frames: op 4 to `on_description`
+(here the answer the negotiation waits for; `bench.voice_video_clients` also takes the separate
+video connections' there), op 15 to `on_streams` (nothing here; `bench.voice_video_clients`
 renegotiates to watch).
 """
 
@@ -124,6 +125,34 @@ async def next_op(ws: Any, op: int, on_streams: Any = None) -> dict[str, Any]:
             on_streams(frame["d"]["streams"])
 
 
+def new_peer() -> RTCPeerConnection:
+    """A peer connection as the web client makes one: no STUN server, everything bundled."""
+    return RTCPeerConnection(
+        RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+    )
+
+
+def take_media(dtls: Any, ear: Ear) -> None:
+    """Decrypt and count each SRTP datagram of a peer connection's (bundled) DTLS transport as
+    aioice hands it over; aiortc never sees it."""
+    ice = dtls.transport._connection
+    queue_datagram = ice.data_received
+
+    def data_received(data: bytes, component: int) -> None:
+        srtp = dtls._rx_srtp
+        if srtp is None or len(data) < 2 or not 127 < data[0] < 192 or 192 <= data[1] <= 223:
+            queue_datagram(data, component)  # ICE, DTLS and RTCP: aiortc's as before
+            return
+        try:
+            packet = srtp.unprotect(data)
+        except pylibsrtp.Error:
+            ear.foreign += 1
+            return
+        ear.hear(packet, time.time_ns())
+
+    ice.data_received = data_received
+
+
 class Participant:
     def __init__(self, person: dict[str, Any], config: dict[str, Any], process: Process) -> None:
         self.number: int = person["number"]
@@ -144,6 +173,9 @@ class Participant:
         self.answers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.sources: dict[str, str] = {}
         """Mid -> what the offer says it sends (`microphone`, and `camera`, `screen` for video)."""
+        self.ready: dict[str, Any] = {}
+        """The voice gateway's READY (`video_transport: "separate"`: video on connections of
+        its own, `bench.voice_video_clients`)."""
 
     async def join(self) -> None:
         gateway = await websockets.connect(self.config["gateway"], max_size=None, compression=None)
@@ -216,10 +248,8 @@ class Participant:
                 }
             ).decode()
         )
-        await next_op(voice, 2)
-        pc = self.pc = RTCPeerConnection(
-            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
-        )
+        self.ready = (await next_op(voice, 2))["d"]
+        pc = self.pc = new_peer()
         track: MediaStreamTrack = SilentMicrophone()
         if self.level is not None:
             frames, window = self.process.frames, self.process.window
@@ -238,7 +268,7 @@ class Participant:
         await self._send_offer()
         answer = await next_op(voice, 4, self.on_streams)
         await self._accept(answer["d"])
-        self._take_media()
+        take_media(microphone.receiver.transport, self.ear)
         self.negotiated_ns = time.time_ns()
         interval = hello["d"]["heartbeat_interval"] / 1000
         self.tasks.append(asyncio.create_task(self._keep_voice(voice, interval)))
@@ -266,27 +296,9 @@ class Participant:
     def on_streams(self, streams: list[dict[str, Any]]) -> None:
         """Op 15: the video one may watch changed. An audio participant watches nothing."""
 
-    def _take_media(self) -> None:
-        """Decrypt and count each SRTP datagram as aioice hands it over; aiortc never sees it."""
-        assert self.pc is not None
-        dtls = self.pc.getTransceivers()[0].receiver.transport
-        ice = dtls.transport._connection
-        queue_datagram = ice.data_received
-        ear = self.ear
-
-        def data_received(data: bytes, component: int) -> None:
-            srtp = dtls._rx_srtp
-            if srtp is None or len(data) < 2 or not 127 < data[0] < 192 or 192 <= data[1] <= 223:
-                queue_datagram(data, component)  # ICE, DTLS and RTCP: aiortc's as before
-                return
-            try:
-                packet = srtp.unprotect(data)
-            except pylibsrtp.Error:
-                ear.foreign += 1
-                return
-            ear.hear(packet, time.time_ns())
-
-        ice.data_received = data_received  # type: ignore[method-assign]
+    def on_description(self, description: dict[str, Any]) -> None:
+        """Op 4 after the first: the answer the negotiation waits for."""
+        self.answers.put_nowait(description)
 
     async def _keep_voice(self, ws: Any, interval: float) -> None:
         """Heartbeats (the voice gateway closes a silent connection) and a reader that routes
@@ -298,7 +310,7 @@ class Participant:
                     continue
                 frame = orjson.loads(message)
                 if frame["op"] == 4:
-                    self.answers.put_nowait(frame["d"])
+                    self.on_description(frame["d"])
                 elif frame["op"] == 15:
                     self.on_streams(frame["d"]["streams"])
 

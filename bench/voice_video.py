@@ -5,8 +5,15 @@ three), then each turns on a camera and person 1 also shares their screen; every
 everyone else's video (`bench.voice_video_clients`: pre-encoded VP8, camera 640x360 and screen
 1280x720 at 15 fps, renegotiating after each op 15 as the web client does). Reported: the
 server's CPU and memory, and per viewer the video packets delivered against those the others
-sent in the window (by the trailer every RTP payload carries), audio likewise. Janus cannot
-carry video in townhall's backend (docs/decisions/0012-janus-backend.md), so there is no peer.
+sent in the window (by the trailer every RTP payload carries), audio likewise.
+
+`janusvideo`: the same call through Janus (`bench.janus_process`, the `janus` part's), a townhall
+server with `TOWNHALL_MEDIA_BACKEND=janus` signalling: the voice through AudioBridge, the video
+through VideoRoom on connections of their own (docs/voice.md, "Video on connections of its
+own"; `bench.voice_video_clients`). VideoRoom relays the payloads as they are, so video is
+counted by the trailers as on the embedded SFU; AudioBridge's mix carries none, so a viewer's
+audio is the mix's packets that arrived in the window against 50 a second (as `bench.voice_janus`
+counts them). Janus's CPU and memory are reported beside townhall's.
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ import asyncio
 from typing import Any
 
 from bench import community
+from bench.janus_process import JanusNamespace
 from bench.loadgen import LoadGenerator
 from bench.server import townhall
+from bench.voice_media import FRAME_SECONDS
 from bench.voice_scenario import (
     GOAL_DELIVERED,
     SETTLE_SECONDS,
@@ -37,9 +46,12 @@ LEVELS = (10, 12, 14, 22)
 SHARER = 1
 
 
-async def video_call(seconds: float) -> dict[str, Any]:
-    print("  video: 4 people, cameras and a screen share, townhall", flush=True)
-    with townhall("sqlite", "voice-video", VOICE_ENV) as server:
+async def video_call(seconds: float, janus: JanusNamespace | None = None) -> dict[str, Any]:
+    """The call on the embedded SFU, or (`janus`) through Janus AudioBridge and VideoRoom."""
+    through = "Janus AudioBridge and VideoRoom" if janus else "townhall"
+    print(f"  video: 4 people, cameras and a screen share, {through}", flush=True)
+    env = janus.townhall_env() if janus else VOICE_ENV
+    with townhall("sqlite", "voice-janus-video" if janus else "voice-video", env) as server:
         group = await community.build(server.api, len(LEVELS) - 1)
         channel_id = await make_channel(server, group, VOICE_CHANNEL)
         streams = len(LEVELS) + 1
@@ -58,21 +70,31 @@ async def video_call(seconds: float) -> dict[str, Any]:
         generators: list[LoadGenerator] = []
         try:
             config = {**base_config(server, group, channel_id), "people": people}
+            if janus:
+                config["address"] = janus.client_address
             generators += await start([config], "bench.voice_video_clients")
             await asyncio.sleep(SETTLE_SECONDS)
             pids: dict[str, int | list[int]] = {
                 "server": server.pids,
                 "participants": [g.pid for g in generators],
             }
+            if janus:
+                pids["janus"] = janus.pid
             reports, cpu, rss = await measure(generators, pids, seconds)
         finally:
             await stop(generators)
-    return summarize(reports, cpu, rss, seconds)
+    return summarize(reports, cpu, rss, seconds, mixed=janus is not None)
 
 
 def summarize(
-    reports: list[dict[str, Any]], cpu: dict[str, float], rss: dict[str, float], seconds: float
+    reports: list[dict[str, Any]],
+    cpu: dict[str, float],
+    rss: dict[str, float],
+    seconds: float,
+    mixed: bool = False,
 ) -> dict[str, Any]:
+    """Per viewer: the others' video packets and audio delivered; `mixed`: the audio is one mix
+    (Janus AudioBridge), `seconds / FRAME_SECONDS` packets expected."""
     people = people_of(reports)
     video_sent = {int(s): n for p in people for s, n in p.get("video_sent", {}).items()}
     video_bytes = {int(s): n for p in people for s, n in p.get("video_bytes_sent", {}).items()}
@@ -86,6 +108,9 @@ def summarize(
         heard = [n for n in audio_sent if n != p["number"]]
         audio_expected = sum(audio_sent[n] for n in heard)
         audio_got = sum(p["received"].get(str(n), 0) for n in heard)
+        if mixed:
+            audio_expected = round(seconds / FRAME_SECONDS)
+            audio_got = min(p["mixed"], audio_expected)
         viewers.append(
             {
                 "number": p["number"],
@@ -98,7 +123,7 @@ def summarize(
                 else None,
             }
         )
-    delivered = sum(sum(p["received"].values()) for p in people)
+    delivered = sum(sum(p["received"].values()) + p["mixed"] for p in people)
     server_cpu_s = cpu["server"] / 100 * seconds
     at_goal = [
         v
@@ -130,16 +155,18 @@ def summarize(
     }
 
 
-def video_line(r: dict[str, Any]) -> str:
-    cpu = r["cpu_percent"]
+def video_line(name: str, r: dict[str, Any]) -> str:
+    cpu, rss = r["cpu_percent"], r["rss_mib"]
     viewers = ", ".join(
         f"{v['number']}: {v['video_packets_per_s']}/s {v['video_delivered_percent']} %"
+        f" audio {v['audio_delivered_percent']} %"
         for v in r["viewers"]
     )
+    janus = f"Janus {cpu['janus']} % RSS {rss.get('janus')} MiB, " if "janus" in cpu else ""
     return (
-        f"    video: per viewer video packets/s and delivered ({viewers}); sent "
+        f"    {name}: per viewer video packets/s and delivered ({viewers}); sent "
         f"{r['video_packets_sent_per_s']} video packets/s; latency p50 {r['latency_p50_ms']} ms "
-        f"p99 {r['latency_p99_ms']} ms; server {cpu['server']} % RSS "
-        f"{r['rss_mib'].get('server')} MiB, participants {cpu['participants']} %, "
+        f"p99 {r['latency_p99_ms']} ms; {janus}server {cpu['server']} % RSS "
+        f"{rss.get('server')} MiB, participants {cpu['participants']} %, "
         f"others {cpu['others']} %"
     )

@@ -19,6 +19,14 @@ payload gets the 16-byte trailer (`bench.voice_media`) of stream number `100 + n
 `200 + n` (screen), so listeners count video per stream exactly as audio. A PLI from the SFU
 (which asks one when a viewer starts) makes the next frame the cycle's keyframe, as an encoder
 would. Nobody decodes video.
+
+Through a backend with video on connections of its own (READY's `video_transport: "separate"`,
+Janus VideoRoom, docs/voice.md), the main connection stays audio only and op 15 asks for no
+renegotiation: each person offers one more peer connection, `video_publisher`, with a `sendonly`
+transceiver per source, and answers every op 4 `video_subscriber` offer the server makes on a
+third (its `streams` are what they watch). Both gather their candidates on `address`, as the
+main one; what arrives on the subscriber connection is counted below aiortc in an `Ear` of its
+own (`video_foreign`: packets without a trailer), as on the main one.
 """
 
 from __future__ import annotations
@@ -31,15 +39,31 @@ import time
 from typing import Any
 
 import av
+import orjson
 import uvloop
-from aiortc import MediaStreamTrack, RTCRtpCodecParameters, RTCRtpSender, RTCRtpTransceiver
+from aiortc import (
+    MediaStreamTrack,
+    RTCPeerConnection,
+    RTCRtpCodecParameters,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.rtcrtpsender import RTCEncodedFrame
 from av.frame import Frame
 
 from bench.server import raise_nofile
-from bench.voice_clients import Participant, Process, run_process
-from bench.voice_media import Pacer, Window, read_config, stamped
+from bench.voice_clients import (
+    TIMEOUT,
+    Participant,
+    Process,
+    new_peer,
+    run_process,
+    take_media,
+)
+from bench.voice_media import Ear, Pacer, Window, bounded, read_config, stamped
+from townhall.media.ice import gather_host_candidates
 
 CAMERA, SCREEN = 100, 200
 """Stream numbers: camera of person n is 100 + n, their screen 200 + n."""
@@ -155,6 +179,99 @@ class VideoParticipant(Participant):
         self.wanted = asyncio.Event()
         self.settled = asyncio.Event()
         self.publishing = False
+        self.published = False
+        """Separate connections: the publisher connection has its answer."""
+        self.publisher: RTCPeerConnection | None = None
+        self.subscriber: RTCPeerConnection | None = None
+        self.publisher_answers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.subscriber_offers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.video_ear = Ear(process.window, process.histogram)
+        """What arrives on the subscriber connection."""
+
+    @property
+    def separate(self) -> bool:
+        return self.ready.get("video_transport") == "separate"
+
+    def on_description(self, description: dict[str, Any]) -> None:
+        connection = description.get("connection")
+        if connection == "video_publisher":
+            self.publisher_answers.put_nowait(description)
+        elif connection == "video_subscriber":
+            self.subscriber_offers.put_nowait(description)
+        else:
+            super().on_description(description)
+
+    def _add_sources(self, pc: RTCPeerConnection) -> list[tuple[RTCRtpTransceiver, str]]:
+        """A `sendonly` transceiver sending a `StampedCamera` for each source they publish."""
+        assert isinstance(self.process, VideoProcess)
+        added = []
+        for source in self.publishes:
+            width, height, bit_rate = VIDEO[source]
+            stream = (CAMERA if source == "camera" else SCREEN) + self.number
+            frames = self.process.video_frames(width, height, bit_rate)
+            camera = StampedCamera(stream, frames, self.process.window)
+            transceiver = pc.addTransceiver(camera, direction="sendonly")
+            camera.sender = transceiver.sender
+            transceiver.sender._next_encoded_frame = camera.next_encoded_frame  # type: ignore[method-assign]
+            self.cameras.append(camera)
+            added.append((transceiver, source))
+        return added
+
+    def _check_settled(self) -> None:
+        published = self.published if self.separate else self.publishing
+        if published and self.watching >= self.watch:
+            self.settled.set()
+
+    async def _gather(self, pc: RTCPeerConnection) -> None:
+        for transceiver in pc.getTransceivers():
+            transport = transceiver.sender.transport or transceiver.receiver.transport
+            if transport is not None:
+                await gather_host_candidates(transport.transport.iceGatherer, [self.address])
+
+    async def _send(self, selection: dict[str, Any]) -> None:
+        message = {"op": 1, "d": {"protocol": "webrtc", **selection}}
+        await self.voice_socket.send(orjson.dumps(message).decode())
+
+    async def publish_separately(self) -> None:
+        """The publisher connection: offered once with every source, its answer applied (a
+        refusal or no answer is the process's failure)."""
+        try:
+            await self._publish_separately()
+        except (RuntimeError, TimeoutError) as error:
+            self.process.failures.append(f"{self.number}: {type(error).__name__} {error}")
+
+    async def _publish_separately(self) -> None:
+        pc = self.publisher = new_peer()
+        added = self._add_sources(pc)
+        await self._gather(pc)
+        await pc.setLocalDescription(await pc.createOffer())
+        sources = {t.mid: source for t, source in added}
+        data = pc.localDescription.sdp
+        await self._send({"connection": "video_publisher", "data": data, "sources": sources})
+        answer = await asyncio.wait_for(self.publisher_answers.get(), TIMEOUT)
+        if answer.get("sdp") is None:
+            raise RuntimeError("the server refused the publisher connection")
+        await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+        self.published = True
+        self._check_settled()
+
+    async def watch_separately(self) -> None:
+        """The subscriber connection: every offer the server makes answered as it comes."""
+        pc = self.subscriber = new_peer()
+        tapped: set[int] = set()
+        while True:
+            offer = await self.subscriber_offers.get()
+            await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
+            await self._gather(pc)
+            await pc.setLocalDescription(await pc.createAnswer())
+            for transceiver in pc.getTransceivers():
+                dtls = transceiver.receiver.transport
+                if dtls is not None and id(dtls) not in tapped:
+                    tapped.add(id(dtls))
+                    take_media(dtls, self.video_ear)
+            await self._send({"connection": "video_subscriber", "data": pc.localDescription.sdp})
+            self.watching = sum(s["kind"] == "video" for s in offer.get("streams", []))
+            self._check_settled()
 
     def on_streams(self, streams: list[dict[str, Any]]) -> None:
         self.offered = sum(s["user_id"] != self.user_id for s in streams)
@@ -170,17 +287,8 @@ class VideoParticipant(Participant):
         while True:
             await self.wanted.wait()
             self.wanted.clear()
-            for source in self.publishes if self.publishing and not self.cameras else []:
-                width, height, bit_rate = VIDEO[source]
-                stream = (CAMERA if source == "camera" else SCREEN) + self.number
-                assert isinstance(self.process, VideoProcess)
-                frames = self.process.video_frames(width, height, bit_rate)
-                camera = StampedCamera(stream, frames, self.process.window)
-                transceiver = self.pc.addTransceiver(camera, direction="sendonly")
-                camera.sender = transceiver.sender
-                transceiver.sender._next_encoded_frame = camera.next_encoded_frame  # type: ignore[method-assign]
-                self.cameras.append(camera)
-                self._pending_sources.append((transceiver, source))
+            if self.publishing and not self.cameras:
+                self._pending_sources += self._add_sources(self.pc)
             receiving = [t for t in self.pc.getTransceivers() if t.direction == "recvonly"]
             for _ in range(self.offered - sum(t.kind == "video" for t in receiving)):
                 self.pc.addTransceiver("video", direction="recvonly")
@@ -191,16 +299,27 @@ class VideoParticipant(Participant):
             self._pending_sources.clear()
             answer = await self.exchange()
             self.watching = sum(s["kind"] == "video" for s in answer.get("streams", []))
-            if self.publishing and self.watching >= self.watch:
-                self.settled.set()
+            self._check_settled()
 
     def report(self) -> dict[str, Any]:
+        report = super().report()
+        received: dict[str, int] = report["received"]
+        for stream, count in self.video_ear.received.items():
+            received[str(stream)] = received.get(str(stream), 0) + count
         return {
-            **super().report(),
+            **report,
+            "bytes": report["bytes"] + self.video_ear.size,
+            "video_foreign": self.video_ear.foreign,
             "watching": self.watching,
             "video_sent": {str(c.stream): c.sent for c in self.cameras},
             "video_bytes_sent": {str(c.stream): c.bytes_sent for c in self.cameras},
         }
+
+    async def close(self) -> None:
+        await super().close()
+        for pc in (self.publisher, self.subscriber):
+            if pc is not None:
+                await bounded(pc.close(), 5)
 
 
 class VideoProcess(Process):
@@ -226,9 +345,15 @@ async def publish_and_watch(process: Process) -> None:
         if isinstance(process, VideoProcess):
             for source in person.publishes:
                 process.video_frames(*VIDEO[source])
-        person.tasks.append(asyncio.create_task(person.keep_negotiating()))
+        if person.separate:
+            person.tasks.append(asyncio.create_task(person.watch_separately()))
+        else:
+            person.tasks.append(asyncio.create_task(person.keep_negotiating()))
     for person in people:
-        person.publish()
+        if person.separate:
+            person.tasks.append(asyncio.create_task(person.publish_separately()))
+        else:
+            person.publish()
     try:
         await asyncio.wait_for(asyncio.gather(*(p.settled.wait() for p in people)), SETTLE_TIMEOUT)
     except TimeoutError:
