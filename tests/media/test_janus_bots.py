@@ -23,6 +23,7 @@ from tests.media.janus_process import (
     JanusNamespace,
     janus_namespace,
 )
+from tests.media.test_bots import speak
 from tests.media.test_janus import room_on
 from tests.voice.bots import UdpBot, opus_packets, write_opus_tone
 from townhall.media import Rights
@@ -77,12 +78,6 @@ async def bot_joins(
     listener = RecordingListener(lambda: None)
     await backend.connect_bot(room_id, user_id, offer, rights, listener)
     return bot, listener
-
-
-async def speak(bot: UdpBot, packets: list[bytes]) -> None:
-    for packet in packets:
-        bot.send_opus(packet)
-        await asyncio.sleep(0.02)
 
 
 class MixTones:

@@ -11,13 +11,14 @@ send that fails after that removes what it stored. Scanning is in actions/file_s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
 import re
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -416,6 +417,19 @@ async def discard(s: Services, stored: Sequence[StoredAttachment]) -> None:
     """Remove the bytes of files whose message was never stored."""
     for file in stored:
         await delete_bytes(s, [k for k in (file.storage_key, file.preview_key) if k])
+
+
+@contextlib.asynccontextmanager
+async def discarded_on_failure(
+    s: Services, stored: Sequence[StoredAttachment]
+) -> AsyncIterator[None]:
+    """Around the write that stores received files with their message: if it fails, the
+    files' bytes go too."""
+    try:
+        yield
+    except BaseException:
+        await discard(s, stored)
+        raise
 
 
 async def delete_bytes(s: Services, keys: Sequence[str]) -> None:

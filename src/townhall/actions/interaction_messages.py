@@ -198,13 +198,10 @@ async def _post_ephemeral(
     message_components(list(reply.components))  # refused before any file is taken
     validate_embeds(reply.embeds)
     stored = await _receive(s, bot, interaction.channel_id, message_id, reply.files)
-    try:
+    async with attachments.discarded_on_failure(s, stored):
         return await _insert_ephemeral(
             s, interaction, bot, reply, metadata, kind, loading, message_id, stored
         )
-    except BaseException:
-        await attachments.discard(s, stored)
-        raise
 
 
 async def _insert_ephemeral(
@@ -299,11 +296,8 @@ async def edit(s: Services, poster: User, posted: Posted, change: ReplyEdit) -> 
     does not count as edited)."""
     message = posted.message
     added = await _receive(s, poster, message.channel_id, message.id, change.files)
-    try:
+    async with attachments.discarded_on_failure(s, added):
         return await _edit(s, poster, posted, change, added)
-    except BaseException:
-        await attachments.discard(s, added)
-        raise
 
 
 async def _edit(

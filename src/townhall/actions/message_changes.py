@@ -77,11 +77,8 @@ async def edit_message(
         added = await attachments.receive_files(
             s, actor, channel_id, message_id, edit.files, voice=False
         )
-    try:
+    async with attachments.discarded_on_failure(s, added):
         return await _edit(s, actor, channel_id, message_id, edit, content, embeds, added)
-    except BaseException:
-        await attachments.discard(s, added)
-        raise
 
 
 async def _edit(

@@ -86,3 +86,25 @@ export function Confirm(props: { title: string; body: ReactNode; confirm: string
     </Dialog>
   );
 }
+
+/** The end of a dialog's form: its error (announced), Cancel, and the submit button. */
+export function FormActions(props: { error: string | null | undefined; submit: string; disabled: boolean; onCancel: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {props.error && (
+        <p className="form-error" role="alert">
+          {props.error}
+        </p>
+      )}
+      <div className="dialog-actions">
+        <button type="button" className="button secondary" onClick={props.onCancel}>
+          {t("common.cancel")}
+        </button>
+        <button type="submit" className="button primary" disabled={props.disabled}>
+          {props.submit}
+        </button>
+      </div>
+    </>
+  );
+}

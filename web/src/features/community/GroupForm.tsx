@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { JoinPolicy } from "../../state/community";
-import { Dialog } from "../../ui/Dialog";
+import { Dialog, FormActions } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { notify } from "../app/ui";
 import { communityApi } from "./communityApi";
@@ -57,19 +57,7 @@ export function GroupForm({ guildId, mode, onClose }: { guildId: string; mode: "
             </label>
           ))}
         </fieldset>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" className="button primary" disabled={busy || !name.trim()}>
-            {mode === "propose" ? t("community.propose_send") : t("community.create_send")}
-          </button>
-        </div>
+        <FormActions error={error} submit={mode === "propose" ? t("community.propose_send") : t("community.create_send")} disabled={busy || !name.trim()} onCancel={onClose} />
       </form>
     </Dialog>
   );

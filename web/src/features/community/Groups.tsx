@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { formatNumber } from "../../i18n";
 import { JoinPolicy, myGroups, otherGroups, pendingRequests, type GroupListing } from "../../state/community";
 import { useStore } from "../../state/store";
-import { Confirm, Dialog } from "../../ui/Dialog";
+import { Confirm, Dialog, FormActions } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { Icon } from "../../ui/Icon";
 import { channelPath, navigate } from "../app/router";
@@ -41,19 +41,7 @@ function AskDialog({ group, onClose }: { group: GroupListing; onClose: () => voi
           <span>{t("community.ask_message")}</span>
           <textarea value={message} onChange={(e) => setMessage(e.target.value)} maxLength={MAX_REQUEST_MESSAGE} rows={3} autoFocus />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            {t("community.ask_send")}
-          </button>
-        </div>
+        <FormActions error={error} submit={t("community.ask_send")} disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

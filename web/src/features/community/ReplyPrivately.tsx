@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import type { Message } from "../../api/types";
 import { useStore } from "../../state/store";
 import { displayName } from "../../state/selectors";
-import { Dialog } from "../../ui/Dialog";
+import { Dialog, FormActions } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { Icon } from "../../ui/Icon";
 import { channelPath, navigate } from "../app/router";
@@ -44,19 +44,7 @@ function ReplyDialog({ message, onClose }: { message: Message; onClose: () => vo
           <span>{t("community.reply_label")}</span>
           <textarea value={text} onChange={(e) => setText(e.target.value)} maxLength={MAX_REPLY} rows={4} required autoFocus />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" className="button primary" disabled={busy || !text.trim()}>
-            {t("community.reply_send")}
-          </button>
-        </div>
+        <FormActions error={error} submit={t("community.reply_send")} disabled={busy || !text.trim()} onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -4,7 +4,7 @@ import type { ScheduledEvent } from "../../api/types";
 import { getState, useStore } from "../../state/store";
 import { EntityType } from "../../state/scheduledEvents";
 import { isStageChannel } from "../../state/selectors";
-import { Dialog } from "../../ui/Dialog";
+import { Dialog, FormActions } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { eventChannels, localInput, mayCreateIn } from "./eventRules";
 import { eventsApi, type CreateEventBody, type ModifyEventBody } from "./eventsApi";
@@ -132,19 +132,7 @@ export function EventForm({ guildId, event, onClose }: { guildId: string; event?
           <span>{t("events.description")}</span>
           <textarea value={description} onChange={(e) => setDescription(e.target.value)} maxLength={1000} rows={3} />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            {event ? t("common.save") : t("events.create")}
-          </button>
-        </div>
+        <FormActions error={error} submit={event ? t("common.save") : t("events.create")} disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

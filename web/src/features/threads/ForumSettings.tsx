@@ -1,7 +1,7 @@
 import { useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { Channel } from "../../api/types";
-import { Dialog } from "../../ui/Dialog";
+import { Dialog, FormActions } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { Icon } from "../../ui/Icon";
 import { GUIDELINES_MAX, MAX_FORUM_TAGS, settingsBody, settingsDraft, TAG_NAME_MAX, type ForumSettingsDraft, type TagDraft } from "./threadRules";
@@ -115,19 +115,7 @@ export function ForumSettings({ forum, onClose }: { forum: Channel; onClose: () 
         <p id={`${tagsId}-reaction`} className="muted small field-hint">
           {t("forum.default_reaction_hint")}
         </p>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            {t("common.save")}
-          </button>
-        </div>
+        <FormActions error={error} submit={t("common.save")} disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -7,7 +7,7 @@ import { idTime } from "../../lib/snowflake";
 import { useStore } from "../../state/store";
 import { can } from "../../state/selectors";
 import { defaultSort, forumPosts, lastActivity, MAX_POST_TAGS, postDraft, TP, type ForumSort, type ForumTag } from "../../state/threads";
-import { Dialog } from "../../ui/Dialog";
+import { Dialog, FormActions } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { Icon } from "../../ui/Icon";
 import { setUi } from "../app/ui";
@@ -73,19 +73,7 @@ function NewPostDialog({ forum, onClose }: { forum: Channel; onClose: () => void
             ))}
           </fieldset>
         )}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            {t("forum.publish")}
-          </button>
-        </div>
+        <FormActions error={error} submit={t("forum.publish")} disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

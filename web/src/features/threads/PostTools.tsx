@@ -4,7 +4,7 @@ import type { Channel } from "../../api/types";
 import { getState, useStore } from "../../state/store";
 import { can } from "../../state/selectors";
 import { MAX_POST_TAGS, postTags, threadsOf, TP } from "../../state/threads";
-import { Dialog } from "../../ui/Dialog";
+import { Dialog, FormActions } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { Icon } from "../../ui/Icon";
 import { notify } from "../app/ui";
@@ -76,19 +76,7 @@ function TagsDialog({ forum, post, onClose }: { forum: Channel; post: Channel; o
             </label>
           ))}
         </fieldset>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            {t("common.save")}
-          </button>
-        </div>
+        <FormActions error={error} submit={t("common.save")} disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

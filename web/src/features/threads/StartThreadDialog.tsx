@@ -4,7 +4,7 @@ import type { Channel, Message } from "../../api/types";
 import { useStore } from "../../state/store";
 import { myChannelPermissions } from "../../state/selectors";
 import { cleanThreadName, suggestedName } from "../../state/threads";
-import { Dialog } from "../../ui/Dialog";
+import { Dialog, FormActions } from "../../ui/Dialog";
 import { describeError } from "../../ui/errors";
 import { startBody, startKinds, type ThreadKind } from "./threadRules";
 import { threadsApi } from "./threadsApi";
@@ -70,19 +70,7 @@ export function StartThreadDialog({ onClose, ...source }: Source & { onClose: ()
             {t("threads.invitable")}
           </label>
         )}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" className="button primary" disabled={!clean || busy}>
-            {source.message ? t("threads.create") : t("threads.start")}
-          </button>
-        </div>
+        <FormActions error={error} submit={source.message ? t("threads.create") : t("threads.start")} disabled={!clean || busy} onCancel={onClose} />
       </form>
     </Dialog>
   );
